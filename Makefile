@@ -1,0 +1,39 @@
+# roomcast: `make run` starts the all-in-one server, `make test` runs every
+# test. Both install what is missing first (scripts/install-deps.sh).
+
+GO      ?= go
+BIN     := bin/roomcast
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LISTEN  ?= 127.0.0.1:8080
+DATA    ?= ./data
+export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
+
+.PHONY: run test build deps lint bench fuzz clean
+
+run: deps build
+	./$(BIN) serve --listen $(LISTEN) --data $(DATA)
+
+deps:
+	@./scripts/install-deps.sh
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/roomcast
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+test: deps lint
+	$(GO) test -race -timeout 14m ./...
+
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...
+
+# Short fuzzing pass over every parser and depacketizer.
+fuzz:
+	@for f in $$($(GO) test -list 'Fuzz.*' ./pipeline/source | grep ^Fuzz); do \
+		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./pipeline/source || exit 1; done
+
+clean:
+	rm -rf bin

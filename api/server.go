@@ -1,0 +1,90 @@
+// Package api is roomcast's HTTP API: rooms, WHIP publish and room
+// subscriptions under /v1 (bearer-key auth), health and metrics, and the
+// embedded web pages.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/room"
+)
+
+// Config wires the API to the services it fronts.
+type Config struct {
+	Keys         []configs.APIKey
+	MaxBodyBytes int64
+	Rooms        *room.Manager
+	Web          http.Handler // the embedded pages; nil serves none
+	Registry     *prometheus.Registry
+	Logger       *slog.Logger
+}
+
+// Server routes HTTP requests. It is ready once SetReady(true) is called.
+type Server struct {
+	cfg   Config
+	auth  *authenticator
+	log   *slog.Logger
+	ready atomic.Bool
+	mux   *http.ServeMux
+}
+
+// New builds the API server.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{cfg: cfg, auth: newAuthenticator(cfg.Keys), log: cfg.Logger, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// SetReady marks the server ready (or not) for /healthz.
+func (s *Server) SetReady(v bool) { s.ready.Store(v) }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	if s.cfg.Registry != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	}
+	v1 := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.auth.require(h)) }
+	v1("POST /v1/rooms", s.createRoom)
+	v1("GET /v1/rooms", s.listRooms)
+	v1("GET /v1/rooms/{room}", s.getRoom)
+	v1("DELETE /v1/rooms/{room}", s.deleteRoom)
+	v1("POST /v1/rooms/{room}/whip", s.publish)
+	v1("DELETE /v1/rooms/{room}/whip/{id}", s.unpublish)
+	v1("PATCH /v1/rooms/{room}/whip/{id}", s.noTrickle)
+	v1("POST /v1/rooms/{room}/subscribe", s.subscribe)
+	v1("DELETE /v1/rooms/{room}/subscribe/{id}", s.unsubscribe)
+	v1("/v1/", s.notFound)
+	if s.cfg.Web != nil {
+		s.mux.Handle("/", s.cfg.Web)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	if !s.ready.Load() {
+		writeError(w, http.StatusServiceUnavailable, "starting")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+}

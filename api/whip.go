@@ -1,0 +1,96 @@
+package api
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/roomcast/roomcast/room"
+)
+
+// readSDP reads an application/sdp body (RFC 9725 section 4.2).
+func (s *Server) readSDP(w http.ResponseWriter, r *http.Request) (string, bool) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/sdp" {
+		writeError(w, http.StatusUnsupportedMediaType, "content type must be application/sdp")
+		return "", false
+	}
+	b, status, err := readBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		writeError(w, status, err.Error())
+		return "", false
+	}
+	if len(b) == 0 {
+		writeError(w, http.StatusBadRequest, "empty SDP offer")
+		return "", false
+	}
+	return string(b), true
+}
+
+// writeAnswer sends the SDP answer with the session resource as Location.
+func writeAnswer(w http.ResponseWriter, location, sdp string) {
+	w.Header().Set("Content-Type", "application/sdp")
+	w.Header().Set("Location", location)
+	w.Header().Set("ETag", `"`+url.PathEscape(location)+`"`)
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write([]byte(sdp))
+}
+
+// publish is the WHIP endpoint (RFC 9725): an SDP offer in, the answer out,
+// and a Location resource whose DELETE leaves the room.
+func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
+	offer, ok := s.readSDP(w, r)
+	if !ok {
+		return
+	}
+	rm := r.PathValue("room")
+	sess, err := s.cfg.Rooms.Publish(r.Context(), rm, r.URL.Query().Get("name"), offer)
+	if err != nil {
+		s.writeRoomError(w, r, err)
+		return
+	}
+	writeAnswer(w, fmt.Sprintf("/v1/rooms/%s/whip/%s", url.PathEscape(rm), sess.ID), sess.AnswerSDP)
+}
+
+func (s *Server) unpublish(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Rooms.Unpublish(r.PathValue("room"), r.PathValue("id")); err != nil {
+		s.writeRoomError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// noTrickle answers trickle ICE PATCH requests: roomcast gathers all
+// candidates before answering, so none are needed (RFC 9725 section 4.3.1).
+func (s *Server) noTrickle(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Allow", "DELETE")
+	writeError(w, http.StatusMethodNotAllowed, "trickle ICE is not supported: the answer carries all candidates")
+}
+
+// subscribe starts a room subscription: every track of the room, with
+// renegotiation over the "signal" data channel as participants come and go.
+func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
+	offer, ok := s.readSDP(w, r)
+	if !ok {
+		return
+	}
+	rm := r.PathValue("room")
+	q := r.URL.Query()
+	sess, err := s.cfg.Rooms.Subscribe(r.Context(), rm, room.SubscribeOptions{
+		Name: q.Get("name"), ExcludeParticipant: q.Get("exclude"), OfferSDP: offer,
+	})
+	if err != nil {
+		s.writeRoomError(w, r, err)
+		return
+	}
+	writeAnswer(w, fmt.Sprintf("/v1/rooms/%s/subscribe/%s", url.PathEscape(rm), sess.ID), sess.AnswerSDP)
+}
+
+func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Rooms.Unsubscribe(r.PathValue("room"), r.PathValue("id")); err != nil {
+		s.writeRoomError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,18 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+
+	"github.com/roomcast/roomcast/configs"
+)
+
+func newLogger(w io.Writer, c configs.Log) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

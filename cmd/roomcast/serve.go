@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/roomcast/roomcast/api"
+	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/jobs"
+	"github.com/roomcast/roomcast/pipeline/rtc"
+	"github.com/roomcast/roomcast/room"
+	"github.com/roomcast/roomcast/web"
+)
+
+// serveFlags parses the serve flags; only flags given override the config.
+func serveFlags(args []string, stderr io.Writer) (string, configs.Flags, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "YAML config file (see configs/roomcast.yaml)")
+	listen := fs.String("listen", "", "HTTP listen address (default 127.0.0.1:8080)")
+	data := fs.String("data", "", "data directory (default ./data)")
+	natsURL := fs.String("nats", "", "NATS URL; empty embeds NATS JetStream")
+	if err := fs.Parse(args); err != nil {
+		return "", configs.Flags{}, err
+	}
+	var f configs.Flags
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "listen":
+			f.Listen = listen
+		case "data":
+			f.Data = data
+		case "nats":
+			f.NATS = natsURL
+		}
+	})
+	return *cfgPath, f, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	path, flags, err := serveFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := configs.Load(path, os.Getenv, flags)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.Log)
+	if len(cfg.API.Keys) == 0 {
+		key, err := generateKey()
+		if err != nil {
+			return err
+		}
+		cfg.API.Keys = []configs.APIKey{{Tenant: configs.DefaultTenant, Key: key}}
+		fmt.Fprintf(stdout, "No API key configured. Generated one for this run (shown once):\n\n    %s\n\n", key)
+	}
+	return runServer(ctx, cfg, log, stdout)
+}
+
+func generateKey() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate API key: %w", err)
+	}
+	return "rc_" + hex.EncodeToString(b), nil
+}
+
+// runServer starts NATS, the rooms and the API, and serves until ctx ends.
+func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.Writer) error {
+	if err := os.MkdirAll(filepath.Join(cfg.Data, "recordings"), 0o750); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	nc, closeNATS, err := connectNATS(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeNATS()
+	if err := checkJetStream(ctx, nc); err != nil {
+		return err
+	}
+	rooms, err := room.NewManager(room.Config{
+		MaxParticipants: cfg.Rooms.MaxParticipants,
+		RTC: rtc.Options{
+			LoopbackOnly: cfg.WebRTC.LoopbackOnly,
+			UDPPortMin:   cfg.WebRTC.UDPPortMin, UDPPortMax: cfg.WebRTC.UDPPortMax,
+			NAT1To1IPs: cfg.WebRTC.NAT1To1IPs,
+		},
+		Logger: log.With("component", "room"),
+	})
+	if err != nil {
+		return fmt.Errorf("rooms: %w", err)
+	}
+	defer rooms.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := api.New(api.Config{
+		Keys: cfg.API.Keys, MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms,
+		Web: web.Handler(), Registry: reg, Logger: log.With("component", "api"),
+	})
+	return listenAndServe(ctx, cfg, srv, log, stdout)
+}
+
+func connectNATS(cfg configs.Config, log *slog.Logger) (*nats.Conn, func(), error) {
+	if cfg.NATS.URL != "" {
+		nc, err := jobs.Dial(cfg.NATS.URL, "roomcast-serve")
+		if err != nil {
+			return nil, nil, err
+		}
+		return nc, nc.Close, nil
+	}
+	emb, err := jobs.StartEmbedded(filepath.Join(cfg.Data, "nats"), 10*time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := emb.Connect("roomcast-serve")
+	if err != nil {
+		emb.Close()
+		return nil, nil, err
+	}
+	log.Info("embedded NATS JetStream started", "store", filepath.Join(cfg.Data, "nats"))
+	return nc, func() { nc.Close(); emb.Close() }, nil
+}
+
+func checkJetStream(ctx context.Context, nc *nats.Conn) error {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := js.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("jetstream not available: %w", err)
+	}
+	return nil
+}
+
+func listenAndServe(ctx context.Context, cfg configs.Config, srv *api.Server, log *slog.Logger, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	srv.SetReady(true)
+	log.Info("listening", "addr", ln.Addr().String())
+	fmt.Fprintf(stdout, "roomcast is serving on http://%s (console at http://%s/)\n", ln.Addr(), ln.Addr())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	srv.SetReady(false)
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+// Package configs loads roomcast's configuration: defaults, then a YAML file,
+// then ROOMCAST_* environment variables, then command-line flags, and
+// validates the result, naming the field at fault.
+package configs
+
+import "time"
+
+// Config is the whole roomcast configuration. Field names in YAML are the
+// snake_case names in the tags; configs/roomcast.yaml documents each one.
+type Config struct {
+	Listen string    `yaml:"listen"`
+	Data   string    `yaml:"data"`
+	NATS   NATS      `yaml:"nats"`
+	API    API       `yaml:"api"`
+	Rooms  Rooms     `yaml:"rooms"`
+	WebRTC WebRTC    `yaml:"webrtc"`
+	Log    Log       `yaml:"log"`
+	Server ServerCfg `yaml:"server"`
+}
+
+// NATS selects the job bus. An empty URL embeds a NATS server.
+type NATS struct {
+	URL string `yaml:"url"`
+}
+
+// API holds the HTTP API settings.
+type API struct {
+	Keys         []APIKey `yaml:"keys"`
+	MaxBodyBytes int64    `yaml:"max_body_bytes"`
+}
+
+// APIKey is one bearer key and the tenant it acts for.
+type APIKey struct {
+	Tenant string `yaml:"tenant"`
+	Key    string `yaml:"key"`
+}
+
+// Rooms holds the SFU settings.
+type Rooms struct {
+	MaxParticipants int `yaml:"max_participants"`
+}
+
+// WebRTC holds the ICE network settings.
+type WebRTC struct {
+	UDPPortMin   uint16   `yaml:"udp_port_min"`
+	UDPPortMax   uint16   `yaml:"udp_port_max"`
+	NAT1To1IPs   []string `yaml:"nat_1to1_ips"`
+	LoopbackOnly bool     `yaml:"loopback_only"`
+}
+
+// Log selects the log level and format.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// ServerCfg holds HTTP server timeouts.
+type ServerCfg struct {
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// DefaultTenant is the tenant of keys that name none.
+const DefaultTenant = "default"
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		Listen: "127.0.0.1:8080",
+		Data:   "./data",
+		API:    API{MaxBodyBytes: 1 << 20},
+		Rooms:  Rooms{MaxParticipants: 16},
+		Log:    Log{Level: "info", Format: "text"},
+		Server: ServerCfg{ShutdownTimeout: 10 * time.Second},
+	}
+}

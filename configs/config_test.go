@@ -1,0 +1,105 @@
+package configs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestExampleFileIsTheDefaults(t *testing.T) {
+	c, err := Load("roomcast.yaml", nil, Flags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Default()
+	c.API.Keys, want.API.Keys = nil, nil
+	c.WebRTC.NAT1To1IPs, want.WebRTC.NAT1To1IPs = nil, nil
+	if !reflect.DeepEqual(c, want) {
+		t.Fatalf("example file differs from defaults:\n got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestLoadOrder(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	yml := "listen: 127.0.0.1:9000\ndata: /from/file\nrooms:\n  max_participants: 4\nlog:\n  level: debug\n"
+	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	flagData := "/from/flag"
+	c, err := Load(path, env(map[string]string{
+		"ROOMCAST_DATA":             "/from/env",
+		"ROOMCAST_MAX_PARTICIPANTS": "8",
+		"ROOMCAST_API_KEY":          "0123456789abcdef,acme:fedcba9876543210",
+	}), Flags{Data: &flagData})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9000" || c.Log.Level != "debug" {
+		t.Errorf("file values not applied: %+v", c)
+	}
+	if c.Rooms.MaxParticipants != 8 {
+		t.Errorf("env must override file: max_participants = %d", c.Rooms.MaxParticipants)
+	}
+	if c.Data != "/from/flag" {
+		t.Errorf("flag must override env: data = %q", c.Data)
+	}
+	want := []APIKey{{DefaultTenant, "0123456789abcdef"}, {"acme", "fedcba9876543210"}}
+	if !reflect.DeepEqual(c.API.Keys, want) {
+		t.Errorf("keys = %+v", c.API.Keys)
+	}
+}
+
+func TestValidateNamesTheField(t *testing.T) {
+	cases := []struct {
+		name  string
+		yaml  string
+		env   map[string]string
+		field string
+	}{
+		{"listen", "listen: nope\n", nil, "listen"},
+		{"short key", "api:\n  keys:\n    - {tenant: a, key: short}\n", nil, "api.keys[0].key"},
+		{"bad tenant", "api:\n  keys:\n    - {tenant: 'A B', key: 0123456789abcdef}\n", nil, "api.keys[0].tenant"},
+		{"room size", "rooms:\n  max_participants: 0\n", nil, "rooms.max_participants"},
+		{"ports", "webrtc:\n  udp_port_min: 5000\n", nil, "webrtc.udp_port_min"},
+		{"nat ip", "webrtc:\n  nat_1to1_ips: [not-an-ip]\n", nil, "webrtc.nat_1to1_ips[0]"},
+		{"nats", "nats:\n  url: http://x\n", nil, "nats.url"},
+		{"log", "log:\n  level: loud\n", nil, "log.level"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path, env(tc.env), Flags{})
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("err = %v, want a FieldError on %s", err, tc.field)
+			}
+		})
+	}
+}
+
+func TestBadInputsAreClearErrors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte("lisen: typo\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, nil, Flags{}); err == nil || !strings.Contains(err.Error(), "lisen") {
+		t.Errorf("unknown field: err = %v", err)
+	}
+	if _, err := Load("", env(map[string]string{"ROOMCAST_UDP_PORT_MIN": "x"}), Flags{}); err == nil || !strings.Contains(err.Error(), "ROOMCAST_UDP_PORT_MIN") {
+		t.Errorf("bad env: err = %v", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml"), nil, Flags{}); err == nil {
+		t.Error("missing file must fail")
+	}
+}

@@ -1,0 +1,94 @@
+package configs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// envVar binds one ROOMCAST_* variable to a config field.
+type envVar struct {
+	name string
+	set  func(c *Config, v string) error
+}
+
+// envVars lists every environment override; README.md documents them.
+var envVars = []envVar{
+	{"ROOMCAST_LISTEN", func(c *Config, v string) error { c.Listen = v; return nil }},
+	{"ROOMCAST_DATA", func(c *Config, v string) error { c.Data = v; return nil }},
+	{"ROOMCAST_NATS_URL", func(c *Config, v string) error { c.NATS.URL = v; return nil }},
+	{"ROOMCAST_API_KEY", setAPIKey},
+	{"ROOMCAST_MAX_PARTICIPANTS", func(c *Config, v string) error { return setInt(&c.Rooms.MaxParticipants, v) }},
+	{"ROOMCAST_UDP_PORT_MIN", func(c *Config, v string) error { return setPort(&c.WebRTC.UDPPortMin, v) }},
+	{"ROOMCAST_UDP_PORT_MAX", func(c *Config, v string) error { return setPort(&c.WebRTC.UDPPortMax, v) }},
+	{"ROOMCAST_NAT_1TO1_IPS", func(c *Config, v string) error { c.WebRTC.NAT1To1IPs = splitList(v); return nil }},
+	{"ROOMCAST_WEBRTC_LOOPBACK_ONLY", func(c *Config, v string) error { return setBool(&c.WebRTC.LoopbackOnly, v) }},
+	{"ROOMCAST_LOG_LEVEL", func(c *Config, v string) error { c.Log.Level = v; return nil }},
+	{"ROOMCAST_LOG_FORMAT", func(c *Config, v string) error { c.Log.Format = v; return nil }},
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	if getenv == nil {
+		return nil
+	}
+	for _, e := range envVars {
+		v := getenv(e.name)
+		if v == "" {
+			continue
+		}
+		if err := e.set(c, v); err != nil {
+			return fmt.Errorf("env %s: %w", e.name, err)
+		}
+	}
+	return nil
+}
+
+// setAPIKey adds the key from ROOMCAST_API_KEY for the default tenant,
+// or as tenant:key when it names one.
+func setAPIKey(c *Config, v string) error {
+	for _, k := range splitList(v) {
+		tenant, key := DefaultTenant, k
+		if i := strings.IndexByte(k, ':'); i > 0 {
+			tenant, key = k[:i], k[i+1:]
+		}
+		c.API.Keys = append(c.API.Keys, APIKey{Tenant: tenant, Key: key})
+	}
+	return nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func setInt(dst *int, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("not an integer: %q", v)
+	}
+	*dst = n
+	return nil
+}
+
+func setPort(dst *uint16, v string) error {
+	n, err := strconv.ParseUint(v, 10, 16)
+	if err != nil {
+		return fmt.Errorf("not a port number: %q", v)
+	}
+	*dst = uint16(n)
+	return nil
+}
+
+func setBool(dst *bool, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("not a boolean: %q", v)
+	}
+	*dst = b
+	return nil
+}

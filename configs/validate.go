@@ -1,0 +1,110 @@
+package configs
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+)
+
+// FieldError is a validation failure of one named field.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return "config " + e.Field + ": " + e.Reason }
+
+var tenantRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// MinKeyLength is the shortest API key accepted.
+const MinKeyLength = 16
+
+// Validate checks every field and returns the first error, naming the field.
+func (c *Config) Validate() error {
+	checks := []func() error{c.validateListen, c.validateData, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateLog}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateListen() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return &FieldError{"listen", fmt.Sprintf("want host:port, got %q", c.Listen)}
+	}
+	return nil
+}
+
+func (c *Config) validateData() error {
+	if c.Data == "" {
+		return &FieldError{"data", "must not be empty"}
+	}
+	return nil
+}
+
+func (c *Config) validateNATS() error {
+	if c.NATS.URL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.NATS.URL)
+	if err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
+		return &FieldError{"nats.url", "want nats://host:port or tls://host:port (empty embeds NATS)"}
+	}
+	return nil
+}
+
+func (c *Config) validateAPI() error {
+	if c.API.MaxBodyBytes < 1024 {
+		return &FieldError{"api.max_body_bytes", "must be at least 1024"}
+	}
+	seen := map[string]bool{}
+	for i, k := range c.API.Keys {
+		field := fmt.Sprintf("api.keys[%d]", i)
+		if len(k.Key) < MinKeyLength {
+			return &FieldError{field + ".key", fmt.Sprintf("must be at least %d characters", MinKeyLength)}
+		}
+		if !tenantRe.MatchString(k.Tenant) {
+			return &FieldError{field + ".tenant", "want lower-case letters, digits, '-' or '_' (1-63)"}
+		}
+		if seen[k.Key] {
+			return &FieldError{field + ".key", "duplicate key"}
+		}
+		seen[k.Key] = true
+	}
+	return nil
+}
+
+func (c *Config) validateRooms() error {
+	if c.Rooms.MaxParticipants < 1 || c.Rooms.MaxParticipants > 256 {
+		return &FieldError{"rooms.max_participants", "must be between 1 and 256"}
+	}
+	return nil
+}
+
+func (c *Config) validateWebRTC() error {
+	w := c.WebRTC
+	if (w.UDPPortMin == 0) != (w.UDPPortMax == 0) || w.UDPPortMin > w.UDPPortMax {
+		return &FieldError{"webrtc.udp_port_min", "set both udp_port_min and udp_port_max, with min <= max"}
+	}
+	for i, ip := range w.NAT1To1IPs {
+		if net.ParseIP(ip) == nil {
+			return &FieldError{fmt.Sprintf("webrtc.nat_1to1_ips[%d]", i), fmt.Sprintf("not an IP address: %q", ip)}
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateLog() error {
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return &FieldError{"log.level", "want debug, info, warn or error"}
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		return &FieldError{"log.format", "want text or json"}
+	}
+	return nil
+}

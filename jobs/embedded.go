@@ -1,0 +1,70 @@
+// Package jobs carries egress jobs over NATS JetStream. This file starts
+// the embedded NATS server used by the all-in-one default run.
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// ErrNATSUnavailable is returned when no NATS server can be reached.
+var ErrNATSUnavailable = errors.New("nats unavailable")
+
+// Embedded is an in-process NATS server with JetStream.
+type Embedded struct {
+	srv *server.Server
+}
+
+// StartEmbedded starts a JetStream-enabled NATS server storing under dir.
+// It accepts in-process connections only (no TCP listener).
+func StartEmbedded(dir string, ready time.Duration) (*Embedded, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("nats store %s: %w", dir, err)
+	}
+	srv, err := server.NewServer(&server.Options{
+		ServerName: "roomcast-embedded",
+		JetStream:  true,
+		StoreDir:   dir,
+		DontListen: true,
+		NoSigs:     true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats: %w", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(ready) {
+		srv.Shutdown()
+		return nil, fmt.Errorf("embedded nats not ready after %s: %w", ready, ErrNATSUnavailable)
+	}
+	return &Embedded{srv: srv}, nil
+}
+
+// Connect opens an in-process client connection.
+func (e *Embedded) Connect(name string) (*nats.Conn, error) {
+	nc, err := nats.Connect("", nats.InProcessServer(e.srv), nats.Name(name))
+	if err != nil {
+		return nil, fmt.Errorf("connect embedded nats: %w", err)
+	}
+	return nc, nil
+}
+
+// Close shuts the server down and waits for it.
+func (e *Embedded) Close() {
+	e.srv.Shutdown()
+	e.srv.WaitForShutdown()
+}
+
+// Dial connects to an external NATS server, failing fast when it is down.
+func Dial(url, name string) (*nats.Conn, error) {
+	nc, err := nats.Connect(url, nats.Name(name), nats.Timeout(5*time.Second),
+		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("connect nats %s: %w: %w", redactURL(url), ErrNATSUnavailable, err)
+	}
+	return nc, nil
+}

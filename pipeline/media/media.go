@@ -1,0 +1,85 @@
+// Package media holds the types every pipeline stage shares: tracks and the
+// timed access units that flow between them. It is the leaf of the import
+// graph and depends on nothing else in roomcast.
+package media
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind is the kind of a track.
+type Kind string
+
+// Track kinds.
+const (
+	KindAudio Kind = "audio"
+	KindVideo Kind = "video"
+)
+
+// Codec names a codec the way the API reports it.
+type Codec string
+
+// Codecs roomcast ingests.
+const (
+	CodecVP8  Codec = "VP8"
+	CodecH264 Codec = "H264"
+	CodecOpus Codec = "opus"
+)
+
+// ClockRate is the RTP clock rate of the codec (RFC 7741, RFC 6184, RFC 7587).
+func (c Codec) ClockRate() uint32 {
+	switch c {
+	case CodecOpus:
+		return 48000
+	default:
+		return 90000
+	}
+}
+
+// Kind returns the track kind the codec belongs to.
+func (c Codec) Kind() Kind {
+	if c == CodecOpus {
+		return KindAudio
+	}
+	return KindVideo
+}
+
+// ParseCodec maps a MIME type ("video/VP8") or a bare name ("vp8") to a Codec.
+func ParseCodec(s string) (Codec, error) {
+	name := s
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		name = s[i+1:]
+	}
+	switch strings.ToLower(name) {
+	case "vp8":
+		return CodecVP8, nil
+	case "h264":
+		return CodecH264, nil
+	case "opus":
+		return CodecOpus, nil
+	}
+	return "", fmt.Errorf("unsupported codec %q (want VP8, H264 or opus)", s)
+}
+
+// Track describes one media track of one participant in a room.
+type Track struct {
+	ID              string // unique within the room
+	Kind            Kind
+	Codec           Codec
+	ClockRate       uint32
+	ParticipantID   string
+	ParticipantName string
+}
+
+// Unit is one access unit of one track: a whole video frame or one audio
+// packet, timed on the job's common clock.
+type Unit struct {
+	Track    *Track
+	PTS, DTS time.Duration // on the ingest's common clock (from RTCP sender reports)
+	Key      bool          // a keyframe (always true for audio)
+	// Data is the payload: H.264 as Annex-B with 4-byte start codes,
+	// VP8 as one compressed frame, Opus as one packet.
+	Data []byte
+}

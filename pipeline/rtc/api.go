@@ -1,0 +1,148 @@
+// Package rtc builds the pion WebRTC API every roomcast peer uses: the codecs
+// roomcast accepts (VP8, H.264 packetization-mode 1, Opus), the NACK and RTCP
+// report interceptors, and the ICE network settings.
+package rtc
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/pion/ice/v2"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/webrtc/v3"
+)
+
+// Options select the ICE network and which interceptors run.
+type Options struct {
+	// LoopbackOnly keeps every candidate on 127.0.0.1 (tests, one machine).
+	LoopbackOnly bool
+	// UDPPortMin and UDPPortMax bound the ICE UDP ports; 0 means any.
+	UDPPortMin, UDPPortMax uint16
+	// NAT1To1IPs are the public IPs announced as host candidates.
+	NAT1To1IPs []string
+	// SenderReports makes pion generate RTCP sender reports itself. The SFU
+	// turns it off because it writes sender reports that carry each
+	// publisher's clock.
+	SenderReports bool
+	// NACKResponder buffers sent packets and resends them on NACK.
+	NACKResponder bool
+	// NACKGenerator sends NACKs for packets missing on receive.
+	NACKGenerator bool
+}
+
+// Payload types roomcast registers. The numbers are local to each
+// PeerConnection and are negotiated, so they only need to be unique here.
+const (
+	ptVP8  = 96
+	ptOpus = 111
+)
+
+// h264Profiles are the profile-level-ids offered with packetization-mode=1:
+// constrained baseline, baseline, main and high (RFC 6184 section 8.1).
+var h264Profiles = []string{"42e01f", "42001f", "4d001f", "64001f"}
+
+var videoFeedback = []webrtc.RTCPFeedback{
+	{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
+}
+
+// H264Fmtp is the fmtp line for an H.264 profile in packetization mode 1.
+func H264Fmtp(profile string) string {
+	return "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=" + profile
+}
+
+// Codecs returns the codec parameters roomcast registers.
+func Codecs() []webrtc.RTPCodecParameters {
+	cs := []webrtc.RTPCodecParameters{{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback},
+		PayloadType:        ptVP8,
+	}}
+	for i, p := range h264Profiles {
+		cs = append(cs, webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: H264Fmtp(p), RTCPFeedback: videoFeedback},
+			PayloadType:        webrtc.PayloadType(102 + 2*i),
+		})
+	}
+	cs = append(cs, webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
+		PayloadType:        ptOpus,
+	})
+	return cs
+}
+
+// NewAPI builds a webrtc.API with roomcast's codecs, interceptors and ICE settings.
+func NewAPI(o Options) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	for _, c := range Codecs() {
+		kind := webrtc.RTPCodecTypeVideo
+		if strings.HasPrefix(c.MimeType, "audio/") {
+			kind = webrtc.RTPCodecTypeAudio
+		}
+		if err := m.RegisterCodec(c, kind); err != nil {
+			return nil, fmt.Errorf("register codec %s: %w", c.MimeType, err)
+		}
+	}
+	reg, err := interceptors(o)
+	if err != nil {
+		return nil, err
+	}
+	se, err := settings(o)
+	if err != nil {
+		return nil, err
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
+
+func interceptors(o Options) (*interceptor.Registry, error) {
+	reg := &interceptor.Registry{}
+	if o.NACKGenerator {
+		g, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(20 * time.Millisecond))
+		if err != nil {
+			return nil, fmt.Errorf("nack generator: %w", err)
+		}
+		reg.Add(g)
+	}
+	if o.NACKResponder {
+		r, err := nack.NewResponderInterceptor(nack.ResponderSize(2048))
+		if err != nil {
+			return nil, fmt.Errorf("nack responder: %w", err)
+		}
+		reg.Add(r)
+	}
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("receiver reports: %w", err)
+	}
+	reg.Add(rr)
+	if o.SenderReports {
+		sr, err := report.NewSenderInterceptor(report.SenderInterval(500 * time.Millisecond))
+		if err != nil {
+			return nil, fmt.Errorf("sender reports: %w", err)
+		}
+		reg.Add(sr)
+	}
+	return reg, nil
+}
+
+func settings(o Options) (webrtc.SettingEngine, error) {
+	se := webrtc.SettingEngine{}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	if o.UDPPortMin != 0 || o.UDPPortMax != 0 {
+		if err := se.SetEphemeralUDPPortRange(o.UDPPortMin, o.UDPPortMax); err != nil {
+			return se, fmt.Errorf("udp port range %d-%d: %w", o.UDPPortMin, o.UDPPortMax, err)
+		}
+	}
+	if len(o.NAT1To1IPs) > 0 {
+		se.SetNAT1To1IPs(o.NAT1To1IPs, webrtc.ICECandidateTypeHost)
+	}
+	if o.LoopbackOnly {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	return se, nil
+}

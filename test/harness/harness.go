@@ -1,0 +1,308 @@
+// Package harness starts real roomcast processes and peers for end-to-end
+// tests and benchmarks: `roomcast serve`, `roomcast publish` and an ingest
+// in the calling process.
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestKey is the API key every test server accepts.
+const TestKey = "e2e-test-key-0123456789"
+
+// BuildBinary builds cmd/roomcast into a temporary directory; cleanup removes it.
+func BuildBinary() (string, func(), error) {
+	dir, err := os.MkdirTemp("", "roomcast-e2e-")
+	if err != nil {
+		return "", nil, err
+	}
+	bin := filepath.Join(dir, "roomcast")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/roomcast/roomcast/cmd/roomcast")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("build roomcast: %w", err)
+	}
+	return bin, func() { os.RemoveAll(dir) }, nil
+}
+
+// Server is a roomcast serve process.
+type Server struct {
+	URL    string
+	Key    string
+	binary string
+	out    *syncBuffer
+}
+
+// syncBuffer collects a process's output for failure reports.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var servingRe = regexp.MustCompile(`serving on (http://[0-9.:]+)`)
+
+// StartServer starts `roomcast serve` on a free loopback port with loopback
+// WebRTC and a fixed API key; env adds KEY=VALUE settings. t.Cleanup stops
+// it with SIGTERM and waits.
+func StartServer(t testing.TB, binary string, env ...string) *Server {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data", t.TempDir())
+	cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+TestKey, "ROOMCAST_WEBRTC_LOOPBACK_ONLY=true", "ROOMCAST_LOG_LEVEL=debug")
+	cmd.Env = append(cmd.Env, env...)
+	s := &Server{Key: TestKey, binary: binary, out: &syncBuffer{}}
+	cmd.Stderr = s.out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start roomcast: %v", err)
+	}
+	t.Cleanup(func() { stopProcess(t, cmd, "roomcast serve", s.out) })
+	s.URL = waitServing(t, stdout, s.out)
+	waitHealthy(t, s.URL)
+	return s
+}
+
+// waitServing reads stdout until the server prints its address.
+func waitServing(t testing.TB, stdout io.Reader, log *syncBuffer) string {
+	t.Helper()
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			fmt.Fprintln(log, sc.Text())
+			if m := servingRe.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case u := <-found:
+		return u
+	case <-time.After(30 * time.Second):
+		t.Fatalf("roomcast did not start in 30 s; output:\n%s", log)
+	}
+	return ""
+}
+
+func waitHealthy(t testing.TB, base string) {
+	t.Helper()
+	Eventually(t, 10*time.Second, "server healthy", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// stopProcess sends SIGTERM, waits up to 15 s, then kills.
+func stopProcess(t testing.TB, cmd *exec.Cmd, name string, out fmt.Stringer) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil && t.Failed() {
+			t.Logf("%s exited: %v", name, err)
+		}
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Errorf("%s did not stop within 15 s of SIGTERM", name)
+	}
+	if t.Failed() && out != nil {
+		t.Logf("%s output:\n%s", name, tail(out.String(), 8000))
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// Eventually polls cond every 100 ms until it holds or the deadline passes.
+func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Do sends an API request with the server's key and decodes a JSON answer
+// into out (when not nil). It returns the status code.
+func (s *Server) Do(t testing.TB, method, path string, body any, out any) int {
+	t.Helper()
+	return s.DoKey(t, s.Key, method, path, body, out)
+}
+
+// DoKey is Do with an explicit key ("" sends no Authorization header).
+func (s *Server) DoKey(t testing.TB, key, method, path string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: decode %q: %v", method, path, b, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// CreateRoom creates a room and fails the test unless it gets 201.
+func (s *Server) CreateRoom(t testing.TB, name string) {
+	t.Helper()
+	if code := s.Do(t, "POST", "/v1/rooms", map[string]string{"name": name}, nil); code != http.StatusCreated {
+		t.Fatalf("create room %s: status %d", name, code)
+	}
+}
+
+// RoomInfo is GET /v1/rooms/{room}.
+type RoomInfo struct {
+	Name         string `json:"name"`
+	Participants []struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Tracks []struct {
+			ID    string `json:"id"`
+			Kind  string `json:"kind"`
+			Codec string `json:"codec"`
+		} `json:"tracks"`
+	} `json:"participants"`
+}
+
+// RoomInfo fetches a room and fails the test unless it gets 200.
+func (s *Server) RoomInfo(t testing.TB, room string) RoomInfo {
+	t.Helper()
+	var info RoomInfo
+	if code := s.Do(t, "GET", "/v1/rooms/"+room, nil, &info); code != http.StatusOK {
+		t.Fatalf("get room %s: status %d", room, code)
+	}
+	return info
+}
+
+// PublishStats is the JSON line `roomcast publish --json` prints at the end.
+type PublishStats struct {
+	ParticipantID string `json:"participant_id"`
+	VideoFrames   uint64 `json:"video_frames"`
+	AudioFrames   uint64 `json:"audio_frames"`
+	Keyframes     uint64 `json:"keyframes"`
+}
+
+// Publisher is a `roomcast publish` process.
+type Publisher struct {
+	Name string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan error
+}
+
+// StartPublisher runs `roomcast publish` for duration.
+func (s *Server) StartPublisher(t testing.TB, room, name, codec string, duration time.Duration) *Publisher {
+	t.Helper()
+	cmd := exec.Command(s.binary, "publish", "--server", s.URL, "--room", room, "--name", name,
+		"--codec", codec, "--duration", duration.String(), "--width", "320", "--height", "240",
+		"--loopback", "--json")
+	cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+s.Key)
+	p := &Publisher{Name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start publisher %s: %v", name, err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// Wait waits for the publisher to end and returns its final stats.
+func (p *Publisher) Wait(t testing.TB, within time.Duration) PublishStats {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("publisher %s: %v\n%s", p.Name, err, p.out)
+		}
+	case <-time.After(within):
+		t.Fatalf("publisher %s did not end within %s\n%s", p.Name, within, p.out)
+	}
+	for _, line := range strings.Split(p.out.String(), "\n") {
+		if strings.HasPrefix(line, "{") {
+			var st PublishStats
+			if err := json.Unmarshal([]byte(line), &st); err == nil {
+				return st
+			}
+		}
+	}
+	t.Fatalf("publisher %s printed no stats:\n%s", p.Name, p.out)
+	return PublishStats{}
+}
