@@ -28,6 +28,17 @@ func (s *Server) readSDP(w http.ResponseWriter, r *http.Request) (string, bool) 
 	return string(b), true
 }
 
+// existingRoom answers 404 for an unknown room before the body is read, so
+// the client learns the real problem first.
+func (s *Server) existingRoom(w http.ResponseWriter, r *http.Request) (string, bool) {
+	rm := r.PathValue("room")
+	if _, err := s.cfg.Rooms.Get(rm); err != nil {
+		s.writeRoomError(w, r, err)
+		return "", false
+	}
+	return rm, true
+}
+
 // writeAnswer sends the SDP answer with the session resource as Location.
 func writeAnswer(w http.ResponseWriter, location, sdp string) {
 	w.Header().Set("Content-Type", "application/sdp")
@@ -40,11 +51,14 @@ func writeAnswer(w http.ResponseWriter, location, sdp string) {
 // publish is the WHIP endpoint (RFC 9725): an SDP offer in, the answer out,
 // and a Location resource whose DELETE leaves the room.
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
+	rm, ok := s.existingRoom(w, r)
+	if !ok {
+		return
+	}
 	offer, ok := s.readSDP(w, r)
 	if !ok {
 		return
 	}
-	rm := r.PathValue("room")
 	sess, err := s.cfg.Rooms.Publish(r.Context(), rm, r.URL.Query().Get("name"), offer)
 	if err != nil {
 		s.writeRoomError(w, r, err)
@@ -71,11 +85,14 @@ func (s *Server) noTrickle(w http.ResponseWriter, _ *http.Request) {
 // subscribe starts a room subscription: every track of the room, with
 // renegotiation over the "signal" data channel as participants come and go.
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
+	rm, ok := s.existingRoom(w, r)
+	if !ok {
+		return
+	}
 	offer, ok := s.readSDP(w, r)
 	if !ok {
 		return
 	}
-	rm := r.PathValue("room")
 	q := r.URL.Query()
 	sess, err := s.cfg.Rooms.Subscribe(r.Context(), rm, room.SubscribeOptions{
 		Name: q.Get("name"), ExcludeParticipant: q.Get("exclude"), OfferSDP: offer,

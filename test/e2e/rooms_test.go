@@ -119,6 +119,12 @@ func checkTracks(t *testing.T, in *Ingest, r *publisherRun) {
 	if d := (video.FirstPTS - audio.FirstPTS).Abs(); d > 60*time.Millisecond {
 		t.Errorf("%s: audio/video start %v apart, want <= 60ms", r.name, d)
 	}
+	for _, st := range in.Stats() {
+		if st.Track.ParticipantName == r.name {
+			t.Logf("%s %s: packets %d lost %d recovered %d late %d dup %d malformed %d dropped %d plis %d",
+				r.name, st.Track.Kind, st.Packets, st.Lost, st.Recovered, st.Late, st.Duplicates, st.Malformed, st.DroppedFrames, st.PLIsSent)
+		}
+	}
 	t.Logf("%s: video %d/%d audio %d/%d keyframes %d av-offset %v", r.name, video.Frames, r.stats.VideoFrames,
 		audio.Frames, r.stats.AudioFrames, video.Keyframes, video.FirstPTS-audio.FirstPTS)
 }

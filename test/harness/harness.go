@@ -275,7 +275,8 @@ func (s *Server) StartPublisher(t testing.TB, room, name, codec string, duration
 	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		select {
-		case <-p.done:
+		case err := <-p.done:
+			p.done <- err
 		default:
 			_ = cmd.Process.Kill()
 			<-p.done
@@ -284,11 +285,23 @@ func (s *Server) StartPublisher(t testing.TB, room, name, codec string, duration
 	return p
 }
 
+// WaitErr waits for the publisher to end and returns its output and exit error.
+func (p *Publisher) WaitErr(within time.Duration) (string, error) {
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return p.out.String(), err
+	case <-time.After(within):
+		return p.out.String(), fmt.Errorf("publisher %s did not end within %s", p.Name, within)
+	}
+}
+
 // Wait waits for the publisher to end and returns its final stats.
 func (p *Publisher) Wait(t testing.TB, within time.Duration) PublishStats {
 	t.Helper()
 	select {
 	case err := <-p.done:
+		p.done <- err
 		if err != nil {
 			t.Fatalf("publisher %s: %v\n%s", p.Name, err, p.out)
 		}

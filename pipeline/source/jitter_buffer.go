@@ -1,0 +1,358 @@
+package source
+
+import (
+	"math/bits"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// Jitter buffer capacity bounds. The window of sequence numbers the buffer
+// can hold is twice the capacity rounded up to a power of two, and must stay
+// well below half the 16-bit sequence space for unwrapping to be unambiguous.
+const (
+	defaultJitterCapacity = 512
+	maxJitterCapacity     = 8192
+)
+
+// JitterStats are the counters of a JitterBuffer since its creation.
+type JitterStats struct {
+	// Received counts every packet pushed.
+	Received uint64
+	// Duplicates counts packets dropped because the same sequence number is
+	// waiting or was just released.
+	Duplicates uint64
+	// Late counts packets dropped because their slot was already released
+	// or skipped.
+	Late uint64
+	// Lost counts the missing sequence numbers that a timeout or overflow
+	// skipped.
+	Lost uint64
+	// Recovered counts packets that filled a hole: they arrived after a
+	// later sequence number had already arrived (reordering or a NACK
+	// retransmission).
+	Recovered uint64
+	// Resyncs counts restarts on a new sequence number, when two close
+	// packets arrive far outside the window (a jump forward by more than
+	// the window, or far back: a stream restart). The jump is not counted
+	// as Lost.
+	Resyncs uint64
+	// Discarded counts stray packets far outside the window that no
+	// second packet confirmed as a resync.
+	Discarded uint64
+}
+
+// jitterSlot holds the packet of one extended sequence number in the ring.
+type jitterSlot struct {
+	ext      uint64
+	pkt      *rtp.Packet
+	held     bool // pkt waits to be released
+	released bool // ext was released (to tell duplicates from late packets)
+}
+
+// jitterArrival is one entry of the arrival-order queue.
+type jitterArrival struct {
+	ext uint64
+	at  time.Time
+}
+
+// jitterSegment is a run of packets drained by a resync, waiting for Pop.
+type jitterSegment struct {
+	pkts []*rtp.Packet
+	gap  bool
+}
+
+// JitterBuffer reorders the RTP packets of one track by sequence number. It
+// waits up to latency for a missing packet (time for NACK retransmission),
+// then skips the gap and counts the missing packets as lost.
+//
+// Sequence numbers are unwrapped (RFC 3550 appendix A.1) to 64-bit extended
+// numbers relative to the next one to release. Packets are kept in a ring
+// indexed by extended sequence number, and in a queue in arrival order whose
+// head gives the next deadline, so every operation is amortized O(1) per
+// packet. A JitterBuffer is not safe for concurrent use.
+type JitterBuffer struct {
+	latency  time.Duration
+	capacity int
+	mask     uint64
+
+	slots   []jitterSlot
+	arrival []jitterArrival // arrival order; entries of released packets are skipped lazily
+	head    int             // first live entry of arrival
+	count   int             // packets held in slots
+	pending []jitterSegment // runs drained by a resync, released first
+
+	started  bool
+	next     uint64 // extended sequence number of the next packet to release
+	highest  uint64 // highest extended sequence number received since the last resync
+	gap      bool   // a gap precedes the next packet released
+	lastPush time.Time
+
+	stray   *rtp.Packet // a packet far outside the window, maybe a resync
+	strayAt time.Time
+
+	stats JitterStats
+}
+
+// NewJitterBuffer returns a buffer that waits up to latency for a missing
+// packet and holds about capacity packets (a default when capacity <= 0,
+// clamped to 8192).
+func NewJitterBuffer(latency time.Duration, capacity int) *JitterBuffer {
+	if capacity <= 0 {
+		capacity = defaultJitterCapacity
+	}
+	capacity = min(capacity, maxJitterCapacity)
+	size := 1 << bits.Len(uint(2*capacity-1))
+	return &JitterBuffer{
+		latency:  latency,
+		capacity: capacity,
+		mask:     uint64(size - 1),
+		slots:    make([]jitterSlot, size),
+	}
+}
+
+// Stats returns the counters since creation.
+func (j *JitterBuffer) Stats() JitterStats { return j.stats }
+
+// window is the number of extended sequence numbers the ring can hold.
+func (j *JitterBuffer) window() int { return len(j.slots) }
+
+// Push inserts a packet received at now. Duplicates, and packets older than
+// the last released one, are dropped and counted (it returns false). A packet
+// far outside the window is held aside: a second one close to it makes the
+// buffer resync on them, else it is discarded.
+func (j *JitterBuffer) Push(p *rtp.Packet, now time.Time) bool {
+	if p == nil {
+		return false
+	}
+	j.stats.Received++
+	j.lastPush = now
+	if !j.started {
+		j.started = true
+		j.next = 1<<32 | uint64(p.SequenceNumber)
+		j.highest = j.next - 1
+	}
+	delta := int(int16(p.SequenceNumber - uint16(j.next)))
+	switch {
+	case delta >= 0 && delta < j.window():
+		j.dropStray()
+		return j.insert(p, now, j.next+uint64(delta))
+	case delta < 0 && -delta <= j.window():
+		j.dropStray()
+		return j.late(j.next + uint64(int64(delta)))
+	default:
+		return j.far(p, now)
+	}
+}
+
+// insert stores a packet of the window, unless it is a duplicate.
+func (j *JitterBuffer) insert(p *rtp.Packet, now time.Time, ext uint64) bool {
+	s := &j.slots[ext&j.mask]
+	if s.held && s.ext == ext {
+		j.stats.Duplicates++
+		return false
+	}
+	*s = jitterSlot{ext: ext, pkt: p, held: true}
+	j.count++
+	if int64(ext-j.highest) < 0 {
+		j.stats.Recovered++
+	} else {
+		j.highest = ext
+	}
+	j.pushArrival(jitterArrival{ext: ext, at: now})
+	return true
+}
+
+// late drops a packet behind the next one to release. (A stream that
+// restarted a little behind us thus catches up within one window.)
+func (j *JitterBuffer) late(ext uint64) bool {
+	if s := &j.slots[ext&j.mask]; s.released && s.ext == ext {
+		j.stats.Duplicates++
+	} else {
+		j.stats.Late++
+	}
+	return false
+}
+
+// far handles a packet too far from the window to be a reordered one: the
+// first is held aside; a second one close to it confirms a resync.
+func (j *JitterBuffer) far(p *rtp.Packet, now time.Time) bool {
+	if j.stray == nil {
+		j.stray, j.strayAt = p, now
+		return true
+	}
+	d := int(int16(p.SequenceNumber - j.stray.SequenceNumber))
+	switch {
+	case d == 0:
+		j.stats.Duplicates++
+		return false
+	case d >= j.window() || -d >= j.window():
+		j.stats.Discarded++
+		j.stray, j.strayAt = p, now
+		return true
+	}
+	stray, strayAt := j.stray, j.strayAt
+	j.stray = nil
+	first := stray.SequenceNumber
+	if d < 0 {
+		first = p.SequenceNumber
+	}
+	j.resync(first)
+	j.insert(stray, strayAt, j.next+uint64(stray.SequenceNumber-first))
+	return j.insert(p, now, j.next+uint64(p.SequenceNumber-first))
+}
+
+// dropStray discards a packet held aside that no resync confirmed.
+func (j *JitterBuffer) dropStray() {
+	if j.stray != nil {
+		j.stray = nil
+		j.stats.Discarded++
+	}
+}
+
+// resync moves everything buffered to the pending runs, with their gaps,
+// and restarts the window at sequence number first.
+func (j *JitterBuffer) resync(first uint16) {
+	for j.count > 0 {
+		run := j.releaseRun(nil)
+		if len(run) == 0 {
+			j.skipGap()
+			continue
+		}
+		j.pending = append(j.pending, jitterSegment{pkts: run, gap: j.gap})
+		j.gap = false
+	}
+	j.stats.Resyncs++
+	j.next += uint64(int64(int16(first - uint16(j.next))))
+	j.highest = j.next - 1
+	j.gap = true
+	j.arrival, j.head = j.arrival[:0], 0
+}
+
+// Pop releases, in sequence order, the packets that are ready at now: the
+// contiguous run after the last released packet; when the oldest waiting
+// packet has waited longer than latency (or the buffer holds more than
+// capacity packets), it skips the gap before it, counts the missing packets
+// as Lost and reports gap=true (the caller then resets its depacketizer).
+//
+// The packets returned by one call are contiguous, and gap=true means that
+// the gap lies before pkts[0]. A further gap that is also due is left to the
+// next call, so a caller should call Pop until it returns no packets.
+func (j *JitterBuffer) Pop(now time.Time) (pkts []*rtp.Packet, gap bool) {
+	if len(j.pending) > 0 {
+		seg := j.pending[0]
+		j.pending[0] = jitterSegment{}
+		j.pending = j.pending[1:]
+		return seg.pkts, seg.gap
+	}
+	pkts = j.releaseRun(nil)
+	if len(pkts) == 0 && j.count > 0 && j.due(now) {
+		j.skipGap()
+		pkts = j.releaseRun(nil)
+	}
+	if len(pkts) == 0 {
+		return nil, false
+	}
+	gap, j.gap = j.gap, false
+	return pkts, gap
+}
+
+// Flush releases everything still buffered in order, skipping gaps (at
+// track end); gap reports whether any was skipped. A stray packet held
+// aside is discarded.
+func (j *JitterBuffer) Flush() (pkts []*rtp.Packet, gap bool) {
+	for _, seg := range j.pending {
+		pkts = append(pkts, seg.pkts...)
+		gap = gap || seg.gap
+	}
+	j.pending = nil
+	for j.count > 0 {
+		pkts = j.releaseRun(pkts)
+		if j.count > 0 {
+			j.skipGap()
+		}
+	}
+	gap = gap || j.gap
+	j.gap = false
+	j.dropStray()
+	j.arrival, j.head = j.arrival[:0], 0
+	return pkts, gap
+}
+
+// NextDeadline is when Pop would next release packets by timeout; zero when
+// nothing waits. It is the last push time when packets are ready at once.
+func (j *JitterBuffer) NextDeadline() time.Time {
+	switch {
+	case len(j.pending) > 0, j.count > j.capacity, j.count > 0 && j.slots[j.next&j.mask].held:
+		return j.lastPush
+	case j.count == 0:
+		return time.Time{}
+	}
+	return j.oldest().Add(j.latency)
+}
+
+// due reports whether the gap at the head must be skipped at now.
+func (j *JitterBuffer) due(now time.Time) bool {
+	return j.count > j.capacity || !now.Before(j.oldest().Add(j.latency))
+}
+
+// oldest returns the arrival time of the packet that has waited longest.
+// It needs count > 0.
+func (j *JitterBuffer) oldest() time.Time {
+	j.skipReleasedArrivals()
+	return j.arrival[j.head].at
+}
+
+// pushArrival appends to the arrival queue. Entries of released packets are
+// dropped from its head here and in oldest, and the queue is compacted when
+// its dead head is at least half of it, so it stays within twice the window.
+func (j *JitterBuffer) pushArrival(a jitterArrival) {
+	j.skipReleasedArrivals()
+	if j.head > 0 && j.head >= len(j.arrival)/2 {
+		n := copy(j.arrival, j.arrival[j.head:])
+		j.arrival, j.head = j.arrival[:n], 0
+	}
+	j.arrival = append(j.arrival, a)
+}
+
+// skipReleasedArrivals moves the head of the arrival queue past the entries
+// of packets no longer held.
+func (j *JitterBuffer) skipReleasedArrivals() {
+	for j.head < len(j.arrival) {
+		a := j.arrival[j.head]
+		if s := &j.slots[a.ext&j.mask]; s.held && s.ext == a.ext {
+			return
+		}
+		j.head++
+	}
+}
+
+// releaseRun appends to pkts the contiguous packets from next on.
+func (j *JitterBuffer) releaseRun(pkts []*rtp.Packet) []*rtp.Packet {
+	for j.count > 0 {
+		s := &j.slots[j.next&j.mask]
+		if !s.held || s.ext != j.next {
+			break
+		}
+		pkts = append(pkts, s.pkt)
+		*s = jitterSlot{ext: j.next, released: true}
+		j.count--
+		j.next++
+	}
+	return pkts
+}
+
+// skipGap moves next to the first held packet, counting the sequence
+// numbers skipped as lost. It needs count > 0 and no packet held at next.
+func (j *JitterBuffer) skipGap() {
+	for {
+		s := &j.slots[j.next&j.mask]
+		if s.held && s.ext == j.next {
+			return
+		}
+		*s = jitterSlot{}
+		j.stats.Lost++
+		j.next++
+		j.gap = true
+	}
+}

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var routeCases = []struct {
+	method, path string
+	status       int
+	contentType  string
+	contains     string
+}{
+	{"GET", "/", 200, "text/html; charset=utf-8", "/static/console.js"},
+	{"HEAD", "/", 200, "text/html; charset=utf-8", ""},
+	{"GET", "/rooms/r1", 200, "text/html; charset=utf-8", "/static/room.js"},
+	{"GET", "/rooms/any%20name", 200, "text/html; charset=utf-8", "/static/room.js"},
+	{"GET", "/static/room.js", 200, "text/javascript; charset=utf-8", "createDataChannel"},
+	{"GET", "/static/console.js", 200, "text/javascript; charset=utf-8", "/v1/rooms"},
+	{"GET", "/static/api.js", 200, "text/javascript; charset=utf-8", "Bearer"},
+	{"GET", "/static/whip.js", 200, "text/javascript; charset=utf-8", "application/sdp"},
+	{"GET", "/static/tiles.js", 200, "text/javascript; charset=utf-8", "<video>"},
+	{"GET", "/static/room.css", 200, "text/css; charset=utf-8", ".tiles"},
+	{"GET", "/static/common.css", 200, "text/css; charset=utf-8", ":root"},
+	{"GET", "/static/console.css", 200, "text/css; charset=utf-8", "table"},
+	{"GET", "/static/favicon.svg", 200, "image/svg+xml", "<svg"},
+	{"GET", "/static/missing.js", 404, "", ""},
+	{"GET", "/static/", 404, "", ""},
+	{"GET", "/static", 404, "", ""},
+	{"GET", "/rooms/", 404, "", ""},
+	{"GET", "/rooms/a/b", 404, "", ""},
+	{"GET", "/index.html", 404, "", ""},
+	{"GET", "/room.html", 404, "", ""},
+	{"GET", "/nope", 404, "", ""},
+	{"POST", "/", 405, "", ""},
+	{"POST", "/rooms/r1", 405, "", ""},
+}
+
+func TestHandlerRoutes(t *testing.T) {
+	h := Handler()
+	for _, c := range routeCases {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, nil))
+			if rec.Code != c.status {
+				t.Fatalf("status %d, want %d", rec.Code, c.status)
+			}
+			if c.status != http.StatusOK {
+				return
+			}
+			checkHeaders(t, rec.Header(), c.contentType)
+			if !strings.Contains(rec.Body.String(), c.contains) {
+				t.Errorf("body lacks %q", c.contains)
+			}
+		})
+	}
+}
+
+func checkHeaders(t *testing.T, h http.Header, contentType string) {
+	t.Helper()
+	want := map[string]string{
+		"Content-Type":            contentType,
+		"Cache-Control":           "no-cache",
+		"Content-Security-Policy": contentSecurityPolicy,
+		"X-Content-Type-Options":  "nosniff",
+	}
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if h.Get("ETag") == "" {
+		t.Error("no ETag")
+	}
+}
+
+func TestHandlerRevalidates(t *testing.T) {
+	h := Handler()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/static/room.js", nil))
+	req := httptest.NewRequest("GET", "/static/room.js", nil)
+	req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNotModified {
+		t.Fatalf("status %d, want 304", rec.Code)
+	}
+}
+
+// TestPagesFitPolicy checks what the Content-Security-Policy forbids: inline
+// scripts, inline styles and inline event handlers. It also checks that
+// every /static/ reference of the pages, and every module those
+// import, is served.
+func TestPagesFitPolicy(t *testing.T) {
+	h := Handler()
+	inline := regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]|<style|\sstyle=|\son[a-z]+=`)
+	ref := regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"`)
+	for _, page := range []string{"/", "/rooms/r1"} {
+		body := get(t, h, page)
+		if m := inline.FindString(body); m != "" {
+			t.Errorf("%s has inline code %q", page, m)
+		}
+		for _, m := range ref.FindAllStringSubmatch(body, -1) {
+			checkImports(t, h, m[1])
+		}
+	}
+}
+
+// checkImports fetches a static file and, for a module, what it imports.
+func checkImports(t *testing.T, h http.Handler, path string) {
+	t.Helper()
+	body := get(t, h, path)
+	imp := regexp.MustCompile(`from '\./([a-z]+\.js)'`)
+	for _, m := range imp.FindAllStringSubmatch(body, -1) {
+		checkImports(t, h, "/static/"+m[1])
+	}
+}
+
+func get(t *testing.T, h http.Handler, path string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s: status %d", path, rec.Code)
+	}
+	b, _ := io.ReadAll(rec.Body)
+	return string(b)
+}
