@@ -48,8 +48,14 @@ func TestRoomIngestTenPublishers(t *testing.T) {
 	}
 
 	// While they publish, the room lists every participant with its tracks.
-	Eventually(t, 15*time.Second, "11 participants listed", func() bool {
-		return len(s.RoomInfo(t, "event").Participants) == 11
+	Eventually(t, 15*time.Second, "11 participants listed with their tracks", func() bool {
+		info := s.RoomInfo(t, "event")
+		for _, p := range info.Participants {
+			if len(p.Tracks) < 2 {
+				return false
+			}
+		}
+		return len(info.Participants) == 11
 	})
 	checkRoomInfo(t, s.RoomInfo(t, "event"))
 	wg.Wait()
