@@ -1,0 +1,70 @@
+package room
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/pion/rtp"
+	"github.com/roomcast/roomcast/pipeline/media"
+)
+
+// newBareTrack builds a published track without pion, for feeding its
+// packet path directly.
+func newBareTrack(codec media.Codec) *publishedTrack {
+	e := &env{log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: nowForTests, logEvery: errorLogPeriod}
+	return &publishedTrack{
+		env: e, log: e.log, id: "TR_test", codec: codec,
+		clock: newTrackClock(codec.ClockRate(), &clockOffset{}), isKey: keyframeDetector(codec),
+		errLog: newLogLimiter(e.logEvery), cache: newGOPCache(codec.Kind() == media.KindVideo),
+	}
+}
+
+func marshalRTP(t testing.TB, p *rtp.Packet) []byte {
+	b, err := p.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestForwardHostilePackets(t *testing.T) {
+	tr := newBareTrack(media.CodecVP8)
+	tr.onRTP([]byte{0x80})             // too short
+	tr.onRTP([]byte{0x90, 0x60, 0, 1}) // extension bit without extension
+	if n := tr.badPackets.Load(); n != 2 {
+		t.Errorf("bad packets = %d, want 2", n)
+	}
+	huge := make([]byte, 1400)
+	huge[0], huge[1] = 0x10, 0x10 // a VP8 keyframe start
+	withExt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 7, Timestamp: 9}, Payload: huge}
+	if err := withExt.SetExtension(1, []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	tr.onRTP(marshalRTP(t, withExt))
+	padded := marshalRTP(t, &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 8, Timestamp: 9, Padding: true, PaddingSize: 4},
+		Payload: []byte{0xff, 0xff}})
+	tr.onRTP(padded)
+	got := tr.cache.snapshot()
+	if len(got) != 2 || got[0].pkt.SequenceNumber != 7 || !got[0].key || got[1].pkt.SequenceNumber != 8 {
+		t.Fatalf("cache = %+v", got)
+	}
+	if h := got[0].pkt.Header; h.Extension || len(h.Extensions) != 0 {
+		t.Errorf("extensions kept: %+v", h)
+	}
+	if p := got[1].pkt; p.Padding || p.Header.PaddingSize != 0 || len(p.Payload) != 2 {
+		t.Errorf("padding kept: %+v", p)
+	}
+}
+
+func FuzzForward(f *testing.F) {
+	f.Add([]byte{0x80, 0x60, 0, 1, 0, 0, 0, 9, 0, 0, 0, 1, 0x10, 0x10, 0x02})
+	f.Add([]byte{0xa0, 0x60, 0, 1, 0, 0, 0, 9, 0, 0, 0, 1, 0x10, 0x02})
+	f.Add([]byte{0x90, 0x60, 0, 1, 0, 0, 0, 9, 0, 0, 0, 1, 0xbe, 0xde, 0, 1, 0x10, 0xff, 0, 0})
+	video, audio := newBareTrack(media.CodecH264), newBareTrack(media.CodecOpus)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		video.onRTP(raw)
+		audio.onRTP(raw)
+		video.onRTCP(raw)
+	})
+}

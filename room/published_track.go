@@ -1,0 +1,139 @@
+package room
+
+import (
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v3"
+	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/rtc"
+)
+
+// publishedTrack is one track a publisher sends into the room. Its read
+// loop hands every packet to the GOP cache and to each subscriber-track
+// (downTrack) bound to it.
+type publishedTrack struct {
+	env      *env
+	log      *slog.Logger
+	id       string
+	codec    media.Codec
+	capa     webrtc.RTPCodecCapability // as negotiated with the publisher
+	owner    *participant
+	remote   *webrtc.TrackRemote
+	receiver *webrtc.RTPReceiver
+	ssrc     uint32     // the publisher's SSRC, the target of PLIs
+	pli      rtcpWriter // the publisher's PeerConnection
+	clock    *trackClock
+	isKey    func([]byte) bool
+	errLog   *logLimiter
+
+	badPackets atomic.Uint64 // read or parse errors
+
+	mu      sync.Mutex
+	cache   *gopCache
+	downs   []*downTrack // copy on write
+	lastPLI int64        // unix nanos of the last keyframe request
+	ended   bool
+}
+
+func newPublishedTrack(p *participant, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver, codec media.Codec) *publishedTrack {
+	id := newID(trackPrefix)
+	return &publishedTrack{
+		env: p.env, log: p.log.With("track", id, "codec", string(codec)),
+		id: id, codec: codec, owner: p, remote: remote, receiver: receiver,
+		ssrc: uint32(remote.SSRC()), capa: remote.Codec().RTPCodecCapability, pli: p.pc,
+		clock:  newTrackClock(codec.ClockRate(), p.clockOffset),
+		isKey:  keyframeDetector(codec),
+		errLog: newLogLimiter(p.env.logEvery),
+		cache:  newGOPCache(codec.Kind() == media.KindVideo),
+	}
+}
+
+func (t *publishedTrack) video() bool { return t.codec.Kind() == media.KindVideo }
+
+func (t *publishedTrack) info() TrackInfo {
+	return TrackInfo{ID: t.id, Kind: string(t.codec.Kind()), Codec: string(t.codec)}
+}
+
+func (t *publishedTrack) signalInfo() rtc.TrackInfo {
+	return rtc.TrackInfo{
+		ID: t.id, Kind: string(t.codec.Kind()), Codec: string(t.codec),
+		ParticipantID: t.owner.id, ParticipantName: t.owner.name,
+	}
+}
+
+// forward caches the packet and queues it on every subscriber-track. The
+// cache update and the snapshot of subscriber-tracks happen under one lock,
+// so a subscriber-track attached concurrently gets the packet exactly once:
+// from its seed or from the push.
+func (t *publishedTrack) forward(p fwdPacket) {
+	t.clock.onPacket(p.pkt.Timestamp, p.arrival)
+	t.mu.Lock()
+	t.cache.add(p)
+	downs := t.downs
+	t.mu.Unlock()
+	for _, d := range downs {
+		d.push(p)
+	}
+}
+
+// attach binds a subscriber-track, seeding its queue with the cache. It
+// fails once the track has ended.
+func (t *publishedTrack) attach(d *downTrack) bool {
+	t.mu.Lock()
+	if t.ended {
+		t.mu.Unlock()
+		return false
+	}
+	d.seed(t.cache.snapshot())
+	t.downs = append(slices.Clip(t.downs), d)
+	needKey := t.cache.needsKeyframe()
+	t.mu.Unlock()
+	if needKey {
+		t.requestKeyframe()
+	}
+	return true
+}
+
+func (t *publishedTrack) detach(d *downTrack) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.downs = slices.DeleteFunc(slices.Clone(t.downs), func(x *downTrack) bool { return x == d })
+}
+
+// end marks the track ended: no more subscriber-tracks attach.
+func (t *publishedTrack) end() {
+	t.mu.Lock()
+	t.ended = true
+	t.cache.reset()
+	t.mu.Unlock()
+}
+
+func (t *publishedTrack) isEnded() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ended
+}
+
+// requestKeyframe sends a PLI to the publisher, at most one per throttle
+// period (RFC 4585 section 6.3.1).
+func (t *publishedTrack) requestKeyframe() {
+	if !t.video() {
+		return
+	}
+	now := t.env.now()
+	t.mu.Lock()
+	if t.ended || (t.lastPLI != 0 && now.UnixNano()-t.lastPLI < int64(t.env.pliThrottle)) {
+		t.mu.Unlock()
+		return
+	}
+	t.lastPLI = now.UnixNano()
+	t.mu.Unlock()
+	pli := &rtcp.PictureLossIndication{MediaSSRC: t.ssrc}
+	if err := t.pli.WriteRTCP([]rtcp.Packet{pli}); err != nil && !isClosedErr(err) {
+		t.errLog.log(t.log, now, slog.LevelWarn, "send PLI to publisher", "err", err)
+	}
+}

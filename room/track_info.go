@@ -1,0 +1,8 @@
+package room
+
+// TrackInfo describes one published track.
+type TrackInfo struct {
+	ID    string `json:"id"`
+	Kind  string `json:"kind"`  // "audio" | "video"
+	Codec string `json:"codec"` // "VP8" | "H264" | "opus"
+}
