@@ -10,8 +10,10 @@ export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
 .PHONY: run test build deps lint bench fuzz clean
 
+# The all-in-one trial listens on loopback, so its WebRTC stays there too;
+# a deployment sets webrtc.loopback_only: false and nat_1to1_ips instead.
 run: deps build
-	./$(BIN) serve --listen $(LISTEN) --data $(DATA)
+	ROOMCAST_WEBRTC_LOOPBACK_ONLY=$${ROOMCAST_WEBRTC_LOOPBACK_ONLY:-true} ./$(BIN) serve --listen $(LISTEN) --data $(DATA)
 
 deps:
 	@./scripts/install-deps.sh

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what roomcast needs on Debian 12, and nothing that is already
-# there: a second run changes nothing. Usage: install-deps.sh run|test
+# there: a second run changes nothing.
 set -euo pipefail
 
-mode=${1:-test}
+
 
 # Debian packages: cgo build of pipeline/codec (pkg-config, FFmpeg 5.1 dev
 # libraries) and the real peers the tests start (ffmpeg/ffprobe, nginx with
@@ -33,4 +33,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v go >/dev/null 2>&1 || { echo "install-deps: Go 1.26 is required on PATH" >&2; exit 1; }
-echo "install-deps ($mode): ok"
+echo "install-deps: ok"

@@ -57,6 +57,9 @@ func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	start := time.Now()
 	err = p.Run(ctx)
 	st := p.Stats()
+	if st.ParticipantID == "" && err != nil {
+		return err
+	}
 	if *asJSON {
 		_ = json.NewEncoder(stdout).Encode(publishStats{
 			ParticipantID: st.ParticipantID, VideoFrames: st.VideoFrames, AudioFrames: st.AudioFrames,
