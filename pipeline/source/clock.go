@@ -1,0 +1,133 @@
+package source
+
+import (
+	"sync"
+	"time"
+)
+
+// commonClock is the clock all tracks of one Ingest share. Every track
+// maps its RTP timestamps to the SFU's wall clock (from RTCP sender
+// reports, RFC 3550 section 6.4.1); commonClock turns those instants into
+// PTS relative to one epoch: the wall-clock time of the first unit any
+// track emits. A track whose first frames are older than that (a cached
+// keyframe) gets negative PTS.
+type commonClock struct {
+	mu    sync.Mutex
+	epoch time.Time
+	set   bool
+}
+
+// since returns t relative to the epoch, fixing the epoch at t on first use.
+func (c *commonClock) since(t time.Time) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.set {
+		c.epoch, c.set = t, true
+	}
+	return t.Sub(c.epoch)
+}
+
+// ntpEpochOffset is the number of seconds from 1900-01-01 (NTP) to
+// 1970-01-01 (Unix).
+const ntpEpochOffset = 2208988800
+
+// ntpTime converts a 64-bit NTP timestamp (32.32 fixed point seconds since
+// 1900, RFC 5905 section 6) to a time.Time, to the nearest nanosecond.
+func ntpTime(ntp uint64) time.Time {
+	secs := int64(ntp>>32) - ntpEpochOffset
+	nanos := ((ntp&0xffffffff)*uint64(time.Second) + 1<<31) >> 32
+	return time.Unix(secs, int64(nanos))
+}
+
+// unwrapper extends 32-bit RTP timestamps to 64 bits. Each value is taken
+// as the nearest one (within ±2^31) to the previous value, so it follows
+// wraparound in both directions.
+type unwrapper struct {
+	last int64
+	ok   bool
+}
+
+func (u *unwrapper) unwrap(ts uint32) int64 {
+	if !u.ok {
+		u.last, u.ok = int64(ts), true
+		return u.last
+	}
+	u.last += int64(int32(ts - uint32(u.last)))
+	return u.last
+}
+
+// rtpMapping anchors an extended RTP timestamp to a wall-clock instant.
+type rtpMapping struct {
+	at   time.Time
+	ext  int64
+	rate uint32
+}
+
+// time returns the wall-clock instant of an extended RTP timestamp:
+// at + (ext − m.ext) / rate.
+func (m rtpMapping) time(ext int64) time.Time {
+	d, r := int64(m.rate), ext-m.ext
+	return m.at.Add(time.Duration(r/d)*time.Second + time.Duration(r%d)*time.Second/time.Duration(d))
+}
+
+// clockSource says where a trackClock's mapping comes from.
+type clockSource int
+
+const (
+	clockNone    clockSource = iota // no mapping yet: hold frames
+	clockArrival                    // fallback: arrival time of the first packet
+	clockSR                         // the latest RTCP sender report
+)
+
+// minPTSStep is how far a clamped PTS moves past the previous one.
+const minPTSStep = time.Millisecond
+
+// trackClock maps one track's RTP timestamps to PTS on the commonClock.
+// It uses the latest sender report; before the first one it can be
+// anchored on the arrival of the first packet instead (a fallback that is
+// only as good as the network delay is constant). PTS never goes back: when
+// a new mapping would move time backwards, the PTS is clamped to the
+// previous PTS + minPTSStep until the mapping catches up.
+type trackClock struct {
+	rate    uint32
+	unwrap  unwrapper
+	ref     rtpMapping
+	source  clockSource
+	last    time.Duration
+	started bool
+}
+
+func newTrackClock(rate uint32) *trackClock {
+	return &trackClock{rate: rate}
+}
+
+// senderReport takes an RTCP sender report's NTP and RTP times as the
+// mapping from now on.
+func (c *trackClock) senderReport(ntp uint64, rtpTime uint32) {
+	c.ref = rtpMapping{at: ntpTime(ntp), ext: c.unwrap.unwrap(rtpTime), rate: c.rate}
+	c.source = clockSR
+}
+
+// arrival anchors the mapping on a packet's arrival time. It does nothing
+// once the track has a mapping.
+func (c *trackClock) arrival(at time.Time, rtpTime uint32) {
+	if c.source != clockNone {
+		return
+	}
+	c.ref = rtpMapping{at: at.Round(0), ext: c.unwrap.unwrap(rtpTime), rate: c.rate}
+	c.source = clockArrival
+}
+
+// synced reports whether the track has a mapping.
+func (c *trackClock) synced() bool { return c.source != clockNone }
+
+// pts returns the PTS of an RTP timestamp on the common clock. Call it in
+// RTP order, and only once synced.
+func (c *trackClock) pts(ts uint32, common *commonClock) time.Duration {
+	p := common.since(c.ref.time(c.unwrap.unwrap(ts)))
+	if c.started && p <= c.last {
+		p = c.last + minPTSStep
+	}
+	c.last, c.started = p, true
+	return p
+}
