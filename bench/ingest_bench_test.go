@@ -50,7 +50,7 @@ func BenchmarkIngestCPU(b *testing.B) {
 }
 
 func benchIngest(b *testing.B, tracks int) {
-	s := harness.StartServer(b, roomcastBinary(b))
+	s := harness.StartServer(b, roomcastBinary(b), fmt.Sprintf("ROOMCAST_MAX_PARTICIPANTS=%d", tracks))
 	s.CreateRoom(b, "bench")
 	in := s.StartIngest(b, "bench")
 	const window = 15 * time.Second
@@ -58,7 +58,7 @@ func benchIngest(b *testing.B, tracks int) {
 		codec := []string{"vp8", "h264"}[p%2]
 		s.StartPublisher(b, "bench", fmt.Sprintf("pub%d", p), codec, window+20*time.Second)
 	}
-	harness.Eventually(b, 30*time.Second, "all tracks flowing", func() bool {
+	harness.Eventually(b, 90*time.Second, "all tracks flowing", func() bool {
 		n := 0
 		for _, ts := range in.Tracks() {
 			if ts.Frames > 30 {
