@@ -32,10 +32,16 @@ test: deps lint
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...
 
-# Short fuzzing pass over every parser and depacketizer.
+# A short fuzzing pass over every parser and depacketizer: each Fuzz target
+# of every package, FUZZTIME each. Seed corpora live in testdata/fuzz.
+FUZZTIME ?= 20s
 fuzz:
-	@for f in $$($(GO) test -list 'Fuzz.*' ./pipeline/source | grep ^Fuzz); do \
-		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./pipeline/source || exit 1; done
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 clean:
 	rm -rf bin

@@ -26,12 +26,14 @@ const (
 	CodecVP8  Codec = "VP8"
 	CodecH264 Codec = "H264"
 	CodecOpus Codec = "opus"
+	// CodecAAC is AAC-LC, the audio roomcast encodes for RTMP and records.
+	CodecAAC Codec = "AAC"
 )
 
 // ClockRate is the RTP clock rate of the codec (RFC 7741, RFC 6184, RFC 7587).
 func (c Codec) ClockRate() uint32 {
 	switch c {
-	case CodecOpus:
+	case CodecOpus, CodecAAC:
 		return 48000
 	default:
 		return 90000
@@ -40,7 +42,7 @@ func (c Codec) ClockRate() uint32 {
 
 // Kind returns the track kind the codec belongs to.
 func (c Codec) Kind() Kind {
-	if c == CodecOpus {
+	if c == CodecOpus || c == CodecAAC {
 		return KindAudio
 	}
 	return KindVideo
@@ -59,6 +61,8 @@ func ParseCodec(s string) (Codec, error) {
 		return CodecH264, nil
 	case "opus":
 		return CodecOpus, nil
+	case "aac", "mp4a-latm":
+		return CodecAAC, nil
 	}
 	return "", fmt.Errorf("unsupported codec %q (want VP8, H264 or opus)", s)
 }
@@ -71,6 +75,17 @@ type Track struct {
 	ClockRate       uint32
 	ParticipantID   string
 	ParticipantName string
+
+	// Encoded tracks (the output of pipeline/codec) also describe their
+	// format for muxers.
+	Width, Height int // video
+	FPS           int // video, nominal
+	SampleRate    int // audio, Hz
+	Channels      int // audio
+	BitrateKbps   int // target bitrate, 0 when unknown
+	// Config is the codec configuration: for AAC the AudioSpecificConfig
+	// (ISO/IEC 14496-3); for H.264 the SPS and PPS in Annex-B.
+	Config []byte
 }
 
 // Unit is one access unit of one track: a whole video frame or one audio
