@@ -1,0 +1,200 @@
+package fanout
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/media"
+)
+
+// ErrClosed is returned by Read after the reader was closed.
+var ErrClosed = errors.New("fanout: reader closed")
+
+// Reader is one reader of a Fanout with its own bounded ring. It is meant
+// to be drained by one goroutine; its other methods are safe from any.
+type Reader struct {
+	f    *Fanout
+	name string
+	wake chan struct{} // a unit arrived while Read waited
+	done chan struct{} // closed when the reader is closed or the fanout ends
+
+	mu       sync.Mutex
+	ring     ring
+	view     []*media.Track // the tracks at the read position; immutable
+	waiting  bool           // Read waits on wake
+	syncing  bool           // skipping units up to the next sync point
+	dropping bool           // syncing because the ring overflowed
+	ended    bool           // the fanout closed: drain, then io.EOF
+	closed   bool           // Reader.Close: ErrClosed
+	lastLog  time.Time      // of the last drop log
+	stats    ReaderStats    // without Buffered
+}
+
+// offer hands u to the reader; the writer calls it. start tells whether a
+// reader may start at u; tracks are the fanout's tracks, u.Track included.
+func (r *Reader) offer(u *media.Unit, start bool, tracks []*media.Track) {
+	r.mu.Lock()
+	wake, logNow := r.offerLocked(u, start, tracks)
+	r.mu.Unlock()
+	if wake {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+	if logNow {
+		r.f.logDrop(r.name, r.Stats())
+	}
+}
+
+// offerLocked pushes, skips or drops u. It reports whether Read waits for
+// a wake-up and whether a drop log is due.
+func (r *Reader) offerLocked(u *media.Unit, start bool, tracks []*media.Track) (wake, logNow bool) {
+	if r.ended || r.closed {
+		return false, false
+	}
+	if !r.syncing && r.ring.full() {
+		r.syncing, r.dropping = true, true
+		r.stats.DropEvents++
+		logNow = r.logDue()
+	}
+	if r.syncing {
+		if !start {
+			r.countPassed(1)
+			return false, logNow
+		}
+		r.countPassed(r.ring.clear())
+		r.syncing, r.dropping = false, false
+		r.view = tracks
+	}
+	r.ring.push(u)
+	wake, r.waiting = r.waiting, false
+	return wake, logNow
+}
+
+// countPassed counts n units that were not delivered while syncing.
+func (r *Reader) countPassed(n int) {
+	if r.dropping {
+		r.stats.Dropped += uint64(n)
+	} else {
+		r.stats.Skipped += uint64(n)
+	}
+}
+
+// logDue reports whether a drop log is due, and if so starts a new interval.
+func (r *Reader) logDue() bool {
+	now := r.f.now()
+	if !r.lastLog.IsZero() && now.Sub(r.lastLog) < dropLogInterval {
+		return false
+	}
+	r.lastLog = now
+	return true
+}
+
+// Read returns the next unit. It blocks until a unit is available, ctx is
+// done (ctx.Err()), the reader is closed (ErrClosed) or the fanout was
+// closed and the buffered units were all read (io.EOF).
+//
+// A unit whose Track differs from the previous unit of its kind carries a
+// new codec configuration: send sequence headers again.
+func (r *Reader) Read(ctx context.Context) (*media.Unit, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		u, err := r.next()
+		if u != nil || err != nil {
+			return u, err
+		}
+		select {
+		case <-r.wake:
+		case <-r.done:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// next pops a unit; with none, it returns the reader's end or marks the
+// reader as waiting.
+func (r *Reader) next() (*media.Unit, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, ErrClosed
+	}
+	if u, ok := r.ring.pop(); ok {
+		r.stats.Delivered++
+		if v, changed := withTrack(r.view, u.Track); changed {
+			r.view = v
+		}
+		return u, nil
+	}
+	if r.ended {
+		return nil, io.EOF
+	}
+	r.waiting = true
+	return nil, nil
+}
+
+// Tracks returns the tracks at the reader's position with their codec
+// configuration: after Read returned a unit, the tracks of the units read
+// so far; before, the fanout's tracks when the reader started or was
+// reset. Use them for the sequence headers of a new connection.
+func (r *Reader) Tracks() []*media.Track {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.view)
+}
+
+// Reset discards the buffered units (counted as Skipped) and makes the
+// reader skip to the next keyframe, with the fanout's current tracks. An
+// output calls it after a reconnect, then sends Tracks as sequence headers;
+// as always, a unit read later with another Track pointer replaces them.
+func (r *Reader) Reset() {
+	tracks := *r.f.tracks.Load()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stats.Skipped += uint64(r.ring.clear())
+	r.syncing, r.dropping = true, false
+	r.view = tracks
+}
+
+// Stats returns the reader's counters.
+func (r *Reader) Stats() ReaderStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.stats
+	s.Buffered = r.ring.len()
+	return s
+}
+
+// Close detaches the reader and discards its buffered units. A pending
+// and every later Read returns ErrClosed. Close is idempotent.
+func (r *Reader) Close() {
+	r.f.detach(r)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.finishLocked()
+	r.closed = true
+	r.ring.clear()
+}
+
+// end marks the end of the stream: Read drains the ring, then returns
+// io.EOF.
+func (r *Reader) end() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.finishLocked()
+	r.ended = true
+}
+
+// finishLocked wakes Read for good, once.
+func (r *Reader) finishLocked() {
+	if !r.ended && !r.closed {
+		close(r.done)
+	}
+}
