@@ -20,6 +20,8 @@ type Config struct {
 	Keys         []configs.APIKey
 	MaxBodyBytes int64
 	Rooms        *room.Manager
+	Egress       Egress             // nil: no egress endpoints
+	ParseRTMP    func(string) error // validates an RTMP(S) target URL
 	Web          http.Handler // the embedded pages; nil serves none
 	Registry     *prometheus.Registry
 	Logger       *slog.Logger
@@ -71,6 +73,7 @@ func (s *Server) routes() {
 	v1("PATCH /v1/rooms/{room}/whip/{id}", s.noTrickle)
 	v1("POST /v1/rooms/{room}/subscribe", s.subscribe)
 	v1("DELETE /v1/rooms/{room}/subscribe/{id}", s.unsubscribe)
+	s.egressRoutes(v1)
 	v1("/v1/", s.notFound)
 	if s.cfg.Web != nil {
 		s.mux.Handle("/", s.cfg.Web)

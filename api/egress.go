@@ -1,0 +1,169 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/roomcast/roomcast/egress"
+)
+
+// Egress runs egress jobs: in process today, over NATS later.
+type Egress interface {
+	Start(ctx context.Context, tenant string, spec egress.Spec) (egress.Info, error)
+	Get(ctx context.Context, id string) (egress.Info, error)
+	List(ctx context.Context, f egress.Filter) ([]egress.Info, error)
+	Update(ctx context.Context, id string, u egress.Update) (egress.Info, error)
+	Stop(ctx context.Context, id string) (egress.Info, error)
+}
+
+func (s *Server) egressRoutes(v1 func(string, http.HandlerFunc)) {
+	if s.cfg.Egress == nil {
+		return
+	}
+	v1("POST /v1/egress", s.startEgress)
+	v1("GET /v1/egress", s.listEgress)
+	v1("GET /v1/egress/{id}", s.getEgress)
+	v1("PATCH /v1/egress/{id}", s.updateEgress)
+	v1("DELETE /v1/egress/{id}", s.stopEgress)
+}
+
+func tenantOf(r *http.Request) string {
+	t, _ := r.Context().Value(tenantKey{}).(string)
+	return t
+}
+
+func (s *Server) startEgress(w http.ResponseWriter, r *http.Request) {
+	var spec egress.Spec
+	if status, err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &spec); err != nil {
+		writeError(w, status, err.Error())
+		return
+	}
+	spec = spec.WithDefaults()
+	if err := spec.Validate(s.cfg.ParseRTMP); err != nil {
+		s.writeEgressError(w, r, err)
+		return
+	}
+	if err := s.checkRoomAndParticipant(spec); err != nil {
+		s.writeEgressError(w, r, err)
+		return
+	}
+	info, err := s.cfg.Egress.Start(r.Context(), tenantOf(r), spec)
+	if err != nil {
+		s.writeEgressError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/egress/"+info.ID)
+	writeJSON(w, http.StatusCreated, info)
+}
+
+// checkRoomAndParticipant answers 400 naming the field for an unknown
+// room, or an unknown participant in layout "single".
+func (s *Server) checkRoomAndParticipant(spec egress.Spec) error {
+	info, err := s.cfg.Rooms.Get(spec.Room)
+	if err != nil {
+		return &egress.FieldError{Field: "room", Reason: fmt.Sprintf("no room named %q", spec.Room)}
+	}
+	if spec.Layout != egress.LayoutSingle {
+		return nil
+	}
+	for _, p := range info.Participants {
+		if p.Name == spec.Participant {
+			return nil
+		}
+	}
+	return &egress.FieldError{Field: "participant", Reason: fmt.Sprintf("no participant named %q in room %q", spec.Participant, spec.Room)}
+}
+
+// ownJob fetches a job of the caller's tenant; others' jobs are not found.
+func (s *Server) ownJob(w http.ResponseWriter, r *http.Request) (egress.Info, bool) {
+	info, err := s.cfg.Egress.Get(r.Context(), r.PathValue("id"))
+	if err == nil && info.Tenant != tenantOf(r) {
+		err = egress.ErrNotFound
+	}
+	if err != nil {
+		s.writeEgressError(w, r, err)
+		return info, false
+	}
+	return info, true
+}
+
+func (s *Server) getEgress(w http.ResponseWriter, r *http.Request) {
+	if info, ok := s.ownJob(w, r); ok {
+		writeJSON(w, http.StatusOK, info)
+	}
+}
+
+func (s *Server) listEgress(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := egress.Filter{Tenant: tenantOf(r), Room: q.Get("room")}
+	if v := q.Get("active"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "active: want true or false")
+			return
+		}
+		f.ActiveOnly = b
+	}
+	jobs, err := s.cfg.Egress.List(r.Context(), f)
+	if err != nil {
+		s.writeEgressError(w, r, err)
+		return
+	}
+	if jobs == nil {
+		jobs = []egress.Info{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"egress": jobs})
+}
+
+func (s *Server) updateEgress(w http.ResponseWriter, r *http.Request) {
+	var u egress.Update
+	if status, err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &u); err != nil {
+		writeError(w, status, err.Error())
+		return
+	}
+	for i, raw := range u.AddRTMP {
+		if err := s.cfg.ParseRTMP(raw); err != nil {
+			s.writeEgressError(w, r, &egress.FieldError{Field: fmt.Sprintf("add_rtmp[%d]", i), Reason: err.Error()})
+			return
+		}
+	}
+	if _, ok := s.ownJob(w, r); !ok {
+		return
+	}
+	info, err := s.cfg.Egress.Update(r.Context(), r.PathValue("id"), u)
+	if err != nil {
+		s.writeEgressError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) stopEgress(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.ownJob(w, r); !ok {
+		return
+	}
+	info, err := s.cfg.Egress.Stop(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeEgressError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) writeEgressError(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *egress.FieldError
+	switch {
+	case errors.As(err, &fe):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, egress.ErrNotFound):
+		writeError(w, http.StatusNotFound, "no such egress job")
+	case errors.Is(err, egress.ErrEnded):
+		writeError(w, http.StatusConflict, err.Error())
+	default:
+		s.log.Error("egress request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+	}
+}

@@ -1,0 +1,73 @@
+package egress
+
+import (
+	"errors"
+	"time"
+)
+
+// Job statuses.
+const (
+	StatusPending  = "pending"
+	StatusStarting = "starting"
+	StatusActive   = "active"
+	StatusStopping = "stopping"
+	StatusComplete = "complete"
+	StatusFailed   = "failed"
+)
+
+// ErrNotFound is returned for an unknown job or output id.
+var ErrNotFound = errors.New("not found")
+
+// ErrEnded is returned when changing a job that has ended.
+var ErrEnded = errors.New("job has ended")
+
+// Info is a job as the API shows it. URLs are redacted: stream keys never
+// appear.
+type Info struct {
+	ID        string      `json:"id"`
+	Tenant    string      `json:"-"`
+	Room      string      `json:"room"`
+	Layout    string      `json:"layout"`
+	Status    string      `json:"status"`
+	Error     string      `json:"error,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
+	StartedAt *time.Time  `json:"started_at,omitempty"`
+	EndedAt   *time.Time  `json:"ended_at,omitempty"`
+	Video     VideoSpec   `json:"video"`
+	Outputs   OutputsInfo `json:"outputs"`
+}
+
+// OutputsInfo lists a job's outputs.
+type OutputsInfo struct {
+	RTMP []RTMPInfo `json:"rtmp"`
+}
+
+// RTMPInfo is one RTMP target's live health.
+type RTMPInfo struct {
+	ID            string `json:"id"`
+	URL           string `json:"url"` // redacted
+	State         State  `json:"state"`
+	Bytes         uint64 `json:"bytes"`
+	BitrateKbps   int    `json:"bitrate_kbps"`
+	Reconnects    int    `json:"reconnects"`
+	DroppedFrames uint64 `json:"dropped_frames"`
+	Error         string `json:"error,omitempty"`
+}
+
+// Active reports whether the job has not ended.
+func (i Info) Active() bool {
+	return i.Status != StatusComplete && i.Status != StatusFailed
+}
+
+// Update changes a live job's outputs.
+type Update struct {
+	AddRTMP    []string `json:"add_rtmp,omitempty"`
+	RemoveRTMP []string `json:"remove_rtmp,omitempty"`
+}
+
+// Filter selects jobs in List.
+type Filter struct {
+	Tenant     string
+	Room       string
+	ActiveOnly bool
+}

@@ -1,0 +1,228 @@
+package egress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/fanout"
+	"github.com/roomcast/roomcast/pipeline/media"
+)
+
+// Media produces a job's encoded stream (H.264 + AAC) from its room and
+// hands every unit to sink, until ctx ends or it fails.
+type Media interface {
+	Run(ctx context.Context, sink func(*media.Unit)) error
+}
+
+// Deps builds the parts of a job; tests and the worker inject them.
+type Deps struct {
+	// NewMedia builds the ingest, layout and encode stage for a spec.
+	NewMedia func(spec Spec, log *slog.Logger) (Media, error)
+	// NewRTMP builds an RTMP output reading src; it returns the output
+	// and the redacted URL.
+	NewRTMP func(rawURL string, src *fanout.Reader, log *slog.Logger) (Output, string, error)
+	// Permanent reports output errors retrying cannot fix.
+	Permanent func(error) bool
+	Backoff   Backoff
+	Logger    *slog.Logger
+}
+
+// ErrNoOutputs fails a job whose last output has failed.
+var ErrNoOutputs = errors.New("every output has failed")
+
+// stopTimeout bounds how long stopping outputs may take.
+const stopTimeout = 10 * time.Second
+
+// Job is one running egress: media → fan-out → supervised outputs.
+type Job struct {
+	deps Deps
+	log  *slog.Logger
+	fan  *fanout.Fanout
+
+	mu      sync.Mutex
+	info    Info
+	outputs []*outputHandle
+	ctx     context.Context // the outputs' parent while running
+	failed  chan struct{}   // closed when the last output fails
+	once    sync.Once
+}
+
+func newJob(id, tenant string, spec Spec, deps Deps) *Job {
+	log := deps.Logger.With("egress", id, "room", spec.Room)
+	j := &Job{deps: deps, log: log, fan: fanout.New(fanout.Options{Logger: log}), failed: make(chan struct{})}
+	j.info = Info{
+		ID: id, Tenant: tenant, Room: spec.Room, Layout: spec.Layout, Status: StatusPending,
+		CreatedAt: time.Now().UTC(), Video: spec.Video, Outputs: OutputsInfo{RTMP: []RTMPInfo{}},
+	}
+	return j
+}
+
+// Run runs the job until ctx ends (complete) or it fails.
+func (j *Job) Run(ctx context.Context, spec Spec) {
+	j.setStatus(StatusStarting, nil)
+	m, err := j.deps.NewMedia(spec, j.log)
+	if err != nil {
+		j.finish(fmt.Errorf("start media: %w", err))
+		return
+	}
+	outCtx, cancelOutputs := context.WithCancel(context.Background())
+	defer cancelOutputs()
+	j.mu.Lock()
+	j.ctx = outCtx
+	j.mu.Unlock()
+	for _, u := range spec.Outputs.RTMP {
+		if _, err := j.AddRTMP(u); err != nil {
+			j.finish(err)
+			return
+		}
+	}
+	mediaCtx, cancelMedia := context.WithCancel(ctx)
+	defer cancelMedia()
+	mediaErr := make(chan error, 1)
+	go func() { mediaErr <- m.Run(mediaCtx, j.write) }()
+	j.finish(j.wait(ctx, mediaErr, cancelMedia))
+}
+
+// write hands an encoded unit to the fan-out; the first one makes the
+// job active.
+func (j *Job) write(u *media.Unit) {
+	j.mu.Lock()
+	first := j.info.Status == StatusStarting
+	j.mu.Unlock()
+	if first {
+		j.setStatus(StatusActive, nil)
+	}
+	j.fan.Write(u)
+}
+
+// wait blocks until the job is stopped, its media fails, or its last
+// output fails; then it stops media and outputs.
+func (j *Job) wait(ctx context.Context, mediaErr <-chan error, cancelMedia context.CancelFunc) error {
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-mediaErr:
+		if err == nil {
+			err = errors.New("media ended")
+		}
+		err = fmt.Errorf("media: %w", err)
+	case <-j.failed:
+		err = ErrNoOutputs
+	}
+	j.setStatus(StatusStopping, nil)
+	cancelMedia()
+	j.fan.Close()
+	j.stopOutputs()
+	return err
+}
+
+func (j *Job) stopOutputs() {
+	j.mu.Lock()
+	outs := append([]*outputHandle(nil), j.outputs...)
+	j.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, h := range outs {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.stop(stopTimeout) }()
+	}
+	wg.Wait()
+}
+
+// AddRTMP adds and starts an RTMP output.
+func (j *Job) AddRTMP(raw string) (RTMPInfo, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.ctx == nil || !j.info.Active() || j.info.Status == StatusStopping {
+		return RTMPInfo{}, ErrEnded
+	}
+	id := newID("OUT_")
+	r := j.fan.NewReader(id)
+	out, redacted, err := j.deps.NewRTMP(raw, r, j.log.With("output", id))
+	if err != nil {
+		r.Close()
+		return RTMPInfo{}, err
+	}
+	h := &outputHandle{id: id, url: redacted, out: out, done: make(chan struct{})}
+	h.sup = NewSupervisor(h, SupervisorOptions{
+		Backoff: j.deps.Backoff, Permanent: j.deps.Permanent,
+		Logger: j.log.With("output", id, "url", redacted),
+	})
+	j.outputs = append(j.outputs, h)
+	h.start(j.ctx, j.outputEnded)
+	return h.info(), nil
+}
+
+// RemoveRTMP stops an output cleanly and removes it.
+func (j *Job) RemoveRTMP(id string) error {
+	j.mu.Lock()
+	var h *outputHandle
+	for i, o := range j.outputs {
+		if o.id == id {
+			h = o
+			j.outputs = append(j.outputs[:i], j.outputs[i+1:]...)
+			break
+		}
+	}
+	j.mu.Unlock()
+	if h == nil {
+		return fmt.Errorf("output %s: %w", id, ErrNotFound)
+	}
+	h.stop(stopTimeout)
+	return nil
+}
+
+// outputEnded fails the job when no output is left running.
+func (j *Job) outputEnded(h *outputHandle, err error) {
+	if err == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, o := range j.outputs {
+		if o.sup.Status().State != StateFailed {
+			return
+		}
+	}
+	j.once.Do(func() { close(j.failed) })
+}
+
+func (j *Job) finish(err error) {
+	if err != nil {
+		j.log.Warn("egress failed", "err", err)
+		j.setStatus(StatusFailed, err)
+		return
+	}
+	j.setStatus(StatusComplete, nil)
+}
+
+func (j *Job) setStatus(status string, err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.info.Status = status
+	now := time.Now().UTC()
+	if err != nil {
+		j.info.Error = err.Error()
+	}
+	switch status {
+	case StatusActive:
+		j.info.StartedAt = &now
+	case StatusComplete, StatusFailed:
+		j.info.EndedAt = &now
+	}
+}
+
+// Info returns the job with its outputs' live state.
+func (j *Job) Info() Info {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	info := j.info
+	info.Outputs.RTMP = make([]RTMPInfo, 0, len(j.outputs))
+	for _, h := range j.outputs {
+		info.Outputs.RTMP = append(info.Outputs.RTMP, h.info())
+	}
+	return info
+}

@@ -1,0 +1,180 @@
+package egress
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/fanout"
+	"github.com/roomcast/roomcast/pipeline/media"
+)
+
+// tickMedia emits a keyframe-led video stream until ctx ends.
+type tickMedia struct{}
+
+func (tickMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
+	tr := &media.Track{ID: "v", Kind: media.KindVideo, Codec: media.CodecH264}
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			pts := time.Duration(i) * 33 * time.Millisecond
+			sink(&media.Unit{Track: tr, PTS: pts, DTS: pts, Key: i%10 == 0, Data: []byte{0, 0, 0, 1, 9}})
+		}
+	}
+}
+
+// readerOutput reads its fan-out reader; URLs containing "bad" are
+// rejected permanently after connecting fails.
+type readerOutput struct {
+	src       *fanout.Reader
+	bad       bool
+	units     atomic.Int64
+	connected atomic.Bool
+}
+
+var errBadKey = errors.New("publish rejected: bad key")
+
+func (o *readerOutput) Run(ctx context.Context) error {
+	if o.bad {
+		return errBadKey
+	}
+	o.connected.Store(true)
+	defer o.connected.Store(false)
+	for {
+		if _, err := o.src.Read(ctx); err != nil {
+			return nil
+		}
+		o.units.Add(1)
+	}
+}
+
+func (o *readerOutput) Stats() OutputStats {
+	return OutputStats{Bytes: uint64(o.units.Load()), Connected: o.connected.Load()}
+}
+
+func (o *readerOutput) Close() { o.src.Close() }
+
+func testDeps() Deps {
+	return Deps{
+		NewMedia: func(Spec, *slog.Logger) (Media, error) { return tickMedia{}, nil },
+		NewRTMP: func(raw string, r *fanout.Reader, _ *slog.Logger) (Output, string, error) {
+			return &readerOutput{src: r, bad: strings.Contains(raw, "bad")}, "rtmp://host/app/****", nil
+		},
+		Permanent: func(err error) bool { return errors.Is(err, errBadKey) },
+		Backoff:   Backoff{Base: time.Millisecond, Max: time.Millisecond},
+	}
+}
+
+func waitInfo(t *testing.T, m *Manager, id string, cond func(Info) bool) Info {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		info, err := m.Get(context.Background(), id)
+		if err == nil && cond(info) {
+			return info
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out; last info %+v err %v", info, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestJobLifecycle(t *testing.T) {
+	m := NewManager(testDeps())
+	defer m.Close()
+	ctx := context.Background()
+	info, err := m.Start(ctx, "t1", Spec{Room: "r1", Outputs: OutputsSpec{RTMP: []string{"rtmp://a/app/k1", "rtmp://b/app/bad"}}}.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info = waitInfo(t, m, info.ID, func(i Info) bool {
+		return i.Status == StatusActive && len(i.Outputs.RTMP) == 2 &&
+			i.Outputs.RTMP[0].State == StateLive && i.Outputs.RTMP[1].State == StateFailed
+	})
+	if !strings.Contains(info.Outputs.RTMP[1].Error, "bad key") {
+		t.Errorf("failed output error = %q", info.Outputs.RTMP[1].Error)
+	}
+	// Add while live, then remove the first output.
+	info, err = m.Update(ctx, info.ID, Update{AddRTMP: []string{"rtmp://c/app/k3"}, RemoveRTMP: []string{info.Outputs.RTMP[0].ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info = waitInfo(t, m, info.ID, func(i Info) bool {
+		return len(i.Outputs.RTMP) == 2 && i.Outputs.RTMP[1].State == StateLive && i.Outputs.RTMP[1].Bytes > 0
+	})
+	if _, err := m.Update(ctx, info.ID, Update{RemoveRTMP: []string{"OUT_nope"}}); err == nil {
+		t.Error("removing an unknown output must fail")
+	}
+	info, err = m.Stop(ctx, info.ID)
+	if err != nil || info.Status != StatusComplete || info.EndedAt == nil {
+		t.Fatalf("stop: %+v %v", info, err)
+	}
+	if list, _ := m.List(ctx, Filter{Tenant: "t1", ActiveOnly: true}); len(list) != 0 {
+		t.Errorf("active jobs after stop: %d", len(list))
+	}
+	if list, _ := m.List(ctx, Filter{Tenant: "t1"}); len(list) != 1 {
+		t.Errorf("jobs: %d", len(list))
+	}
+}
+
+func TestJobFailsWhenNoOutputLeft(t *testing.T) {
+	m := NewManager(testDeps())
+	defer m.Close()
+	info, err := m.Start(context.Background(), "t1", Spec{Room: "r1", Outputs: OutputsSpec{RTMP: []string{"rtmp://a/app/bad", "rtmp://b/app/bad2"}}}.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info = waitInfo(t, m, info.ID, func(i Info) bool { return i.Status == StatusFailed })
+	if !strings.Contains(info.Error, ErrNoOutputs.Error()) {
+		t.Errorf("error = %q", info.Error)
+	}
+}
+
+func TestSpecValidation(t *testing.T) {
+	ok := func(string) error { return nil }
+	base := Spec{Room: "r1", Outputs: OutputsSpec{RTMP: []string{"rtmp://a/b/c"}}}
+	cases := []struct {
+		name  string
+		edit  func(*Spec)
+		field string
+	}{
+		{"room", func(s *Spec) { s.Room = "" }, "room"},
+		{"layout", func(s *Spec) { s.Layout = "grid9" }, "layout"},
+		{"single", func(s *Spec) { s.Layout = LayoutSingle }, "participant"},
+		{"width", func(s *Spec) { s.Video.Width = 3840 }, "video.width"},
+		{"height", func(s *Spec) { s.Video.Height = 1081 }, "video.height"},
+		{"fps", func(s *Spec) { s.Video.FPS = 120 }, "video.fps"},
+		{"outputs", func(s *Spec) { s.Outputs.RTMP = nil }, "outputs"},
+	}
+	for _, tc := range cases {
+		s := base.WithDefaults()
+		tc.edit(&s)
+		var fe *FieldError
+		if err := s.Validate(ok); !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("%s: err = %v, want field %s", tc.name, err, tc.field)
+		}
+	}
+	bad := base.WithDefaults()
+	bad.Outputs.RTMP = []string{"rtmp://a/b/c", "http://x"}
+	var fe *FieldError
+	if err := bad.Validate(func(u string) error {
+		if !strings.HasPrefix(u, "rtmp") {
+			return errors.New("scheme must be rtmp or rtmps")
+		}
+		return nil
+	}); !errors.As(err, &fe) || fe.Field != "outputs.rtmp[1]" {
+		t.Errorf("url: err = %v", err)
+	}
+	if err := base.WithDefaults().Validate(ok); err != nil {
+		t.Errorf("valid spec: %v", err)
+	}
+}

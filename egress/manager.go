@@ -1,0 +1,141 @@
+package egress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Manager runs egress jobs in this process (the in-process worker).
+type Manager struct {
+	deps Deps
+
+	mu     sync.Mutex
+	jobs   map[string]*runningJob
+	closed bool
+	wg     sync.WaitGroup
+}
+
+type runningJob struct {
+	job    *Job
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewManager returns an in-process job runner.
+func NewManager(deps Deps) *Manager {
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Manager{deps: deps, jobs: map[string]*runningJob{}}
+}
+
+// ErrClosed is returned once the manager is closed.
+var ErrClosed = errors.New("egress manager closed")
+
+// Start runs a validated spec as a new job.
+func (m *Manager) Start(_ context.Context, tenant string, spec Spec) (Info, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return Info{}, ErrClosed
+	}
+	j := newJob(newID("EG_"), tenant, spec, m.deps)
+	ctx, cancel := context.WithCancel(context.Background())
+	rj := &runningJob{job: j, cancel: cancel, done: make(chan struct{})}
+	m.jobs[j.info.ID] = rj
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		defer close(rj.done)
+		j.Run(ctx, spec)
+	}()
+	return j.Info(), nil
+}
+
+func (m *Manager) get(id string) (*runningJob, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rj := m.jobs[id]
+	if rj == nil {
+		return nil, fmt.Errorf("egress %s: %w", id, ErrNotFound)
+	}
+	return rj, nil
+}
+
+// Get returns a job.
+func (m *Manager) Get(_ context.Context, id string) (Info, error) {
+	rj, err := m.get(id)
+	if err != nil {
+		return Info{}, err
+	}
+	return rj.job.Info(), nil
+}
+
+// List returns the jobs matching f, newest first.
+func (m *Manager) List(_ context.Context, f Filter) ([]Info, error) {
+	m.mu.Lock()
+	jobs := make([]*Job, 0, len(m.jobs))
+	for _, rj := range m.jobs {
+		jobs = append(jobs, rj.job)
+	}
+	m.mu.Unlock()
+	var out []Info
+	for _, j := range jobs {
+		info := j.Info()
+		if (f.Tenant != "" && info.Tenant != f.Tenant) || (f.Room != "" && info.Room != f.Room) || (f.ActiveOnly && !info.Active()) {
+			continue
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
+	return out, nil
+}
+
+// Update adds and removes RTMP outputs of a live job.
+func (m *Manager) Update(_ context.Context, id string, u Update) (Info, error) {
+	rj, err := m.get(id)
+	if err != nil {
+		return Info{}, err
+	}
+	for _, rid := range u.RemoveRTMP {
+		if err := rj.job.RemoveRTMP(rid); err != nil {
+			return rj.job.Info(), &FieldError{"remove_rtmp", err.Error()}
+		}
+	}
+	for _, raw := range u.AddRTMP {
+		if _, err := rj.job.AddRTMP(raw); err != nil {
+			return rj.job.Info(), err
+		}
+	}
+	return rj.job.Info(), nil
+}
+
+// Stop ends a job cleanly and waits (bounded) for it.
+func (m *Manager) Stop(_ context.Context, id string) (Info, error) {
+	rj, err := m.get(id)
+	if err != nil {
+		return Info{}, err
+	}
+	rj.cancel()
+	select {
+	case <-rj.done:
+	case <-time.After(stopTimeout + 5*time.Second):
+	}
+	return rj.job.Info(), nil
+}
+
+// Close stops every job and waits for them.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	m.closed = true
+	for _, rj := range m.jobs {
+		rj.cancel()
+	}
+	m.mu.Unlock()
+	m.wg.Wait()
+}

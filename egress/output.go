@@ -1,0 +1,63 @@
+package egress
+
+import (
+	"context"
+	"time"
+)
+
+// OutputStats are an output's own counters.
+type OutputStats struct {
+	Bytes         uint64
+	BitrateKbps   int
+	DroppedFrames uint64
+	Connected     bool
+}
+
+// Output is one destination bound to its reader of the job's stream.
+type Output interface {
+	Run(ctx context.Context) error
+	Stats() OutputStats
+	// Close releases the output's reader; called once, after Run ended.
+	Close()
+}
+
+// outputHandle supervises one output of a job.
+type outputHandle struct {
+	id, url string // url is redacted
+	out     Output
+	sup     *Supervisor
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+func (h *outputHandle) Connected() bool { return h.out.Stats().Connected }
+
+func (h *outputHandle) Run(ctx context.Context) error { return h.out.Run(ctx) }
+
+// start runs the supervisor until ctx ends or the output fails.
+func (h *outputHandle) start(ctx context.Context, onEnd func(*outputHandle, error)) {
+	ctx, h.cancel = context.WithCancel(ctx)
+	go func() {
+		defer close(h.done)
+		err := h.sup.Run(ctx)
+		h.out.Close()
+		onEnd(h, err)
+	}()
+}
+
+// stop asks the output to end and waits up to timeout.
+func (h *outputHandle) stop(timeout time.Duration) {
+	h.cancel()
+	select {
+	case <-h.done:
+	case <-time.After(timeout):
+	}
+}
+
+func (h *outputHandle) info() RTMPInfo {
+	st, ost := h.sup.Status(), h.out.Stats()
+	return RTMPInfo{
+		ID: h.id, URL: h.url, State: st.State, Bytes: ost.Bytes, BitrateKbps: ost.BitrateKbps,
+		Reconnects: st.Reconnects, DroppedFrames: ost.DroppedFrames, Error: st.Error,
+	}
+}
