@@ -22,7 +22,7 @@ type Config struct {
 	Rooms        *room.Manager
 	Egress       Egress             // nil: no egress endpoints
 	ParseRTMP    func(string) error // validates an RTMP(S) target URL
-	Web          http.Handler // the embedded pages; nil serves none
+	Web          http.Handler       // the embedded pages; nil serves none
 	Registry     *prometheus.Registry
 	Logger       *slog.Logger
 }

@@ -14,6 +14,7 @@ type Config struct {
 	API    API       `yaml:"api"`
 	Rooms  Rooms     `yaml:"rooms"`
 	WebRTC WebRTC    `yaml:"webrtc"`
+	Egress Egress    `yaml:"egress"`
 	Log    Log       `yaml:"log"`
 	Server ServerCfg `yaml:"server"`
 }
@@ -46,6 +47,13 @@ type WebRTC struct {
 	UDPPortMax   uint16   `yaml:"udp_port_max"`
 	NAT1To1IPs   []string `yaml:"nat_1to1_ips"`
 	LoopbackOnly bool     `yaml:"loopback_only"`
+}
+
+// Egress holds the settings of the in-process worker's outputs.
+type Egress struct {
+	// RTMPSCAFile is a PEM file of extra CA certificates trusted for
+	// rtmps:// targets, on top of the system roots.
+	RTMPSCAFile string `yaml:"rtmps_ca_file"`
 }
 
 // Log selects the log level and format.

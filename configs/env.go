@@ -23,6 +23,7 @@ var envVars = []envVar{
 	{"ROOMCAST_UDP_PORT_MAX", func(c *Config, v string) error { return setPort(&c.WebRTC.UDPPortMax, v) }},
 	{"ROOMCAST_NAT_1TO1_IPS", func(c *Config, v string) error { c.WebRTC.NAT1To1IPs = splitList(v); return nil }},
 	{"ROOMCAST_WEBRTC_LOOPBACK_ONLY", func(c *Config, v string) error { return setBool(&c.WebRTC.LoopbackOnly, v) }},
+	{"ROOMCAST_RTMPS_CA_FILE", func(c *Config, v string) error { c.Egress.RTMPSCAFile = v; return nil }},
 	{"ROOMCAST_LOG_LEVEL", func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{"ROOMCAST_LOG_FORMAT", func(c *Config, v string) error { c.Log.Format = v; return nil }},
 }

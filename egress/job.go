@@ -80,7 +80,9 @@ func (j *Job) Run(ctx context.Context, spec Spec) {
 			return
 		}
 	}
-	mediaCtx, cancelMedia := context.WithCancel(ctx)
+	// Media has its own context: on stop it keeps flowing until the
+	// outputs have ended their GOP.
+	mediaCtx, cancelMedia := context.WithCancel(context.Background())
 	defer cancelMedia()
 	mediaErr := make(chan error, 1)
 	go func() { mediaErr <- m.Run(mediaCtx, j.write) }()
@@ -114,9 +116,11 @@ func (j *Job) wait(ctx context.Context, mediaErr <-chan error, cancelMedia conte
 		err = ErrNoOutputs
 	}
 	j.setStatus(StatusStopping, nil)
+	// Outputs stop first, while media still flows, so each can finish
+	// its current GOP and end its stream on a whole one.
+	j.stopOutputs()
 	cancelMedia()
 	j.fan.Close()
-	j.stopOutputs()
 	return err
 }
 

@@ -17,7 +17,9 @@ type Config struct {
 	// RTC holds the ICE network settings. The room sets the interceptor
 	// options itself: NACK generator and responder on publisher
 	// connections, NACK responder on subscriber connections, and never
-	// pion's own sender reports (the room writes them).
+	// pion's own sender reports (the room writes them). With RTC.UDPConn,
+	// publishers and subscribers share that one socket; close it after
+	// Manager.Close.
 	RTC rtc.Options
 	// Logger receives the room's logs; nil means slog.Default().
 	Logger *slog.Logger

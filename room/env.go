@@ -49,11 +49,13 @@ func newEnv(cfg Config) (*env, error) {
 	if e.maxParticipants == 0 {
 		e.maxParticipants = DefaultMaxParticipants
 	}
+	// Both APIs serve one socket when cfg.RTC.UDPConn is set.
+	o := cfg.RTC.WithSharedUDPMux()
 	var err error
-	if e.pubAPI, err = rtc.NewAPI(publisherOptions(cfg.RTC)); err != nil {
+	if e.pubAPI, err = rtc.NewAPI(publisherOptions(o)); err != nil {
 		return nil, fmt.Errorf("room config: publisher webrtc api: %w", err)
 	}
-	if e.subAPI, err = rtc.NewAPI(subscriberOptions(cfg.RTC)); err != nil {
+	if e.subAPI, err = rtc.NewAPI(subscriberOptions(o)); err != nil {
 		return nil, fmt.Errorf("room config: subscriber webrtc api: %w", err)
 	}
 	return e, nil

@@ -15,9 +15,16 @@ func keyframeDetector(c media.Codec) func([]byte) bool {
 	}
 }
 
+// vp8StartCode follows the 3-byte frame tag of a keyframe (RFC 6386
+// section 9.1).
+var vp8StartCode = [3]byte{0x9d, 0x01, 0x2a}
+
 // isVP8Keyframe reports whether a VP8 RTP payload is the first packet of a
 // keyframe (RFC 7741 section 4.2 and 4.3): S=1 and PID=0 in the payload
-// descriptor, and the inverse keyframe bit P clear in the payload header.
+// descriptor, the inverse keyframe bit P clear in the payload header, and
+// the keyframe start code after the frame tag. Without the start code one
+// random payload in 32 would pass for a keyframe and restart the GOP
+// cache, so that new subscribers would start on garbage.
 func isVP8Keyframe(p []byte) bool {
 	if len(p) < 1 || p[0]&0x10 == 0 || p[0]&0x07 != 0 {
 		return false
@@ -45,7 +52,7 @@ func isVP8Keyframe(p []byte) bool {
 			i++
 		}
 	}
-	return len(p) > i && p[i]&0x01 == 0
+	return len(p) >= i+6 && p[i]&0x01 == 0 && [3]byte(p[i+3:i+6]) == vp8StartCode
 }
 
 // H.264 NAL unit types (RFC 6184 section 5.2, ITU-T H.264 table 7-1).

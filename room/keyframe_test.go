@@ -17,10 +17,12 @@ var keyframeCases = []struct {
 	{"vp8 inter", media.CodecVP8, []byte{0x10, 0x11, 0x02, 0x00}, false},
 	{"vp8 continuation", media.CodecVP8, []byte{0x00, 0x10, 0x02}, false},
 	{"vp8 partition 1", media.CodecVP8, []byte{0x11, 0x10, 0x02}, false},
-	{"vp8 key X I 7-bit", media.CodecVP8, []byte{0x90, 0x80, 0x05, 0x10}, true},
-	{"vp8 key X I 15-bit L T", media.CodecVP8, []byte{0x90, 0xe0, 0x81, 0x23, 0x07, 0x40, 0x10}, true},
-	{"vp8 inter X I 15-bit L T", media.CodecVP8, []byte{0x90, 0xe0, 0x81, 0x23, 0x07, 0x40, 0x11}, false},
-	{"vp8 key X K", media.CodecVP8, []byte{0x90, 0x10, 0x20, 0x10}, true},
+	{"vp8 key X I 7-bit", media.CodecVP8, []byte{0x90, 0x80, 0x05, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a}, true},
+	{"vp8 key X I 15-bit L T", media.CodecVP8, []byte{0x90, 0xe0, 0x81, 0x23, 0x07, 0x40, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a}, true},
+	{"vp8 inter X I 15-bit L T", media.CodecVP8, []byte{0x90, 0xe0, 0x81, 0x23, 0x07, 0x40, 0x11, 0x02, 0x00, 0x9d, 0x01, 0x2a}, false},
+	{"vp8 key X K", media.CodecVP8, []byte{0x90, 0x10, 0x20, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a}, true},
+	{"vp8 key without start code", media.CodecVP8, []byte{0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2b}, false},
+	{"vp8 key truncated start code", media.CodecVP8, []byte{0x10, 0x10, 0x02, 0x00, 0x9d, 0x01}, false},
 	{"vp8 truncated X", media.CodecVP8, []byte{0x90}, false},
 	{"vp8 truncated I", media.CodecVP8, []byte{0x90, 0x80}, false},
 	{"vp8 no payload", media.CodecVP8, []byte{0x10}, false},
@@ -43,11 +45,14 @@ var keyframeCases = []struct {
 }
 
 func TestKeyframeDetection(t *testing.T) {
+	seeds := map[string][]any{}
 	for _, c := range keyframeCases {
+		seeds[c.name] = []any{string(c.codec), c.data}
 		if got := keyframeDetector(c.codec)(c.data); got != c.key {
 			t.Errorf("%s: keyframe = %v, want %v", c.name, got, c.key)
 		}
 	}
+	writeFuzzCorpus(t, "FuzzKeyframe", seeds)
 }
 
 func FuzzKeyframe(f *testing.F) {

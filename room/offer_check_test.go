@@ -60,7 +60,9 @@ var offerCases = []struct {
 }
 
 func TestCheckPublishOffer(t *testing.T) {
+	seeds := map[string][]any{}
 	for _, c := range offerCases {
+		seeds[c.name] = []any{c.sdp}
 		err := checkPublishOffer(c.sdp)
 		switch {
 		case c.want == nil && err != nil:
@@ -71,6 +73,7 @@ func TestCheckPublishOffer(t *testing.T) {
 			t.Errorf("%s: err %q does not say %q", c.name, err, c.message)
 		}
 	}
+	writeFuzzCorpus(t, "FuzzCheckPublishOffer", seeds)
 }
 
 func TestCheckSubscribeOffer(t *testing.T) {

@@ -30,7 +30,7 @@ type publishedTrack struct {
 	isKey    func([]byte) bool
 	errLog   *logLimiter
 
-	badPackets atomic.Uint64 // read or parse errors
+	badPackets atomic.Uint64 // read or parse errors, refused sender reports
 
 	mu      sync.Mutex
 	cache   *gopCache

@@ -26,6 +26,7 @@ type testPublisher struct {
 	session      Session
 
 	plis    atomic.Int32
+	nacks   atomic.Int32
 	frames  atomic.Int32
 	started atomic.Int64 // unix nanos of RTP time 0 on both tracks
 	stop    chan struct{}
@@ -41,6 +42,13 @@ func newTestPublisher(t *testing.T, m *Manager, roomName, name string) *testPubl
 func newTestPublisherWith(t *testing.T, m *Manager, roomName, name string, video media.Codec) *testPublisher {
 	t.Helper()
 	p, offer := newTestPublisherOfferWith(t, video)
+	return p.publish(m, roomName, name, offer)
+}
+
+// publish publishes the offer and starts sending once connected.
+func (p *testPublisher) publish(m *Manager, roomName, name, offer string) *testPublisher {
+	t := p.t
+	t.Helper()
 	sess, err := m.Publish(context.Background(), roomName, name, offer)
 	if err != nil {
 		p.close()
@@ -66,7 +74,15 @@ func newTestPublisherOffer(t *testing.T) (*testPublisher, string) {
 
 func newTestPublisherOfferWith(t *testing.T, video media.Codec) (*testPublisher, string) {
 	t.Helper()
-	api, err := rtc.NewAPI(rtc.Options{LoopbackOnly: true, SenderReports: true, NACKResponder: true})
+	return newTestPublisherOfferOn(t, video, rtc.Options{})
+}
+
+// newTestPublisherOfferOn is newTestPublisherOfferWith on the ICE network
+// of o (its interceptor options are the publisher's own).
+func newTestPublisherOfferOn(t *testing.T, video media.Codec, o rtc.Options) (*testPublisher, string) {
+	t.Helper()
+	o.LoopbackOnly, o.SenderReports, o.NACKResponder, o.NACKGenerator = true, true, true, false
+	api, err := rtc.NewAPI(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +131,11 @@ func (p *testPublisher) readRTCP(s *webrtc.RTPSender) {
 			return
 		}
 		for _, pk := range pkts {
-			if _, ok := pk.(*rtcp.PictureLossIndication); ok {
+			switch pk.(type) {
+			case *rtcp.PictureLossIndication:
 				p.plis.Add(1)
+			case *rtcp.TransportLayerNack:
+				p.nacks.Add(1)
 			}
 		}
 	}

@@ -1,7 +1,9 @@
 package room
 
 import (
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/pion/rtcp"
 )
@@ -42,8 +44,12 @@ func (t *publishedTrack) onRTCP(raw []byte) {
 		return
 	}
 	for _, p := range pkts {
-		if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == t.ssrc {
-			t.clock.onSenderReport(sr.NTPTime, sr.RTPTime, t.env.now())
+		sr, ok := p.(*rtcp.SenderReport)
+		if !ok || sr.SSRC != t.ssrc {
+			continue
+		}
+		if !t.clock.onSenderReport(sr.NTPTime, sr.RTPTime, t.env.now()) {
+			t.bad("sender report", fmt.Errorf("NTP time %s disagrees with the participant's clock", fromNTP(sr.NTPTime).UTC().Format(time.RFC3339)))
 		}
 	}
 }

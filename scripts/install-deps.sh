@@ -10,6 +10,7 @@ set -euo pipefail
 # the RTMP module, chromium).
 pkgs=(pkg-config gcc libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   libswresample-dev libavfilter-dev libavdevice-dev ffmpeg nginx libnginx-mod-rtmp
+  libnginx-mod-stream
   chromium ca-certificates)
 
 missing=()

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/roomcast/roomcast/api"
 	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 	"github.com/roomcast/roomcast/room"
@@ -108,13 +111,69 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		return fmt.Errorf("rooms: %w", err)
 	}
 	defer rooms.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	defer ln.Close()
+	workers, internalKey, err := inProcessWorker(cfg, ln.Addr().String(), log)
+	if err != nil {
+		return err
+	}
+	defer workers.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := api.New(api.Config{
-		Keys: cfg.API.Keys, MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms,
+		Keys:         append(cfg.API.Keys, internalKey),
+		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: workers, ParseRTMP: egress.ParseRTMP,
 		Web: web.Handler(), Registry: reg, Logger: log.With("component", "api"),
 	})
-	return listenAndServe(ctx, cfg, srv, log, stdout)
+	// Jobs stop before the HTTP server so their ingest can still end its
+	// room subscription cleanly.
+	return listenAndServe(ctx, cfg, ln, srv, workers.Close, log, stdout)
+}
+
+// inProcessWorker runs egress jobs in this process. Its ingest subscribes
+// to rooms through this server's own API with a key generated per run,
+// the same way a separate worker process would.
+func inProcessWorker(cfg configs.Config, addr string, log *slog.Logger) (*egress.Manager, configs.APIKey, error) {
+	key, err := generateKey()
+	if err != nil {
+		return nil, configs.APIKey{}, err
+	}
+	tlsCfg, err := rtmpsTLS(cfg.Egress.RTMPSCAFile)
+	if err != nil {
+		return nil, configs.APIKey{}, err
+	}
+	m := egress.NewManager(egress.Deps{
+		NewMedia: egress.NewRoomMedia(egress.RoomSource{
+			Server: "http://" + addr, Token: key,
+			RTC: rtc.Options{LoopbackOnly: cfg.WebRTC.LoopbackOnly},
+		}),
+		NewRTMP:   egress.NewRTMPOutput(tlsCfg),
+		Permanent: egress.PermanentRTMP,
+		Logger:    log.With("component", "egress"),
+	})
+	return m, configs.APIKey{Tenant: "internal", Key: key}, nil
+}
+
+// rtmpsTLS trusts the system roots plus the CAs in caFile, if any.
+func rtmpsTLS(caFile string) (*tls.Config, error) {
+	if caFile == "" {
+		return nil, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("egress.rtmps_ca_file: %w", err)
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("egress.rtmps_ca_file %s: no PEM certificates", caFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
 func connectNATS(cfg configs.Config, log *slog.Logger) (*nats.Conn, func(), error) {
@@ -151,11 +210,7 @@ func checkJetStream(ctx context.Context, nc *nats.Conn) error {
 	return nil
 }
 
-func listenAndServe(ctx context.Context, cfg configs.Config, srv *api.Server, log *slog.Logger, stdout io.Writer) error {
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
-	}
+func listenAndServe(ctx context.Context, cfg configs.Config, ln net.Listener, srv *api.Server, beforeShutdown func(), log *slog.Logger, stdout io.Writer) error {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -169,6 +224,7 @@ func listenAndServe(ctx context.Context, cfg configs.Config, srv *api.Server, lo
 	}
 	srv.SetReady(false)
 	log.Info("shutting down")
+	beforeShutdown()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {

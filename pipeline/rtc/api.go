@@ -1,6 +1,7 @@
 // Package rtc builds the pion WebRTC API every roomcast peer uses: the codecs
 // roomcast accepts (VP8, H.264 packetization-mode 1, Opus), the NACK and RTCP
-// report interceptors, and the ICE network settings.
+// report interceptors, and the ICE network settings (a socket per
+// PeerConnection, or one shared UDP socket).
 package rtc
 
 import (
@@ -30,8 +31,28 @@ type Options struct {
 	SenderReports bool
 	// NACKResponder buffers sent packets and resends them on NACK.
 	NACKResponder bool
-	// NACKGenerator sends NACKs for packets missing on receive.
+	// NACKGenerator sends NACKs for packets missing on receive, and widens
+	// the SRTP replay window to nackReplayWindow so that retransmissions
+	// are not dropped as replays.
 	NACKGenerator bool
+	// UDPConn, when set, carries the ICE UDP traffic of every
+	// PeerConnection built from the API through this one socket (pion's
+	// ICE UDP mux), instead of a socket per PeerConnection: a single-port
+	// deployment (one port to open; NAT1To1IPs still announce the public
+	// address), or a test that wraps the socket to inject loss. Candidates
+	// are UDP4 host candidates of the socket's address only, so
+	// UDPPortMin/Max and LoopbackOnly do not apply; bind it to the address
+	// peers should use (127.0.0.1 in tests).
+	//
+	// The caller owns the socket: close it after the last PeerConnection,
+	// which stops the mux. A socket feeds one mux, so APIs built from
+	// separate Options on one socket would steal each other's packets:
+	// build them all from one WithSharedUDPMux result.
+	UDPConn net.PacketConn
+
+	// udpMux is the mux on UDPConn that WithSharedUDPMux made; copies of
+	// the Options share it.
+	udpMux ice.UDPMux
 }
 
 // Payload types roomcast registers. The numbers are local to each
@@ -48,6 +69,15 @@ var h264Profiles = []string{"42e01f", "42001f", "4d001f", "64001f"}
 var videoFeedback = []webrtc.RTCPFeedback{
 	{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
 }
+
+// nackReplayWindow is the SRTP replay window (RFC 3711 section 3.3.2) of
+// connections that send NACKs. A retransmission arrives a round trip after
+// the packets that followed the lost one, and SRTP drops a packet more than
+// the window behind the newest as a replay: pion's default of 64 packets
+// lasts 200 ms at 300 packets a second, so retransmissions over a longer
+// round trip were dropped. 1024 packets is as many as the ingest's jitter
+// buffer holds.
+const nackReplayWindow = 1024
 
 // H264Fmtp is the fmtp line for an H.264 profile in packetization mode 1.
 func H264Fmtp(profile string) string {
@@ -136,6 +166,9 @@ func settings(o Options) (webrtc.SettingEngine, error) {
 			return se, fmt.Errorf("udp port range %d-%d: %w", o.UDPPortMin, o.UDPPortMax, err)
 		}
 	}
+	if o.NACKGenerator {
+		se.SetSRTPReplayProtectionWindow(nackReplayWindow)
+	}
 	if len(o.NAT1To1IPs) > 0 {
 		se.SetNAT1To1IPs(o.NAT1To1IPs, webrtc.ICECandidateTypeHost)
 	}
@@ -143,6 +176,10 @@ func settings(o Options) (webrtc.SettingEngine, error) {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	if mux := o.mux(); mux != nil {
+		se.SetICEUDPMux(mux)
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	}
 	return se, nil
 }

@@ -48,12 +48,16 @@ type unwrapper struct {
 }
 
 func (u *unwrapper) unwrap(ts uint32) int64 {
-	if !u.ok {
-		u.last, u.ok = int64(ts), true
-		return u.last
-	}
-	u.last += int64(int32(ts - uint32(u.last)))
+	u.last, u.ok = u.peek(ts), true
 	return u.last
+}
+
+// peek returns what unwrap would, without taking ts as the previous value.
+func (u *unwrapper) peek(ts uint32) int64 {
+	if !u.ok {
+		return int64(ts)
+	}
+	return u.last + int64(int32(ts-uint32(u.last)))
 }
 
 // rtpMapping anchors an extended RTP timestamp to a wall-clock instant.
@@ -104,8 +108,33 @@ func newTrackClock(rate uint32) *trackClock {
 // senderReport takes an RTCP sender report's NTP and RTP times as the
 // mapping from now on.
 func (c *trackClock) senderReport(ntp uint64, rtpTime uint32) {
-	c.ref = rtpMapping{at: ntpTime(ntp), ext: c.unwrap.unwrap(rtpTime), rate: c.rate}
+	ext, at := c.unwrap.unwrap(rtpTime), ntpTime(ntp)
+	if c.source == clockSR {
+		at = c.slew(ext, at)
+	}
+	c.ref = rtpMapping{at: at, ext: ext, rate: c.rate}
 	c.source = clockSR
+}
+
+// Sender reports jitter by a few milliseconds (senders extrapolate their
+// RTP time from the last packet), so a new report only nudges the mapping
+// by srSlew of its disagreement; that keeps frames evenly spaced and PTS
+// increasing while following slow clock drift. A disagreement beyond
+// srStep is a real clock step and is taken at once.
+const (
+	srSlew = 16
+	srStep = 500 * time.Millisecond
+)
+
+// slew returns the anchor time for ext: the current mapping's, moved
+// towards the report's by 1/srSlew of the difference.
+func (c *trackClock) slew(ext int64, reported time.Time) time.Time {
+	predicted := c.ref.time(ext)
+	diff := reported.Sub(predicted)
+	if diff > srStep || diff < -srStep {
+		return reported
+	}
+	return predicted.Add(diff / srSlew)
 }
 
 // arrival anchors the mapping on a packet's arrival time. It does nothing
@@ -116,6 +145,22 @@ func (c *trackClock) arrival(at time.Time, rtpTime uint32) {
 	}
 	c.ref = rtpMapping{at: at.Round(0), ext: c.unwrap.unwrap(rtpTime), rate: c.rate}
 	c.source = clockArrival
+}
+
+// rebase anchors the mapping on a frame's arrival after the track's
+// timestamps jumped, forgetting the timestamps before; the next sender
+// report takes over again.
+func (c *trackClock) rebase(at time.Time, rtpTime uint32) {
+	c.unwrap = unwrapper{}
+	c.ref = rtpMapping{at: at.Round(0), ext: c.unwrap.unwrap(rtpTime), rate: c.rate}
+	c.source = clockArrival
+}
+
+// wallTime returns the wall-clock instant of an RTP timestamp by the
+// current mapping, without taking it as the previous timestamp. Call it
+// only once synced.
+func (c *trackClock) wallTime(ts uint32) time.Time {
+	return c.ref.time(c.unwrap.peek(ts))
 }
 
 // synced reports whether the track has a mapping.

@@ -63,7 +63,7 @@ func TestUnwrap(t *testing.T) {
 // clockStep is one operation on a trackClock: a sender report, an arrival
 // anchor, or a PTS query (with the PTS wanted).
 type clockStep struct {
-	op   string // "sr", "arrival", "pts"
+	op   string // "sr", "arrival", "rebase", "pts"
 	at   time.Time
 	ts   uint32
 	want time.Duration
@@ -100,21 +100,30 @@ func TestTrackClock(t *testing.T) {
 			{op: "sr", at: t0.Add(2 * time.Second), ts: 0x00010000}, // unwrapped like the packets
 			{op: "pts", ts: 0x00010000 + 90000, want: 3 * time.Second},
 		}},
-		{"sr update moves forward", 90000, []clockStep{
+		{"sr jitter is slewed", 90000, []clockStep{
 			{op: "sr", at: t0, ts: 0},
 			{op: "pts", ts: 0, want: 0},
 			{op: "pts", ts: 90000, want: time.Second},
-			{op: "sr", at: t0.Add(1010 * ms), ts: 90000},
-			{op: "pts", ts: 180000, want: 2010 * ms},
+			{op: "sr", at: t0.Add(1016 * ms), ts: 90000}, // 16 ms off: moves 1 ms
+			{op: "pts", ts: 180000, want: 2001 * ms},
+			{op: "sr", at: t0.Add(1985 * ms), ts: 180000}, // 16 ms early: back 1 ms
+			{op: "pts", ts: 270000, want: 3000 * ms},
 		}},
-		{"sr moving back is clamped", 90000, []clockStep{
+		{"sr step is taken at once", 90000, []clockStep{
+			{op: "sr", at: t0, ts: 0},
+			{op: "pts", ts: 0, want: 0},
+			{op: "pts", ts: 90000, want: time.Second},
+			{op: "sr", at: t0.Add(2 * time.Second), ts: 90000},
+			{op: "pts", ts: 180000, want: 3 * time.Second},
+		}},
+		{"sr stepping back is clamped", 90000, []clockStep{
 			{op: "sr", at: t0, ts: 0},
 			{op: "pts", ts: 0, want: 0},
 			{op: "pts", ts: 9000, want: 100 * ms},
-			{op: "sr", at: t0.Add(-200 * ms), ts: 9000},
+			{op: "sr", at: t0.Add(-time.Second), ts: 9000},
 			{op: "pts", ts: 12000, want: 101 * ms},
 			{op: "pts", ts: 15000, want: 102 * ms},
-			{op: "pts", ts: 90000, want: 700 * ms},
+			{op: "pts", ts: 279000, want: 2 * time.Second},
 		}},
 		{"equal timestamps stay increasing", 90000, []clockStep{
 			{op: "sr", at: t0, ts: 0},
@@ -131,6 +140,15 @@ func TestTrackClock(t *testing.T) {
 			{op: "arrival", at: t0.Add(time.Hour), ts: 0},
 			{op: "pts", ts: 0, want: 0},
 			{op: "pts", ts: 90000, want: time.Second},
+		}},
+		{"rebase after a jump", 90000, []clockStep{
+			{op: "sr", at: t0, ts: 0},
+			{op: "pts", ts: 0, want: 0},
+			{op: "rebase", at: t0.Add(2 * time.Second), ts: 0xf0000000},
+			{op: "pts", ts: 0xf0000000, want: 2 * time.Second},
+			{op: "pts", ts: 0xf0000000 + 90000, want: 3 * time.Second},
+			{op: "sr", at: t0.Add(3 * time.Second), ts: 0xf0000000 + 90000}, // sender reports take over
+			{op: "pts", ts: 0xf0000000 + 180000, want: 4 * time.Second},
 		}},
 		{"sr after fallback", 90000, []clockStep{
 			{op: "arrival", at: t0, ts: 0},
@@ -152,6 +170,8 @@ func TestTrackClock(t *testing.T) {
 					tc.senderReport(ntpOf(s.at), s.ts)
 				case "arrival":
 					tc.arrival(s.at, s.ts)
+				case "rebase":
+					tc.rebase(s.at, s.ts)
 				case "pts":
 					if !tc.synced() {
 						t.Fatalf("step %d: not synced", i)

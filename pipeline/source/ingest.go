@@ -60,6 +60,8 @@ type Config struct {
 	LoopbackOnly bool
 	// RTC selects the ICE network. NACKGenerator is always on;
 	// SenderReports and NACKResponder are off (the ingest only receives).
+	// With RTC.UDPConn, the subscription uses that socket; its ICE mux
+	// reads it until the caller closes it after Run returns.
 	RTC rtc.Options
 	// Latency is how long the jitter buffer waits for a missing packet
 	// (its NACK retransmission); default DefaultLatency.

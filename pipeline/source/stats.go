@@ -23,6 +23,11 @@ type TrackStats struct {
 	// DroppedFrames counts video frames dropped while waiting for a
 	// keyframe after a loss.
 	DroppedFrames uint64
+	// BadTimestamps counts frames dropped because their timestamp jumped:
+	// it maps more than 10 s away from where the arrival of the frames
+	// before puts it (a wild timestamp, or a bogus sender report). After
+	// 3 s of nothing else the new timestamps are taken as they come.
+	BadTimestamps uint64
 	// PLIsSent counts the picture loss indications sent to the publisher.
 	PLIsSent uint64
 	// Active is false once the track has had TrackRemoved.
@@ -35,6 +40,7 @@ type trackCounters struct {
 	packets, lost, recovered, duplicates, late atomic.Uint64
 	malformed                                  atomic.Uint64
 	frames, keyframes, dropped, plis           atomic.Uint64
+	badTimestamps                              atomic.Uint64
 	active                                     atomic.Bool
 }
 
@@ -58,6 +64,7 @@ func (c *trackCounters) snapshot(t media.Track) TrackStats {
 		Frames:        c.frames.Load(),
 		Keyframes:     c.keyframes.Load(),
 		DroppedFrames: c.dropped.Load(),
+		BadTimestamps: c.badTimestamps.Load(),
 		PLIsSent:      c.plis.Load(),
 		Active:        c.active.Load(),
 	}

@@ -72,7 +72,8 @@ type readerEnv struct {
 // in a JitterBuffer (its latency gives NACK retransmissions time to
 // arrive), depacketizes them into frames, keeps a video decode chain whole
 // by dropping frames after a loss until a keyframe (asking for one with
-// PLIs), and times frames with the track's RTCP sender reports.
+// PLIs), and times frames with the track's RTCP sender reports, dropping
+// those whose timestamps jump (timestampGuard).
 //
 // The Handler sees TrackAdded, then Units in PTS order, then TrackRemoved,
 // all from the reader's goroutine.
@@ -95,8 +96,9 @@ type trackReader struct {
 	first    time.Time // arrival of the first packet
 	firstTS  uint32
 	received bool
-	pending  []Frame // frames waiting for the first sender report
-	waitKey  bool    // video: drop frames until a keyframe
+	pending  []heldFrame // frames waiting for the first sender report
+	guard    timestampGuard
+	waitKey  bool // video: drop frames until a keyframe
 	lastPLI  time.Time
 	lastLog  time.Time
 }
@@ -323,13 +325,19 @@ func (r *trackReader) frame(f Frame, now time.Time) {
 		r.hold(f, now)
 		return
 	}
-	r.deliver(f)
+	r.deliver(f, now)
+}
+
+// heldFrame is a frame waiting for the first sender report.
+type heldFrame struct {
+	Frame
+	at time.Time // when it was depacketized
 }
 
 // hold keeps a frame until the first sender report, falling back to
 // arrival time when too many wait.
 func (r *trackReader) hold(f Frame, now time.Time) {
-	r.pending = append(r.pending, f)
+	r.pending = append(r.pending, heldFrame{Frame: f, at: now})
 	if len(r.pending) >= maxHeldFrames {
 		r.fallback(now)
 	}
@@ -347,12 +355,17 @@ func (r *trackReader) fallback(now time.Time) {
 // release delivers the frames held for the clock.
 func (r *trackReader) release() {
 	for _, f := range r.pending {
-		r.deliver(f)
+		r.deliver(f.Frame, f.at)
 	}
 	r.pending = nil
 }
 
-func (r *trackReader) deliver(f Frame) {
+// deliver hands a frame that arrived at to the Handler, unless its
+// timestamp jumped.
+func (r *trackReader) deliver(f Frame, at time.Time) {
+	if !r.timely(f, at) {
+		return
+	}
 	pts := r.clock.pts(f.RTPTime, r.env.common)
 	key := f.Key || r.track.Kind == media.KindAudio
 	r.stats.frames.Add(1)
@@ -360,6 +373,32 @@ func (r *trackReader) deliver(f Frame) {
 		r.stats.keyframes.Add(1)
 	}
 	r.env.handler.Unit(&media.Unit{Track: &r.track, PTS: pts, DTS: pts, Key: key, Data: f.Data})
+}
+
+// timely runs a frame past the timestamp guard. A frame it drops is taken
+// for a stray, like a packet far off the sequence (see JitterBuffer): the
+// decode chain goes on without it. After a resync the frames before were
+// real and lost, so video waits for a keyframe.
+func (r *trackReader) timely(f Frame, at time.Time) bool {
+	switch r.guard.check(r.clock.wallTime(f.RTPTime).Sub(at), at) {
+	case guardDrop:
+		n := r.stats.badTimestamps.Add(1)
+		if at.Sub(r.lastLog) >= logInterval {
+			r.lastLog = at
+			r.env.log.Warn("dropped a frame whose timestamp jumped", "rtp_time", f.RTPTime, "bad_timestamps_total", n)
+		}
+		return false
+	case guardResync:
+		r.env.log.Warn("timestamps jumped for good; timing by arrival until the next sender report", "rtp_time", f.RTPTime)
+		r.clock.rebase(at, f.RTPTime)
+		if r.track.Kind == media.KindVideo && !f.Key {
+			r.stats.dropped.Add(1)
+			r.waitKey = true
+			r.requestPLI(at)
+			return false
+		}
+	}
+	return true
 }
 
 // readRTP feeds pkts until the stream closes; it closes pkts. A packet

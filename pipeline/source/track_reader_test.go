@@ -303,6 +303,27 @@ func TestTrackReaderMalformed(t *testing.T) {
 	}
 }
 
+// TestTrackReaderTimestampJump checks that a frame whose timestamp jumped
+// is dropped and counted, and that the frames after it keep their PTS.
+func TestTrackReaderTimestampJump(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	h := startTR(t, media.CodecOpus)
+	h.sr(time.Unix(1_700_000_000, 0), 0)
+	h.send(trOpus(1, 0), trOpus(2, 960), trOpus(3, 1920), trOpus(4, 2880+3600*48000), trOpus(5, 3840), trOpus(6, 4800))
+	waitFor(t, "5 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 5 })
+	h.stop()
+	_, units := h.rec.snapshot()
+	for i, want := range []time.Duration{0, 20, 40, 80, 100} {
+		if units[i].PTS != want*time.Millisecond {
+			t.Errorf("unit %d: pts %v, want %v", i, units[i].PTS, want*time.Millisecond)
+		}
+	}
+	st := h.reader.stats.snapshot(h.reader.track)
+	if st.BadTimestamps != 1 || st.Frames != 5 || st.Packets != 6 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
 // TestTrackReaderLeave checks that a track the server stopped announcing
 // is still read until its stream closes, or leaveGrace.
 func TestTrackReaderLeave(t *testing.T) {

@@ -93,6 +93,11 @@ var oggCases = []struct {
 }
 
 func TestOggPackets(t *testing.T) {
+	seeds := map[string][]any{}
+	for _, tc := range oggCases {
+		seeds[tc.name] = []any{tc.data}
+	}
+	writeFuzzCorpus(t, "FuzzOggPackets", seeds)
 	for _, tc := range oggCases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := oggPackets(tc.data)

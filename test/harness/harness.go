@@ -92,6 +92,9 @@ func StartServer(t testing.TB, binary string, env ...string) *Server {
 	return s
 }
 
+// Output is what the server has printed so far (stdout and stderr).
+func (s *Server) Output() string { return s.out.String() }
+
 // waitServing reads stdout until the server prints its address.
 func waitServing(t testing.TB, stdout io.Reader, log *syncBuffer) string {
 	t.Helper()

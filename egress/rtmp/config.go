@@ -1,0 +1,61 @@
+package rtmp
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"time"
+)
+
+// Config configures one output. Zero durations take the defaults.
+type Config struct {
+	Target Target
+	// DialTimeout bounds the TCP connect (default 5s).
+	DialTimeout time.Duration
+	// HandshakeTimeout bounds each of: the TLS handshake, the RTMP
+	// handshake, and the connect…publish exchange up to
+	// NetStream.Publish.Start (default 5s).
+	HandshakeTimeout time.Duration
+	// WriteTimeout is the deadline set before every network write (default 5s).
+	WriteTimeout time.Duration
+	// StallTimeout fails the output when units are waiting but the bytes
+	// written have not grown for this long (default 10s). It is also the
+	// read deadline while publishing; a read that times out then is not an
+	// error, since servers rarely talk to a publisher.
+	StallTimeout time.Duration
+	// DrainTimeout bounds the wait for the end of the current GOP once ctx
+	// is done (default 2s; negative: stop at once).
+	DrainTimeout time.Duration
+	// TLSConfig is cloned for rtmps; ServerName defaults to the target host.
+	// Tests inject RootCAs here.
+	TLSConfig *tls.Config
+	Logger    *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultDialTimeout      = 5 * time.Second
+	DefaultHandshakeTimeout = 5 * time.Second
+	DefaultWriteTimeout     = 5 * time.Second
+	DefaultStallTimeout     = 10 * time.Second
+	DefaultDrainTimeout     = 2 * time.Second
+)
+
+// withDefaults fills the zero fields.
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.DialTimeout, DefaultDialTimeout)
+	def(&c.HandshakeTimeout, DefaultHandshakeTimeout)
+	def(&c.WriteTimeout, DefaultWriteTimeout)
+	def(&c.StallTimeout, DefaultStallTimeout)
+	if c.DrainTimeout == 0 {
+		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}

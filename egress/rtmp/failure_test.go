@@ -1,0 +1,191 @@
+package rtmp
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// silentListener accepts TCP connections and never says a word.
+func silentListener(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// TestHandshakeTimeout: a server that accepts but never answers the RTMP
+// (or the TLS) handshake fails Run after HandshakeTimeout.
+func TestHandshakeTimeout(t *testing.T) {
+	addr := silentListener(t)
+	for _, scheme := range []string{"rtmp", "rtmps"} {
+		t.Run(scheme, func(t *testing.T) {
+			const key = "hs-timeout-key-99"
+			o := New(Config{Target: mustTarget(t, scheme+"://"+addr+"/live/"+key), HandshakeTimeout: 300 * time.Millisecond})
+			start := time.Now()
+			err := runBounded(t, o, newAudioSource(1))
+			took := time.Since(start)
+			if !errors.Is(err, ErrHandshakeTimeout) {
+				t.Fatalf("Run = %v, want ErrHandshakeTimeout", err)
+			}
+			if took < 300*time.Millisecond || took > time.Second {
+				t.Errorf("took %s, want about 300ms", took)
+			}
+			t.Logf("%s: %v after %s", scheme, err, took.Round(time.Millisecond))
+			assertNoKey(t, key, err.Error())
+		})
+	}
+}
+
+func TestDialRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	o := New(Config{Target: mustTarget(t, "rtmp://"+addr+"/live/k")})
+	if err := runBounded(t, o, newAudioSource(1)); err == nil || errors.Is(err, ErrRejected) {
+		t.Fatalf("Run = %v, want a connection error", err)
+	}
+}
+
+// TestStall: the server stops reading once publishing; writes block, and
+// the liveness check fails the output after StallTimeout even though the
+// write deadline is far away.
+func TestStall(t *testing.T) {
+	f := loadFixture(t)
+	p := newPipeServer(nginxAccept(), false)
+	defer p.close()
+	o := pipeOutput(p, nil)
+	o.cfg.WriteTimeout = 5 * time.Second
+	o.cfg.StallTimeout = 200 * time.Millisecond
+	src := newTestSource(f, 1)
+	src.hold = true
+	errc := make(chan error, 1)
+	go func() { errc <- o.Run(context.Background(), src) }()
+	waitFor(t, 2*time.Second, "publishing", func() bool { return o.Stats().Connected })
+	close(p.stopReading)
+	stalled := time.Now()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrStall) {
+			t.Fatalf("Run = %v, want ErrStall", err)
+		}
+		t.Logf("%v after %s", err, time.Since(stalled).Round(time.Millisecond))
+	case <-time.After(3 * time.Second):
+		t.Fatal("no stall detected")
+	}
+}
+
+// TestRunTwiceConcurrently: Run is one connection at a time.
+func TestRunTwiceConcurrently(t *testing.T) {
+	addr := silentListener(t)
+	o := New(Config{Target: mustTarget(t, "rtmp://"+addr+"/live/k"), HandshakeTimeout: 500 * time.Millisecond})
+	errc := make(chan error, 1)
+	go func() { errc <- o.Run(context.Background(), newAudioSource(1)) }()
+	waitFor(t, time.Second, "the first Run", func() bool { return o.running.Load() })
+	if err := o.Run(context.Background(), newAudioSource(1)); err == nil {
+		t.Error("a second concurrent Run was allowed")
+	}
+	<-errc
+}
+
+// TestCancelWhileConnecting: ctx ends during the handshake: Run returns nil
+// promptly.
+func TestCancelWhileConnecting(t *testing.T) {
+	addr := silentListener(t)
+	o := New(Config{Target: mustTarget(t, "rtmp://"+addr+"/live/k")})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := o.Run(ctx, newAudioSource(1)); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("took %s", took)
+	}
+}
+
+// TestWireMedia checks what reaches the server for real media: onMetaData
+// with every field, one AVC and one AAC header before the first frame,
+// monotonic timestamps from 0, and the stream ID from createStream.
+func TestWireMedia(t *testing.T) {
+	f := loadFixture(t)
+	p := newPipeServer(nginxAccept(), false)
+	defer p.close()
+	o := pipeOutput(p, nil)
+	src := newTestSource(f, 1000)
+	src.units = f.units[:len(f.units)/3]
+	if err := runBounded(t, o, src); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	var metas, vHeaders, aHeaders, vFrames, aFrames int
+	last := map[uint8]uint32{}
+	for _, m := range p.messages(t) {
+		if m.typ != msgVideo && m.typ != msgAudio && m.typ != msgDataAMF0 {
+			continue
+		}
+		if m.streamID != 1 {
+			t.Fatalf("media on stream %d, want 1", m.streamID)
+		}
+		if m.ts < last[m.typ] {
+			t.Fatalf("type %d timestamp went back: %d after %d", m.typ, m.ts, last[m.typ])
+		}
+		last[m.typ] = m.ts
+		switch {
+		case m.typ == msgDataAMF0:
+			metas++
+			vals, err := amfDecodeAll(m.payload)
+			if err != nil || len(vals) != 3 || vals[1] != "onMetaData" {
+				t.Fatalf("data message %v %v", vals, err)
+			}
+			checkMetadata(t, vals[2].(map[string]any))
+		case m.typ == msgVideo && m.payload[1] == 0:
+			vHeaders++
+			if vFrames > 0 || m.ts != 0 {
+				t.Error("AVC header after a frame")
+			}
+		case m.typ == msgAudio && m.payload[1] == 0:
+			aHeaders++
+			if aFrames > 0 || vFrames > 0 {
+				t.Error("AAC header after a frame")
+			}
+		case m.typ == msgVideo:
+			vFrames++
+		default:
+			aFrames++
+		}
+	}
+	if metas != 1 || vHeaders != 1 || aHeaders != 1 || vFrames != fixtureFPS*2 || aFrames < 90 {
+		t.Errorf("metadata %d, headers %d+%d, frames %d video %d audio", metas, vHeaders, aHeaders, vFrames, aFrames)
+	}
+}

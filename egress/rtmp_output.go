@@ -1,0 +1,52 @@
+package egress
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+
+	"github.com/roomcast/roomcast/egress/rtmp"
+	"github.com/roomcast/roomcast/pipeline/fanout"
+)
+
+// ParseRTMP validates an RTMP(S) target URL; its errors never carry the key.
+func ParseRTMP(raw string) error {
+	_, err := rtmp.ParseTarget(raw)
+	return err
+}
+
+// NewRTMPOutput returns Deps.NewRTMP for egress/rtmp outputs. tlsCfg is
+// cloned for rtmps targets (nil: the system roots).
+func NewRTMPOutput(tlsCfg *tls.Config) func(string, *fanout.Reader, *slog.Logger) (Output, string, error) {
+	return func(raw string, r *fanout.Reader, log *slog.Logger) (Output, string, error) {
+		t, err := rtmp.ParseTarget(raw)
+		if err != nil {
+			return nil, "", err
+		}
+		o := rtmp.New(rtmp.Config{Target: t, TLSConfig: tlsCfg, Logger: log})
+		return &rtmpOutput{out: o, src: r}, t.Redacted(), nil
+	}
+}
+
+// rtmpOutput binds an RTMP output to its fan-out reader.
+type rtmpOutput struct {
+	out *rtmp.Output
+	src *fanout.Reader
+}
+
+func (o *rtmpOutput) Run(ctx context.Context) error { return o.out.Run(ctx, o.src) }
+
+func (o *rtmpOutput) Stats() OutputStats {
+	st, rs := o.out.Stats(), o.src.Stats()
+	return OutputStats{
+		Bytes: st.Bytes, BitrateKbps: st.BitrateKbps, Connected: st.Connected,
+		DroppedFrames: rs.Dropped + st.DroppedUnits,
+	}
+}
+
+func (o *rtmpOutput) Close() { o.src.Close() }
+
+// PermanentRTMP reports RTMP errors that retrying cannot fix: the
+// server's rejection of the publish (a bad stream key).
+func PermanentRTMP(err error) bool { return errors.Is(err, rtmp.ErrRejected) }

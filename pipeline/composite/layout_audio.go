@@ -1,0 +1,72 @@
+package composite
+
+import (
+	"github.com/roomcast/roomcast/pipeline/codec"
+	"github.com/roomcast/roomcast/pipeline/media"
+)
+
+// audioUnit decodes one participant's audio into the mixer and feeds its
+// level to the speaker selector. Called with l.mu held.
+func (l *Layout) audioUnit(in *inputTrack, u *media.Unit) {
+	if err := l.ensureMixer(u); err != nil {
+		l.log.Warn("audio mixer", "err", err)
+		return
+	}
+	frames, err := l.decodeAudio(in, u)
+	if err != nil {
+		l.log.Debug("audio decode", "track", in.track.ID, "err", err)
+		return
+	}
+	for _, f := range frames {
+		pcm := PCM{PTS: f.PTS, Samples: f.Samples}
+		l.mixer.Push(in.track.ParticipantID, pcm)
+		if _, changed := l.selector.Observe(in.track.ParticipantID, f.PTS, Level(pcm)); changed {
+			l.log.Info("active speaker", "participant", l.selector.Current())
+			l.chooseVideo()
+		}
+	}
+}
+
+// ensureMixer starts the mix at the first unit the layout sees, so the
+// output has audio (silence at first) from the start.
+func (l *Layout) ensureMixer(u *media.Unit) error {
+	if l.mixer != nil {
+		return nil
+	}
+	start := u.PTS
+	m, err := NewMixer(MixerConfig{Start: &start})
+	if err != nil {
+		return err
+	}
+	l.mixer = m
+	return nil
+}
+
+func (l *Layout) decodeAudio(in *inputTrack, u *media.Unit) ([]*codec.AudioFrame, error) {
+	if in.audio == nil {
+		d, err := codec.NewAudioDecoder(u.Track.Codec)
+		if err != nil {
+			return nil, err
+		}
+		r, err := codec.NewResampler(SampleRate, Channels)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		in.audio, in.resam = d, r
+	}
+	frames, err := in.audio.Decode(u)
+	if err != nil {
+		return nil, err
+	}
+	out := frames[:0]
+	for _, f := range frames {
+		if f.SampleRate != SampleRate || f.Channels != Channels {
+			if f, err = in.resam.Resample(f); err != nil || f == nil {
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

@@ -1,0 +1,214 @@
+package composite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/codec"
+	"github.com/roomcast/roomcast/pipeline/media"
+)
+
+// tick is how often the output advances.
+const tick = 10 * time.Millisecond
+
+// encoders are owned by Run's goroutine.
+type encoders struct {
+	video  *codec.VideoEncoder
+	scaler *codec.Scaler
+	audio  *codec.AudioEncoder
+	black  *codec.VideoFrame
+
+	slotBase  time.Duration // PTS of video slot 0
+	nextSlot  int64
+	started   bool
+	lastVideo time.Duration // last video DTS sent, for monotonic output
+	dropping  bool          // a unit was dropped: skip to the next keyframe
+	wasPass   bool
+}
+
+// Run produces the encoded stream, handing each unit to sink in DTS
+// order, until ctx ends.
+func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
+	enc, err := l.newEncoders()
+	if err != nil {
+		return err
+	}
+	defer enc.close()
+	defer l.closeInputs()
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		horizon, ok := l.clock.pts()
+		if !ok {
+			continue
+		}
+		if err := l.produce(enc, horizon-l.cfg.Latency, sink); err != nil {
+			return err
+		}
+	}
+}
+
+func (l *Layout) newEncoders() (*encoders, error) {
+	c := l.cfg
+	ve, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{
+		TrackID: "video", Width: c.Width, Height: c.Height, FPS: c.FPS,
+		BitrateKbps: c.VideoKbps, KeyframeInterval: c.KeyframeInterval,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("video encoder: %w", err)
+	}
+	sc, err := codec.NewScaler(c.Width, c.Height, codec.FitContain)
+	if err != nil {
+		ve.Close()
+		return nil, fmt.Errorf("scaler: %w", err)
+	}
+	ae, err := codec.NewAudioEncoder(codec.AudioEncoderConfig{TrackID: "audio", BitrateKbps: c.AudioKbps})
+	if err != nil {
+		ve.Close()
+		sc.Close()
+		return nil, fmt.Errorf("audio encoder: %w", err)
+	}
+	return &encoders{video: ve, scaler: sc, audio: ae, black: codec.NewVideoFrame(c.Width, c.Height)}, nil
+}
+
+func (e *encoders) close() {
+	e.video.Close()
+	e.scaler.Close()
+	e.audio.Close()
+}
+
+// produce emits everything due by horizon.
+func (l *Layout) produce(enc *encoders, horizon time.Duration, sink func(*media.Unit)) error {
+	if !enc.started {
+		enc.slotBase, enc.started = horizon, true
+	}
+	units, err := l.audioOut(enc, horizon)
+	if err != nil {
+		return err
+	}
+	vunits, err := l.videoOut(enc, horizon)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	for _, u := range append(units, vunits...) {
+		l.out.Push(u)
+	}
+	ready := l.out.Pop()
+	l.mu.Unlock()
+	for _, u := range ready {
+		sink(u)
+	}
+	return nil
+}
+
+// audioOut pulls the mix up to horizon and encodes it.
+func (l *Layout) audioOut(enc *encoders, horizon time.Duration) ([]*media.Unit, error) {
+	l.mu.Lock()
+	var blocks []PCM
+	if l.mixer != nil {
+		blocks = l.mixer.Pull(horizon)
+	}
+	l.mu.Unlock()
+	var out []*media.Unit
+	for _, b := range blocks {
+		us, err := enc.audio.Encode(&codec.AudioFrame{PTS: b.PTS, SampleRate: SampleRate, Channels: Channels, Samples: b.Samples})
+		if err != nil {
+			return nil, fmt.Errorf("audio encode: %w", err)
+		}
+		out = append(out, us...)
+	}
+	return out, nil
+}
+
+// videoOut sends passthrough units, or encodes one frame per slot.
+func (l *Layout) videoOut(enc *encoders, horizon time.Duration) ([]*media.Unit, error) {
+	var out []*media.Unit
+	for {
+		slot := enc.slotBase + time.Duration(enc.nextSlot)*time.Second/time.Duration(l.cfg.FPS)
+		if slot > horizon {
+			break
+		}
+		enc.nextSlot++
+		us, err := l.videoSlot(enc, slot)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, us...)
+	}
+	return monotonic(enc, out), nil
+}
+
+// videoSlot produces the video for one output slot.
+func (l *Layout) videoSlot(enc *encoders, slot time.Duration) ([]*media.Unit, error) {
+	l.mu.Lock()
+	pass := l.video.passthrough()
+	var units []*media.Unit
+	var frame *codec.VideoFrame
+	if pass {
+		units = l.video.takePassthrough(slot)
+	} else {
+		frame = l.video.frameAt(slot)
+	}
+	l.mu.Unlock()
+	if pass {
+		enc.wasPass = true
+		return units, nil
+	}
+	if enc.wasPass {
+		enc.video.RequestKeyframe() // back from passthrough: start with an IDR
+		enc.wasPass = false
+	}
+	return l.encodeFrame(enc, frame, slot)
+}
+
+func (l *Layout) encodeFrame(enc *encoders, frame *codec.VideoFrame, slot time.Duration) ([]*media.Unit, error) {
+	src := enc.black
+	if frame != nil {
+		scaled, err := enc.scaler.Scale(frame)
+		if err != nil {
+			return nil, fmt.Errorf("scale: %w", err)
+		}
+		src = scaled
+	}
+	f := *src
+	f.PTS = slot
+	us, err := enc.video.Encode(&f)
+	if err != nil {
+		return nil, fmt.Errorf("video encode: %w", err)
+	}
+	return us, nil
+}
+
+// monotonic drops video units that would not move time forward (a switch
+// between passthrough and re-encoding can overlap by a few frames), and
+// after a drop skips to the next keyframe so the output stays decodable.
+func monotonic(enc *encoders, us []*media.Unit) []*media.Unit {
+	out := us[:0]
+	for _, u := range us {
+		late := enc.lastVideo != 0 && u.DTS <= enc.lastVideo
+		if late || (enc.dropping && !u.Key) {
+			enc.dropping = true
+			continue
+		}
+		enc.dropping = false
+		enc.lastVideo = u.DTS
+		out = append(out, u)
+	}
+	return out
+}
+
+func (l *Layout) closeInputs() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, in := range l.tracks {
+		in.close()
+	}
+	l.video.closeDecoder()
+}

@@ -1,0 +1,16 @@
+package composite
+
+import "testing"
+
+func TestSPSSize(t *testing.T) {
+	// SPS of a 320x240 constrained-baseline stream from libx264.
+	sps := []byte{0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x0d, 0xd9, 0x01, 0x41, 0xfb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x03, 0xc0, 0xf1, 0x42, 0x99, 0x20}
+	if w, h := spsSize(sps); w != 320 || h != 240 {
+		t.Errorf("size = %dx%d, want 320x240", w, h)
+	}
+	for _, bad := range [][]byte{nil, {0, 0, 0, 1}, {0, 0, 0, 1, 0x67}, {0, 0, 0, 1, 0x67, 0xff, 0xff}} {
+		if w, h := spsSize(bad); w != 0 || h != 0 {
+			t.Errorf("spsSize(%x) = %dx%d, want 0x0", bad, w, h)
+		}
+	}
+}
