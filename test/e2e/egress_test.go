@@ -184,8 +184,8 @@ func testSimulcast(t *testing.T, codec string) {
 	// stream played back through nginx ("meta copy" keeps ours).
 	checkMetadata(t, ng.RTMPURL("live", "key-one"))
 	hold(t, s, job.ID, 20*time.Second-time.Since(start))
+	elapsed := time.Since(start) // the stop ends each stream on a whole GOP
 	stopEgress(t, s, job.ID)
-	elapsed := time.Since(start)
 	for _, key := range []string{"key-one", "key-two", "key-tls"} {
 		checkRecording(t, ng, key, elapsed)
 	}
