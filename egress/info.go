@@ -35,6 +35,8 @@ type Info struct {
 	EndedAt   *time.Time  `json:"ended_at,omitempty"`
 	Video     VideoSpec   `json:"video"`
 	Outputs   OutputsInfo `json:"outputs"`
+	// EncodeSeconds is the CPU-bound time spent encoding so far.
+	EncodeSeconds float64 `json:"encode_seconds"`
 }
 
 // OutputsInfo lists a job's outputs.

@@ -16,6 +16,8 @@ import (
 // hands every unit to sink, until ctx ends or it fails.
 type Media interface {
 	Run(ctx context.Context, sink func(*media.Unit)) error
+	// EncodeTime is the time spent encoding so far.
+	EncodeTime() time.Duration
 }
 
 // Deps builds the parts of a job; tests and the worker inject them.
@@ -45,6 +47,7 @@ type Job struct {
 
 	mu      sync.Mutex
 	info    Info
+	media   Media
 	outputs []*outputHandle
 	ctx     context.Context // the outputs' parent while running
 	failed  chan struct{}   // closed when the last output fails
@@ -72,7 +75,7 @@ func (j *Job) Run(ctx context.Context, spec Spec) {
 	outCtx, cancelOutputs := context.WithCancel(context.Background())
 	defer cancelOutputs()
 	j.mu.Lock()
-	j.ctx = outCtx
+	j.ctx, j.media = outCtx, m
 	j.mu.Unlock()
 	for _, u := range spec.Outputs.RTMP {
 		if _, err := j.AddRTMP(u); err != nil {
@@ -224,6 +227,9 @@ func (j *Job) Info() Info {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	info := j.info
+	if j.media != nil {
+		info.EncodeSeconds = j.media.EncodeTime().Seconds()
+	}
 	info.Outputs.RTMP = make([]RTMPInfo, 0, len(j.outputs))
 	for _, h := range j.outputs {
 		info.Outputs.RTMP = append(info.Outputs.RTMP, h.info())

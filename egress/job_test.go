@@ -16,6 +16,8 @@ import (
 // tickMedia emits a keyframe-led video stream until ctx ends.
 type tickMedia struct{}
 
+func (tickMedia) EncodeTime() time.Duration { return time.Millisecond }
+
 func (tickMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	tr := &media.Track{ID: "v", Kind: media.KindVideo, Codec: media.CodecH264}
 	t := time.NewTicker(5 * time.Millisecond)

@@ -67,6 +67,9 @@ func (m *roomMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	return errors.Join(first, <-errc)
 }
 
+// EncodeTime is the time the layout has spent encoding.
+func (m *roomMedia) EncodeTime() time.Duration { return m.layout.EncodeTime() }
+
 func wrap(what string, err error) error {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/roomcast/roomcast/egress/rtmp"
 	"github.com/roomcast/roomcast/pipeline/fanout"
@@ -18,13 +19,14 @@ func ParseRTMP(raw string) error {
 
 // NewRTMPOutput returns Deps.NewRTMP for egress/rtmp outputs. tlsCfg is
 // cloned for rtmps targets (nil: the system roots).
-func NewRTMPOutput(tlsCfg *tls.Config) func(string, *fanout.Reader, *slog.Logger) (Output, string, error) {
+// observe, when not nil, receives each unit's arrival-to-write latency.
+func NewRTMPOutput(tlsCfg *tls.Config, observe func(time.Duration)) func(string, *fanout.Reader, *slog.Logger) (Output, string, error) {
 	return func(raw string, r *fanout.Reader, log *slog.Logger) (Output, string, error) {
 		t, err := rtmp.ParseTarget(raw)
 		if err != nil {
 			return nil, "", err
 		}
-		o := rtmp.New(rtmp.Config{Target: t, TLSConfig: tlsCfg, Logger: log})
+		o := rtmp.New(rtmp.Config{Target: t, TLSConfig: tlsCfg, Logger: log, ObserveLatency: observe})
 		return &rtmpOutput{out: o, src: r}, t.Redacted(), nil
 	}
 }

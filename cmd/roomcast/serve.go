@@ -116,13 +116,13 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
 	defer ln.Close()
-	workers, internalKey, err := inProcessWorker(cfg, ln.Addr().String(), log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	workers, internalKey, err := inProcessWorker(cfg, ln.Addr().String(), reg, log)
 	if err != nil {
 		return err
 	}
 	defer workers.Close()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := api.New(api.Config{
 		Keys:         append(cfg.API.Keys, internalKey),
 		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: workers, ParseRTMP: egress.ParseRTMP,
@@ -136,7 +136,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 // inProcessWorker runs egress jobs in this process. Its ingest subscribes
 // to rooms through this server's own API with a key generated per run,
 // the same way a separate worker process would.
-func inProcessWorker(cfg configs.Config, addr string, log *slog.Logger) (*egress.Manager, configs.APIKey, error) {
+func inProcessWorker(cfg configs.Config, addr string, reg prometheus.Registerer, log *slog.Logger) (*egress.Manager, configs.APIKey, error) {
 	key, err := generateKey()
 	if err != nil {
 		return nil, configs.APIKey{}, err
@@ -145,15 +145,19 @@ func inProcessWorker(cfg configs.Config, addr string, log *slog.Logger) (*egress
 	if err != nil {
 		return nil, configs.APIKey{}, err
 	}
+	var metrics *egress.Metrics
 	m := egress.NewManager(egress.Deps{
 		NewMedia: egress.NewRoomMedia(egress.RoomSource{
 			Server: "http://" + addr, Token: key,
 			RTC: rtc.Options{LoopbackOnly: cfg.WebRTC.LoopbackOnly},
 		}),
-		NewRTMP:   egress.NewRTMPOutput(tlsCfg),
+		NewRTMP: egress.NewRTMPOutput(tlsCfg, func(d time.Duration) {
+			metrics.ObserveLatency(d)
+		}),
 		Permanent: egress.PermanentRTMP,
 		Logger:    log.With("component", "egress"),
 	})
+	metrics = egress.NewMetrics(reg, m)
 	return m, configs.APIKey{Tenant: "internal", Key: key}, nil
 }
 

@@ -29,6 +29,9 @@ type Config struct {
 	// Tests inject RootCAs here.
 	TLSConfig *tls.Config
 	Logger    *slog.Logger
+	// ObserveLatency, when set, receives for every unit written that came
+	// from the network the time from its RTP arrival to the RTMP write.
+	ObserveLatency func(time.Duration)
 }
 
 // Defaults.

@@ -41,6 +41,9 @@ func (s *session) stream(ctx context.Context, src Source, tsOffset uint32) error
 			return err
 		}
 		s.pendingSince.Store(0)
+		if s.cfg.ObserveLatency != nil && !u.Arrival.IsZero() {
+			s.cfg.ObserveLatency(time.Since(u.Arrival))
+		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/roomcast/roomcast/pipeline/codec"
 	"github.com/roomcast/roomcast/pipeline/media"
@@ -21,6 +23,8 @@ type Layout struct {
 	cfg   LayoutConfig
 	log   *slog.Logger
 	clock mediaClock
+
+	encodeNanos atomic.Int64 // time spent in encoders
 
 	mu       sync.Mutex
 	tracks   map[*media.Track]*inputTrack
@@ -59,6 +63,12 @@ func NewLayout(cfg LayoutConfig) (*Layout, error) {
 	l.video = newVideoPath(cfg, l.log)
 	return l, nil
 }
+
+// EncodeTime is the time spent encoding so far.
+func (l *Layout) EncodeTime() time.Duration { return time.Duration(l.encodeNanos.Load()) }
+
+// timeEncode adds the time since start to the encode time.
+func (l *Layout) timeEncode(start time.Time) { l.encodeNanos.Add(int64(time.Since(start))) }
 
 // TrackAdded registers a source track.
 func (l *Layout) TrackAdded(t *media.Track) {

@@ -117,6 +117,7 @@ func (l *Layout) audioOut(enc *encoders, horizon time.Duration) ([]*media.Unit, 
 	}
 	l.mu.Unlock()
 	var out []*media.Unit
+	defer l.timeEncode(time.Now())
 	for _, b := range blocks {
 		us, err := enc.audio.Encode(&codec.AudioFrame{PTS: b.PTS, SampleRate: SampleRate, Channels: Channels, Samples: b.Samples})
 		if err != nil {
@@ -169,6 +170,7 @@ func (l *Layout) videoSlot(enc *encoders, slot time.Duration) ([]*media.Unit, er
 }
 
 func (l *Layout) encodeFrame(enc *encoders, frame *codec.VideoFrame, slot time.Duration) ([]*media.Unit, error) {
+	defer l.timeEncode(time.Now())
 	src := enc.black
 	if frame != nil {
 		scaled, err := enc.scaler.Scale(frame)

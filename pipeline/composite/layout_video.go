@@ -120,7 +120,7 @@ func (v *videoPath) queuePassthrough(u *media.Unit) {
 	if v.outTrack == nil {
 		return // no SPS/PPS seen yet: nothing decodable to send
 	}
-	v.queue = append(v.queue, &media.Unit{Track: v.outTrack, PTS: u.PTS, DTS: u.DTS, Key: u.Key, Data: u.Data})
+	v.queue = append(v.queue, &media.Unit{Track: v.outTrack, PTS: u.PTS, DTS: u.DTS, Key: u.Key, Data: u.Data, Arrival: u.Arrival})
 }
 
 func (v *videoPath) decode(u *media.Unit) {

@@ -97,4 +97,8 @@ type Unit struct {
 	// Data is the payload: H.264 as Annex-B with 4-byte start codes,
 	// VP8 as one compressed frame, Opus as one packet.
 	Data []byte
+	// Arrival is when the unit's last RTP packet reached roomcast (zero
+	// for units made here, such as encoder output); outputs measure the
+	// latency they add from it.
+	Arrival time.Time
 }

@@ -372,7 +372,7 @@ func (r *trackReader) deliver(f Frame, at time.Time) {
 	if key {
 		r.stats.keyframes.Add(1)
 	}
-	r.env.handler.Unit(&media.Unit{Track: &r.track, PTS: pts, DTS: pts, Key: key, Data: f.Data})
+	r.env.handler.Unit(&media.Unit{Track: &r.track, PTS: pts, DTS: pts, Key: key, Data: f.Data, Arrival: at})
 }
 
 // timely runs a frame past the timestamp guard. A frame it drops is taken

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -168,6 +169,31 @@ func checkMetadata(t *testing.T, url string) {
 	}
 }
 
+// checkMetrics reads /metrics: per-output bytes for every output, the
+// job's encode time and, for passed-through video, the RTMP latency.
+func checkMetrics(t *testing.T, s *Server, job string, passthrough bool) {
+	t.Helper()
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	text := string(b)
+	if n := strings.Count(text, `roomcast_egress_output_bytes_total{egress="`+job+`"`); n != 3 {
+		t.Errorf("metrics: %d output byte counters for %s, want 3", n, job)
+	}
+	if !strings.Contains(text, `roomcast_egress_encode_seconds_total{egress="`+job+`"}`) {
+		t.Error("metrics: no encode time for the job")
+	}
+	if passthrough && strings.Contains(text, "roomcast_egress_rtmp_latency_seconds_count 0\n") {
+		t.Error("metrics: no RTMP latency observed")
+	}
+	if strings.Contains(text, "key-") {
+		t.Error("metrics leak a stream key")
+	}
+}
+
 func testSimulcast(t *testing.T, codec string) {
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{Meta: "copy"})
 	s := egressRoom(t, ng, codec, 2*time.Minute)
@@ -184,6 +210,7 @@ func testSimulcast(t *testing.T, codec string) {
 	// stream played back through nginx ("meta copy" keeps ours).
 	checkMetadata(t, ng.RTMPURL("live", "key-one"))
 	hold(t, s, job.ID, 20*time.Second-time.Since(start))
+	checkMetrics(t, s, job.ID, codec == "h264")
 	elapsed := time.Since(start) // the stop ends each stream on a whole GOP
 	stopEgress(t, s, job.ID)
 	for _, key := range []string{"key-one", "key-two", "key-tls"} {

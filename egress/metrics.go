@@ -1,0 +1,76 @@
+package egress
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics exports the jobs of a Manager to Prometheus, read from their
+// live state at scrape time, and the latency the RTMP outputs add. Labels
+// carry job and output ids only: never a URL, which may hold a key.
+type Metrics struct {
+	m       *Manager
+	latency prometheus.Histogram
+
+	jobs, bytes, reconnects, dropped, live, encode *prometheus.Desc
+}
+
+// NewMetrics registers the egress metrics of m with reg.
+func NewMetrics(reg prometheus.Registerer, m *Manager) *Metrics {
+	out := []string{"egress", "output"}
+	x := &Metrics{
+		m: m,
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "roomcast_egress_rtmp_latency_seconds",
+			Help:    "Time from a unit's RTP arrival to its RTMP write (passed-through video).",
+			Buckets: prometheus.ExponentialBuckets(0.005, 1.5, 16),
+		}),
+		jobs:       prometheus.NewDesc("roomcast_egress_jobs", "Egress jobs by status.", []string{"status"}, nil),
+		bytes:      prometheus.NewDesc("roomcast_egress_output_bytes_total", "Bytes written by an output.", out, nil),
+		reconnects: prometheus.NewDesc("roomcast_egress_output_reconnects_total", "Reconnections of an output.", out, nil),
+		dropped:    prometheus.NewDesc("roomcast_egress_output_dropped_frames_total", "Units an output dropped (slow target, waiting for a keyframe).", out, nil),
+		live:       prometheus.NewDesc("roomcast_egress_output_live", "1 while an output is live.", out, nil),
+		encode:     prometheus.NewDesc("roomcast_egress_encode_seconds_total", "Time a job spent encoding audio and video.", []string{"egress"}, nil),
+	}
+	reg.MustRegister(x, x.latency)
+	return x
+}
+
+// ObserveLatency records one RTP-arrival-to-RTMP-write latency.
+func (x *Metrics) ObserveLatency(d time.Duration) { x.latency.Observe(d.Seconds()) }
+
+// Describe implements prometheus.Collector.
+func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{x.jobs, x.bytes, x.reconnects, x.dropped, x.live, x.encode} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
+	jobs, _ := x.m.List(context.Background(), Filter{})
+	byStatus := map[string]int{}
+	for _, j := range jobs {
+		byStatus[j.Status]++
+		ch <- prometheus.MustNewConstMetric(x.encode, prometheus.CounterValue, j.EncodeSeconds, j.ID)
+		for _, o := range j.Outputs.RTMP {
+			x.output(ch, j.ID, o)
+		}
+	}
+	for s, n := range byStatus {
+		ch <- prometheus.MustNewConstMetric(x.jobs, prometheus.GaugeValue, float64(n), s)
+	}
+}
+
+func (x *Metrics) output(ch chan<- prometheus.Metric, job string, o RTMPInfo) {
+	live := 0.0
+	if o.State == StateLive {
+		live = 1
+	}
+	ch <- prometheus.MustNewConstMetric(x.bytes, prometheus.CounterValue, float64(o.Bytes), job, o.ID)
+	ch <- prometheus.MustNewConstMetric(x.reconnects, prometheus.CounterValue, float64(o.Reconnects), job, o.ID)
+	ch <- prometheus.MustNewConstMetric(x.dropped, prometheus.CounterValue, float64(o.DroppedFrames), job, o.ID)
+	ch <- prometheus.MustNewConstMetric(x.live, prometheus.GaugeValue, live, job, o.ID)
+}
