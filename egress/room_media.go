@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/roomcast/roomcast/pipeline/composite"
@@ -25,16 +26,18 @@ type RoomSource struct {
 type roomMedia struct {
 	src    RoomSource
 	spec   Spec
-	name   string
 	log    *slog.Logger
 	layout *composite.Layout
+	ingest atomic.Pointer[source.Ingest]
 }
 
 // NewRoomMedia returns Deps.NewMedia for rooms served at src.
 func NewRoomMedia(src RoomSource) func(Spec, *slog.Logger) (Media, error) {
 	return func(spec Spec, log *slog.Logger) (Media, error) {
+		m := &roomMedia{src: src, spec: spec, log: log}
 		l, err := composite.NewLayout(composite.LayoutConfig{
-			Mode: spec.Layout, Participant: spec.Participant,
+			RequestKeyframe: m.requestKeyframe,
+			Mode:            spec.Layout, Participant: spec.Participant,
 			Width: spec.Video.Width, Height: spec.Video.Height, FPS: spec.Video.FPS,
 			VideoKbps: spec.Video.BitrateKbps, AudioKbps: spec.Audio.BitrateKbps,
 			KeyframeInterval: time.Duration(spec.Video.KeyframeSeconds * float64(time.Second)),
@@ -43,7 +46,17 @@ func NewRoomMedia(src RoomSource) func(Spec, *slog.Logger) (Media, error) {
 		if err != nil {
 			return nil, fmt.Errorf("layout: %w", err)
 		}
-		return &roomMedia{src: src, spec: spec, log: log, layout: l}, nil
+		m.layout = l
+		return m, nil
+	}
+}
+
+// requestKeyframe asks the publisher of a track for a keyframe. The
+// layout calls it under its own lock, so the request goes out from
+// another goroutine.
+func (m *roomMedia) requestKeyframe(trackID string) {
+	if ing := m.ingest.Load(); ing != nil {
+		go ing.RequestKeyframe(trackID)
 	}
 }
 
@@ -57,6 +70,7 @@ func (m *roomMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
+	m.ingest.Store(ing)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)

@@ -268,7 +268,13 @@ func (in *Ingest) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 		log.Error("cannot read track", "err", err)
 		return
 	}
-	in.tracks = append(in.tracks, &trackHandle{track: t, stats: r.stats, leave: r.leave})
+	ssrc, env := uint32(remote.SSRC()), in.readerEnv(log)
+	pli := func() {
+		if err := env.writeRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err == nil {
+			r.stats.plis.Add(1)
+		}
+	}
+	in.tracks = append(in.tracks, &trackHandle{track: t, stats: r.stats, leave: r.leave, pli: pli})
 	log.Info("track added")
 	ctx := in.ctx
 	in.spawn(func() {
@@ -338,4 +344,22 @@ type trackHandle struct {
 	track media.Track
 	stats *trackCounters
 	leave func()
+	pli   func() // asks the publisher for a keyframe
+}
+
+// RequestKeyframe asks the publisher of a video track for a keyframe (an
+// RTCP PLI, RFC 4585 section 6.3.1): a layout calls it when it switches to
+// that track. Unknown or ended tracks are ignored.
+func (in *Ingest) RequestKeyframe(trackID string) {
+	in.mu.Lock()
+	var h *trackHandle
+	for _, t := range in.tracks {
+		if t.track.ID == trackID && t.track.Kind == media.KindVideo {
+			h = t
+		}
+	}
+	in.mu.Unlock()
+	if h != nil {
+		h.pli()
+	}
 }

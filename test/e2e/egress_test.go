@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -332,5 +333,46 @@ func TestEgressBadRequests(t *testing.T) {
 		if code != http.StatusBadRequest || !strings.HasPrefix(e.Error, tc.field) {
 			t.Errorf("%v: %d %q, want 400 naming %s", tc.body, code, e.Error, tc.field)
 		}
+	}
+}
+
+// TestEgressSilentTarget: a target that accepts TCP but never answers the
+// handshake times out into reconnecting; the other target is untouched.
+func TestEgressSilentTarget(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c) // accept, never answer
+		}
+	}()
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{Meta: "copy"})
+	s := egressRoom(t, ng, "h264", 2*time.Minute)
+	job := startEgress(t, s, ng.RTMPURL("live", "good"), "rtmp://"+ln.Addr().String()+"/live/silent")
+	start := time.Now()
+	job = waitStates(t, s, job.ID, 15*time.Second, "live", "reconnecting")
+	t.Logf("silent target reconnecting after %v: %q", time.Since(start), job.Outputs.RTMP[1].Error)
+	if !strings.Contains(job.Outputs.RTMP[1].Error, "handshake") {
+		t.Errorf("silent target error %q, want a handshake timeout", job.Outputs.RTMP[1].Error)
+	}
+	hold(t, s, job.ID, 3*time.Second)
+	elapsed := time.Since(start)
+	stopEgress(t, s, job.ID)
+	p := checkRecording(t, ng, "good", elapsed)
+	if g := harness.MaxGap(p.Video); g > 100*time.Millisecond {
+		t.Errorf("good target: video gap %v", g)
 	}
 }
