@@ -7,6 +7,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/roomcast/roomcast/pipeline/media"
+
+	"github.com/roomcast/roomcast/test/fuzzcorpus"
 )
 
 // newBareTrack builds a published track without pion, for feeding its
@@ -88,7 +90,7 @@ func TestParseForward(t *testing.T) {
 			t.Errorf("%s: extension or padding kept: %+v", c.name, pkt.Header)
 		}
 	}
-	writeFuzzCorpus(t, "FuzzForward", seeds)
+	fuzzcorpus.Write(t, "FuzzForward", seeds)
 }
 
 func FuzzForward(f *testing.F) {

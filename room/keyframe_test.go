@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+
+	"github.com/roomcast/roomcast/test/fuzzcorpus"
 )
 
 // keyframeCases feed the unit test and the fuzz seeds.
@@ -52,7 +54,7 @@ func TestKeyframeDetection(t *testing.T) {
 			t.Errorf("%s: keyframe = %v, want %v", c.name, got, c.key)
 		}
 	}
-	writeFuzzCorpus(t, "FuzzKeyframe", seeds)
+	fuzzcorpus.Write(t, "FuzzKeyframe", seeds)
 }
 
 func FuzzKeyframe(f *testing.F) {

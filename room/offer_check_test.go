@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/roomcast/roomcast/test/fuzzcorpus"
 )
 
 func sdpText(lines ...string) string {
@@ -73,7 +75,7 @@ func TestCheckPublishOffer(t *testing.T) {
 			t.Errorf("%s: err %q does not say %q", c.name, err, c.message)
 		}
 	}
-	writeFuzzCorpus(t, "FuzzCheckPublishOffer", seeds)
+	fuzzcorpus.Write(t, "FuzzCheckPublishOffer", seeds)
 }
 
 func TestCheckSubscribeOffer(t *testing.T) {

@@ -4,20 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/pion/rtp"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
-
-var updateFuzzCorpus = flag.Bool("update-fuzz-corpus", false,
-	"write the test tables' fuzz seeds to testdata/fuzz")
 
 // depStep is one input of a depacketizer test: a packet, or a Reset.
 type depStep struct {
@@ -216,26 +209,6 @@ func fuzzDepacketizer(t *testing.T, codec media.Codec, data []byte, check func(t
 	for i := range frames {
 		if !bytes.Equal(frames[i].Data, copies[i]) {
 			t.Fatalf("frame %d changed after it was returned", i)
-		}
-	}
-}
-
-// writeFuzzCorpus writes seeds to testdata/fuzz/target in the
-// "go test fuzz v1" format, when -update-fuzz-corpus is set.
-func writeFuzzCorpus(t *testing.T, target string, seeds map[string][]byte) {
-	if !*updateFuzzCorpus {
-		return
-	}
-	dir := filepath.Join("testdata", "fuzz", target)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	unsafe := regexp.MustCompile(`[^a-zA-Z0-9]+`)
-	for name, seed := range seeds {
-		file := filepath.Join(dir, "seed-"+strings.Trim(unsafe.ReplaceAllString(name, "-"), "-"))
-		content := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", seed)
-		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+
+	"github.com/roomcast/roomcast/test/fuzzcorpus"
 )
 
 // NAL units for the tests. Slices start with first_mb_in_slice = 0 (a
@@ -296,7 +298,7 @@ func h264BadTypeCases() []depCase {
 
 func TestH264Depacketizer(t *testing.T) {
 	testDepCases(t, media.CodecH264, h264Cases)
-	writeFuzzCorpus(t, "FuzzH264Depacketizer", depCaseSeeds(h264Cases))
+	fuzzcorpus.WriteBytes(t, "FuzzH264Depacketizer", depCaseSeeds(h264Cases))
 }
 
 func TestH264DepacketizerFrameCap(t *testing.T) {

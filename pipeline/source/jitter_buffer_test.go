@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/roomcast/roomcast/test/fuzzcorpus"
 )
 
 // jbOpKind is what one step of a jitter buffer test does.
@@ -247,7 +249,7 @@ func TestJitterBuffer(t *testing.T) {
 	for _, c := range jbCases {
 		seeds[c.name] = encodeJitterCase(c)
 	}
-	writeFuzzCorpus(t, "FuzzJitterBuffer", seeds)
+	fuzzcorpus.WriteBytes(t, "FuzzJitterBuffer", seeds)
 }
 
 func TestJitterBufferNextDeadline(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+
+	"github.com/roomcast/roomcast/test/fuzzcorpus"
 )
 
 // TOC bytes (RFC 6716 section 3.1) for the tests: the configuration in the
@@ -153,7 +155,7 @@ var opusCases = []depCase{
 
 func TestOpusDepacketizer(t *testing.T) {
 	testDepCases(t, media.CodecOpus, opusCases)
-	writeFuzzCorpus(t, "FuzzOpusDepacketizer", depCaseSeeds(opusCases))
+	fuzzcorpus.WriteBytes(t, "FuzzOpusDepacketizer", depCaseSeeds(opusCases))
 }
 
 func TestOpusFrameDuration(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+
+	"github.com/roomcast/roomcast/test/fuzzcorpus"
 )
 
 // vp8Desc builds a payload descriptor without extension (RFC 7741 section
@@ -222,7 +224,7 @@ var vp8Cases = []depCase{
 
 func TestVP8Depacketizer(t *testing.T) {
 	testDepCases(t, media.CodecVP8, vp8Cases)
-	writeFuzzCorpus(t, "FuzzVP8Depacketizer", depCaseSeeds(vp8Cases))
+	fuzzcorpus.WriteBytes(t, "FuzzVP8Depacketizer", depCaseSeeds(vp8Cases))
 }
 
 func TestParseVP8Descriptor(t *testing.T) {

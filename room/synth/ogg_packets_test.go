@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+
+	"github.com/roomcast/roomcast/test/fuzzcorpus"
 )
 
 // oggTestStream writes packets as an Ogg stream with at most perPage
@@ -97,7 +99,7 @@ func TestOggPackets(t *testing.T) {
 	for _, tc := range oggCases {
 		seeds[tc.name] = []any{tc.data}
 	}
-	writeFuzzCorpus(t, "FuzzOggPackets", seeds)
+	fuzzcorpus.Write(t, "FuzzOggPackets", seeds)
 	for _, tc := range oggCases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := oggPackets(tc.data)
