@@ -8,7 +8,7 @@ LISTEN  ?= 127.0.0.1:8080
 DATA    ?= ./data
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
-.PHONY: run test build deps lint bench fuzz clean
+.PHONY: run test build deps test-deps lint bench fuzz clean
 
 # The all-in-one trial listens on loopback, so its WebRTC stays there too;
 # a deployment sets webrtc.loopback_only: false and nat_1to1_ips instead.
@@ -18,6 +18,10 @@ run: deps build
 deps:
 	@./scripts/install-deps.sh
 
+# The test peers built from source: MinIO (pinned in the script).
+test-deps: deps
+	@./scripts/install-minio.sh
+
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/roomcast
 
@@ -26,10 +30,10 @@ lint:
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 
-test: deps lint
+test: test-deps lint
 	$(GO) test -race -timeout 14m ./...
 
-bench: deps build
+bench: test-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...
 
 # A short fuzzing pass over every parser and depacketizer: each Fuzz target

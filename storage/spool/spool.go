@@ -1,0 +1,123 @@
+// Package spool makes uploads crash-safe. Enqueue puts a file into a local
+// spool directory (synced to disk before it returns); Run uploads spooled
+// files to a storage.Store in enqueue order, retrying with exponential
+// backoff, and deletes each file only after the store confirmed its Put.
+// A Spool opened over a directory that an earlier process left behind
+// uploads what it finds there.
+//
+// On disk, entry N is two files: N.key holds the object key and N.data
+// the bytes. N.key is written first and N.data removed first, so a lone
+// N.key is an enqueue or a removal that a crash cut short, and is dropped.
+package spool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/roomcast/roomcast/storage"
+)
+
+var (
+	// ErrSpoolFull is returned by Enqueue when the entry would take the
+	// spool past Options.MaxBytes.
+	ErrSpoolFull = errors.New("spool: full")
+	// ErrRunning is returned by a second concurrent Run.
+	ErrRunning = errors.New("spool: already running")
+)
+
+// Options tune a Spool. Zero values take the defaults.
+type Options struct {
+	MaxBytes       int64         // spool size limit; default 1 GiB
+	MinBackoff     time.Duration // first retry pause; default 1 s
+	MaxBackoff     time.Duration // longest retry pause; default 30 s
+	AttemptTimeout time.Duration // deadline of one Put; default 10 min
+	Logger         *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = 1 << 30
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 30 * time.Second
+	}
+	if o.AttemptTimeout <= 0 {
+		o.AttemptTimeout = 10 * time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Spool is a crash-safe upload queue in a directory.
+type Spool struct {
+	dir     string
+	store   storage.Store
+	opts    Options
+	log     *slog.Logger
+	running atomic.Bool
+	wake    chan struct{}
+
+	mu       sync.Mutex
+	queue    []entry // sorted by seq
+	nextSeq  uint64
+	reserved int64 // bytes of queued entries and enqueues in progress
+	empty    chan struct{}
+	status   Status
+}
+
+// Open opens (creating it when needed) a spool directory and recovers the
+// entries an earlier process left there.
+func Open(dir string, store storage.Store, opts Options) (*Spool, error) {
+	opts = opts.withDefaults()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("spool: create %s: %w", dir, err)
+	}
+	s := &Spool{
+		dir:   dir,
+		store: store,
+		opts:  opts,
+		log:   opts.Logger.With("spool", dir),
+		wake:  make(chan struct{}, 1),
+		empty: make(chan struct{}),
+	}
+	if err := s.recover(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Flush waits until every entry enqueued so far (and any after) has been
+// uploaded and the spool is empty, or ctx ends. Run must be running.
+func (s *Spool) Flush(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		n, empty := len(s.queue), s.empty
+		s.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-empty:
+		case <-ctx.Done():
+			return fmt.Errorf("spool: flush with %d pending: %w", n, ctx.Err())
+		}
+	}
+}
+
+func (s *Spool) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
