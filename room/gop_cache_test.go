@@ -73,11 +73,11 @@ func TestGOPCacheVideoPacketLimit(t *testing.T) {
 func TestGOPCacheAudio(t *testing.T) {
 	c := newGOPCache(false)
 	t0 := time.Unix(1000, 0)
-	for i := range 100 { // 2 s of 20 ms packets
+	for i := range 200 { // 4 s of 20 ms packets
 		c.add(pkt(uint16(i), uint32(i*960), true, t0.Add(time.Duration(i)*20*time.Millisecond)))
 	}
-	got := seqs(c.snapshot())
-	if len(got) != 51 || got[0] != 49 || got[50] != 99 {
+	got := seqs(c.snapshot()) // the last 3 s
+	if len(got) != 151 || got[0] != 49 || got[150] != 199 {
 		t.Fatalf("audio cache = %d packets from %d", len(got), got[0])
 	}
 	if c.needsKeyframe() {
