@@ -25,7 +25,7 @@ func NewMetrics(reg prometheus.Registerer, m *Manager) *Metrics {
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "roomcast_egress_rtmp_latency_seconds",
 			Help:    "Time from a unit's RTP arrival to its RTMP write (passed-through video).",
-			Buckets: prometheus.ExponentialBuckets(0.005, 1.5, 16),
+			Buckets: prometheus.ExponentialBuckets(0.002, 1.15, 48), // 2 ms … 1.4 s, 15 % steps
 		}),
 		jobs:       prometheus.NewDesc("roomcast_egress_jobs", "Egress jobs by status.", []string{"status"}, nil),
 		bytes:      prometheus.NewDesc("roomcast_egress_output_bytes_total", "Bytes written by an output.", out, nil),

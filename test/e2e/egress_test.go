@@ -376,3 +376,41 @@ func TestEgressSilentTarget(t *testing.T) {
 		t.Errorf("good target: video gap %v", g)
 	}
 }
+
+// TestEgressSingleLayout: layout "single" shows the named participant's
+// video (passed through untouched when it is H.264) while another
+// participant publishes too.
+func TestEgressSingleLayout(t *testing.T) {
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{Meta: "copy"})
+	s := egressRoom(t, ng, "vp8", 2*time.Minute) // "host", VP8
+	s.StartPublisher(t, "live", "bob", "h264", 2*time.Minute)
+	Eventually(t, 20*time.Second, "bob's tracks", func() bool {
+		n := 0
+		for _, p := range s.RoomInfo(t, "live").Participants {
+			n += len(p.Tracks)
+		}
+		return n == 4
+	})
+	var job egressInfo
+	body := map[string]any{
+		"room": "live", "layout": "single", "participant": "bob",
+		"video":   map[string]int{"width": 640, "height": 360, "fps": 30, "bitrate_kbps": 1000},
+		"outputs": map[string]any{"rtmp": []string{ng.RTMPURL("live", "single")}},
+	}
+	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
+		t.Fatalf("start egress: status %d", code)
+	}
+	waitStates(t, s, job.ID, 20*time.Second, "live")
+	start := time.Now()
+	hold(t, s, job.ID, 8*time.Second)
+	elapsed := time.Since(start)
+	stopEgress(t, s, job.ID)
+	p := checkRecording(t, ng, "single", elapsed)
+	// bob publishes 320x240 H.264: passed through, it keeps its size
+	// rather than the 640x360 a re-encode would have.
+	for _, st := range p.Streams {
+		if st.CodecType == "video" && (st.Width != 320 || st.Height != 240) {
+			t.Errorf("video %dx%d, want bob's 320x240 passed through", st.Width, st.Height)
+		}
+	}
+}
