@@ -263,29 +263,10 @@ type Publisher struct {
 	done chan error
 }
 
-// StartPublisher runs `roomcast publish` for duration.
+// StartPublisher runs `roomcast publish` for duration at 320x240.
 func (s *Server) StartPublisher(t testing.TB, room, name, codec string, duration time.Duration) *Publisher {
 	t.Helper()
-	cmd := exec.Command(s.binary, "publish", "--server", s.URL, "--room", room, "--name", name,
-		"--codec", codec, "--duration", duration.String(), "--width", "320", "--height", "240",
-		"--loopback", "--json")
-	cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+s.Key)
-	p := &Publisher{Name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start publisher %s: %v", name, err)
-	}
-	go func() { p.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		select {
-		case err := <-p.done:
-			p.done <- err
-		default:
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	return p
+	return s.StartPublisherSize(t, room, name, codec, 320, 240, duration)
 }
 
 // WaitErr waits for the publisher to end and returns its output and exit error.

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// StartPublisherSize is StartPublisher with the video size chosen by the
-// caller (StartPublisher sends 320x240).
+// StartPublisherSize runs `roomcast publish` for duration with the given
+// video size; t.Cleanup kills it if it is still running.
 func (s *Server) StartPublisherSize(t testing.TB, room, name, codec string, width, height int, duration time.Duration) *Publisher {
 	t.Helper()
 	cmd := exec.Command(s.binary, "publish", "--server", s.URL, "--room", room, "--name", name,
