@@ -1,52 +1,19 @@
 package rtmp
 
 import (
-	"bytes"
-	"fmt"
 	"log/slog"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "rtmp-fixture-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fixtureDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	testutil.MainWithTempDir(m, "rtmp-fixture-", func(dir string) { fixtureDir = dir })
 }
 
 // logBuffer collects everything the output logs, at every level.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ testutil.SyncBuffer }
 
 func (b *logBuffer) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -1,56 +1,23 @@
 package synth
 
 import (
-	"bytes"
-	"fmt"
 	"log/slog"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // testCacheDir is shared by the package's tests so each clip is encoded once.
 var testCacheDir string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "synth-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	testCacheDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	testutil.MainWithTempDir(m, "synth-test-", func(dir string) { testCacheDir = dir })
 }
 
 // logBuffer collects log output, safe for concurrent writers, so tests can
 // check that the token never shows up.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ testutil.SyncBuffer }
 
 func newTestLogger() (*slog.Logger, *logBuffer) {
 	b := &logBuffer{}

@@ -1,8 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"errors"
+	"github.com/roomcast/roomcast/test/testutil"
 	"net/url"
 	"os"
 	"os/exec"
@@ -174,24 +174,8 @@ func (c *chromium) waitLog(t *testing.T, from int, within time.Duration, want st
 	return from + at + len(want)
 }
 
-// lockedBuffer is a bytes.Buffer safe for the writes of exec's copying
-// goroutine and the reads of the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// lockedBuffer collects Chromium's output while exec copies it.
+type lockedBuffer = testutil.SyncBuffer
 
 func lastBytes(s string, n int) string {
 	if len(s) <= n {
