@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/asticode/go-astiav v0.16.0
+	github.com/at-wat/ebml-go v0.19.4
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/aws/aws-sdk-go-v2/config v1.33.18
 	github.com/aws/aws-sdk-go-v2/credentials v1.21.0

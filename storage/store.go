@@ -15,6 +15,9 @@ var (
 	ErrNotFound = errors.New("storage: object not found")
 	// ErrInvalidKey is returned for keys that ValidKey rejects.
 	ErrInvalidKey = errors.New("storage: invalid key")
+	// ErrAccess is returned when the store refuses the credentials or the
+	// bucket is gone: retrying will not help until someone fixes it.
+	ErrAccess = errors.New("storage: access denied or bucket missing")
 	// ErrPresignUnsupported is returned by stores that cannot presign URLs.
 	ErrPresignUnsupported = errors.New("storage: presigned URLs not supported")
 )

@@ -18,12 +18,13 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// requireFFmpeg skips the test when the ffmpeg CLI is missing.
+// requireFFmpeg fails the test when the ffmpeg CLI is missing: `make
+// test` installs it.
 func requireFFmpeg(t testing.TB) {
 	t.Helper()
 	for _, tool := range []string{"ffmpeg", "ffprobe"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not on PATH (scripts/install-deps.sh installs it)", tool)
+			t.Fatalf("%s not on PATH (scripts/install-deps.sh installs it)", tool)
 		}
 	}
 }

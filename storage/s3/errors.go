@@ -13,7 +13,7 @@ import (
 
 // ErrBucket is returned by Open when the bucket is missing (and not to be
 // created) or not accessible with the credentials given.
-var ErrBucket = errors.New("s3: bucket unusable")
+var ErrBucket = fmt.Errorf("s3: bucket unusable: %w", storage.ErrAccess)
 
 // wrap adds the operation and key and maps a missing object to
 // storage.ErrNotFound. SDK errors hold no secrets: requests are signed,
@@ -24,6 +24,9 @@ func (s *Store) wrap(op, key string, err error) error {
 	}
 	if isNoSuchBucket(err) {
 		return fmt.Errorf("s3 %s %s/%s: %w: bucket %q does not exist", op, s.cfg.Bucket, key, ErrBucket, s.cfg.Bucket)
+	}
+	if isForbidden(err) {
+		return fmt.Errorf("s3 %s %s/%s: %w: %w", op, s.cfg.Bucket, key, storage.ErrAccess, err)
 	}
 	return fmt.Errorf("s3 %s %s/%s: %w", op, s.cfg.Bucket, key, err)
 }

@@ -49,5 +49,8 @@ func appendObjects(objs []storage.Object, page *s3.ListObjectsV2Output) []storag
 }
 
 func (s *Store) wrapList(prefix string, err error) error {
+	if isNoSuchBucket(err) || isForbidden(err) {
+		return fmt.Errorf("s3 list %s/%s*: %w: %w", s.cfg.Bucket, prefix, storage.ErrAccess, err)
+	}
 	return fmt.Errorf("s3 list %s/%s*: %w", s.cfg.Bucket, prefix, err)
 }

@@ -23,6 +23,13 @@ type MinIO struct {
 	AccessKey string
 	SecretKey string
 	Region    string
+
+	t       testing.TB
+	args    []string
+	out     syncBuffer
+	cmd     *exec.Cmd
+	exited  chan error
+	running bool
 }
 
 // MinIOBinary finds the minio binary: $MINIO_BIN, then $PATH, then
@@ -52,28 +59,46 @@ func StartMinIO(t testing.TB) *MinIO {
 	if !ok {
 		t.Fatal("minio binary not found: `make test` installs it with scripts/install-minio.sh")
 	}
-	m := &MinIO{AccessKey: "roomcast-test", SecretKey: "roomcast-test-secret", Region: "us-east-1"}
+	m := &MinIO{AccessKey: "roomcast-test", SecretKey: "roomcast-test-secret", Region: "us-east-1", t: t}
 	addr, console := freeAddr(t), freeAddr(t)
 	m.Endpoint = "http://" + addr
-	var out syncBuffer
-	cmd := exec.Command(bin, "server", "--quiet", "--address", addr, "--console-address", console, t.TempDir())
+	m.args = []string{bin, "server", "--quiet", "--address", addr, "--console-address", console, t.TempDir()}
+	m.Start()
+	t.Cleanup(m.Stop)
+	return m
+}
+
+// Start starts the server again after Stop, on the same address and data.
+func (m *MinIO) Start() {
+	m.t.Helper()
+	if m.running {
+		return
+	}
+	cmd := exec.Command(m.args[0], m.args[1:]...)
 	cmd.Env = append(os.Environ(),
 		"MINIO_ROOT_USER="+m.AccessKey,
 		"MINIO_ROOT_PASSWORD="+m.SecretKey,
 		"MINIO_UPDATE=off",
 		"MINIO_BROWSER=off",
 	)
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdout, cmd.Stderr = &m.out, &m.out
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start minio: %v", err)
+		m.t.Fatalf("start minio: %v", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { stopProcess(t, cmd, exited) })
-	if err := waitLive(m.Endpoint, exited, 30*time.Second); err != nil {
-		t.Fatalf("minio did not become live: %v\n%s", err, out.String())
+	m.cmd, m.exited, m.running = cmd, make(chan error, 1), true
+	go func() { m.exited <- cmd.Wait() }()
+	if err := waitLive(m.Endpoint, m.exited, 30*time.Second); err != nil {
+		m.t.Fatalf("minio did not become live: %v\n%s", err, m.out.String())
 	}
-	return m
+}
+
+// Stop stops the server (an outage); Start brings it back.
+func (m *MinIO) Stop() {
+	if !m.running {
+		return
+	}
+	stopProcess(m.t, m.cmd, m.exited)
+	m.running = false
 }
 
 func freeAddr(t testing.TB) string {

@@ -1,0 +1,59 @@
+package rawrec
+
+import "errors"
+
+var errShortBits = errors.New("bitstream too short")
+
+// bitReader reads bits MSB first and Exp-Golomb codes (ITU-T H.264 §9.1).
+// It never panics: reads past the end set err and return 0.
+type bitReader struct {
+	b   []byte
+	pos int // in bits
+	err error
+}
+
+func (r *bitReader) bit() uint32 {
+	if r.err != nil {
+		return 0
+	}
+	if r.pos >= len(r.b)*8 {
+		r.err = errShortBits
+		return 0
+	}
+	v := r.b[r.pos/8] >> (7 - r.pos%8) & 1
+	r.pos++
+	return uint32(v)
+}
+
+func (r *bitReader) bits(n int) uint32 {
+	var v uint32
+	for range n {
+		v = v<<1 | r.bit()
+	}
+	return v
+}
+
+// ue reads an unsigned Exp-Golomb code of at most 31 leading zeros.
+func (r *bitReader) ue() uint32 {
+	zeros := 0
+	for r.bit() == 0 {
+		if r.err != nil {
+			return 0
+		}
+		zeros++
+		if zeros > 31 {
+			r.err = errors.New("exp-golomb code too long")
+			return 0
+		}
+	}
+	return (1<<zeros - 1) + r.bits(zeros)
+}
+
+// se reads a signed Exp-Golomb code.
+func (r *bitReader) se() int32 {
+	k := r.ue()
+	if k%2 == 1 {
+		return int32(k/2 + 1)
+	}
+	return -int32(k / 2)
+}

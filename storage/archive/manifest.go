@@ -1,0 +1,168 @@
+package archive
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/mux"
+)
+
+// Recording statuses.
+const (
+	// StatusRecording: segments are still being added.
+	StatusRecording = "recording"
+	// StatusComplete: the recording was stopped and every segment stored.
+	StatusComplete = "complete"
+	// StatusInterrupted: the recorder died (crash, kill) before it could
+	// finish; everything it had closed before is stored.
+	StatusInterrupted = "interrupted"
+)
+
+// ErrBadManifest is returned for a manifest.json that cannot be used.
+var ErrBadManifest = errors.New("bad manifest")
+
+// ManifestVersion is the version of the manifest format written.
+const ManifestVersion = 1
+
+// Manifest describes one recording: manifest.json.
+type Manifest struct {
+	Version   int        `json:"version"`
+	ID        string     `json:"id"`
+	Tenant    string     `json:"tenant"`
+	Room      string     `json:"room"`
+	Egress    string     `json:"egress_id"`
+	Status    string     `json:"status"`
+	Error     string     `json:"error,omitempty"`
+	StartedAt time.Time  `json:"started_at"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	// Duration is the sum of the segment durations, in seconds.
+	Duration        float64         `json:"duration_seconds"`
+	Size            int64           `json:"size_bytes"`
+	Participants    []Participant   `json:"participants"`
+	Video           *VideoInfo      `json:"video,omitempty"`
+	Audio           *AudioInfo      `json:"audio,omitempty"`
+	Inits           []File          `json:"inits"`
+	Segments        []Segment       `json:"segments"`
+	Discontinuities []Discontinuity `json:"discontinuities"`
+	Raw             []RawFile       `json:"raw,omitempty"`
+}
+
+// Participant is someone seen in the room while recording.
+type Participant struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	FirstSeen time.Time `json:"first_seen"`
+}
+
+// VideoInfo is the recorded video format.
+type VideoInfo struct {
+	Codec  string `json:"codec"` // e.g. "h264"
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	FPS    int    `json:"fps,omitempty"`
+}
+
+// AudioInfo is the recorded audio format.
+type AudioInfo struct {
+	Codec      string `json:"codec"` // e.g. "aac"
+	SampleRate int    `json:"sample_rate"`
+	Channels   int    `json:"channels"`
+}
+
+// File is one stored object of a recording, by name relative to the
+// recording's prefix.
+type File struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Segment is one media segment.
+type Segment struct {
+	File
+	Sequence uint64  `json:"sequence"`
+	Init     string  `json:"init"`
+	Start    float64 `json:"start_seconds"` // on the recording's media timeline
+	Duration float64 `json:"duration_seconds"`
+	// Discontinuity marks a break before this segment.
+	Discontinuity bool `json:"discontinuity,omitempty"`
+}
+
+// Discontinuity is a break in the recording: before segment Sequence.
+type Discontinuity struct {
+	Sequence uint64    `json:"sequence"`
+	At       time.Time `json:"at"`
+	Reason   string    `json:"reason"`
+}
+
+// RawFile is one part of one participant's untranscoded track.
+type RawFile struct {
+	File
+	Participant string  `json:"participant"`
+	Track       string  `json:"track"`
+	Codec       string  `json:"codec"`
+	Duration    float64 `json:"duration_seconds"`
+}
+
+// Marshal encodes the manifest as indented JSON.
+func (m *Manifest) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", m.ID, err)
+	}
+	return append(b, '\n'), nil
+}
+
+// ParseManifest decodes and checks a manifest.json.
+func ParseManifest(b []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
+	}
+	if err := m.check(); err != nil {
+		return nil, fmt.Errorf("%w %q: %w", ErrBadManifest, m.ID, err)
+	}
+	return &m, nil
+}
+
+func (m *Manifest) check() error {
+	if m.Version < 1 || m.Version > ManifestVersion {
+		return fmt.Errorf("unsupported version %d", m.Version)
+	}
+	if !ValidID(m.ID) {
+		return errors.New("bad id")
+	}
+	for _, f := range m.Inits {
+		if !validName(f.Name) {
+			return fmt.Errorf("bad init name %q", f.Name)
+		}
+	}
+	for _, s := range m.Segments {
+		if !validName(s.Name) || !validName(s.Init) {
+			return fmt.Errorf("bad segment name %q (init %q)", s.Name, s.Init)
+		}
+	}
+	return nil
+}
+
+// Ended reports whether no segment will be added.
+func (m *Manifest) Ended() bool { return m.Status != StatusRecording }
+
+// Playlist is the HLS media playlist of the stored segments: EVENT while
+// recording, VOD once ended.
+func (m *Manifest) Playlist() *mux.Playlist {
+	p := &mux.Playlist{Ended: m.Ended()}
+	for i, s := range m.Segments {
+		if i == 0 {
+			p.MediaSequence = s.Sequence
+		}
+		p.Append(mux.PlaylistSegment{
+			Name: s.Name, Init: s.Init, Discontinuity: s.Discontinuity,
+			Duration: time.Duration(s.Duration * float64(time.Second)),
+		})
+	}
+	return p
+}
