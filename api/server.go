@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/room"
+	"github.com/roomcast/roomcast/storage/archive"
 )
 
 // Config wires the API to the services it fronts.
@@ -25,6 +27,14 @@ type Config struct {
 	Web          http.Handler       // the embedded pages; nil serves none
 	Registry     *prometheus.Registry
 	Logger       *slog.Logger
+	// Recordings is the catalog of stored recordings; nil: no recording
+	// endpoints.
+	Recordings *archive.Catalog
+	// SigningKey signs playlist links to recording files for stores that
+	// cannot presign (32 random bytes); required with Recordings.
+	SigningKey []byte
+	// PresignTTL is how long playlist links stay valid (default 6 h).
+	PresignTTL time.Duration
 }
 
 // Server routes HTTP requests. It is ready once SetReady(true) is called.
@@ -74,6 +84,7 @@ func (s *Server) routes() {
 	v1("POST /v1/rooms/{room}/subscribe", s.subscribe)
 	v1("DELETE /v1/rooms/{room}/subscribe/{id}", s.unsubscribe)
 	s.egressRoutes(v1)
+	s.recordingRoutes(v1)
 	v1("/v1/", s.notFound)
 	if s.cfg.Web != nil {
 		s.mux.Handle("/", s.cfg.Web)

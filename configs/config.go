@@ -8,15 +8,16 @@ import "time"
 // Config is the whole roomcast configuration. Field names in YAML are the
 // snake_case names in the tags; configs/roomcast.yaml documents each one.
 type Config struct {
-	Listen string    `yaml:"listen"`
-	Data   string    `yaml:"data"`
-	NATS   NATS      `yaml:"nats"`
-	API    API       `yaml:"api"`
-	Rooms  Rooms     `yaml:"rooms"`
-	WebRTC WebRTC    `yaml:"webrtc"`
-	Egress Egress    `yaml:"egress"`
-	Log    Log       `yaml:"log"`
-	Server ServerCfg `yaml:"server"`
+	Listen  string    `yaml:"listen"`
+	Data    string    `yaml:"data"`
+	NATS    NATS      `yaml:"nats"`
+	API     API       `yaml:"api"`
+	Rooms   Rooms     `yaml:"rooms"`
+	WebRTC  WebRTC    `yaml:"webrtc"`
+	Egress  Egress    `yaml:"egress"`
+	Storage Storage   `yaml:"storage"`
+	Log     Log       `yaml:"log"`
+	Server  ServerCfg `yaml:"server"`
 }
 
 // NATS selects the job bus. An empty URL embeds a NATS server.
@@ -56,6 +57,30 @@ type Egress struct {
 	RTMPSCAFile string `yaml:"rtmps_ca_file"`
 }
 
+// Storage selects where recordings are archived.
+type Storage struct {
+	// Backend is "local" (under data/recordings) or "s3".
+	Backend string `yaml:"backend"`
+	S3      S3     `yaml:"s3"`
+	// SpoolMaxBytes bounds the local upload spool (data/spool); when it
+	// is full, record outputs report an error.
+	SpoolMaxBytes int64 `yaml:"spool_max_bytes"`
+	// PresignTTL is how long playlist segment URLs stay valid.
+	PresignTTL time.Duration `yaml:"presign_ttl"`
+}
+
+// S3 is an S3-compatible bucket. Empty credentials use the standard AWS
+// chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, shared files, roles).
+type S3 struct {
+	Endpoint        string `yaml:"endpoint"`
+	Region          string `yaml:"region"`
+	Bucket          string `yaml:"bucket"`
+	PathStyle       bool   `yaml:"path_style"`
+	CreateBucket    bool   `yaml:"create_bucket"`
+	AccessKeyID     string `yaml:"access_key_id"`
+	SecretAccessKey string `yaml:"secret_access_key"`
+}
+
 // Log selects the log level and format.
 type Log struct {
 	Level  string `yaml:"level"`
@@ -77,6 +102,9 @@ func Default() Config {
 		Data:   "./data",
 		API:    API{MaxBodyBytes: 1 << 20},
 		Rooms:  Rooms{MaxParticipants: 16},
+		Storage: Storage{
+			Backend: "local", SpoolMaxBytes: 4 << 30, PresignTTL: 6 * time.Hour,
+		},
 		Log:    Log{Level: "info", Format: "text"},
 		Server: ServerCfg{ShutdownTimeout: 10 * time.Second},
 	}

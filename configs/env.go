@@ -24,6 +24,13 @@ var envVars = []envVar{
 	{"ROOMCAST_NAT_1TO1_IPS", func(c *Config, v string) error { c.WebRTC.NAT1To1IPs = splitList(v); return nil }},
 	{"ROOMCAST_WEBRTC_LOOPBACK_ONLY", func(c *Config, v string) error { return setBool(&c.WebRTC.LoopbackOnly, v) }},
 	{"ROOMCAST_RTMPS_CA_FILE", func(c *Config, v string) error { c.Egress.RTMPSCAFile = v; return nil }},
+	{"ROOMCAST_STORAGE_BACKEND", func(c *Config, v string) error { c.Storage.Backend = v; return nil }},
+	{"ROOMCAST_S3_ENDPOINT", func(c *Config, v string) error { c.Storage.S3.Endpoint = v; return nil }},
+	{"ROOMCAST_S3_BUCKET", func(c *Config, v string) error { c.Storage.S3.Bucket = v; return nil }},
+	{"ROOMCAST_S3_REGION", func(c *Config, v string) error { c.Storage.S3.Region = v; return nil }},
+	{"ROOMCAST_S3_PATH_STYLE", func(c *Config, v string) error { return setBool(&c.Storage.S3.PathStyle, v) }},
+	{"ROOMCAST_S3_CREATE_BUCKET", func(c *Config, v string) error { return setBool(&c.Storage.S3.CreateBucket, v) }},
+	{"ROOMCAST_SPOOL_MAX_BYTES", func(c *Config, v string) error { return setInt64(&c.Storage.SpoolMaxBytes, v) }},
 	{"ROOMCAST_LOG_LEVEL", func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{"ROOMCAST_LOG_FORMAT", func(c *Config, v string) error { c.Log.Format = v; return nil }},
 }
@@ -71,6 +78,15 @@ func setInt(dst *int, v string) error {
 	n, err := strconv.Atoi(v)
 	if err != nil {
 		return fmt.Errorf("not an integer: %q", v)
+	}
+	*dst = n
+	return nil
+}
+
+func setInt64(dst *int64, v string) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want an integer, got %q", v)
 	}
 	*dst = n
 	return nil

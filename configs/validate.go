@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"time"
 )
 
 // FieldError is a validation failure of one named field.
@@ -22,7 +23,7 @@ const MinKeyLength = 16
 
 // Validate checks every field and returns the first error, naming the field.
 func (c *Config) Validate() error {
-	checks := []func() error{c.validateListen, c.validateData, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateLog}
+	checks := []func() error{c.validateListen, c.validateData, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateStorage, c.validateLog}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -105,6 +106,34 @@ func (c *Config) validateLog() error {
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		return &FieldError{"log.format", "want text or json"}
+	}
+	return nil
+}
+
+func (c *Config) validateStorage() error {
+	st := c.Storage
+	switch st.Backend {
+	case "local":
+	case "s3":
+		if st.S3.Bucket == "" {
+			return &FieldError{"storage.s3.bucket", "required with backend s3 (env ROOMCAST_S3_BUCKET)"}
+		}
+		if st.S3.Endpoint != "" {
+			if u, err := url.Parse(st.S3.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return &FieldError{"storage.s3.endpoint", "want http(s)://host[:port]"}
+			}
+		}
+		if (st.S3.AccessKeyID == "") != (st.S3.SecretAccessKey == "") {
+			return &FieldError{"storage.s3.access_key_id", "set both access_key_id and secret_access_key, or neither (AWS chain)"}
+		}
+	default:
+		return &FieldError{"storage.backend", fmt.Sprintf("want local or s3, got %q", st.Backend)}
+	}
+	if st.SpoolMaxBytes < 64<<20 {
+		return &FieldError{"storage.spool_max_bytes", "must be at least 67108864 (64 MiB)"}
+	}
+	if st.PresignTTL < time.Minute || st.PresignTTL > 7*24*time.Hour {
+		return &FieldError{"storage.presign_ttl", "must be between 1m and 168h"}
 	}
 	return nil
 }

@@ -41,7 +41,20 @@ type Info struct {
 
 // OutputsInfo lists a job's outputs.
 type OutputsInfo struct {
-	RTMP []RTMPInfo `json:"rtmp"`
+	RTMP   []RTMPInfo  `json:"rtmp"`
+	Record *RecordInfo `json:"record,omitempty"`
+}
+
+// RecordInfo is the record output's progress. State is "degraded" while
+// uploads fail: segments then wait in the spool, and Error says why.
+type RecordInfo struct {
+	RecordingID    string  `json:"recording_id"`
+	State          State   `json:"state"`
+	Segments       int     `json:"segments"`
+	Bytes          int64   `json:"bytes"`
+	Duration       float64 `json:"duration_seconds"`
+	PendingUploads int     `json:"pending_uploads"`
+	Error          string  `json:"error,omitempty"`
 }
 
 // RTMPInfo is one RTMP target's live health.

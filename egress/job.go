@@ -8,8 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roomcast/roomcast/egress/record"
 	"github.com/roomcast/roomcast/pipeline/fanout"
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/source"
+	"github.com/roomcast/roomcast/storage/archive"
 )
 
 // Media produces a job's encoded stream (H.264 + AAC) from its room and
@@ -22,8 +25,12 @@ type Media interface {
 
 // Deps builds the parts of a job; tests and the worker inject them.
 type Deps struct {
-	// NewMedia builds the ingest, layout and encode stage for a spec.
-	NewMedia func(spec Spec, log *slog.Logger) (Media, error)
+	// NewMedia builds the ingest, layout and encode stage for a spec. tap,
+	// when not nil, also sees every track and unit of the room.
+	NewMedia func(spec Spec, tap source.Handler, log *slog.Logger) (Media, error)
+	// NewRecording starts the recording of a job with a record output;
+	// nil when this worker has no archive.
+	NewRecording func(p RecordingParams) (*record.Recording, error)
 	// NewRTMP builds an RTMP output reading src; it returns the output
 	// and the redacted URL.
 	NewRTMP func(rawURL string, src *fanout.Reader, log *slog.Logger) (Output, string, error)
@@ -49,8 +56,10 @@ type Job struct {
 	info    Info
 	media   Media
 	outputs []*outputHandle
-	ctx     context.Context // the outputs' parent while running
-	failed  chan struct{}   // closed when the last output fails
+	record  *outputHandle     // the record output, if any
+	rec     *record.Recording // its recording
+	ctx     context.Context   // the outputs' parent while running
+	failed  chan struct{}     // closed when the last output fails
 	once    sync.Once
 }
 
@@ -61,15 +70,27 @@ func newJob(id, tenant string, spec Spec, deps Deps) *Job {
 		ID: id, Tenant: tenant, Room: spec.Room, Layout: spec.Layout, Status: StatusPending,
 		CreatedAt: time.Now().UTC(), Video: spec.Video, Outputs: OutputsInfo{RTMP: []RTMPInfo{}},
 	}
+	if spec.Outputs.Record != nil {
+		j.info.Outputs.Record = &RecordInfo{RecordingID: archive.NewID(j.info.CreatedAt), State: StateConnecting}
+	}
 	return j
 }
 
 // Run runs the job until ctx ends (complete) or it fails.
 func (j *Job) Run(ctx context.Context, spec Spec) {
 	j.setStatus(StatusStarting, nil)
-	m, err := j.deps.NewMedia(spec, j.log)
+	rec, err := j.startRecording(spec)
 	if err != nil {
-		j.finish(fmt.Errorf("start media: %w", err))
+		j.finish(err)
+		return
+	}
+	var tap source.Handler
+	if rec != nil {
+		tap = rec
+	}
+	m, err := j.deps.NewMedia(spec, tap, j.log)
+	if err != nil {
+		j.finish(j.endRecording(rec, fmt.Errorf("start media: %w", err)))
 		return
 	}
 	outCtx, cancelOutputs := context.WithCancel(context.Background())
@@ -77,9 +98,13 @@ func (j *Job) Run(ctx context.Context, spec Spec) {
 	j.mu.Lock()
 	j.ctx, j.media = outCtx, m
 	j.mu.Unlock()
+	if rec != nil {
+		j.addRecord(rec)
+	}
 	for _, u := range spec.Outputs.RTMP {
 		if _, err := j.AddRTMP(u); err != nil {
-			j.finish(err)
+			j.stopOutputs()
+			j.finish(j.endRecording(rec, err))
 			return
 		}
 	}
@@ -87,9 +112,46 @@ func (j *Job) Run(ctx context.Context, spec Spec) {
 	// outputs have ended their GOP.
 	mediaCtx, cancelMedia := context.WithCancel(context.Background())
 	defer cancelMedia()
-	mediaErr := make(chan error, 1)
-	go func() { mediaErr <- m.Run(mediaCtx, j.write) }()
-	j.finish(j.wait(ctx, mediaErr, cancelMedia))
+	mediaErr, mediaDone := make(chan error, 1), make(chan struct{})
+	go func() { defer close(mediaDone); mediaErr <- m.Run(mediaCtx, j.write) }()
+	err = j.wait(ctx, mediaErr, cancelMedia)
+	<-mediaDone // the tap sees no more units
+	j.finish(j.endRecording(rec, err))
+}
+
+// startRecording starts the job's recording, if it asks for one.
+func (j *Job) startRecording(spec Spec) (*record.Recording, error) {
+	if spec.Outputs.Record == nil {
+		return nil, nil
+	}
+	if j.deps.NewRecording == nil {
+		return nil, errors.New("record: this worker has no archive storage")
+	}
+	j.mu.Lock()
+	id := j.info.Outputs.Record.RecordingID
+	j.mu.Unlock()
+	rec, err := j.deps.NewRecording(RecordingParams{
+		ID: id, Tenant: j.info.Tenant, Room: spec.Room, Egress: j.info.ID, Spec: *spec.Outputs.Record, Logger: j.log,
+	})
+	if err != nil {
+		j.mu.Lock()
+		j.info.Outputs.Record.State, j.info.Outputs.Record.Error = StateFailed, err.Error()
+		j.mu.Unlock()
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	return rec, nil
+}
+
+// endRecording finishes the recording after outputs and media stopped;
+// it returns the job's error, or the recording's when the job had none.
+func (j *Job) endRecording(rec *record.Recording, jobErr error) error {
+	if rec == nil {
+		return jobErr
+	}
+	if err := rec.Finish(jobErr); err != nil && jobErr == nil {
+		return err
+	}
+	return jobErr
 }
 
 // write hands an encoded unit to the fan-out; the first one makes the
@@ -130,6 +192,9 @@ func (j *Job) wait(ctx context.Context, mediaErr <-chan error, cancelMedia conte
 func (j *Job) stopOutputs() {
 	j.mu.Lock()
 	outs := append([]*outputHandle(nil), j.outputs...)
+	if j.record != nil {
+		outs = append(outs, j.record)
+	}
 	j.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, h := range outs {
@@ -194,6 +259,9 @@ func (j *Job) outputEnded(h *outputHandle, err error) {
 			return
 		}
 	}
+	if j.record != nil && j.record.sup.Status().State != StateFailed {
+		return
+	}
 	j.once.Do(func() { close(j.failed) })
 }
 
@@ -233,6 +301,12 @@ func (j *Job) Info() Info {
 	info.Outputs.RTMP = make([]RTMPInfo, 0, len(j.outputs))
 	for _, h := range j.outputs {
 		info.Outputs.RTMP = append(info.Outputs.RTMP, h.info())
+	}
+	if ri := j.recordInfo(); ri != nil {
+		info.Outputs.Record = ri
+	} else if ri := j.info.Outputs.Record; ri != nil {
+		c := *ri
+		info.Outputs.Record = &c
 	}
 	return info
 }

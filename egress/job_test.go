@@ -11,6 +11,7 @@ import (
 
 	"github.com/roomcast/roomcast/pipeline/fanout"
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/source"
 )
 
 // tickMedia emits a keyframe-led video stream until ctx ends.
@@ -66,7 +67,7 @@ func (o *readerOutput) Close() { o.src.Close() }
 
 func testDeps() Deps {
 	return Deps{
-		NewMedia: func(Spec, *slog.Logger) (Media, error) { return tickMedia{}, nil },
+		NewMedia: func(Spec, source.Handler, *slog.Logger) (Media, error) { return tickMedia{}, nil },
 		NewRTMP: func(raw string, r *fanout.Reader, _ *slog.Logger) (Output, string, error) {
 			return &readerOutput{src: r, bad: strings.Contains(raw, "bad")}, "rtmp://host/app/****", nil
 		},

@@ -28,13 +28,14 @@ type roomMedia struct {
 	spec   Spec
 	log    *slog.Logger
 	layout *composite.Layout
+	tap    source.Handler // nil, or sees the room's tracks too
 	ingest atomic.Pointer[source.Ingest]
 }
 
 // NewRoomMedia returns Deps.NewMedia for rooms served at src.
-func NewRoomMedia(src RoomSource) func(Spec, *slog.Logger) (Media, error) {
-	return func(spec Spec, log *slog.Logger) (Media, error) {
-		m := &roomMedia{src: src, spec: spec, log: log}
+func NewRoomMedia(src RoomSource) func(Spec, source.Handler, *slog.Logger) (Media, error) {
+	return func(spec Spec, tap source.Handler, log *slog.Logger) (Media, error) {
+		m := &roomMedia{src: src, spec: spec, log: log, tap: tap}
 		l, err := composite.NewLayout(composite.LayoutConfig{
 			RequestKeyframe: m.requestKeyframe,
 			Mode:            spec.Layout, Participant: spec.Participant,
@@ -64,7 +65,7 @@ func (m *roomMedia) requestKeyframe(trackID string) {
 func (m *roomMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	ing, err := source.New(source.Config{
 		Server: m.src.Server, Token: m.src.Token, Room: m.spec.Room, Name: "egress",
-		RTC: m.src.RTC, LoopbackOnly: m.src.RTC.LoopbackOnly, Handler: m.layout,
+		RTC: m.src.RTC, LoopbackOnly: m.src.RTC.LoopbackOnly, Handler: m.handler(),
 		Logger: m.log.With("component", "ingest"),
 	})
 	if err != nil {
@@ -89,4 +90,30 @@ func wrap(what string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// handler is what the ingest feeds: the layout, and the tap if any.
+func (m *roomMedia) handler() source.Handler {
+	if m.tap == nil {
+		return m.layout
+	}
+	return tee{m.layout, m.tap}
+}
+
+// tee hands every call to two handlers in turn.
+type tee [2]source.Handler
+
+func (t tee) TrackAdded(tr *media.Track) {
+	t[0].TrackAdded(tr)
+	t[1].TrackAdded(tr)
+}
+
+func (t tee) Unit(u *media.Unit) {
+	t[0].Unit(u)
+	t[1].Unit(u)
+}
+
+func (t tee) TrackRemoved(tr *media.Track) {
+	t[0].TrackRemoved(tr)
+	t[1].TrackRemoved(tr)
 }

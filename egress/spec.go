@@ -45,8 +45,21 @@ type AudioSpec struct {
 
 // OutputsSpec lists the destinations.
 type OutputsSpec struct {
-	RTMP []string `json:"rtmp,omitempty"`
+	RTMP   []string    `json:"rtmp,omitempty"`
+	Record *RecordSpec `json:"record,omitempty"`
 }
+
+// RecordSpec asks for a recording to the archive.
+type RecordSpec struct {
+	// SegmentSeconds is the target segment length (default 4); segments
+	// are cut at the next keyframe after it.
+	SegmentSeconds float64 `json:"segment_seconds,omitempty"`
+	// Tracks "raw" also keeps each participant's tracks untranscoded.
+	Tracks string `json:"tracks,omitempty"`
+}
+
+// Raw record tracks.
+const RecordTracksRaw = "raw"
 
 // FieldError is a request error on one named field.
 type FieldError struct {
@@ -79,6 +92,11 @@ func (s Spec) WithDefaults() Spec {
 	}
 	if s.Audio.BitrateKbps == 0 {
 		s.Audio.BitrateKbps = 128
+	}
+	if r := s.Outputs.Record; r != nil && r.SegmentSeconds == 0 {
+		rc := *r
+		rc.SegmentSeconds = 4
+		s.Outputs.Record = &rc
 	}
 	return s
 }
@@ -127,8 +145,16 @@ func (v VideoSpec) validate() error {
 const MaxRTMPOutputs = 32
 
 func (o OutputsSpec) validate(parseURL func(string) error) error {
-	if len(o.RTMP) == 0 {
-		return &FieldError{"outputs", "at least one output is required (outputs.rtmp)"}
+	if len(o.RTMP) == 0 && o.Record == nil {
+		return &FieldError{"outputs", "at least one output is required (outputs.rtmp or outputs.record)"}
+	}
+	if r := o.Record; r != nil {
+		if r.SegmentSeconds < 1 || r.SegmentSeconds > 30 {
+			return &FieldError{"outputs.record.segment_seconds", "must be between 1 and 30"}
+		}
+		if r.Tracks != "" && r.Tracks != RecordTracksRaw {
+			return &FieldError{"outputs.record.tracks", fmt.Sprintf("unknown value %q (want \"raw\" or nothing)", r.Tracks)}
+		}
 	}
 	if len(o.RTMP) > MaxRTMPOutputs {
 		return &FieldError{"outputs.rtmp", fmt.Sprintf("at most %d targets", MaxRTMPOutputs)}

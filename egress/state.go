@@ -13,4 +13,6 @@ const (
 	StateReconnecting State = "reconnecting"
 	StateFailed       State = "failed"
 	StateStopped      State = "stopped"
+	// StateDegraded: a record output whose uploads are failing.
+	StateDegraded State = "degraded"
 )

@@ -118,14 +118,24 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	defer ln.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	workers, internalKey, err := inProcessWorker(cfg, ln.Addr().String(), reg, log)
+	arch, err := openArchive(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer arch.close(cfg.Server.ShutdownTimeout)
+	workers, internalKey, err := inProcessWorker(cfg, ln.Addr().String(), arch, reg, log)
 	if err != nil {
 		return err
 	}
 	defer workers.Close()
+	signingKey := make([]byte, 32)
+	if _, err := rand.Read(signingKey); err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
 	srv := api.New(api.Config{
 		Keys:         append(cfg.API.Keys, internalKey),
 		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: workers, ParseRTMP: egress.ParseRTMP,
+		Recordings: arch.catalog, SigningKey: signingKey, PresignTTL: cfg.Storage.PresignTTL,
 		Web: web.Handler(), Registry: reg, Logger: log.With("component", "api"),
 	})
 	// Jobs stop before the HTTP server so their ingest can still end its
@@ -136,7 +146,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 // inProcessWorker runs egress jobs in this process. Its ingest subscribes
 // to rooms through this server's own API with a key generated per run,
 // the same way a separate worker process would.
-func inProcessWorker(cfg configs.Config, addr string, reg prometheus.Registerer, log *slog.Logger) (*egress.Manager, configs.APIKey, error) {
+func inProcessWorker(cfg configs.Config, addr string, arch *archiveService, reg prometheus.Registerer, log *slog.Logger) (*egress.Manager, configs.APIKey, error) {
 	key, err := generateKey()
 	if err != nil {
 		return nil, configs.APIKey{}, err
@@ -154,8 +164,9 @@ func inProcessWorker(cfg configs.Config, addr string, reg prometheus.Registerer,
 		NewRTMP: egress.NewRTMPOutput(tlsCfg, func(d time.Duration) {
 			metrics.ObserveLatency(d)
 		}),
-		Permanent: egress.PermanentRTMP,
-		Logger:    log.With("component", "egress"),
+		NewRecording: arch.newRecording,
+		Permanent:    egress.PermanentRTMP,
+		Logger:       log.With("component", "egress"),
 	})
 	metrics = egress.NewMetrics(reg, m)
 	return m, configs.APIKey{Tenant: "internal", Key: key}, nil

@@ -45,8 +45,11 @@ func BuildBinary() (string, func(), error) {
 type Server struct {
 	URL    string
 	Key    string
+	Data   string // its --data directory
 	binary string
 	out    *syncBuffer
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
 // syncBuffer collects a process's output for failure reports.
@@ -59,10 +62,17 @@ var servingRe = regexp.MustCompile(`serving on (http://[0-9.:]+)`)
 // it with SIGTERM and waits.
 func StartServer(t testing.TB, binary string, env ...string) *Server {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data", t.TempDir())
+	return StartServerIn(t, binary, t.TempDir(), env...)
+}
+
+// StartServerIn is StartServer with a given data directory, e.g. to
+// restart a killed server on the state it left.
+func StartServerIn(t testing.TB, binary, data string, env ...string) *Server {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data", data)
 	cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+TestKey, "ROOMCAST_WEBRTC_LOOPBACK_ONLY=true", "ROOMCAST_LOG_LEVEL=debug")
 	cmd.Env = append(cmd.Env, env...)
-	s := &Server{Key: TestKey, binary: binary, out: &syncBuffer{}}
+	s := &Server{Key: TestKey, Data: data, binary: binary, out: &syncBuffer{}, cmd: cmd, exited: make(chan struct{})}
 	cmd.Stderr = s.out
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -71,10 +81,23 @@ func StartServer(t testing.TB, binary string, env ...string) *Server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start roomcast: %v", err)
 	}
-	t.Cleanup(func() { stopProcess(t, cmd, "roomcast serve", s.out) })
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); close(s.exited) }()
+	t.Cleanup(func() { stopProcess(t, cmd, done, s.exited, "roomcast serve", s.out) })
 	s.URL = waitServing(t, stdout, s.out)
 	waitHealthy(t, s.URL)
 	return s
+}
+
+// Kill ends the server with SIGKILL, as a crash would, and waits for it.
+func (s *Server) Kill(t testing.TB) {
+	t.Helper()
+	_ = s.cmd.Process.Kill()
+	select {
+	case <-s.exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("roomcast serve did not exit on SIGKILL")
+	}
 }
 
 // Output is what the server has printed so far (stdout and stderr).
@@ -117,11 +140,15 @@ func waitHealthy(t testing.TB, base string) {
 	})
 }
 
-// stopProcess sends SIGTERM, waits up to 15 s, then kills.
-func stopProcess(t testing.TB, cmd *exec.Cmd, name string, out fmt.Stringer) {
+// stopProcess sends SIGTERM, waits up to 15 s, then kills. done carries
+// cmd.Wait's result and exited is closed after it.
+func stopProcess(t testing.TB, cmd *exec.Cmd, done <-chan error, exited <-chan struct{}, name string, out fmt.Stringer) {
+	select {
+	case <-exited: // killed by the test
+		return
+	default:
+	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil && t.Failed() {

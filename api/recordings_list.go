@@ -1,0 +1,123 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/remux"
+	"github.com/roomcast/roomcast/storage/archive"
+)
+
+// recordingSummary is a manifest without its per-segment arrays.
+type recordingSummary struct {
+	ID                 string                `json:"id"`
+	Room               string                `json:"room"`
+	Egress             string                `json:"egress_id"`
+	Status             string                `json:"status"`
+	Error              string                `json:"error,omitempty"`
+	StartedAt          time.Time             `json:"started_at"`
+	EndedAt            *time.Time            `json:"ended_at,omitempty"`
+	UpdatedAt          time.Time             `json:"updated_at"`
+	Duration           float64               `json:"duration_seconds"`
+	Size               int64                 `json:"size_bytes"`
+	Participants       []archive.Participant `json:"participants"`
+	Video              *archive.VideoInfo    `json:"video,omitempty"`
+	Audio              *archive.AudioInfo    `json:"audio,omitempty"`
+	SegmentCount       int                   `json:"segment_count"`
+	DiscontinuityCount int                   `json:"discontinuity_count"`
+	Links              recordingLinks        `json:"links"`
+}
+
+type recordingLinks struct {
+	Manifest string `json:"manifest"`
+	Playlist string `json:"playlist"`
+	Download string `json:"download"`
+}
+
+func summarize(m *archive.Manifest) recordingSummary {
+	base := "/v1/recordings/" + m.ID
+	participants := m.Participants
+	if participants == nil {
+		participants = []archive.Participant{}
+	}
+	return recordingSummary{
+		ID: m.ID, Room: m.Room, Egress: m.Egress, Status: m.Status, Error: m.Error,
+		StartedAt: m.StartedAt, EndedAt: m.EndedAt, UpdatedAt: m.UpdatedAt,
+		Duration: m.Duration, Size: m.Size, Participants: participants, Video: m.Video, Audio: m.Audio,
+		SegmentCount: len(m.Segments), DiscontinuityCount: len(m.Discontinuities),
+		Links: recordingLinks{Manifest: base, Playlist: base + "/" + archive.PlaylistName, Download: base + "/download"},
+	}
+}
+
+func (a *recordingAPI) list(w http.ResponseWriter, r *http.Request) {
+	q, err := parseRecordingQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	page, err := a.cat.List(r.Context(), tenantOf(r), q)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	out := make([]recordingSummary, len(page.Recordings))
+	for i, m := range page.Recordings {
+		out[i] = summarize(m)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recordings": out, "next_cursor": page.Next})
+}
+
+// parseRecordingQuery reads ?room=&since=&until=&status=&limit=&cursor=;
+// errors name the parameter.
+func parseRecordingQuery(v url.Values) (archive.Query, error) {
+	q := archive.Query{Room: v.Get("room"), Status: v.Get("status"), Cursor: v.Get("cursor"), Limit: 50}
+	switch q.Status {
+	case "", archive.StatusRecording, archive.StatusComplete, archive.StatusInterrupted:
+	default:
+		return q, fmt.Errorf("status: want %s, %s or %s", archive.StatusRecording, archive.StatusComplete, archive.StatusInterrupted)
+	}
+	var err error
+	if q.Since, err = parseTimeParam(v, "since"); err != nil {
+		return q, err
+	}
+	if q.Until, err = parseTimeParam(v, "until"); err != nil {
+		return q, err
+	}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > archive.MaxLimit {
+			return q, fmt.Errorf("limit: want an integer from 1 to %d", archive.MaxLimit)
+		}
+		q.Limit = n
+	}
+	if q.Cursor != "" && !archive.ValidID(q.Cursor) {
+		return q, errors.New("cursor: not a next_cursor of this API")
+	}
+	return q, nil
+}
+
+func parseTimeParam(v url.Values, name string) (time.Time, error) {
+	s := v.Get(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: want an RFC 3339 time such as 2025-03-01T12:00:00Z", name)
+	}
+	return t, nil
+}
+
+func isRemuxError(err error) bool {
+	for _, e := range []error{remux.ErrMalformed, remux.ErrUnsupported, remux.ErrUnknownTrack,
+		remux.ErrInconsistentInit, remux.ErrShortSegment, remux.ErrNoSegments} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/egress/record"
+	"github.com/roomcast/roomcast/storage"
+	"github.com/roomcast/roomcast/storage/archive"
+	"github.com/roomcast/roomcast/storage/local"
+	"github.com/roomcast/roomcast/storage/s3"
+	"github.com/roomcast/roomcast/storage/spool"
+)
+
+// archiveService is the recordings store, its upload spool and catalog.
+type archiveService struct {
+	store   storage.Store
+	spool   *spool.Spool
+	catalog *archive.Catalog
+	workDir string
+	cancel  context.CancelFunc
+	done    chan struct{}
+	log     *slog.Logger
+}
+
+// openArchive opens the configured store and the spool in the data
+// directory, starts uploading what an earlier process left there, and
+// marks that process's unfinished recordings as interrupted.
+func openArchive(ctx context.Context, cfg configs.Config, log *slog.Logger) (*archiveService, error) {
+	log = log.With("component", "archive")
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := spool.Open(filepath.Join(cfg.Data, "spool"), store, spool.Options{
+		MaxBytes: cfg.Storage.SpoolMaxBytes, Logger: log.With("component", "spool"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage spool: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	a := &archiveService{
+		store: store, spool: sp, catalog: archive.NewCatalog(store),
+		workDir: filepath.Join(cfg.Data, "recorder"), cancel: cancel, done: make(chan struct{}), log: log,
+	}
+	if st := sp.Status(); st.Pending > 0 {
+		log.Info("uploading what an earlier run left in the spool", "objects", st.Pending, "bytes", st.PendingBytes)
+	}
+	left := record.LeftOver(a.workDir, log)
+	go func() {
+		defer close(a.done)
+		_ = sp.Run(runCtx)
+	}()
+	go a.recover(runCtx, left)
+	return a, nil
+}
+
+func openStore(ctx context.Context, cfg configs.Config, log *slog.Logger) (storage.Store, error) {
+	if cfg.Storage.Backend != "s3" {
+		st, err := local.Open(filepath.Join(cfg.Data, "recordings"), log)
+		if err != nil {
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+		return st, nil
+	}
+	c := cfg.Storage.S3
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	st, err := s3.Open(ctx, s3.Config{
+		Endpoint: c.Endpoint, Region: c.Region, Bucket: c.Bucket, PathStyle: c.PathStyle,
+		AccessKey: c.AccessKeyID, SecretKey: c.SecretAccessKey, CreateBucket: c.CreateBucket,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("storage s3 (bucket %q at %q): %w", c.Bucket, c.Endpoint, err)
+	}
+	return st, nil
+}
+
+func (a *archiveService) recover(ctx context.Context, left *record.Recovery) {
+	if left.Len() > 0 {
+		a.log.Info("marking recordings of an earlier run interrupted once the spool is uploaded", "recordings", left.Len())
+	}
+	if err := left.Run(ctx, a.spool, a.spool, a.catalog); err != nil && ctx.Err() == nil {
+		a.log.Warn("recovery of interrupted recordings", "err", err)
+	}
+}
+
+// newRecording is egress.Deps.NewRecording. It refuses to start when the
+// store rejects the credentials or the bucket is gone; a store that is
+// merely unreachable does not stop a recording, whose segments wait in
+// the spool.
+func (a *archiveService) newRecording(p egress.RecordingParams) (*record.Recording, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := a.store.List(ctx, p.Tenant+"/", "", 1); errors.Is(err, storage.ErrAccess) {
+		return nil, fmt.Errorf("storage unusable: %w", err)
+	}
+	return record.Start(record.Config{
+		ID: p.ID, Tenant: p.Tenant, Room: p.Room, Egress: p.Egress,
+		SegmentDuration: time.Duration(p.Spec.SegmentSeconds * float64(time.Second)),
+		Raw:             p.Spec.Tracks == egress.RecordTracksRaw,
+		Spool:           a.spool, WorkDir: a.workDir, Logger: p.Logger,
+	})
+}
+
+// close waits up to timeout for pending uploads, then stops the spool;
+// what is left stays on disk for the next start.
+func (a *archiveService) close(timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := a.spool.Flush(ctx); err != nil {
+		a.log.Warn("uploads left in the spool for the next start", "err", err)
+	}
+	a.cancel()
+	<-a.done
+	if c, ok := a.store.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+}

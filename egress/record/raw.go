@@ -1,0 +1,55 @@
+package record
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/roomcast/roomcast/pipeline/rawrec"
+	"github.com/roomcast/roomcast/storage/archive"
+)
+
+// rawFile spools a closed raw part and names it in the manifest.
+func (r *Recording) rawFile(f rawrec.File) {
+	name := archive.RawDir + f.Name
+	sum, err := fileSHA256(f.Path)
+	if err == nil && !archive.ValidName(name) {
+		err = fmt.Errorf("bad raw file name %q", name)
+	}
+	if err == nil {
+		err = r.cfg.Spool.EnqueueFile(r.key(name), f.Path)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.lastErr = fmt.Errorf("raw track %s: %w", f.Name, err)
+		r.log.Warn("raw track part lost", "name", f.Name, "err", err)
+		_ = os.Remove(f.Path)
+		return
+	}
+	r.man.Raw = append(r.man.Raw, archive.RawFile{
+		File:        archive.File{Name: name, Size: f.Size, SHA256: sum},
+		Participant: f.Participant, Track: f.TrackID, Codec: strings.ToLower(string(f.Codec)), Duration: f.Duration.Seconds(),
+	})
+	if !r.finished {
+		if err := r.publishLocked(); err != nil {
+			r.lastErr = err
+		}
+	}
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,247 @@
+package record
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/rawrec"
+	"github.com/roomcast/roomcast/storage/archive"
+	"github.com/roomcast/roomcast/storage/spool"
+)
+
+// Spool is where a recording's objects go: storage/spool's *Spool.
+type Spool interface {
+	Enqueue(key string, data []byte) error
+	EnqueueFile(key, path string) error
+	Status() spool.Status
+}
+
+// Config describes one recording.
+type Config struct {
+	ID, Tenant, Room, Egress string
+	// SegmentDuration is the target segment length (cut at the next
+	// keyframe after it); default 4 s.
+	SegmentDuration time.Duration
+	// Raw also keeps every participant's tracks untranscoded.
+	Raw bool
+	// RawPartDuration bounds each raw file (default 60 s).
+	RawPartDuration time.Duration
+	Spool           Spool
+	// WorkDir holds the journal and raw files being written.
+	WorkDir string
+	Logger  *slog.Logger
+}
+
+// Recording is one recording in progress. Its Run is the record output;
+// its TrackAdded/Unit/TrackRemoved see the room's tracks (participants
+// and raw tracks).
+type Recording struct {
+	cfg Config
+	log *slog.Logger
+	raw *rawrec.Recorder
+
+	mu       sync.Mutex
+	man      archive.Manifest
+	cut      cutter // the segmenter state; used only by Run
+	lastErr  error
+	finished bool
+}
+
+// Start begins a recording: it writes the journal entry, then spools the
+// first manifest and the index entry, so the recording is listed as soon
+// as the store has them.
+func Start(cfg Config) (*Recording, error) {
+	if !archive.ValidID(cfg.ID) {
+		return nil, fmt.Errorf("record: bad recording id %q", cfg.ID)
+	}
+	if cfg.SegmentDuration <= 0 {
+		cfg.SegmentDuration = 4 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	now := time.Now().UTC()
+	r := &Recording{cfg: cfg, log: cfg.Logger.With("recording", cfg.ID)}
+	r.man = archive.Manifest{
+		Version: archive.ManifestVersion, ID: cfg.ID, Tenant: cfg.Tenant, Room: cfg.Room, Egress: cfg.Egress,
+		Status: archive.StatusRecording, StartedAt: now, UpdatedAt: now,
+		Participants: []archive.Participant{}, Inits: []archive.File{}, Segments: []archive.Segment{},
+		Discontinuities: []archive.Discontinuity{},
+	}
+	r.cut.segDur = cfg.SegmentDuration
+	if err := writeJournal(cfg.WorkDir, journalEntry{ID: cfg.ID, Tenant: cfg.Tenant, Room: cfg.Room}); err != nil {
+		return nil, err
+	}
+	if err := r.startRaw(); err != nil {
+		removeJournal(cfg.WorkDir, cfg.ID)
+		return nil, err
+	}
+	r.mu.Lock()
+	err := r.publishLocked()
+	r.mu.Unlock()
+	if err == nil {
+		err = cfg.Spool.Enqueue(archive.IndexEntryKey(cfg.Tenant, cfg.Room, cfg.ID), archive.IndexBody(&r.man))
+	}
+	if err != nil {
+		r.closeRaw()
+		removeJournal(cfg.WorkDir, cfg.ID)
+		return nil, fmt.Errorf("record: start %s: %w", cfg.ID, err)
+	}
+	return r, nil
+}
+
+// ID is the recording id.
+func (r *Recording) ID() string { return r.cfg.ID }
+
+func (r *Recording) key(name string) string {
+	return archive.Key(r.cfg.Tenant, r.cfg.Room, r.cfg.ID, name)
+}
+
+// publishLocked spools the playlist, then the manifest: both name only
+// segments spooled before them, which the spool uploads first.
+func (r *Recording) publishLocked() error {
+	r.man.UpdatedAt = time.Now().UTC()
+	var buf writerBuffer
+	if err := r.man.Playlist().Render(&buf, nil); err != nil {
+		return fmt.Errorf("playlist: %w", err)
+	}
+	if len(r.man.Segments) > 0 {
+		if err := r.cfg.Spool.Enqueue(r.key(archive.PlaylistName), buf.b); err != nil {
+			return fmt.Errorf("playlist: %w", err)
+		}
+	}
+	b, err := r.man.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := r.cfg.Spool.Enqueue(r.key(archive.ManifestName), b); err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	return nil
+}
+
+type writerBuffer struct{ b []byte }
+
+func (w *writerBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
+
+// Finish ends the recording after its output and media have stopped:
+// raw files are closed and spooled, and the manifest says complete. A job
+// error is kept in the manifest. Finish is idempotent.
+func (r *Recording) Finish(jobErr error) error {
+	r.closeRaw()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return nil
+	}
+	r.finished = true
+	now := time.Now().UTC()
+	r.man.Status, r.man.EndedAt = archive.StatusComplete, &now
+	if jobErr != nil && !errors.Is(jobErr, context.Canceled) {
+		r.man.Error = jobErr.Error()
+	}
+	if err := r.publishLocked(); err != nil {
+		// The journal stays: the next start marks it interrupted.
+		return fmt.Errorf("record: finish %s: %w", r.cfg.ID, err)
+	}
+	removeJournal(r.cfg.WorkDir, r.cfg.ID)
+	return nil
+}
+
+// Status is a recording's progress.
+type Status struct {
+	Segments int
+	Bytes    int64
+	Duration time.Duration
+	// Pending counts objects (of all recordings) waiting for upload.
+	Pending  int
+	Degraded bool   // uploads are failing; segments wait in the spool
+	Error    string // why it is degraded, or the last spooling error
+}
+
+// Status returns the recording's progress and the spool's health.
+func (r *Recording) Status() Status {
+	sp := r.cfg.Spool.Status()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := Status{
+		Segments: len(r.man.Segments), Bytes: r.man.Size,
+		Duration: time.Duration(r.man.Duration * float64(time.Second)),
+		Pending:  sp.Pending, Degraded: sp.Degraded,
+	}
+	if sp.Degraded && sp.LastError != nil {
+		st.Error = "storage: " + sp.LastError.Error()
+	} else if r.lastErr != nil {
+		st.Error = r.lastErr.Error()
+	}
+	return st
+}
+
+// TrackAdded notes the participant and starts its raw track.
+func (r *Recording) TrackAdded(t *media.Track) {
+	r.noteParticipant(t)
+	if r.raw != nil {
+		r.raw.TrackAdded(t)
+	}
+}
+
+// Unit feeds the raw track recorder.
+func (r *Recording) Unit(u *media.Unit) {
+	if r.raw != nil {
+		r.raw.Unit(u)
+	}
+}
+
+// TrackRemoved closes the raw track's part.
+func (r *Recording) TrackRemoved(t *media.Track) {
+	if r.raw != nil {
+		r.raw.TrackRemoved(t)
+	}
+}
+
+func (r *Recording) noteParticipant(t *media.Track) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.man.Participants {
+		if p.ID == t.ParticipantID {
+			return
+		}
+	}
+	r.man.Participants = append(r.man.Participants, archive.Participant{
+		ID: t.ParticipantID, Name: t.ParticipantName, FirstSeen: time.Now().UTC(),
+	})
+}
+
+func (r *Recording) rawDir() string { return filepath.Join(r.cfg.WorkDir, "raw", r.cfg.ID) }
+
+func (r *Recording) startRaw() error {
+	if !r.cfg.Raw {
+		return nil
+	}
+	rec, err := rawrec.New(rawrec.Config{
+		Dir: r.rawDir(), PartDuration: r.cfg.RawPartDuration, OnFile: r.rawFile,
+		Logger: r.log.With("component", "raw"),
+	})
+	if err != nil {
+		return fmt.Errorf("record: raw tracks: %w", err)
+	}
+	r.raw = rec
+	return nil
+}
+
+func (r *Recording) closeRaw() {
+	if r.raw == nil {
+		return
+	}
+	if err := r.raw.Close(); err != nil {
+		r.log.Warn("raw tracks: close", "err", err)
+	}
+	_ = os.RemoveAll(r.rawDir())
+}

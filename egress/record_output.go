@@ -1,0 +1,63 @@
+package egress
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/roomcast/roomcast/egress/record"
+	"github.com/roomcast/roomcast/pipeline/fanout"
+)
+
+// RecordingParams describe the recording a job asks for.
+type RecordingParams struct {
+	ID, Tenant, Room, Egress string
+	Spec                     RecordSpec
+	Logger                   *slog.Logger
+}
+
+// recordOutput binds a recording to its fan-out reader.
+type recordOutput struct {
+	rec *record.Recording
+	src *fanout.Reader
+}
+
+func (o *recordOutput) Run(ctx context.Context) error { return o.rec.Run(ctx, o.src) }
+
+func (o *recordOutput) Stats() OutputStats {
+	st := o.rec.Status()
+	return OutputStats{Bytes: uint64(st.Bytes), Connected: o.rec.Connected(), DroppedFrames: o.src.Stats().Dropped}
+}
+
+func (o *recordOutput) Close() { o.src.Close() }
+
+// addRecord starts the record output of a job.
+func (j *Job) addRecord(rec *record.Recording) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	r := j.fan.NewReader("record")
+	h := &outputHandle{id: rec.ID(), out: &recordOutput{rec: rec, src: r}, done: make(chan struct{})}
+	h.sup = NewSupervisor(h, SupervisorOptions{
+		Backoff: j.deps.Backoff, Logger: j.log.With("output", "record", "recording", rec.ID()),
+	})
+	j.record, j.rec = h, rec
+	h.start(j.ctx, j.outputEnded)
+}
+
+// recordInfo reports the record output; nil without one.
+func (j *Job) recordInfo() *RecordInfo {
+	if j.rec == nil || j.record == nil {
+		return nil
+	}
+	st, sup := j.rec.Status(), j.record.sup.Status()
+	info := &RecordInfo{
+		RecordingID: j.rec.ID(), State: sup.State, Segments: st.Segments, Bytes: st.Bytes,
+		Duration: st.Duration.Seconds(), PendingUploads: st.Pending, Error: st.Error,
+	}
+	if st.Degraded && sup.State != StateFailed {
+		info.State = StateDegraded
+	}
+	if info.Error == "" {
+		info.Error = sup.Error
+	}
+	return info
+}
