@@ -70,11 +70,12 @@ func openStore(ctx context.Context, cfg configs.Config, log *slog.Logger) (stora
 		return st, nil
 	}
 	c := cfg.Storage.S3
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	st, err := s3.Open(ctx, s3.Config{
 		Endpoint: c.Endpoint, Region: c.Region, Bucket: c.Bucket, PathStyle: c.PathStyle,
 		AccessKey: c.AccessKeyID, SecretKey: c.SecretAccessKey, CreateBucket: c.CreateBucket,
+		AllowUnreachable: true, // a restart during an outage still serves, and spools
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("storage s3 (bucket %q at %q): %w", c.Bucket, c.Endpoint, err)

@@ -1,16 +1,11 @@
 package remux
 
 import (
-	"os"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
-		if fixtureDir != "" {
-			os.RemoveAll(fixtureDir)
-		}
-	}))
+	goleak.VerifyTestMain(m)
 }

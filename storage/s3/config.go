@@ -22,6 +22,10 @@ type Config struct {
 	SecretKey string
 
 	CreateBucket bool // create the bucket on Open when it is missing
+	// AllowUnreachable makes Open succeed when the bucket check gets no
+	// answer (the service is down): uploads then retry until it is back.
+	// A missing or forbidden bucket still fails Open.
+	AllowUnreachable bool
 
 	// PartSize is the multipart part size and the single-request limit;
 	// defaults to 16 MiB, at least 5 MiB.

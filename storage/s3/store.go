@@ -4,6 +4,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -47,6 +48,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	if err := s.ensureBucket(ctx); err != nil {
+		if cfg.AllowUnreachable && !errors.Is(err, ErrBucket) {
+			s.log.Warn("bucket not checked: the service does not answer; uploads will retry", "err", err)
+			return s, nil
+		}
 		_ = s.Close()
 		return nil, err
 	}
