@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,5 +186,36 @@ func checkRawFile(t *testing.T, s *Server, id string, f rawInfo) {
 	}
 	if out, err := harness.DecodeErrors(path); out != "" || err != nil {
 		t.Errorf("%s: decode errors: %v %s", f.Name, err, out)
+	}
+}
+
+// TestRecordBadStorage: wrong credentials or a missing bucket stop the
+// start with a clear error that names the bucket and never the secret.
+func TestRecordBadStorage(t *testing.T) {
+	t.Parallel()
+	b := minioBackend(t)
+	cases := map[string][]string{
+		"wrong secret":   {"AWS_SECRET_ACCESS_KEY=not-the-secret-1234"},
+		"missing bucket": {"ROOMCAST_S3_CREATE_BUCKET=false", "ROOMCAST_S3_BUCKET=no-such-bucket"},
+	}
+	for name, extra := range cases {
+		t.Run(name, func(t *testing.T) {
+			env := append(append(os.Environ(), b.env...), extra...)
+			env = append(env, "ROOMCAST_API_KEY="+harness.TestKey)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, "serve", "--listen", "127.0.0.1:0", "--data", t.TempDir())
+			cmd.Env = env
+			out, err := cmd.CombinedOutput()
+			if err == nil || ctx.Err() != nil {
+				t.Fatalf("serve did not fail (err %v, ctx %v):\n%s", err, ctx.Err(), out)
+			}
+			if !strings.Contains(string(out), "bucket") {
+				t.Errorf("error does not name the bucket:\n%s", out)
+			}
+			if strings.Contains(string(out), "not-the-secret-1234") || strings.Contains(string(out), b.minio.SecretKey) {
+				t.Errorf("output shows a secret:\n%s", out)
+			}
+		})
 	}
 }
