@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/egress/record"
 	"github.com/roomcast/roomcast/pipeline/fanout"
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/source"
@@ -179,5 +180,25 @@ func TestSpecValidation(t *testing.T) {
 	}
 	if err := base.WithDefaults().Validate(ok); err != nil {
 		t.Errorf("valid spec: %v", err)
+	}
+}
+
+func TestJobRecordingRefused(t *testing.T) {
+	deps := testDeps()
+	deps.NewRecording = func(RecordingParams) (*record.Recording, error) {
+		return nil, errors.New("storage unusable: access denied")
+	}
+	m := NewManager(deps)
+	defer m.Close()
+	info, err := m.Start(context.Background(), "t1", Spec{Room: "r1", Outputs: OutputsSpec{Record: &RecordSpec{}}}.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Outputs.Record == nil || info.Outputs.Record.RecordingID == "" {
+		t.Fatalf("no recording id at start: %+v", info.Outputs.Record)
+	}
+	info = waitInfo(t, m, info.ID, func(i Info) bool { return i.Status == StatusFailed })
+	if !strings.Contains(info.Error, "access denied") || info.Outputs.Record.State != StateFailed {
+		t.Errorf("failed job: error %q, record %+v", info.Error, info.Outputs.Record)
 	}
 }
