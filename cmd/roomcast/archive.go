@@ -39,7 +39,7 @@ func openArchive(ctx context.Context, cfg configs.Config, log *slog.Logger) (*ar
 		return nil, err
 	}
 	sp, err := spool.Open(filepath.Join(cfg.Data, "spool"), store, spool.Options{
-		MaxBytes: cfg.Storage.SpoolMaxBytes, Logger: log.With("component", "spool"),
+		MaxBytes: cfg.Storage.SpoolMaxBytes, Group: archive.Group, Logger: log.With("component", "spool"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage spool: %w", err)

@@ -77,3 +77,18 @@ func SegmentName(seq uint64) string { return fmt.Sprintf("seg-%06d.m4s", seq) }
 
 // InitName is the object name of the n-th init segment (0-based).
 func InitName(n int) string { return fmt.Sprintf("init-%d.mp4", n) }
+
+// Group is the upload ordering group of a key: its recording's prefix
+// ({tenant}/{room}/{id}), so that a manifest or playlist never reaches
+// the store before the segments and raw files it names; other keys group
+// by their directory.
+func Group(key string) string {
+	parts := strings.SplitN(key, "/", 4)
+	if len(parts) == 4 && ValidID(parts[2]) {
+		return strings.Join(parts[:3], "/")
+	}
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		return key[:i]
+	}
+	return ""
+}

@@ -76,3 +76,19 @@ func TestKeys(t *testing.T) {
 		t.Errorf("SegmentName(7) = %q", got)
 	}
 }
+
+func TestGroup(t *testing.T) {
+	id := archive.NewID(time.Now())
+	for key, want := range map[string]string{
+		archive.Key("acme", "hall", id, archive.SegmentName(3)):   "acme/hall/" + id,
+		archive.Key("acme", "hall", id, "raw/alice/T1-0001.webm"): "acme/hall/" + id,
+		archive.Key("acme", "hall", id, archive.ManifestName):     "acme/hall/" + id,
+		archive.IndexEntryKey("acme", "hall", id):                 "acme/_index/" + id,
+		"loose":           "",
+		"a/b/not-an-id/x": "a/b/not-an-id",
+	} {
+		if got := archive.Group(key); got != want {
+			t.Errorf("Group(%q) = %q, want %q", key, got, want)
+		}
+	}
+}

@@ -45,7 +45,7 @@ func (s *Spool) enqueue(key string, size int64, place func(dst string) error) er
 	}
 	e := entry{seq: seq, key: key, size: size}
 	if err := s.writeEntry(e, place); err != nil {
-		s.release(size)
+		s.unreserve(size)
 		_ = s.remove(e)
 		return fmt.Errorf("spool: enqueue %q: %w", key, err)
 	}
@@ -79,19 +79,36 @@ func (s *Spool) reserve(size int64) (uint64, error) {
 	return seq, nil
 }
 
-func (s *Spool) release(size int64) {
+func (s *Spool) unreserve(size int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reserved -= size
 }
 
+// commit queues e and drops the older entries of its key still waiting:
+// e, later in its group, makes them useless.
 func (s *Spool) commit(e entry) {
 	s.mu.Lock()
 	if len(s.queue) == 0 {
 		s.empty = make(chan struct{})
 	}
 	s.queue = insert(s.queue, e)
+	var old []entry
+	for _, q := range s.queue {
+		if q.key == e.key && q.seq < e.seq && !s.inFlight[q.seq] {
+			old = append(old, q)
+		}
+	}
+	for _, q := range old {
+		s.dropLocked(q)
+		s.status.Superseded++
+	}
 	s.mu.Unlock()
+	for _, q := range old {
+		if err := s.remove(q); err != nil {
+			s.log.Warn("remove superseded spool entry", "key", q.key, "err", err)
+		}
+	}
 	s.signal()
 }
 

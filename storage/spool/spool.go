@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,7 +38,13 @@ type Options struct {
 	MinBackoff     time.Duration // first retry pause; default 1 s
 	MaxBackoff     time.Duration // longest retry pause; default 30 s
 	AttemptTimeout time.Duration // deadline of one Put; default 10 min
-	Logger         *slog.Logger
+	// Workers is how many uploads run at once; default 8.
+	Workers int
+	// Group names the ordering group of a key: entries of one group upload
+	// one at a time in enqueue order, and a newer entry of a key replaces
+	// an older one still waiting. Default: the key's directory.
+	Group  func(key string) string
+	Logger *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -52,6 +59,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AttemptTimeout <= 0 {
 		o.AttemptTimeout = 10 * time.Minute
+	}
+	if o.Workers <= 0 {
+		o.Workers = 8
+	}
+	if o.Group == nil {
+		o.Group = path.Dir
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -74,6 +87,9 @@ type Spool struct {
 	reserved int64 // bytes of queued entries and enqueues in progress
 	empty    chan struct{}
 	status   Status
+	busy     map[string]bool // groups with an upload in flight
+	inFlight map[uint64]bool // entries being uploaded
+	failing  int             // uploads failing and being retried
 }
 
 // Open opens (creating it when needed) a spool directory and recovers the
@@ -90,6 +106,7 @@ func Open(dir string, store storage.Store, opts Options) (*Spool, error) {
 		log:   opts.Logger.With("spool", dir),
 		wake:  make(chan struct{}, 1),
 		empty: make(chan struct{}),
+		busy:  map[string]bool{}, inFlight: map[uint64]bool{},
 	}
 	if err := s.recover(); err != nil {
 		return nil, err
@@ -116,6 +133,12 @@ func (s *Spool) Flush(ctx context.Context) error {
 }
 
 func (s *Spool) signal() {
+	s.signalLocked()
+}
+
+// signalLocked wakes one idle worker; it never blocks, so it may be
+// called with s.mu held.
+func (s *Spool) signalLocked() {
 	select {
 	case s.wake <- struct{}{}:
 	default:

@@ -7,7 +7,8 @@ type Status struct {
 	Pending      int   // entries waiting for upload
 	PendingBytes int64 // their size, plus enqueues in progress
 	Uploaded     uint64
-	LastError    error // the last upload error; nil after a success
+	Superseded   uint64 // entries dropped for a newer one of the same key
+	LastError    error  // the last upload error; nil once no upload is failing
 	LastErrorAt  time.Time
 	Degraded     bool // uploads are failing and being retried
 }
@@ -19,29 +20,51 @@ func (s *Spool) Status() Status {
 	st := s.status
 	st.Pending = len(s.queue)
 	st.PendingBytes = s.reserved
+	st.Degraded = s.failing > 0
+	if !st.Degraded {
+		st.LastError = nil
+	}
 	return st
 }
 
-func (s *Spool) markFailed(err error, at time.Time) {
+// markFailed records an upload error; first counts the entry as failing.
+func (s *Spool) markFailed(err error, at time.Time, first bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.status.LastError = err
 	s.status.LastErrorAt = at
-	s.status.Degraded = true
+	if first {
+		s.failing++
+	}
 }
 
-// markUploaded drops the head entry and clears the degraded state.
-func (s *Spool) markUploaded(e entry) {
+// markRecovered ends a failing entry's count without an upload.
+func (s *Spool) markRecovered() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failing--
+}
+
+// markUploaded drops an uploaded entry from the queue.
+func (s *Spool) markUploaded(e entry, wasFailing bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.status.Uploaded++
-	s.status.LastError = nil
-	s.status.Degraded = false
-	if len(s.queue) == 0 || s.queue[0].seq != e.seq {
-		return
+	if wasFailing {
+		s.failing--
 	}
-	s.queue = s.queue[1:]
-	s.reserved -= e.size
+	s.dropLocked(e)
+}
+
+// dropLocked removes e from the queue and its bytes from the reserve.
+func (s *Spool) dropLocked(e entry) {
+	for i, q := range s.queue {
+		if q.seq == e.seq {
+			s.queue = append(s.queue[:i], s.queue[i+1:]...)
+			s.reserved -= e.size
+			break
+		}
+	}
 	if len(s.queue) == 0 {
 		close(s.empty)
 	}
