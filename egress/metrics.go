@@ -15,6 +15,7 @@ type Metrics struct {
 	latency prometheus.Histogram
 
 	jobs, bytes, reconnects, dropped, live, encode *prometheus.Desc
+	segments, degraded                             *prometheus.Desc
 }
 
 // NewMetrics registers the egress metrics of m with reg.
@@ -33,6 +34,8 @@ func NewMetrics(reg prometheus.Registerer, m *Manager) *Metrics {
 		dropped:    prometheus.NewDesc("roomcast_egress_output_dropped_frames_total", "Units an output dropped (slow target, waiting for a keyframe).", out, nil),
 		live:       prometheus.NewDesc("roomcast_egress_output_live", "1 while an output is live.", out, nil),
 		encode:     prometheus.NewDesc("roomcast_egress_encode_seconds_total", "Time a job spent encoding audio and video.", []string{"egress"}, nil),
+		segments:   prometheus.NewDesc("roomcast_egress_record_segments_total", "Segments a record output closed and spooled.", []string{"egress"}, nil),
+		degraded:   prometheus.NewDesc("roomcast_egress_record_degraded", "1 while a record output's uploads are failing.", []string{"egress"}, nil),
 	}
 	reg.MustRegister(x, x.latency)
 	return x
@@ -43,7 +46,7 @@ func (x *Metrics) ObserveLatency(d time.Duration) { x.latency.Observe(d.Seconds(
 
 // Describe implements prometheus.Collector.
 func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{x.jobs, x.bytes, x.reconnects, x.dropped, x.live, x.encode} {
+	for _, d := range []*prometheus.Desc{x.jobs, x.bytes, x.reconnects, x.dropped, x.live, x.encode, x.segments, x.degraded} {
 		ch <- d
 	}
 }
@@ -57,6 +60,9 @@ func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(x.encode, prometheus.CounterValue, j.EncodeSeconds, j.ID)
 		for _, o := range j.Outputs.RTMP {
 			x.output(ch, j.ID, o)
+		}
+		if r := j.Outputs.Record; r != nil {
+			x.record(ch, j.ID, r)
 		}
 	}
 	for s, n := range byStatus {
@@ -73,4 +79,18 @@ func (x *Metrics) output(ch chan<- prometheus.Metric, job string, o RTMPInfo) {
 	ch <- prometheus.MustNewConstMetric(x.reconnects, prometheus.CounterValue, float64(o.Reconnects), job, o.ID)
 	ch <- prometheus.MustNewConstMetric(x.dropped, prometheus.CounterValue, float64(o.DroppedFrames), job, o.ID)
 	ch <- prometheus.MustNewConstMetric(x.live, prometheus.GaugeValue, live, job, o.ID)
+}
+
+func (x *Metrics) record(ch chan<- prometheus.Metric, job string, r *RecordInfo) {
+	live, degraded := 0.0, 0.0
+	switch r.State {
+	case StateLive:
+		live = 1
+	case StateDegraded:
+		live, degraded = 1, 1
+	}
+	ch <- prometheus.MustNewConstMetric(x.bytes, prometheus.CounterValue, float64(r.Bytes), job, "record")
+	ch <- prometheus.MustNewConstMetric(x.live, prometheus.GaugeValue, live, job, "record")
+	ch <- prometheus.MustNewConstMetric(x.segments, prometheus.CounterValue, float64(r.Segments), job)
+	ch <- prometheus.MustNewConstMetric(x.degraded, prometheus.GaugeValue, degraded, job)
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/egress/record"
@@ -123,4 +125,23 @@ func (a *archiveService) close(timeout time.Duration) {
 	if c, ok := a.store.(interface{ Close() error }); ok {
 		_ = c.Close()
 	}
+}
+
+// registerMetrics exports the spool's state.
+func (a *archiveService) registerMetrics(reg prometheus.Registerer) {
+	gauge := func(name, help string, f func(spool.Status) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(a.spool.Status()) })
+	}
+	reg.MustRegister(
+		gauge("roomcast_spool_pending_objects", "Objects waiting in the spool for upload.", func(s spool.Status) float64 { return float64(s.Pending) }),
+		gauge("roomcast_spool_pending_bytes", "Bytes waiting in the spool for upload.", func(s spool.Status) float64 { return float64(s.PendingBytes) }),
+		gauge("roomcast_spool_degraded", "1 while uploads to storage are failing.", func(s spool.Status) float64 {
+			if s.Degraded {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roomcast_spool_uploaded_total", Help: "Objects uploaded to storage."},
+			func() float64 { return float64(a.spool.Status().Uploaded) }),
+	)
 }

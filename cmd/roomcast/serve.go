@@ -123,6 +123,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		return err
 	}
 	defer arch.close(cfg.Server.ShutdownTimeout)
+	arch.registerMetrics(reg)
 	workers, internalKey, err := inProcessWorker(cfg, ln.Addr().String(), arch, reg, log)
 	if err != nil {
 		return err

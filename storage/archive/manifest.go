@@ -107,9 +107,10 @@ type RawFile struct {
 	Duration    float64 `json:"duration_seconds"`
 }
 
-// Marshal encodes the manifest as indented JSON.
+// Marshal encodes the manifest as compact JSON: it is rewritten after
+// every segment, so its size counts.
 func (m *Manifest) Marshal() ([]byte, error) {
-	b, err := json.MarshalIndent(m, "", "  ")
+	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("manifest %s: %w", m.ID, err)
 	}

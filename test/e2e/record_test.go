@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -45,6 +46,7 @@ func testRecord30s(t *testing.T, b backend) {
 		j := getRecordJob(t, s, job.ID)
 		return time.Since(start) > 25*time.Second && j.Outputs.Record.Duration >= 28
 	})
+	checkRecordMetrics(t, s, job.ID)
 	if code := s.Do(t, "DELETE", "/v1/egress/"+job.ID, nil, nil); code != http.StatusOK {
 		t.Fatalf("stop: status %d", code)
 	}
@@ -73,6 +75,31 @@ func testRecord30s(t *testing.T, b backend) {
 	checkObjects(t, s, m)
 	checkPlaylist(t, s, id)
 	checkDownload(t, s, m)
+	if b.minio != nil && strings.Contains(s.Output(), b.minio.SecretKey) {
+		t.Error("the S3 secret appears in roomcast's output")
+	}
+}
+
+// checkRecordMetrics reads /metrics while recording.
+func checkRecordMetrics(t *testing.T, s *Server, job string) {
+	t.Helper()
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	text := string(b)
+	for _, want := range []string{
+		`roomcast_egress_record_segments_total{egress="` + job + `"}`,
+		`roomcast_egress_record_degraded{egress="` + job + `"} 0`,
+		`roomcast_egress_output_live{egress="` + job + `",output="record"} 1`,
+		"roomcast_spool_uploaded_total", "roomcast_spool_pending_bytes",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
 
 // testRecordOutage stops MinIO for 20 s mid-recording: the record output
