@@ -237,10 +237,7 @@ func checkPlaylist(t *testing.T, s *Server, id string) {
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error",
-		"-protocol_whitelist", "file,http,https,tcp,tls,crypto", "-i", path, "-f", "null", "-").CombinedOutput()
+	out, err := harness.DecodeErrors(path, "-protocol_whitelist", "file,http,https,tcp,tls,crypto")
 	if err != nil || len(out) > 0 {
 		t.Errorf("index.m3u8 does not decode cleanly: %v\n%q\nplaylist:\n%s", err, out, pl)
 	}

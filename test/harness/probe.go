@@ -129,11 +129,15 @@ func MaxGap(pks []ProbePacket) time.Duration {
 }
 
 // DecodeErrors runs a full decode with ffmpeg and returns what it printed
-// (empty for a clean file).
-func DecodeErrors(path string) (string, error) {
+// (empty for a clean file). Frames keep their own times (-fps_mode vfr):
+// ffmpeg's default constant-rate output would call two frames closer than
+// 1/fps "non monotonically increasing", which is not a decoding error.
+func DecodeErrors(path string, extra ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-")
+	args := append([]string{"-nostdin", "-v", "error"}, extra...)
+	args = append(args, "-i", path, "-fps_mode", "vfr", "-f", "null", "-")
+	cmd := exec.CommandContext(ctx, "ffmpeg", args...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
