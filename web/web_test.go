@@ -28,6 +28,14 @@ var routeCases = []struct {
 	{"GET", "/static/common.css", 200, "text/css; charset=utf-8", ":root"},
 	{"GET", "/static/console.css", 200, "text/css; charset=utf-8", "table"},
 	{"GET", "/static/favicon.svg", 200, "image/svg+xml", "<svg"},
+	{"GET", "/static/archive.js", 200, "text/javascript; charset=utf-8", "/v1/recordings"},
+	{"GET", "/static/details.js", 200, "text/javascript; charset=utf-8", "discontinuities"},
+	{"GET", "/static/player.js", 200, "text/javascript; charset=utf-8", "createObjectURL"},
+	{"GET", "/static/blob.js", 200, "text/javascript; charset=utf-8", "getReader"},
+	{"GET", "/static/recorder.js", 200, "text/javascript; charset=utf-8", "/v1/egress"},
+	{"GET", "/static/dom.js", 200, "text/javascript; charset=utf-8", "textContent"},
+	{"GET", "/static/format.js", 200, "text/javascript; charset=utf-8", "toISOString"},
+	{"HEAD", "/static/archive.js", 200, "text/javascript; charset=utf-8", ""},
 	{"GET", "/static/missing.js", 404, "", ""},
 	{"GET", "/static/", 404, "", ""},
 	{"GET", "/static", 404, "", ""},
@@ -129,4 +137,60 @@ func get(t *testing.T, h http.Handler, path string) string {
 	}
 	b, _ := io.ReadAll(rec.Body)
 	return string(b)
+}
+
+// consoleModules are the modules of the console's recording features.
+var consoleModules = []string{"archive.js", "recorder.js", "details.js", "player.js", "blob.js", "dom.js", "format.js"}
+
+// TestConsoleModules checks that the console preloads its recording
+// modules and that console.js reaches each of them through its imports.
+func TestConsoleModules(t *testing.T) {
+	h := Handler()
+	index := get(t, h, "/")
+	reached := map[string]bool{}
+	collectImports(t, h, "console.js", reached)
+	for _, m := range consoleModules {
+		if !strings.Contains(index, `<link rel="modulepreload" href="/static/`+m+`">`) {
+			t.Errorf("index.html does not preload %s", m)
+		}
+		if !reached[m] {
+			t.Errorf("console.js does not import %s", m)
+		}
+	}
+	for _, id := range []string{"archive-filter", "recordings", "load-more", "player-video", "archive-status"} {
+		if !strings.Contains(index, `id="`+id+`"`) {
+			t.Errorf("index.html lacks #%s", id)
+		}
+	}
+}
+
+func collectImports(t *testing.T, h http.Handler, name string, seen map[string]bool) {
+	t.Helper()
+	if seen[name] {
+		return
+	}
+	seen[name] = true
+	imp := regexp.MustCompile(`from '\./([a-z]+\.js)'`)
+	for _, m := range imp.FindAllStringSubmatch(get(t, h, "/static/"+name), -1) {
+		collectImports(t, h, m[1], seen)
+	}
+}
+
+// TestScriptsStayLocal checks what the policy relies on in the scripts:
+// they build no HTML from strings and call no other origin.
+func TestScriptsStayLocal(t *testing.T) {
+	h := Handler()
+	entries, err := files.ReadDir("static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	banned := regexp.MustCompile(`innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|https?://`)
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".js") {
+			continue
+		}
+		if m := banned.FindString(get(t, h, "/static/"+e.Name())); m != "" {
+			t.Errorf("%s uses %q", e.Name(), m)
+		}
+	}
 }

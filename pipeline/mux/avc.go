@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/roomcast/roomcast/pipeline/mp4box"
 )
 
 // H.264 NAL unit types (ITU-T H.264 Table 7-1) the muxer cares about.
@@ -104,23 +105,23 @@ func (p avcParams) toAVCC(au []byte) []byte {
 
 // writeAvcC writes an AVCDecoderConfigurationRecord (ISO/IEC 14496-15
 // §5.3.3.1) with 4-byte NAL lengths.
-func (p avcParams) writeAvcC(w *boxWriter) {
-	box := w.start("avcC")
+func (p avcParams) writeAvcC(w *mp4box.Writer) {
+	box := w.Start("avcC")
 	sps := p.sps[0]
-	w.u8(1)      // configurationVersion
-	w.u8(sps[1]) // AVCProfileIndication
-	w.u8(sps[2]) // profile_compatibility
-	w.u8(sps[3]) // AVCLevelIndication
-	w.u8(0xFC | 3)
-	w.u8(0xE0 | uint8(len(p.sps)))
+	w.U8(1)      // configurationVersion
+	w.U8(sps[1]) // AVCProfileIndication
+	w.U8(sps[2]) // profile_compatibility
+	w.U8(sps[3]) // AVCLevelIndication
+	w.U8(0xFC | 3)
+	w.U8(0xE0 | uint8(len(p.sps)))
 	for _, s := range p.sps {
-		w.u16(uint16(len(s)))
-		w.bytes(s)
+		w.U16(uint16(len(s)))
+		w.Bytes(s)
 	}
-	w.u8(uint8(len(p.pps)))
+	w.U8(uint8(len(p.pps)))
 	for _, s := range p.pps {
-		w.u16(uint16(len(s)))
-		w.bytes(s)
+		w.U16(uint16(len(s)))
+		w.Bytes(s)
 	}
-	w.end(box)
+	w.End(box)
 }

@@ -1,5 +1,7 @@
 package mux
 
+import "github.com/roomcast/roomcast/pipeline/mp4box"
+
 // Sample flags (ISO/IEC 14496-12 §8.8.3.1): sample_depends_on and
 // sample_is_non_sync_sample.
 const (
@@ -39,46 +41,46 @@ type fragmentTrack struct {
 // with one traf per track that has samples; sample data follows in mdat in
 // traf order.
 func buildFragment(seq uint32, tracks []fragmentTrack) []byte {
-	w := &boxWriter{}
-	styp := w.start("styp")
-	w.str("msdh")
-	w.u32(0)
-	w.str("msdh")
-	w.str("iso6")
-	w.end(styp)
+	w := &mp4box.Writer{}
+	styp := w.Start("styp")
+	w.Str("msdh")
+	w.U32(0)
+	w.Str("msdh")
+	w.Str("iso6")
+	w.End(styp)
 
-	moofStart := len(w.b)
-	moof := w.start("moof")
-	mfhd := w.startFull("mfhd", 0, 0)
-	w.u32(seq)
-	w.end(mfhd)
+	moofStart := len(w.B)
+	moof := w.Start("moof")
+	mfhd := w.StartFull("mfhd", 0, 0)
+	w.U32(seq)
+	w.End(mfhd)
 	offsets := make([]int, len(tracks))
 	for i, t := range tracks {
 		offsets[i] = writeTraf(w, t)
 	}
-	w.end(moof)
+	w.End(moof)
 
-	mdat := w.start("mdat")
+	mdat := w.Start("mdat")
 	for i, t := range tracks {
-		w.putU32(offsets[i], uint32(len(w.b)-moofStart))
+		w.PutU32(offsets[i], uint32(len(w.B)-moofStart))
 		for _, s := range t.samples {
-			w.bytes(s.data)
+			w.Bytes(s.data)
 		}
 	}
-	w.end(mdat)
-	return w.b
+	w.End(mdat)
+	return w.B
 }
 
 // writeTraf writes tfhd, tfdt and trun and returns where trun's
 // data_offset lives, to be patched once the moof size is known.
-func writeTraf(w *boxWriter, t fragmentTrack) int {
-	traf := w.start("traf")
-	tfhd := w.startFull("tfhd", 0, tfhdBaseIsMoof)
-	w.u32(t.id)
-	w.end(tfhd)
-	tfdt := w.startFull("tfdt", 1, 0)
-	w.u64(t.baseTime)
-	w.end(tfdt)
+func writeTraf(w *mp4box.Writer, t fragmentTrack) int {
+	traf := w.Start("traf")
+	tfhd := w.StartFull("tfhd", 0, tfhdBaseIsMoof)
+	w.U32(t.id)
+	w.End(tfhd)
+	tfdt := w.StartFull("tfdt", 1, 0)
+	w.U64(t.baseTime)
+	w.End(tfdt)
 
 	flags := uint32(trunDataOffset | trunDuration | trunSize | trunFlags)
 	var version uint8
@@ -89,23 +91,23 @@ func writeTraf(w *boxWriter, t fragmentTrack) int {
 			break
 		}
 	}
-	trun := w.startFull("trun", version, flags)
-	w.u32(uint32(len(t.samples)))
-	at := len(w.b)
-	w.u32(0) // data_offset, patched
+	trun := w.StartFull("trun", version, flags)
+	w.U32(uint32(len(t.samples)))
+	at := len(w.B)
+	w.U32(0) // data_offset, patched
 	for _, s := range t.samples {
-		w.u32(s.duration)
-		w.u32(uint32(len(s.data)))
+		w.U32(s.duration)
+		w.U32(uint32(len(s.data)))
 		if s.key {
-			w.u32(flagsSync)
+			w.U32(flagsSync)
 		} else {
-			w.u32(flagsNonSync)
+			w.U32(flagsNonSync)
 		}
 		if flags&trunCTS != 0 {
-			w.u32(uint32(s.cts))
+			w.U32(uint32(s.cts))
 		}
 	}
-	w.end(trun)
-	w.end(traf)
+	w.End(trun)
+	w.End(traf)
 	return at
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/roomcast/roomcast/pipeline/mp4box"
 	"io"
 	"math"
 	"sync"
@@ -260,16 +261,16 @@ func (b *builder) outTracks() []outTrack {
 }
 
 func writeHeader(tracks []outTrack, movie time.Duration, base int64, co64 bool, payload, mdatHdr int64) []byte {
-	w := &writer{}
+	w := &mp4box.Writer{}
 	writeFtyp(w)
 	writeMoov(w, tracks, movie, base, co64)
 	if mdatHdr == 16 {
-		w.u32(1)
-		w.str("mdat")
-		w.u64(uint64(payload + 16))
+		w.U32(1)
+		w.Str("mdat")
+		w.U64(uint64(payload + 16))
 	} else {
-		w.u32(uint32(payload + 8))
-		w.str("mdat")
+		w.U32(uint32(payload + 8))
+		w.Str("mdat")
 	}
-	return w.b
+	return w.B
 }

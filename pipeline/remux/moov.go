@@ -1,6 +1,7 @@
 package remux
 
 import (
+	"github.com/roomcast/roomcast/pipeline/mp4box"
 	"math"
 	"time"
 )
@@ -19,45 +20,45 @@ func (t outTrack) duration() time.Duration {
 }
 
 // writeFtyp writes the ftyp of a plain ISO MP4 with H.264.
-func writeFtyp(w *writer) {
-	at := w.start("ftyp")
-	w.str("isom")
-	w.u32(0x200)
+func writeFtyp(w *mp4box.Writer) {
+	at := w.Start("ftyp")
+	w.Str("isom")
+	w.U32(0x200)
 	for _, b := range []string{"isom", "iso2", "avc1", "mp41"} {
-		w.str(b)
+		w.Str(b)
 	}
-	w.end(at)
+	w.End(at)
 }
 
 // writeMoov writes the moov; chunk offsets are base plus each chunk's
 // offset in the mdat payload, 64-bit when co64 is set.
-func writeMoov(w *writer, tracks []outTrack, movie time.Duration, base int64, co64 bool) {
-	at := w.start("moov")
+func writeMoov(w *mp4box.Writer, tracks []outTrack, movie time.Duration, base int64, co64 bool) {
+	at := w.Start("moov")
 	writeMvhd(w, tracks, toMovie(movie))
 	for _, t := range tracks {
 		writeTrak(w, t, base, co64)
 	}
-	w.end(at)
+	w.End(at)
 }
 
-func writeMvhd(w *writer, tracks []outTrack, duration uint64) {
-	v1 := needsV1(duration)
-	at := w.startFull("mvhd", version(v1), 0)
-	w.versioned(v1, 0) // creation_time
-	w.versioned(v1, 0) // modification_time
-	w.u32(movieTimescale)
-	w.versioned(v1, duration)
-	w.u32(0x00010000) // rate 1.0
-	w.u16(0x0100)     // volume 1.0
-	w.zeros(10)
-	w.matrix()
-	w.zeros(24)
+func writeMvhd(w *mp4box.Writer, tracks []outTrack, duration uint64) {
+	v1 := mp4box.NeedsV1(duration)
+	at := w.StartFull("mvhd", version(v1), 0)
+	w.Versioned(v1, 0) // creation_time
+	w.Versioned(v1, 0) // modification_time
+	w.U32(movieTimescale)
+	w.Versioned(v1, duration)
+	w.U32(0x00010000) // rate 1.0
+	w.U16(0x0100)     // volume 1.0
+	w.Zeros(10)
+	w.Matrix()
+	w.Zeros(24)
 	var next uint32
 	for _, t := range tracks {
 		next = max(next, t.info.id)
 	}
-	w.u32(next + 1)
-	w.end(at)
+	w.U32(next + 1)
+	w.End(at)
 }
 
 func version(v1 bool) uint8 {
@@ -67,36 +68,36 @@ func version(v1 bool) uint8 {
 	return 0
 }
 
-func writeTrak(w *writer, t outTrack, base int64, co64 bool) {
-	at := w.start("trak")
+func writeTrak(w *mp4box.Writer, t outTrack, base int64, co64 bool) {
+	at := w.Start("trak")
 	writeTkhd(w, t)
 	writeEdts(w, t)
-	mdia := w.start("mdia")
+	mdia := w.Start("mdia")
 	writeMdhd(w, t)
-	writeHdlr(w, t.video())
+	w.Hdlr(t.video())
 	writeMinf(w, t, base, co64)
-	w.end(mdia)
-	w.end(at)
+	w.End(mdia)
+	w.End(at)
 }
 
-func writeTkhd(w *writer, t outTrack) {
+func writeTkhd(w *mp4box.Writer, t outTrack) {
 	d := toMovie(t.duration())
-	v1 := needsV1(d)
-	at := w.startFull("tkhd", version(v1), 3) // enabled, in movie
-	w.versioned(v1, 0)
-	w.versioned(v1, 0)
-	w.u32(t.info.id)
-	w.u32(0)
-	w.versioned(v1, d)
-	w.zeros(8)
-	w.u16(0) // layer
-	w.u16(0) // alternate_group
-	w.u16(t.info.volume)
-	w.u16(0)
-	w.matrix()
-	w.u32(t.info.width)
-	w.u32(t.info.height)
-	w.end(at)
+	v1 := mp4box.NeedsV1(d)
+	at := w.StartFull("tkhd", version(v1), 3) // enabled, in movie
+	w.Versioned(v1, 0)
+	w.Versioned(v1, 0)
+	w.U32(t.info.id)
+	w.U32(0)
+	w.Versioned(v1, d)
+	w.Zeros(8)
+	w.U16(0) // layer
+	w.U16(0) // alternate_group
+	w.U16(t.info.volume)
+	w.U16(0)
+	w.Matrix()
+	w.U32(t.info.width)
+	w.U32(t.info.height)
+	w.End(at)
 }
 
 // writeEdts shifts a track that starts later than the earliest track with
@@ -105,77 +106,46 @@ func writeTkhd(w *writer, t outTrack) {
 // earliest first tfdt of all tracks); ffmpeg and browsers honour empty
 // edits. Tracks without a delay get no edit list, so their composition
 // offsets play as they did in the segments.
-func writeEdts(w *writer, t outTrack) {
+func writeEdts(w *mp4box.Writer, t outTrack) {
 	delay := toMovie(t.delay)
 	if delay == 0 {
 		return
 	}
 	media := toMovie(toDuration(t.mediaDuration(), t.info.timescale))
-	v1 := needsV1(delay, media)
-	edts := w.start("edts")
-	at := w.startFull("elst", version(v1), 0)
-	w.u32(2)
-	w.versioned(v1, delay)
+	v1 := mp4box.NeedsV1(delay, media)
+	edts := w.Start("edts")
+	at := w.StartFull("elst", version(v1), 0)
+	w.U32(2)
+	w.Versioned(v1, delay)
 	if v1 {
-		w.u64(math.MaxUint64) // media_time -1: empty edit
+		w.U64(math.MaxUint64) // media_time -1: empty edit
 	} else {
-		w.u32(math.MaxUint32)
+		w.U32(math.MaxUint32)
 	}
-	w.u32(0x00010000) // media_rate 1.0
-	w.versioned(v1, media)
-	w.versioned(v1, 0)
-	w.u32(0x00010000)
-	w.end(at)
-	w.end(edts)
+	w.U32(0x00010000) // media_rate 1.0
+	w.Versioned(v1, media)
+	w.Versioned(v1, 0)
+	w.U32(0x00010000)
+	w.End(at)
+	w.End(edts)
 }
 
-func writeMdhd(w *writer, t outTrack) {
+func writeMdhd(w *mp4box.Writer, t outTrack) {
 	d := t.mediaDuration()
-	v1 := needsV1(d)
-	at := w.startFull("mdhd", version(v1), 0)
-	w.versioned(v1, 0)
-	w.versioned(v1, 0)
-	w.u32(t.info.timescale)
-	w.versioned(v1, d)
-	w.u16(t.info.language)
-	w.u16(0)
-	w.end(at)
+	v1 := mp4box.NeedsV1(d)
+	at := w.StartFull("mdhd", version(v1), 0)
+	w.Versioned(v1, 0)
+	w.Versioned(v1, 0)
+	w.U32(t.info.timescale)
+	w.Versioned(v1, d)
+	w.U16(t.info.language)
+	w.U16(0)
+	w.End(at)
 }
 
-func writeHdlr(w *writer, video bool) {
-	at := w.startFull("hdlr", 0, 0)
-	w.u32(0)
-	name := "SoundHandler"
-	if video {
-		w.str("vide")
-		name = "VideoHandler"
-	} else {
-		w.str("soun")
-	}
-	w.zeros(12)
-	w.str(name)
-	w.u8(0)
-	w.end(at)
-}
-
-func writeMinf(w *writer, t outTrack, base int64, co64 bool) {
-	minf := w.start("minf")
-	if t.video() {
-		at := w.startFull("vmhd", 0, 1)
-		w.zeros(8)
-		w.end(at)
-	} else {
-		at := w.startFull("smhd", 0, 0)
-		w.zeros(4)
-		w.end(at)
-	}
-	dinf := w.start("dinf")
-	dref := w.startFull("dref", 0, 0)
-	w.u32(1)
-	url := w.startFull("url ", 0, 1) // media in this file
-	w.end(url)
-	w.end(dref)
-	w.end(dinf)
+func writeMinf(w *mp4box.Writer, t outTrack, base int64, co64 bool) {
+	minf := w.Start("minf")
+	w.MediaHeaderAndDinf(t.video())
 	writeStbl(w, t, base, co64)
-	w.end(minf)
+	w.End(minf)
 }

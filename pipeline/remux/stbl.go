@@ -1,11 +1,12 @@
 package remux
 
+import "github.com/roomcast/roomcast/pipeline/mp4box"
 import "math"
 
 // writeStbl writes the sample table (§8.5): stsd, stts, ctts, stss,
 // stsz, stsc and stco or co64.
-func writeStbl(w *writer, t outTrack, base int64, co64 bool) {
-	stbl := w.start("stbl")
+func writeStbl(w *mp4box.Writer, t outTrack, base int64, co64 bool) {
+	stbl := w.Start("stbl")
 	writeStsd(w, t.entries)
 	writeStts(w, t.durations)
 	writeCtts(w, t.cts)
@@ -15,16 +16,16 @@ func writeStbl(w *writer, t outTrack, base int64, co64 bool) {
 	writeStsz(w, t.sizes)
 	writeStsc(w, t.chunks)
 	writeStco(w, t.chunks, base, co64)
-	w.end(stbl)
+	w.End(stbl)
 }
 
-func writeStsd(w *writer, entries [][]byte) {
-	at := w.startFull("stsd", 0, 0)
-	w.u32(uint32(len(entries)))
+func writeStsd(w *mp4box.Writer, entries [][]byte) {
+	at := w.StartFull("stsd", 0, 0)
+	w.U32(uint32(len(entries)))
 	for _, e := range entries {
-		w.bytes(e)
+		w.Bytes(e)
 	}
-	w.end(at)
+	w.End(at)
 }
 
 // runLengths groups equal consecutive values: (count, value) pairs.
@@ -45,19 +46,19 @@ func countRuns[T comparable](values []T) uint32 {
 	return n
 }
 
-func writeStts(w *writer, durations []uint32) {
-	at := w.startFull("stts", 0, 0)
-	w.u32(countRuns(durations))
+func writeStts(w *mp4box.Writer, durations []uint32) {
+	at := w.StartFull("stts", 0, 0)
+	w.U32(countRuns(durations))
 	runLengths(durations, func(n uint32, d uint32) {
-		w.u32(n)
-		w.u32(d)
+		w.U32(n)
+		w.U32(d)
 	})
-	w.end(at)
+	w.End(at)
 }
 
 // writeCtts writes composition offsets when any is nonzero: version 0
 // when all are non-negative, else version 1 (signed).
-func writeCtts(w *writer, cts []int32) {
+func writeCtts(w *mp4box.Writer, cts []int32) {
 	nonzero, negative := false, false
 	for _, c := range cts {
 		nonzero = nonzero || c != 0
@@ -66,65 +67,65 @@ func writeCtts(w *writer, cts []int32) {
 	if !nonzero {
 		return
 	}
-	at := w.startFull("ctts", version(negative), 0)
-	w.u32(countRuns(cts))
+	at := w.StartFull("ctts", version(negative), 0)
+	w.U32(countRuns(cts))
 	runLengths(cts, func(n uint32, c int32) {
-		w.u32(n)
-		w.u32(uint32(c))
+		w.U32(n)
+		w.U32(uint32(c))
 	})
-	w.end(at)
+	w.End(at)
 }
 
-func writeStss(w *writer, syncs []uint32) {
-	at := w.startFull("stss", 0, 0)
-	w.u32(uint32(len(syncs)))
+func writeStss(w *mp4box.Writer, syncs []uint32) {
+	at := w.StartFull("stss", 0, 0)
+	w.U32(uint32(len(syncs)))
 	for _, s := range syncs {
-		w.u32(s)
+		w.U32(s)
 	}
-	w.end(at)
+	w.End(at)
 }
 
-func writeStsz(w *writer, sizes []uint32) {
-	at := w.startFull("stsz", 0, 0)
-	w.u32(0) // sizes vary
-	w.u32(uint32(len(sizes)))
+func writeStsz(w *mp4box.Writer, sizes []uint32) {
+	at := w.StartFull("stsz", 0, 0)
+	w.U32(0) // sizes vary
+	w.U32(uint32(len(sizes)))
 	for _, s := range sizes {
-		w.u32(s)
+		w.U32(s)
 	}
-	w.end(at)
+	w.End(at)
 }
 
 // writeStsc writes one entry per change of samples-per-chunk or sample
 // description.
-func writeStsc(w *writer, chunks []chunk) {
-	at := w.startFull("stsc", 0, 0)
-	count := len(w.b)
-	w.u32(0)
+func writeStsc(w *mp4box.Writer, chunks []chunk) {
+	at := w.StartFull("stsc", 0, 0)
+	count := len(w.B)
+	w.U32(0)
 	var n uint32
 	for i, c := range chunks {
 		if i > 0 && c.samples == chunks[i-1].samples && c.sdi == chunks[i-1].sdi {
 			continue
 		}
-		w.u32(uint32(i + 1))
-		w.u32(c.samples)
-		w.u32(c.sdi)
+		w.U32(uint32(i + 1))
+		w.U32(c.samples)
+		w.U32(c.sdi)
 		n++
 	}
-	putU32(w.b[count:], n)
-	w.end(at)
+	w.PutU32(count, n)
+	w.End(at)
 }
 
-func writeStco(w *writer, chunks []chunk, base int64, co64 bool) {
+func writeStco(w *mp4box.Writer, chunks []chunk, base int64, co64 bool) {
 	typ := "stco"
 	if co64 {
 		typ = "co64"
 	}
-	at := w.startFull(typ, 0, 0)
-	w.u32(uint32(len(chunks)))
+	at := w.StartFull(typ, 0, 0)
+	w.U32(uint32(len(chunks)))
 	for _, c := range chunks {
-		w.versioned(co64, uint64(base+c.offset))
+		w.Versioned(co64, uint64(base+c.offset))
 	}
-	w.end(at)
+	w.End(at)
 }
 
 // needsCo64 tells whether a chunk offset exceeds 32 bits.

@@ -43,3 +43,24 @@ export function setStatus(el, text, kind = '') {
   el.textContent = text;
   el.className = 'status' + (kind ? ' ' + kind : '');
 }
+
+// request sends one API call with the saved key, and body as JSON when
+// given. It resolves to an ok response; otherwise it rejects with an Error
+// whose message is the API's error text and whose status is the HTTP status
+// (0 when no key is saved). signal, if given, aborts the call.
+export async function request(method, url, body, signal) {
+  const key = loadKey();
+  if (!key) {
+    throw Object.assign(new Error('Paste an API key first.'), { status: 0 });
+  }
+  const init = { method, signal };
+  if (body !== undefined) {
+    init.headers = { 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(body);
+  }
+  const res = await apiFetch(url, key, init);
+  if (!res.ok) {
+    throw Object.assign(new Error(await errorOf(res)), { status: res.status });
+  }
+  return res;
+}

@@ -1,10 +1,15 @@
-// The console page: keep an API key, list, create and delete rooms, and
-// link to each room page. Rooms come from GET /v1/rooms as {"rooms": [...]}.
+// The console page: keep an API key, list, create and delete rooms, link
+// to each room page, record rooms (recorder.js) and browse the archive of
+// recordings (archive.js). Rooms come from GET /v1/rooms as {"rooms": [...]}.
 
 import { apiFetch, errorOf, loadKey, saveKey, setStatus } from './api.js';
+import { Archive } from './archive.js';
+import { Recorder } from './recorder.js';
 
 const $ = (id) => document.getElementById(id);
 const status = $('status');
+const recorder = new Recorder((text, kind) => setStatus(status, text, kind));
+const archive = new Archive();
 
 function roomsOf(body) {
   const list = Array.isArray(body) ? body : (body && body.rooms) || [];
@@ -37,13 +42,15 @@ function roomRow(room) {
   del.className = 'danger';
   del.textContent = 'Delete';
   del.addEventListener('click', () => deleteRoom(room.name));
-  actions.append(join, del);
-  tr.append(name, count, actions);
+  const record = recorder.cells(room.name);
+  actions.append(record.button, join, del);
+  tr.append(name, count, record.state, actions);
   return tr;
 }
 
 function showRooms(rooms) {
   const body = $('rooms').tBodies[0];
+  recorder.reset();
   body.replaceChildren(...rooms.map(roomRow));
   $('rooms').hidden = rooms.length === 0;
   $('empty').hidden = rooms.length !== 0;
@@ -105,11 +112,13 @@ $('key-form').addEventListener('submit', (e) => {
   e.preventDefault();
   saveKey($('key').value.trim());
   refresh();
+  archive.search();
 });
 $('forget').addEventListener('click', () => {
   saveKey('');
   $('key').value = '';
   showRooms([]);
+  archive.clear();
   setStatus(status, 'Key forgotten.');
 });
 $('refresh').addEventListener('click', refresh);
@@ -120,8 +129,10 @@ $('create-form').addEventListener('submit', (e) => {
 });
 
 $('key').value = loadKey();
+recorder.start();
 if (loadKey()) {
   refresh();
+  archive.search();
 } else {
   setStatus(status, 'Paste an API key to list rooms.');
 }
