@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/roomcast/roomcast/pipeline/ogg"
 )
 
 // oggPage is one page as read back in tests.
@@ -43,9 +44,9 @@ func readOgg(b []byte) ([][]byte, []oggTestPage, error) {
 			return nil, nil, errors.New("short page")
 		}
 		page := append([]byte(nil), b[:size]...)
-		want := binary.LittleEndian.Uint32(page[oggCRCOffset:])
-		clear(page[oggCRCOffset : oggCRCOffset+4])
-		if got := oggCRC(page); got != want {
+		want := binary.LittleEndian.Uint32(page[ogg.CRCOffset:])
+		clear(page[ogg.CRCOffset : ogg.CRCOffset+4])
+		if got := ogg.CRC(page); got != want {
 			return nil, nil, fmt.Errorf("page crc %08x, want %08x", got, want)
 		}
 		pages = append(pages, oggTestPage{flags: b[5], granule: int64(binary.LittleEndian.Uint64(b[6:])),

@@ -3,6 +3,7 @@ package rawrec
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/roomcast/roomcast/pipeline/ogg"
 	"io"
 )
 
@@ -10,7 +11,6 @@ import (
 const (
 	oggHeaderLen   = 27
 	oggMaxSegments = 255
-	oggCRCOffset   = 22
 	oggBOS         = 0x02
 	oggEOS         = 0x04
 )
@@ -68,7 +68,7 @@ func (o *oggWriter) flush(flags byte) error {
 	binary.LittleEndian.PutUint32(page[18:], o.seq)
 	page[26] = byte(len(o.lacing))
 	page = append(append(page, o.lacing...), o.body...)
-	binary.LittleEndian.PutUint32(page[oggCRCOffset:], oggCRC(page))
+	binary.LittleEndian.PutUint32(page[ogg.CRCOffset:], ogg.CRC(page))
 	o.seq++
 	o.lacing, o.body, o.packets = o.lacing[:0], o.body[:0], 0
 	if _, err := o.w.Write(page); err != nil {
@@ -76,29 +76,3 @@ func (o *oggWriter) flush(flags byte) error {
 	}
 	return nil
 }
-
-// oggCRC is the page checksum of RFC 3533 §6: CRC-32, polynomial
-// 0x04C11DB7, unreflected, initial value 0, over the page with a zero
-// checksum field.
-func oggCRC(page []byte) uint32 {
-	var crc uint32
-	for _, v := range page {
-		crc = crc<<8 ^ oggCRCTable[byte(crc>>24)^v]
-	}
-	return crc
-}
-
-var oggCRCTable = func() (t [256]uint32) {
-	for i := range t {
-		r := uint32(i) << 24
-		for range 8 {
-			if r&0x80000000 != 0 {
-				r = r<<1 ^ 0x04C11DB7
-			} else {
-				r <<= 1
-			}
-		}
-		t[i] = r
-	}
-	return t
-}()

@@ -3,6 +3,7 @@ package synth
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/roomcast/roomcast/pipeline/ogg"
 	"testing"
 
 	"github.com/roomcast/roomcast/test/fuzzcorpus"
@@ -58,7 +59,7 @@ func oggTestPage(serial, seq uint32, continued bool, segs [][]byte) []byte {
 		h = append(h, byte(len(s)))
 	}
 	page := append(h, bytes.Join(segs, nil)...)
-	binary.LittleEndian.PutUint32(page[oggCRCOffset:], oggCRC(page))
+	binary.LittleEndian.PutUint32(page[ogg.CRCOffset:], ogg.CRC(page))
 	return page
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/roomcast/roomcast/pipeline/ogg"
 )
 
 // Ogg page layout (RFC 3533 section 6).
@@ -11,7 +12,6 @@ const (
 	oggHeaderLen    = 27
 	oggContinued    = 0x01
 	oggMaxSegment   = 255
-	oggCRCOffset    = 22
 	oggSegmentCount = 26
 )
 
@@ -50,7 +50,7 @@ func parseOggPage(b []byte) (oggPage, int, error) {
 	if len(b) < size {
 		return oggPage{}, 0, fmt.Errorf("short page body: want %d bytes, have %d", size, len(b))
 	}
-	if got, want := oggCRC(b[:size]), binary.LittleEndian.Uint32(b[oggCRCOffset:]); got != want {
+	if got, want := ogg.CRC(b[:size]), binary.LittleEndian.Uint32(b[ogg.CRCOffset:]); got != want {
 		return oggPage{}, 0, fmt.Errorf("page checksum %08x, want %08x", got, want)
 	}
 	return oggPage{
@@ -60,32 +60,3 @@ func parseOggPage(b []byte) (oggPage, int, error) {
 		body:       b[oggHeaderLen+nseg : size],
 	}, size, nil
 }
-
-// oggCRC is the page checksum: CRC-32 with polynomial 0x04c11db7, no
-// reflection, initial value 0, computed with the checksum field as zeros.
-func oggCRC(page []byte) uint32 {
-	var crc uint32
-	for i, v := range page {
-		if i >= oggCRCOffset && i < oggCRCOffset+4 {
-			v = 0
-		}
-		crc = crc<<8 ^ oggCRCTable[byte(crc>>24)^v]
-	}
-	return crc
-}
-
-// oggCRCTable is a constant lookup table, built once.
-var oggCRCTable = func() (t [256]uint32) {
-	for i := range t {
-		r := uint32(i) << 24
-		for range 8 {
-			if r&0x80000000 != 0 {
-				r = r<<1 ^ 0x04c11db7
-			} else {
-				r <<= 1
-			}
-		}
-		t[i] = r
-	}
-	return t
-}()
