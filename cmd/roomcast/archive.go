@@ -54,7 +54,7 @@ func openArchive(ctx context.Context, cfg configs.Config, log *slog.Logger) (*ar
 	if st := sp.Status(); st.Pending > 0 {
 		log.Info("uploading what an earlier run left in the spool", "objects", st.Pending, "bytes", st.PendingBytes)
 	}
-	left := record.LeftOver(a.workDir, log)
+	left := record.LeftOver(a.workDir, sp, log)
 	go func() {
 		defer close(a.done)
 		_ = sp.Run(runCtx)

@@ -12,9 +12,10 @@ import (
 
 // journalEntry marks a recording in progress on this machine.
 type journalEntry struct {
-	ID     string `json:"id"`
-	Tenant string `json:"tenant"`
-	Room   string `json:"room"`
+	ID         string `json:"id"`
+	Tenant     string `json:"tenant"`
+	Room       string `json:"room"`
+	Generation int    `json:"generation,omitempty"`
 }
 
 func journalDir(workDir string) string { return filepath.Join(workDir, "active") }

@@ -168,7 +168,7 @@ func (r *Recording) reconfigure(tracks []*media.Track, reason string) error {
 	if err := seg.WriteInit(&init); err != nil {
 		return fmt.Errorf("record: init segment: %w", err)
 	}
-	name := archive.InitName(c.inits)
+	name := archive.GenName(r.man.Generation, archive.InitName(c.inits))
 	if err := r.cfg.Spool.Enqueue(r.key(name), init.b); err != nil {
 		r.setErr(err)
 		return fmt.Errorf("record: spool %s: %w", name, err)
@@ -195,7 +195,7 @@ func (r *Recording) flush() error {
 // naming it.
 func (r *Recording) addSegment(seg *mux.Segment) error {
 	c := &r.cut
-	name := archive.SegmentName(seg.Sequence)
+	name := archive.GenName(r.man.Generation, archive.SegmentName(seg.Sequence))
 	c.nextSeq = seg.Sequence + 1
 	c.timeline = seg.Start + seg.Duration
 	if err := r.cfg.Spool.Enqueue(r.key(name), seg.Data); err != nil {

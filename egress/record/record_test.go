@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -247,7 +248,7 @@ func TestRecoverInterrupted(t *testing.T) {
 	}
 	cancel()
 	closed := r.Status().Segments
-	left := LeftOver(e.work, slog.New(slog.DiscardHandler))
+	left := LeftOver(e.work, e.spool, slog.New(slog.DiscardHandler))
 	if left.Len() != 1 {
 		t.Fatalf("%d recordings left over, want 1", left.Len())
 	}
@@ -276,4 +277,70 @@ func TestRecoverInterrupted(t *testing.T) {
 	if entries, _ := readJournal(e.work); len(entries) != 0 {
 		t.Errorf("journal keeps %d entries after recovery", len(entries))
 	}
+}
+
+func TestResumeAfterHandover(t *testing.T) {
+	fx := mediafixture.Load(t)
+	e := newEnv(t, 1<<30)
+	first := e.start(t, 2*time.Second)
+	var before, after []*media.Unit
+	for _, u := range fx.Units {
+		if u.DTS < 5*time.Second {
+			before = append(before, u)
+		} else {
+			after = append(after, u)
+		}
+	}
+	if err := first.Run(context.Background(), &sliceSource{units: before}); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t)
+	stored, err := e.cat.Get(context.Background(), "acme", first.ID())
+	if err != nil || stored.Status != archive.StatusRecording {
+		t.Fatalf("after handover: %v, status %v", err, stored)
+	}
+	second, err := Start(Config{
+		ID: first.ID(), Tenant: "acme", Room: "hall", Egress: "EG_1", SegmentDuration: 2 * time.Second,
+		Spool: e.spool, WorkDir: e.work, Resume: stored,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The new owner's stream starts at a keyframe, on its own clock.
+	if err := second.Run(context.Background(), &sliceSource{units: after}); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t)
+	m, err := e.cat.Get(context.Background(), "acme", first.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Generation != 1 || m.Status != archive.StatusComplete || len(m.Discontinuities) != 1 {
+		t.Fatalf("generation %d, status %s, %d discontinuities; want 1, complete, 1", m.Generation, m.Status, len(m.Discontinuities))
+	}
+	gen1 := 0
+	for i, s := range m.Segments {
+		if i > 0 && s.Sequence != m.Segments[i-1].Sequence+1 {
+			t.Errorf("sequence %d after %d", s.Sequence, m.Segments[i-1].Sequence)
+		}
+		if strings.HasPrefix(s.Name, "g1-") {
+			gen1++
+			if s.Init != "g1-init-0.mp4" {
+				t.Errorf("%s uses init %s", s.Name, s.Init)
+			}
+		}
+	}
+	if gen1 == 0 || !m.Segments[len(m.Segments)-gen1].Discontinuity {
+		t.Errorf("the taken-over part (%d segments) does not start with a discontinuity: %+v", gen1, m.Segments)
+	}
+	if d := m.Duration - fx.Length.Seconds(); d < -0.2 || d > 0.2 {
+		t.Errorf("duration %.3f s, want about %.3f", m.Duration, fx.Length.Seconds())
+	}
+	e.checkHashes(t, m)
 }

@@ -34,6 +34,11 @@ type Config struct {
 	// RawPartDuration bounds each raw file (default 60 s).
 	RawPartDuration time.Duration
 	Spool           Spool
+	// Resume, when set, is the stored manifest of this recording that an
+	// earlier recorder (a worker that died or handed it over) left: the
+	// recording goes on from it, after a discontinuity, as the next
+	// generation.
+	Resume *archive.Manifest
 	// WorkDir holds the journal and raw files being written.
 	WorkDir string
 	Logger  *slog.Logger
@@ -67,16 +72,21 @@ func Start(cfg Config) (*Recording, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	now := time.Now().UTC()
 	r := &Recording{cfg: cfg, log: cfg.Logger.With("recording", cfg.ID)}
-	r.man = archive.Manifest{
-		Version: archive.ManifestVersion, ID: cfg.ID, Tenant: cfg.Tenant, Room: cfg.Room, Egress: cfg.Egress,
-		Status: archive.StatusRecording, StartedAt: now, UpdatedAt: now,
-		Participants: []archive.Participant{}, Inits: []archive.File{}, Segments: []archive.Segment{},
-		Discontinuities: []archive.Discontinuity{},
-	}
 	r.cut.segDur = cfg.SegmentDuration
-	if err := writeJournal(cfg.WorkDir, journalEntry{ID: cfg.ID, Tenant: cfg.Tenant, Room: cfg.Room}); err != nil {
+	if cfg.Resume != nil {
+		r.resume(cfg.Resume)
+	} else {
+		now := time.Now().UTC()
+		r.man = archive.Manifest{
+			Version: archive.ManifestVersion, ID: cfg.ID, Tenant: cfg.Tenant, Room: cfg.Room, Egress: cfg.Egress,
+			Status: archive.StatusRecording, StartedAt: now, UpdatedAt: now,
+			Participants: []archive.Participant{}, Inits: []archive.File{}, Segments: []archive.Segment{},
+			Discontinuities: []archive.Discontinuity{},
+		}
+	}
+	entry := journalEntry{ID: cfg.ID, Tenant: cfg.Tenant, Room: cfg.Room, Generation: r.man.Generation}
+	if err := writeJournal(cfg.WorkDir, entry); err != nil {
 		return nil, err
 	}
 	if err := r.startRaw(); err != nil {
@@ -95,6 +105,41 @@ func Start(cfg Config) (*Recording, error) {
 		return nil, fmt.Errorf("record: start %s: %w", cfg.ID, err)
 	}
 	return r, nil
+}
+
+// resume takes over a stored manifest as the next generation: numbering
+// and timeline continue after its last segment, and the next segment is
+// marked as a discontinuity.
+func (r *Recording) resume(m *archive.Manifest) {
+	m.Generation++
+	m.Status, m.EndedAt, m.Error = archive.StatusRecording, nil, ""
+	r.man = *m
+	c := &r.cut
+	c.inits = 0
+	if n := len(m.Segments); n > 0 {
+		last := m.Segments[n-1]
+		c.nextSeq = last.Sequence + 1
+		c.timeline = time.Duration((last.Start + last.Duration) * float64(time.Second))
+	}
+	c.disc = "recorder taken over by another worker"
+}
+
+// Detach ends this recorder's part without ending the recording, for a
+// handover: raw parts are closed and spooled, the manifest stays
+// "recording" for the next owner, and the journal entry goes.
+func (r *Recording) Detach() error {
+	r.closeRaw()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return nil
+	}
+	r.finished = true
+	if err := r.publishLocked(); err != nil {
+		return fmt.Errorf("record: detach %s: %w", r.cfg.ID, err)
+	}
+	removeJournal(r.cfg.WorkDir, r.cfg.ID)
+	return nil
 }
 
 // ID is the recording id.

@@ -23,17 +23,50 @@ type Flusher interface {
 type Recovery struct {
 	workDir string
 	entries []journalEntry
+	latest  map[string]*archive.Manifest // by id: the newest manifest the spool held
 	log     *slog.Logger
 }
 
+// Taker takes waiting entries out of a spool: storage/spool's *Spool.
+type Taker interface {
+	Take(key string) ([]byte, bool, error)
+}
+
 // LeftOver reads the journal of workDir. Call it before any recording
-// starts there: every entry it finds belongs to an earlier process.
-func LeftOver(workDir string, log *slog.Logger) *Recovery {
+// starts there and before the spool runs: every entry it finds belongs to
+// an earlier process. It takes that process's unsent manifests and
+// playlists out of the spool (Run writes the final ones), so a stale one
+// can never overwrite what a worker that took the recording over wrote.
+func LeftOver(workDir string, sp Taker, log *slog.Logger) *Recovery {
 	entries, errs := readJournal(workDir)
 	for _, err := range errs {
 		log.Warn("recovery: skipping journal entry", "err", err)
 	}
-	return &Recovery{workDir: workDir, entries: entries, log: log}
+	rc := &Recovery{workDir: workDir, entries: entries, latest: map[string]*archive.Manifest{}, log: log}
+	for _, e := range entries {
+		rc.takeManifest(e, sp)
+	}
+	return rc
+}
+
+func (rc *Recovery) takeManifest(e journalEntry, sp Taker) {
+	key := archive.Key(e.Tenant, e.Room, e.ID, archive.ManifestName)
+	b, ok, err := sp.Take(key)
+	if _, _, perr := sp.Take(archive.Key(e.Tenant, e.Room, e.ID, archive.PlaylistName)); err == nil {
+		err = perr
+	}
+	if err != nil {
+		rc.log.Warn("recovery: spool", "recording", e.ID, "err", err)
+	}
+	if !ok {
+		return
+	}
+	m, err := archive.ParseManifest(b)
+	if err != nil {
+		rc.log.Warn("recovery: spooled manifest unreadable", "recording", e.ID, "err", err)
+		return
+	}
+	rc.latest[e.ID] = m
 }
 
 // Len is the number of recordings left in progress.
@@ -56,7 +89,7 @@ func (rc *Recovery) Run(ctx context.Context, sp Spool, fl Flusher, cat *archive.
 	workDir, log := rc.workDir, rc.log
 	var all []error
 	for _, e := range rc.entries {
-		if err := interrupt(ctx, e, sp, cat); err != nil {
+		if err := interrupt(ctx, e, rc.latest[e.ID], sp, cat); err != nil {
 			all = append(all, err)
 			continue
 		}
@@ -66,16 +99,23 @@ func (rc *Recovery) Run(ctx context.Context, sp Spool, fl Flusher, cat *archive.
 	return errors.Join(all...)
 }
 
-func interrupt(ctx context.Context, e journalEntry, sp Spool, cat *archive.Catalog) error {
-	m, err := cat.Manifest(ctx, e.Tenant, e.Room, e.ID)
-	if errors.Is(err, archive.ErrNotFound) {
-		return nil // it died before its first manifest was spooled
-	}
-	if err != nil {
+// interrupt marks one left-over recording interrupted, from the newest
+// manifest its recorder spooled (or, without one, the stored one), unless
+// the store shows that a later generation took the recording over.
+func interrupt(ctx context.Context, e journalEntry, spooled *archive.Manifest, sp Spool, cat *archive.Catalog) error {
+	stored, err := cat.Manifest(ctx, e.Tenant, e.Room, e.ID)
+	if err != nil && !errors.Is(err, archive.ErrNotFound) {
 		return fmt.Errorf("record: recover %s: %w", e.ID, err)
 	}
-	if m.Ended() {
-		return nil
+	if stored != nil && (stored.Generation > e.Generation || stored.Ended()) {
+		return nil // taken over by another worker, or already ended
+	}
+	m := spooled
+	if m == nil {
+		m = stored
+	}
+	if m == nil {
+		return nil // it died before its first manifest was spooled
 	}
 	now := time.Now().UTC()
 	m.Status, m.EndedAt, m.UpdatedAt = archive.StatusInterrupted, &now, now

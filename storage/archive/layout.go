@@ -92,3 +92,13 @@ func Group(key string) string {
 	}
 	return ""
 }
+
+// GenName is name as written by recorder generation gen: unchanged for
+// the first, "g{gen}-name" after a takeover, so that a late upload of an
+// earlier recorder never overwrites what a later one wrote.
+func GenName(gen int, name string) string {
+	if gen <= 0 {
+		return name
+	}
+	return fmt.Sprintf("g%d-%s", gen, name)
+}

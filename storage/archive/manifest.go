@@ -28,16 +28,19 @@ const ManifestVersion = 1
 
 // Manifest describes one recording: manifest.json.
 type Manifest struct {
-	Version   int        `json:"version"`
-	ID        string     `json:"id"`
-	Tenant    string     `json:"tenant"`
-	Room      string     `json:"room"`
-	Egress    string     `json:"egress_id"`
-	Status    string     `json:"status"`
-	Error     string     `json:"error,omitempty"`
-	StartedAt time.Time  `json:"started_at"`
-	EndedAt   *time.Time `json:"ended_at,omitempty"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	Version int    `json:"version"`
+	ID      string `json:"id"`
+	Tenant  string `json:"tenant"`
+	Room    string `json:"room"`
+	Egress  string `json:"egress_id"`
+	// Generation counts the workers that took the recording over after
+	// its recorder died; objects of generation g > 0 are named "g{g}-…".
+	Generation int        `json:"generation,omitempty"`
+	Status     string     `json:"status"`
+	Error      string     `json:"error,omitempty"`
+	StartedAt  time.Time  `json:"started_at"`
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 	// Duration is the sum of the segment durations, in seconds.
 	Duration        float64         `json:"duration_seconds"`
 	Size            int64           `json:"size_bytes"`

@@ -105,3 +105,34 @@ func TestDegradedWhileAnyUploadFails(t *testing.T) {
 		t.Errorf("after recovery: %+v", st)
 	}
 }
+
+func TestTakeReturnsNewestAndRemovesAll(t *testing.T) {
+	store := newFakeStore(0)
+	dir := t.TempDir()
+	s := open(t, dir, store, fastRetry)
+	for i := range 3 {
+		if err := s.Enqueue("t/r1/seg-"+fmt.Sprint(i), []byte("seg")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Before Run nothing is in flight: superseding already keeps only the
+	// newest manifest, and Take removes it.
+	for _, v := range []string{"v1", "v2"} {
+		if err := s.Enqueue("t/r1/manifest.json", []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, ok, err := s.Take("t/r1/manifest.json")
+	if err != nil || !ok || string(data) != "v2" {
+		t.Fatalf("Take = %q %v %v, want v2", data, ok, err)
+	}
+	if _, ok, _ := s.Take("t/r1/manifest.json"); ok {
+		t.Error("a second Take found an entry")
+	}
+	run(t, s)
+	flush(t, s)
+	objs, _, _ := store.snapshot()
+	if _, found := objs["t/r1/manifest.json"]; found || len(objs) != 3 {
+		t.Errorf("store has %d objects (manifest %v), want the 3 segments only", len(objs), found)
+	}
+}
