@@ -12,3 +12,6 @@ func newID(prefix string) string {
 	_, _ = rand.Read(b)
 	return prefix + strings.TrimRight(base32.StdEncoding.EncodeToString(b), "=")
 }
+
+// NewJobID returns a new egress job id ("EG_…").
+func NewJobID() string { return newID("EG_") }

@@ -13,6 +13,8 @@ const (
 	StatusStopping = "stopping"
 	StatusComplete = "complete"
 	StatusFailed   = "failed"
+	// StatusHandedOver: the job stopped here to go on on another worker.
+	StatusHandedOver = "handed_over"
 )
 
 // ErrNotFound is returned for an unknown job or output id.
@@ -24,12 +26,18 @@ var ErrEnded = errors.New("job has ended")
 // Info is a job as the API shows it. URLs are redacted: stream keys never
 // appear.
 type Info struct {
-	ID        string      `json:"id"`
-	Tenant    string      `json:"-"`
-	Room      string      `json:"room"`
-	Layout    string      `json:"layout"`
-	Status    string      `json:"status"`
-	Error     string      `json:"error,omitempty"`
+	ID     string `json:"id"`
+	Tenant string `json:"-"`
+	Room   string `json:"room"`
+	Layout string `json:"layout"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	// Reason says why a job is pending (e.g. no worker has room for it).
+	Reason string `json:"reason,omitempty"`
+	// Worker is the worker that runs the job now.
+	Worker string `json:"worker,omitempty"`
+	// Kind is the job's cost class: passthrough, transcode or composite.
+	Kind      string      `json:"kind,omitempty"`
 	CreatedAt time.Time   `json:"created_at"`
 	StartedAt *time.Time  `json:"started_at,omitempty"`
 	EndedAt   *time.Time  `json:"ended_at,omitempty"`
@@ -71,7 +79,7 @@ type RTMPInfo struct {
 
 // Active reports whether the job has not ended.
 func (i Info) Active() bool {
-	return i.Status != StatusComplete && i.Status != StatusFailed
+	return i.Status != StatusComplete && i.Status != StatusFailed && i.Status != StatusHandedOver
 }
 
 // Update changes a live job's outputs.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roomcast/roomcast/egress/record"
@@ -37,7 +38,11 @@ type Deps struct {
 	// Permanent reports output errors retrying cannot fix.
 	Permanent func(error) bool
 	Backoff   Backoff
-	Logger    *slog.Logger
+	// OnChange, when set, is called after each change of a job's status
+	// or of an output's state, from the job's goroutines; it must not
+	// block.
+	OnChange func(Info)
+	Logger   *slog.Logger
 }
 
 // ErrNoOutputs fails a job whose last output has failed.
@@ -61,17 +66,38 @@ type Job struct {
 	ctx     context.Context   // the outputs' parent while running
 	failed  chan struct{}     // closed when the last output fails
 	once    sync.Once
+
+	handover atomic.Bool // stopping to hand the job to another worker
+	resume   bool        // continuing a job another worker ran
 }
 
-func newJob(id, tenant string, spec Spec, deps Deps) *Job {
-	log := deps.Logger.With("egress", id, "room", spec.Room)
-	j := &Job{deps: deps, log: log, fan: fanout.New(fanout.Options{Logger: log}), failed: make(chan struct{})}
-	j.info = Info{
-		ID: id, Tenant: tenant, Room: spec.Room, Layout: spec.Layout, Status: StatusPending,
-		CreatedAt: time.Now().UTC(), Video: spec.Video, Outputs: OutputsInfo{RTMP: []RTMPInfo{}},
+// JobParams describe a job to run: a new one, or one taken over.
+type JobParams struct {
+	ID, Tenant string
+	Spec       Spec
+	CreatedAt  time.Time // zero: now
+	// RecordingID is the recording's id when the job has a record output
+	// (empty: a new one).
+	RecordingID string
+	// Resume continues a job (and its recording) that another worker ran.
+	Resume bool
+}
+
+func newJob(p JobParams, deps Deps) *Job {
+	log := deps.Logger.With("egress", p.ID, "room", p.Spec.Room)
+	j := &Job{deps: deps, log: log, fan: fanout.New(fanout.Options{Logger: log}), failed: make(chan struct{}), resume: p.Resume}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = time.Now().UTC()
 	}
-	if spec.Outputs.Record != nil {
-		j.info.Outputs.Record = &RecordInfo{RecordingID: archive.NewID(j.info.CreatedAt), State: StateConnecting}
+	j.info = Info{
+		ID: p.ID, Tenant: p.Tenant, Room: p.Spec.Room, Layout: p.Spec.Layout, Status: StatusPending,
+		CreatedAt: p.CreatedAt, Video: p.Spec.Video, Outputs: OutputsInfo{RTMP: []RTMPInfo{}},
+	}
+	if p.Spec.Outputs.Record != nil {
+		if p.RecordingID == "" {
+			p.RecordingID = archive.NewID(p.CreatedAt)
+		}
+		j.info.Outputs.Record = &RecordInfo{RecordingID: p.RecordingID, State: StateConnecting}
 	}
 	return j
 }
@@ -131,7 +157,8 @@ func (j *Job) startRecording(spec Spec) (*record.Recording, error) {
 	id := j.info.Outputs.Record.RecordingID
 	j.mu.Unlock()
 	rec, err := j.deps.NewRecording(RecordingParams{
-		ID: id, Tenant: j.info.Tenant, Room: spec.Room, Egress: j.info.ID, Spec: *spec.Outputs.Record, Logger: j.log,
+		ID: id, Tenant: j.info.Tenant, Room: spec.Room, Egress: j.info.ID, Spec: *spec.Outputs.Record,
+		Resume: j.resume, Logger: j.log,
 	})
 	if err != nil {
 		j.mu.Lock()
@@ -146,6 +173,12 @@ func (j *Job) startRecording(spec Spec) (*record.Recording, error) {
 // it returns the job's error, or the recording's when the job had none.
 func (j *Job) endRecording(rec *record.Recording, jobErr error) error {
 	if rec == nil {
+		return jobErr
+	}
+	if j.handover.Load() {
+		if err := rec.Detach(); err != nil && jobErr == nil {
+			return err
+		}
 		return jobErr
 	}
 	if err := rec.Finish(jobErr); err != nil && jobErr == nil {
@@ -221,7 +254,8 @@ func (j *Job) AddRTMP(raw string) (RTMPInfo, error) {
 	h := &outputHandle{id: id, url: redacted, out: out, done: make(chan struct{})}
 	h.sup = NewSupervisor(h, SupervisorOptions{
 		Backoff: j.deps.Backoff, Permanent: j.deps.Permanent,
-		Logger: j.log.With("output", id, "url", redacted),
+		OnChange: func(Status) { go j.changed() },
+		Logger:   j.log.With("output", id, "url", redacted),
 	})
 	j.outputs = append(j.outputs, h)
 	h.start(j.ctx, j.outputEnded)
@@ -266,6 +300,10 @@ func (j *Job) outputEnded(h *outputHandle, err error) {
 }
 
 func (j *Job) finish(err error) {
+	if j.handover.Load() {
+		j.setStatus(StatusHandedOver, err)
+		return
+	}
 	if err != nil {
 		j.log.Warn("egress failed", "err", err)
 		j.setStatus(StatusFailed, err)
@@ -275,6 +313,18 @@ func (j *Job) finish(err error) {
 }
 
 func (j *Job) setStatus(status string, err error) {
+	j.setStatusLocked(status, err)
+	j.changed()
+}
+
+// changed reports the job's state to Deps.OnChange.
+func (j *Job) changed() {
+	if j.deps.OnChange != nil {
+		j.deps.OnChange(j.Info())
+	}
+}
+
+func (j *Job) setStatusLocked(status string, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.info.Status = status
@@ -285,7 +335,7 @@ func (j *Job) setStatus(status string, err error) {
 	switch status {
 	case StatusActive:
 		j.info.StartedAt = &now
-	case StatusComplete, StatusFailed:
+	case StatusComplete, StatusFailed, StatusHandedOver:
 		j.info.EndedAt = &now
 	}
 }

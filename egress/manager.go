@@ -38,13 +38,25 @@ func NewManager(deps Deps) *Manager {
 var ErrClosed = errors.New("egress manager closed")
 
 // Start runs a validated spec as a new job.
-func (m *Manager) Start(_ context.Context, tenant string, spec Spec) (Info, error) {
+func (m *Manager) Start(ctx context.Context, tenant string, spec Spec) (Info, error) {
+	return m.StartJob(ctx, JobParams{ID: NewJobID(), Tenant: tenant, Spec: spec})
+}
+
+// ErrDuplicate is returned by StartJob for a job id already running here.
+var ErrDuplicate = errors.New("job already running here")
+
+// StartJob runs a job with a given id: a new one, or one taken over from
+// another worker (p.Resume).
+func (m *Manager) StartJob(_ context.Context, p JobParams) (Info, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return Info{}, ErrClosed
 	}
-	j := newJob(newID("EG_"), tenant, spec, m.deps)
+	if old := m.jobs[p.ID]; old != nil && old.job.Info().Active() {
+		return Info{}, fmt.Errorf("egress %s: %w", p.ID, ErrDuplicate)
+	}
+	j := newJob(p, m.deps)
 	ctx, cancel := context.WithCancel(context.Background())
 	rj := &runningJob{job: j, cancel: cancel, done: make(chan struct{})}
 	m.jobs[j.info.ID] = rj
@@ -52,9 +64,34 @@ func (m *Manager) Start(_ context.Context, tenant string, spec Spec) (Info, erro
 	go func() {
 		defer m.wg.Done()
 		defer close(rj.done)
-		j.Run(ctx, spec)
+		j.Run(ctx, p.Spec)
 	}()
 	return j.Info(), nil
+}
+
+// Handover stops a job so that another worker can continue it: streams
+// end on a whole GOP, the recording stays open. It waits (bounded).
+func (m *Manager) Handover(_ context.Context, id string) (Info, error) {
+	rj, err := m.get(id)
+	if err != nil {
+		return Info{}, err
+	}
+	rj.job.handover.Store(true)
+	rj.cancel()
+	select {
+	case <-rj.done:
+	case <-time.After(stopTimeout + 5*time.Second):
+	}
+	return rj.job.Info(), nil
+}
+
+// Forget drops an ended job from the manager.
+func (m *Manager) Forget(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rj := m.jobs[id]; rj != nil && !rj.job.Info().Active() {
+		delete(m.jobs, id)
+	}
 }
 
 func (m *Manager) get(id string) (*runningJob, error) {

@@ -12,7 +12,9 @@ import (
 type RecordingParams struct {
 	ID, Tenant, Room, Egress string
 	Spec                     RecordSpec
-	Logger                   *slog.Logger
+	// Resume continues the stored recording another worker left.
+	Resume bool
+	Logger *slog.Logger
 }
 
 // recordOutput binds a recording to its fan-out reader.
@@ -37,7 +39,8 @@ func (j *Job) addRecord(rec *record.Recording) {
 	r := j.fan.NewReader("record")
 	h := &outputHandle{id: rec.ID(), out: &recordOutput{rec: rec, src: r}, done: make(chan struct{})}
 	h.sup = NewSupervisor(h, SupervisorOptions{
-		Backoff: j.deps.Backoff, Logger: j.log.With("output", "record", "recording", rec.ID()),
+		Backoff: j.deps.Backoff, OnChange: func(Status) { go j.changed() },
+		Logger: j.log.With("output", "record", "recording", rec.ID()),
 	})
 	j.record, j.rec = h, rec
 	h.start(j.ctx, j.outputEnded)

@@ -104,8 +104,23 @@ func (a *archiveService) newRecording(p egress.RecordingParams) (*record.Recordi
 	if _, err := a.store.List(ctx, p.Tenant+"/", "", 1); errors.Is(err, storage.ErrAccess) {
 		return nil, fmt.Errorf("storage unusable: %w", err)
 	}
+	var resume *archive.Manifest
+	if p.Resume {
+		m, err := a.catalog.Manifest(ctx, p.Tenant, p.Room, p.ID)
+		switch {
+		case errors.Is(err, archive.ErrNotFound):
+			// The first owner died before its first manifest was stored.
+		case err != nil:
+			return nil, fmt.Errorf("resume recording %s: %w", p.ID, err)
+		case m.Ended():
+			return nil, fmt.Errorf("resume recording %s: it has ended (%s)", p.ID, m.Status)
+		default:
+			resume = m
+		}
+	}
 	return record.Start(record.Config{
-		ID: p.ID, Tenant: p.Tenant, Room: p.Room, Egress: p.Egress,
+		Resume: resume,
+		ID:     p.ID, Tenant: p.Tenant, Room: p.Room, Egress: p.Egress,
 		SegmentDuration: time.Duration(p.Spec.SegmentSeconds * float64(time.Second)),
 		Raw:             p.Spec.Tracks == egress.RecordTracksRaw,
 		Spool:           a.spool, WorkDir: a.workDir, Logger: p.Logger,
