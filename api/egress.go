@@ -160,8 +160,11 @@ func (s *Server) writeEgressError(w http.ResponseWriter, r *http.Request, err er
 		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, egress.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such egress job")
-	case errors.Is(err, egress.ErrEnded):
+	case errors.Is(err, egress.ErrEnded), errors.Is(err, egress.ErrNotRunning):
 		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, egress.ErrUnavailable):
+		s.log.Warn("egress request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusServiceUnavailable, "job bus unavailable, try again")
 	default:
 		s.log.Error("egress request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")

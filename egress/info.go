@@ -23,6 +23,13 @@ var ErrNotFound = errors.New("not found")
 // ErrEnded is returned when changing a job that has ended.
 var ErrEnded = errors.New("job has ended")
 
+// ErrNotRunning is returned when changing the outputs of a job no worker
+// runs yet.
+var ErrNotRunning = errors.New("job is not running on a worker yet")
+
+// ErrUnavailable is returned when the job bus cannot be reached.
+var ErrUnavailable = errors.New("job bus unavailable")
+
 // Info is a job as the API shows it. URLs are redacted: stream keys never
 // appear.
 type Info struct {

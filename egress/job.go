@@ -67,6 +67,7 @@ type Job struct {
 	failed  chan struct{}     // closed when the last output fails
 	once    sync.Once
 
+	spec     Spec        // as started
 	handover atomic.Bool // stopping to hand the job to another worker
 	resume   bool        // continuing a job another worker ran
 }
@@ -85,7 +86,7 @@ type JobParams struct {
 
 func newJob(p JobParams, deps Deps) *Job {
 	log := deps.Logger.With("egress", p.ID, "room", p.Spec.Room)
-	j := &Job{deps: deps, log: log, fan: fanout.New(fanout.Options{Logger: log}), failed: make(chan struct{}), resume: p.Resume}
+	j := &Job{deps: deps, log: log, fan: fanout.New(fanout.Options{Logger: log}), failed: make(chan struct{}), resume: p.Resume, spec: p.Spec}
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = time.Now().UTC()
 	}
@@ -100,6 +101,22 @@ func newJob(p JobParams, deps Deps) *Job {
 		j.info.Outputs.Record = &RecordInfo{RecordingID: p.RecordingID, State: StateConnecting}
 	}
 	return j
+}
+
+// Spec is the job's spec with its current RTMP targets (after adds and
+// removes): what a worker taking the job over must run.
+func (j *Job) Spec() Spec {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	s := j.spec
+	if j.ctx == nil {
+		return s // outputs not started yet
+	}
+	s.Outputs.RTMP = make([]string, 0, len(j.outputs))
+	for _, h := range j.outputs {
+		s.Outputs.RTMP = append(s.Outputs.RTMP, h.raw)
+	}
+	return s
 }
 
 // Run runs the job until ctx ends (complete) or it fails.
@@ -251,7 +268,7 @@ func (j *Job) AddRTMP(raw string) (RTMPInfo, error) {
 		r.Close()
 		return RTMPInfo{}, err
 	}
-	h := &outputHandle{id: id, url: redacted, out: out, done: make(chan struct{})}
+	h := &outputHandle{id: id, url: redacted, raw: raw, out: out, done: make(chan struct{})}
 	h.sup = NewSupervisor(h, SupervisorOptions{
 		Backoff: j.deps.Backoff, Permanent: j.deps.Permanent,
 		OnChange: func(Status) { go j.changed() },

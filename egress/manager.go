@@ -176,3 +176,12 @@ func (m *Manager) Close() {
 	m.mu.Unlock()
 	m.wg.Wait()
 }
+
+// Spec is a job's spec with its current RTMP targets.
+func (m *Manager) Spec(id string) (Spec, error) {
+	rj, err := m.get(id)
+	if err != nil {
+		return Spec{}, err
+	}
+	return rj.job.Spec(), nil
+}

@@ -24,6 +24,7 @@ type Output interface {
 // outputHandle supervises one output of a job.
 type outputHandle struct {
 	id, url string // url is redacted
+	raw     string // the URL as given, with its key: never shown
 	out     Output
 	sup     *Supervisor
 	cancel  context.CancelFunc

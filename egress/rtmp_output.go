@@ -52,3 +52,13 @@ func (o *rtmpOutput) Close() { o.src.Close() }
 // PermanentRTMP reports RTMP errors that retrying cannot fix: the
 // server's rejection of the publish (a bad stream key).
 func PermanentRTMP(err error) bool { return errors.Is(err, rtmp.ErrRejected) }
+
+// RedactRTMP returns an RTMP(S) URL with its stream key hidden, for
+// showing a target before an output exists.
+func RedactRTMP(raw string) string {
+	t, err := rtmp.ParseTarget(raw)
+	if err != nil {
+		return "<invalid url>"
+	}
+	return t.Redacted()
+}

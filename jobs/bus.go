@@ -1,0 +1,148 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/roomcast/roomcast/egress"
+)
+
+// Names on the bus.
+const (
+	// StreamRequests is the work queue of egress requests: one message
+	// (the job id) per job, acked when the job ends.
+	StreamRequests  = "ROOMCAST_EGRESS"
+	subjectRequests = "roomcast.egress.requests"
+	consumerWorkers = "workers"
+	// BucketJobs holds every job's state, keyed by job id.
+	BucketJobs = "roomcast_egress"
+	// BucketWorkers holds each live worker's heartbeat, keyed by worker id.
+	BucketWorkers = "roomcast_workers"
+	// subjectControl + job id reaches the worker that runs the job.
+	subjectControl = "roomcast.egress.control."
+)
+
+// Timing of ownership.
+const (
+	// DefaultLease is how long a worker owns a job without a heartbeat:
+	// the AckWait of the work queue and the lease in the job's record.
+	DefaultLease = 6 * time.Second
+	// workerTTL is how long a silent worker stays listed.
+	workerTTL = 15 * time.Second
+	// jobsTTL is how long an ended job's record is kept.
+	jobsTTL = 7 * 24 * time.Hour
+)
+
+var jobIDRe = regexp.MustCompile(`^EG_[A-Z2-7]{16}$`)
+
+// Record is a job as the jobs bucket keeps it.
+type Record struct {
+	Info   egress.Info `json:"info"`
+	Tenant string      `json:"tenant"`
+	// Spec is what a worker runs, with the current targets and their
+	// stream keys: it never leaves the bus (the API shows Info).
+	Spec egress.Spec `json:"spec"`
+	Cost int         `json:"cost"`
+	// Lease is until when Info.Worker owns the job without a heartbeat.
+	Lease time.Time `json:"lease,omitempty"`
+	// StopRequested asks whoever takes the job next to end it.
+	StopRequested bool `json:"stop_requested,omitempty"`
+	// Started is set once a worker has run the job: a later owner
+	// continues it (same recording, next generation).
+	Started bool `json:"started,omitempty"`
+}
+
+// info is the record as the API shows it.
+func (r *Record) info() egress.Info {
+	i := r.Info
+	i.Tenant = r.Tenant
+	return i
+}
+
+func decodeRecord(b []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("job record: %w", err)
+	}
+	if !jobIDRe.MatchString(r.Info.ID) {
+		return nil, fmt.Errorf("job record: bad id %q", r.Info.ID)
+	}
+	return &r, nil
+}
+
+func (r *Record) encode() []byte {
+	b, _ := json.Marshal(r)
+	return b
+}
+
+// setup creates (or updates) the stream, its consumer and the buckets.
+func setup(ctx context.Context, js jetstream.JetStream, lease time.Duration) (jetstream.KeyValue, jetstream.KeyValue, error) {
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name: StreamRequests, Subjects: []string{subjectRequests},
+		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
+		Duplicates: 2 * time.Minute,
+	})
+	if err != nil {
+		return nil, nil, busErr("stream", err)
+	}
+	_, err = js.CreateOrUpdateConsumer(ctx, StreamRequests, jetstream.ConsumerConfig{
+		Durable: consumerWorkers, AckPolicy: jetstream.AckExplicitPolicy, AckWait: lease,
+		MaxAckPending: -1, MaxDeliver: -1, MaxWaiting: 512,
+	})
+	if err != nil {
+		return nil, nil, busErr("consumer", err)
+	}
+	jobsKV, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: BucketJobs, History: 1, TTL: jobsTTL, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, nil, busErr("jobs bucket", err)
+	}
+	workersKV, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: BucketWorkers, History: 1, TTL: workerTTL, Storage: jetstream.MemoryStorage,
+	})
+	if err != nil {
+		return nil, nil, busErr("workers bucket", err)
+	}
+	return jobsKV, workersKV, nil
+}
+
+func busErr(what string, err error) error {
+	return fmt.Errorf("jobs %s: %w: %w", what, egress.ErrUnavailable, err)
+}
+
+// isMissing reports a key that is not in a bucket.
+func isMissing(err error) bool {
+	return errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted)
+}
+
+// Control is a request to the worker running a job.
+type Control struct {
+	Op     string         `json:"op"` // "stop" or "update"
+	Update *egress.Update `json:"update,omitempty"`
+}
+
+// controlReply is the owner's answer.
+type controlReply struct {
+	Info  *egress.Info `json:"info,omitempty"`
+	Error string       `json:"error,omitempty"`
+	Code  string       `json:"code,omitempty"` // "field", "not_found", "ended"
+	Field string       `json:"field,omitempty"`
+}
+
+// WorkerInfo is a worker as the workers bucket and GET /v1/workers show it.
+type WorkerInfo struct {
+	ID        string    `json:"id"`
+	Capacity  int       `json:"capacity"`
+	Load      int       `json:"load"`
+	Jobs      []string  `json:"jobs"`
+	Draining  bool      `json:"draining,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+	Heartbeat time.Time `json:"heartbeat"`
+}

@@ -1,0 +1,253 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/storage/archive"
+)
+
+// ClientConfig wires a Client.
+type ClientConfig struct {
+	NC *nats.Conn
+	// Videos lists a room's video sources, to price a job (nil: every
+	// job is priced as a composite).
+	Videos func(room string) []RoomVideo
+	Costs  Costs
+	Lease  time.Duration // default DefaultLease; must match the workers'
+	Logger *slog.Logger
+}
+
+// Client is the API's side of the bus: it queues egress jobs, reads
+// their state from the jobs bucket and sends stop and update commands to
+// the worker that runs each. It implements api.Egress.
+type Client struct {
+	cfg     ClientConfig
+	js      jetstream.JetStream
+	jobs    jetstream.KeyValue
+	workers jetstream.KeyValue
+	log     *slog.Logger
+}
+
+// NewClient sets the bus up (stream, consumer, buckets) and returns a
+// Client; it fails when JetStream does not answer.
+func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
+	if cfg.Lease <= 0 {
+		cfg.Lease = DefaultLease
+	}
+	if cfg.Costs == (Costs{}) {
+		cfg.Costs = DefaultCosts
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	js, err := jetstream.New(cfg.NC)
+	if err != nil {
+		return nil, busErr("jetstream", err)
+	}
+	jobsKV, workersKV, err := setup(ctx, js, cfg.Lease)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{cfg: cfg, js: js, jobs: jobsKV, workers: workersKV, log: cfg.Logger}, nil
+}
+
+// Start queues a validated spec as a new job; it is pending until a
+// worker with room takes it.
+func (c *Client) Start(ctx context.Context, tenant string, spec egress.Spec) (egress.Info, error) {
+	rec := c.newRecord(tenant, spec)
+	id := rec.Info.ID
+	if _, err := c.jobs.Create(ctx, id, rec.encode()); err != nil {
+		return egress.Info{}, busErr("create job", err)
+	}
+	if _, err := c.js.Publish(ctx, subjectRequests, []byte(id), jetstream.WithMsgID(id)); err != nil {
+		_ = c.jobs.Delete(context.WithoutCancel(ctx), id)
+		return egress.Info{}, busErr("queue job", err)
+	}
+	return rec.info(), nil
+}
+
+func (c *Client) newRecord(tenant string, spec egress.Spec) *Record {
+	now := time.Now().UTC()
+	kind := KindComposite
+	if c.cfg.Videos != nil {
+		kind = Classify(spec, c.cfg.Videos(spec.Room))
+	}
+	info := egress.Info{
+		ID: egress.NewJobID(), Room: spec.Room, Layout: spec.Layout, Status: egress.StatusPending,
+		Reason: "waiting for a worker", Kind: kind, CreatedAt: now, Video: spec.Video,
+		Outputs: egress.OutputsInfo{RTMP: []egress.RTMPInfo{}},
+	}
+	for _, raw := range spec.Outputs.RTMP {
+		info.Outputs.RTMP = append(info.Outputs.RTMP, egress.RTMPInfo{URL: egress.RedactRTMP(raw), State: egress.StateConnecting})
+	}
+	if spec.Outputs.Record != nil {
+		info.Outputs.Record = &egress.RecordInfo{RecordingID: archive.NewID(now), State: egress.StateConnecting}
+	}
+	return &Record{Info: info, Tenant: tenant, Spec: spec, Cost: c.cfg.Costs.Of(kind)}
+}
+
+// get reads a job's record and its revision.
+func (c *Client) get(ctx context.Context, id string) (*Record, uint64, error) {
+	if !jobIDRe.MatchString(id) {
+		return nil, 0, fmt.Errorf("egress %q: %w", id, egress.ErrNotFound)
+	}
+	e, err := c.jobs.Get(ctx, id)
+	if isMissing(err) {
+		return nil, 0, fmt.Errorf("egress %s: %w", id, egress.ErrNotFound)
+	}
+	if err != nil {
+		return nil, 0, busErr("read job", err)
+	}
+	rec, err := decodeRecord(e.Value())
+	if err != nil {
+		return nil, 0, err
+	}
+	return rec, e.Revision(), nil
+}
+
+// Get returns a job as the jobs bucket has it.
+func (c *Client) Get(ctx context.Context, id string) (egress.Info, error) {
+	rec, _, err := c.get(ctx, id)
+	if err != nil {
+		return egress.Info{}, err
+	}
+	return rec.info(), nil
+}
+
+// List returns the jobs matching f, newest first.
+func (c *Client) List(ctx context.Context, f egress.Filter) ([]egress.Info, error) {
+	lister, err := c.jobs.ListKeys(ctx)
+	if err != nil {
+		return nil, busErr("list jobs", err)
+	}
+	var out []egress.Info
+	for id := range lister.Keys() {
+		rec, _, err := c.get(ctx, id)
+		if errors.Is(err, egress.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			_ = lister.Stop()
+			return nil, err
+		}
+		info := rec.info()
+		if (f.Tenant != "" && info.Tenant != f.Tenant) || (f.Room != "" && info.Room != f.Room) || (f.ActiveOnly && !info.Active()) {
+			continue
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
+	return out, nil
+}
+
+// Update changes the outputs of a running job through its worker.
+func (c *Client) Update(ctx context.Context, id string, u egress.Update) (egress.Info, error) {
+	info, err := c.control(ctx, id, Control{Op: "update", Update: &u}, 15*time.Second)
+	if errors.Is(err, nats.ErrNoResponders) {
+		rec, _, gerr := c.get(ctx, id)
+		if gerr != nil {
+			return egress.Info{}, gerr
+		}
+		if !rec.Info.Active() {
+			return rec.info(), egress.ErrEnded
+		}
+		return rec.info(), egress.ErrNotRunning
+	}
+	return info, err
+}
+
+// Stop ends a job: through its worker when one runs it, else by marking
+// the queued job stopped.
+func (c *Client) Stop(ctx context.Context, id string) (egress.Info, error) {
+	info, err := c.control(ctx, id, Control{Op: "stop"}, 30*time.Second)
+	if !errors.Is(err, nats.ErrNoResponders) {
+		return info, err
+	}
+	for range 10 {
+		rec, rev, err := c.get(ctx, id)
+		if err != nil {
+			return egress.Info{}, err
+		}
+		if !rec.Info.Active() {
+			return rec.info(), nil
+		}
+		now := time.Now().UTC()
+		rec.StopRequested = true
+		rec.Info.Status, rec.Info.EndedAt, rec.Info.Reason = egress.StatusComplete, &now, "stopped before a worker took it"
+		if _, err := c.jobs.Update(ctx, id, rec.encode(), rev); err == nil {
+			return rec.info(), nil
+		}
+	}
+	return egress.Info{}, busErr("stop job", errors.New("record kept changing"))
+}
+
+// control sends a command to the job's worker and decodes its answer.
+func (c *Client) control(ctx context.Context, id string, cmd Control, timeout time.Duration) (egress.Info, error) {
+	if !jobIDRe.MatchString(id) {
+		return egress.Info{}, fmt.Errorf("egress %q: %w", id, egress.ErrNotFound)
+	}
+	body, _ := json.Marshal(cmd)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	msg, err := c.cfg.NC.RequestWithContext(ctx, subjectControl+id, body)
+	if errors.Is(err, nats.ErrNoResponders) {
+		return egress.Info{}, err
+	}
+	if err != nil {
+		return egress.Info{}, busErr("control job", err)
+	}
+	var rep controlReply
+	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+		return egress.Info{}, busErr("control reply", err)
+	}
+	return replyResult(rep)
+}
+
+func replyResult(rep controlReply) (egress.Info, error) {
+	var info egress.Info
+	if rep.Info != nil {
+		info = *rep.Info
+	}
+	switch rep.Code {
+	case "":
+		return info, nil
+	case "field":
+		return info, &egress.FieldError{Field: rep.Field, Reason: rep.Error}
+	case "not_found":
+		return info, fmt.Errorf("%s: %w", rep.Error, egress.ErrNotFound)
+	case "ended":
+		return info, fmt.Errorf("%s: %w", rep.Error, egress.ErrEnded)
+	}
+	return info, errors.New(rep.Error)
+}
+
+// Workers lists the live workers.
+func (c *Client) Workers(ctx context.Context) ([]WorkerInfo, error) {
+	lister, err := c.workers.ListKeys(ctx)
+	if err != nil {
+		return nil, busErr("list workers", err)
+	}
+	out := []WorkerInfo{}
+	for key := range lister.Keys() {
+		e, err := c.workers.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		var w WorkerInfo
+		if json.Unmarshal(e.Value(), &w) == nil {
+			out = append(out, w)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	return out, nil
+}

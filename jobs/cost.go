@@ -1,0 +1,64 @@
+package jobs
+
+import (
+	"runtime"
+
+	"github.com/roomcast/roomcast/egress"
+)
+
+// Job kinds, by what the worker must do with the video.
+const (
+	KindPassthrough = "passthrough" // H.264 passed through: no video encode
+	KindTranscode   = "transcode"   // one participant's video decoded and encoded
+	KindComposite   = "composite"   // several participants' video switched or mixed
+)
+
+// Costs are each kind's CPU cost, in percent of one core (`make bench`
+// measures them); a worker's capacity is in the same unit.
+type Costs struct {
+	Passthrough, Transcode, Composite int
+}
+
+// DefaultCosts are the figures measured on the reference 2-core machine
+// at 1280x720, 30 fps, with one output, rounded up.
+var DefaultCosts = Costs{Passthrough: 10, Transcode: 40, Composite: 50}
+
+// Of is the cost of a kind.
+func (c Costs) Of(kind string) int {
+	switch kind {
+	case KindPassthrough:
+		return c.Passthrough
+	case KindTranscode:
+		return c.Transcode
+	}
+	return c.Composite
+}
+
+// DefaultCapacity is 80 % of every core of this machine.
+func DefaultCapacity() int { return 80 * runtime.NumCPU() }
+
+// RoomVideo describes the video a room offers, for Classify.
+type RoomVideo struct {
+	Participant string
+	Codec       string // e.g. "H264", "VP8"
+}
+
+// Classify names the kind of a job from its spec and the room's video
+// tracks: one H.264 source (layout single, or a speaker layout with one
+// video) passes through; one VP8 source is transcoded; a speaker layout
+// over several videos is a composite.
+func Classify(spec egress.Spec, videos []RoomVideo) string {
+	var sources []RoomVideo
+	for _, v := range videos {
+		if spec.Layout != egress.LayoutSingle || v.Participant == spec.Participant {
+			sources = append(sources, v)
+		}
+	}
+	switch {
+	case len(sources) > 1:
+		return KindComposite
+	case len(sources) == 1 && sources[0].Codec != "H264":
+		return KindTranscode
+	}
+	return KindPassthrough
+}

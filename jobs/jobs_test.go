@@ -1,0 +1,310 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"go.uber.org/goleak"
+
+	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/pipeline/fanout"
+	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/source"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const testLease = 1500 * time.Millisecond
+
+// tickMedia emits a keyframe every 33 ms until ctx ends.
+type tickMedia struct{}
+
+func (tickMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
+	tr := &media.Track{ID: "v", Kind: media.KindVideo, Codec: media.CodecH264}
+	t := time.NewTicker(33 * time.Millisecond)
+	defer t.Stop()
+	var pts time.Duration
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			pts += 33 * time.Millisecond
+			sink(&media.Unit{Track: tr, PTS: pts, DTS: pts, Key: true, Data: []byte{1}})
+		}
+	}
+}
+
+func (tickMedia) EncodeTime() time.Duration { return 0 }
+
+// countOutput reads its fan-out reader and counts units.
+type countOutput struct {
+	src   *fanout.Reader
+	units atomic.Int64
+}
+
+func (o *countOutput) Run(ctx context.Context) error {
+	for {
+		if _, err := o.src.Read(ctx); err != nil {
+			return nil
+		}
+		o.units.Add(1)
+	}
+}
+func (o *countOutput) Stats() egress.OutputStats { return egress.OutputStats{Connected: true} }
+func (o *countOutput) Close()                    { o.src.Close() }
+
+func testDeps() egress.Deps {
+	return egress.Deps{
+		NewMedia: func(egress.Spec, source.Handler, *slog.Logger) (egress.Media, error) { return tickMedia{}, nil },
+		NewRTMP: func(raw string, r *fanout.Reader, _ *slog.Logger) (egress.Output, string, error) {
+			return &countOutput{src: r}, "rtmp://host/app/****", nil
+		},
+		Backoff: egress.Backoff{Base: 10 * time.Millisecond, Max: 10 * time.Millisecond},
+	}
+}
+
+// bus is an embedded JetStream for one test.
+type bus struct {
+	emb *Embedded
+	t   *testing.T
+}
+
+func newBus(t *testing.T) *bus {
+	t.Helper()
+	emb, err := StartEmbedded(t.TempDir(), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Close)
+	return &bus{emb: emb, t: t}
+}
+
+func (b *bus) conn(name string) *nats.Conn {
+	b.t.Helper()
+	nc, err := b.emb.Connect(name)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Cleanup(nc.Close)
+	return nc
+}
+
+func (b *bus) client() *Client {
+	b.t.Helper()
+	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Costs: Costs{10, 10, 10}, Lease: testLease})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return c
+}
+
+// runningWorker is a worker whose Run the test controls.
+type runningWorker struct {
+	w      *Worker
+	nc     *nats.Conn
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+func (b *bus) worker(id string, capacity int) *runningWorker {
+	b.t.Helper()
+	nc := b.conn(id)
+	log := slog.New(slog.DiscardHandler)
+	if os.Getenv("JOBS_DEBUG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	deps := testDeps()
+	deps.Logger = log
+	w, err := NewWorker(context.Background(), WorkerConfig{ID: id, Capacity: capacity, NC: nc, Deps: deps, Lease: testLease, Drain: 10 * time.Second, Logger: log})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rw := &runningWorker{w: w, nc: nc, cancel: cancel, done: make(chan error, 1)}
+	go func() { rw.done <- w.Run(ctx) }()
+	b.t.Cleanup(func() { _ = rw.stop() })
+	return rw
+}
+
+// stop drains the worker and waits for Run; it returns Run's error.
+func (rw *runningWorker) stop() error {
+	rw.cancel()
+	rw.once.Do(func() {
+		select {
+		case rw.err = <-rw.done:
+		case <-time.After(20 * time.Second):
+			rw.err = errors.New("worker did not stop in 20 s")
+		}
+	})
+	return rw.err
+}
+
+func spec(room string) egress.Spec {
+	return egress.Spec{Room: room, Outputs: egress.OutputsSpec{RTMP: []string{"rtmp://127.0.0.1/app/key-" + room}}}.WithDefaults()
+}
+
+func waitJob(t *testing.T, c *Client, id string, within time.Duration, cond func(egress.Info) bool) egress.Info {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		info, err := c.Get(context.Background(), id)
+		if err == nil && cond(info) {
+			return info
+		}
+		if time.Now().After(deadline) {
+			if os.Getenv("JOBS_DEBUG") != "" {
+				buf := make([]byte, 1<<20)
+				t.Logf("%s", buf[:runtime.Stack(buf, true)])
+			}
+			t.Fatalf("job %s: timed out; last %+v (err %v)", id, info, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func active(i egress.Info) bool { return i.Status == egress.StatusActive }
+
+func TestJobRunsAndStops(t *testing.T) {
+	b := newBus(t)
+	c := b.client()
+	b.worker("w1", 100)
+	info, err := c.Start(context.Background(), "acme", spec("r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Status != egress.StatusPending || info.Reason == "" || strings.Contains(info.Outputs.RTMP[0].URL, "key-r1") {
+		t.Fatalf("queued job: %+v", info)
+	}
+	got := waitJob(t, c, info.ID, 5*time.Second, active)
+	if got.Worker != "w1" || got.Tenant != "acme" || got.Kind != KindComposite {
+		t.Errorf("running job: worker %q tenant %q kind %q", got.Worker, got.Tenant, got.Kind)
+	}
+	stopped, err := c.Stop(context.Background(), info.ID)
+	if err != nil || stopped.Status != egress.StatusComplete {
+		t.Fatalf("stop: %+v %v", stopped, err)
+	}
+	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return i.Status == egress.StatusComplete })
+	list, err := c.List(context.Background(), egress.Filter{Tenant: "acme"})
+	if err != nil || len(list) != 1 {
+		t.Errorf("list: %d jobs, %v", len(list), err)
+	}
+	if _, err := c.Update(context.Background(), info.ID, egress.Update{AddRTMP: []string{"rtmp://x/app/k"}}); !errors.Is(err, egress.ErrEnded) {
+		t.Errorf("update of an ended job: %v, want ErrEnded", err)
+	}
+}
+
+func TestAdmissionByCost(t *testing.T) {
+	b := newBus(t)
+	c := b.client()
+	b.worker("w1", 20)
+	b.worker("w2", 20)
+	var ids []string
+	for i := range 5 {
+		info, err := c.Start(context.Background(), "acme", spec("r"+string(rune('a'+i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, info.ID)
+	}
+	for _, id := range ids[:4] {
+		waitJob(t, c, id, 10*time.Second, active)
+	}
+	fifth := waitJob(t, c, ids[4], 10*time.Second, func(i egress.Info) bool {
+		return i.Status == egress.StatusPending && strings.Contains(i.Reason, "no worker has room")
+	})
+	t.Logf("fifth job waits: %s", fifth.Reason)
+	workers, err := c.Workers(context.Background())
+	if err != nil || len(workers) != 2 || workers[0].Load != 20 || workers[1].Load != 20 {
+		t.Errorf("workers: %+v %v", workers, err)
+	}
+	if _, err := c.Stop(context.Background(), ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, c, ids[4], 10*time.Second, active)
+}
+
+func TestStopBeforeStart(t *testing.T) {
+	b := newBus(t)
+	c := b.client()
+	info, err := c.Start(context.Background(), "acme", spec("r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, err := c.Stop(context.Background(), info.ID)
+	if err != nil || stopped.Status != egress.StatusComplete {
+		t.Fatalf("stop of a queued job: %+v %v", stopped, err)
+	}
+	b.worker("w1", 100)
+	// The worker acks the request without running the job.
+	deadline := time.Now().Add(5 * time.Second)
+	for queued(t, c) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the stopped job's request is still queued")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got, _ := c.Get(context.Background(), info.ID); got.Status != egress.StatusComplete || got.Worker != "" {
+		t.Errorf("a stopped job ran: %+v", got)
+	}
+}
+
+// queued counts the requests in the work queue.
+func queued(t *testing.T, c *Client) uint64 {
+	t.Helper()
+	st, err := c.js.Stream(context.Background(), StreamRequests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+func TestFailoverAfterWorkerDies(t *testing.T) {
+	b := newBus(t)
+	c := b.client()
+	a := b.worker("wa", 100)
+	info, err := c.Start(context.Background(), "acme", spec("r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wa" })
+	b.worker("wb", 100)
+	// wa loses the bus: no heartbeat, no ack. Its lease runs out.
+	a.nc.Close()
+	died := time.Now()
+	got := waitJob(t, c, info.ID, 4*testLease+5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wb" })
+	t.Logf("taken over by %s %v after wa died (lease %v)", got.Worker, time.Since(died).Round(time.Millisecond), testLease)
+}
+
+func TestDrainHandsJobsOver(t *testing.T) {
+	b := newBus(t)
+	c := b.client()
+	a := b.worker("wa", 100)
+	info, err := c.Start(context.Background(), "acme", spec("r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wa" })
+	b.worker("wb", 100)
+	start := time.Now()
+	if err := a.stop(); err != nil {
+		t.Fatalf("drained worker returned %v", err)
+	}
+	got := waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wb" })
+	t.Logf("handed over to %s in %v", got.Worker, time.Since(start).Round(time.Millisecond))
+}

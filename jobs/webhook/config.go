@@ -1,0 +1,98 @@
+package webhook
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Config defaults.
+const (
+	DefaultTimeout    = 10 * time.Second
+	DefaultMinBackoff = time.Second
+	DefaultMaxBackoff = 5 * time.Minute
+)
+
+// ErrInvalidConfig is returned by NewDispatcher for a bad Config.
+var ErrInvalidConfig = errors.New("invalid webhook config")
+
+// Config configures a Dispatcher.
+type Config struct {
+	URL        string           // the endpoint (http or https)
+	Secret     string           // HMAC key; never logged
+	Timeout    time.Duration    // per attempt, default 10 s
+	MinBackoff time.Duration    // first retry pause, default 1 s
+	MaxBackoff time.Duration    // retry pause cap, default 5 min
+	Client     *http.Client     // optional; default does not follow redirects
+	Logger     *slog.Logger     // optional; default discards
+	Now        func() time.Time // optional clock for signature timestamps
+}
+
+// withDefaults validates c and fills in the zero fields.
+func (c Config) withDefaults() (Config, *url.URL, error) {
+	u, err := parseEndpoint(c.URL)
+	if err != nil {
+		return c, nil, err
+	}
+	if c.Secret == "" {
+		return c, nil, fmt.Errorf("%w: Secret is empty", ErrInvalidConfig)
+	}
+	if c.Timeout < 0 || c.MinBackoff < 0 || c.MaxBackoff < 0 {
+		return c, nil, fmt.Errorf("%w: Timeout, MinBackoff and MaxBackoff must not be negative", ErrInvalidConfig)
+	}
+	c.Timeout = orDefault(c.Timeout, DefaultTimeout)
+	c.MinBackoff = orDefault(c.MinBackoff, DefaultMinBackoff)
+	c.MaxBackoff = orDefault(c.MaxBackoff, DefaultMaxBackoff)
+	if c.MinBackoff > c.MaxBackoff {
+		return c, nil, fmt.Errorf("%w: MinBackoff %s > MaxBackoff %s", ErrInvalidConfig, c.MinBackoff, c.MaxBackoff)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, u, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// parseEndpoint accepts absolute http(s) URLs with a host.
+func parseEndpoint(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: URL does not parse", ErrInvalidConfig)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%w: URL scheme %q is not http or https", ErrInvalidConfig, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%w: URL has no host", ErrInvalidConfig)
+	}
+	return u, nil
+}
+
+// redactEndpoint is the loggable form of u: no userinfo, query or fragment.
+func redactEndpoint(u *url.URL) string {
+	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	return r.String()
+}
+
+// defaultClient does not follow redirects: a 3xx is a failed delivery,
+// so a signed POST is never replayed to another host or turned into GET.
+func defaultClient() *http.Client {
+	return &http.Client{
+		Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}

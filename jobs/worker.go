@@ -1,0 +1,310 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/roomcast/roomcast/egress"
+)
+
+// EventSink receives a job's transitions for webhooks: typ is one of
+// egress_started, egress_updated, egress_ended, recording_ready.
+type EventSink func(typ string, info egress.Info)
+
+// WorkerConfig configures a Worker.
+type WorkerConfig struct {
+	// ID names the worker (letters, digits, '-', '_', '.'); its jobs
+	// show it.
+	ID string
+	// Capacity is how much job cost the worker runs at once (default
+	// DefaultCapacity).
+	Capacity int
+	NC       *nats.Conn
+	// Deps builds the jobs' pipelines; OnChange is set by the worker.
+	Deps  egress.Deps
+	Lease time.Duration // default DefaultLease
+	// Drain bounds the handover of every job when Run's ctx ends
+	// (default 30 s).
+	Drain  time.Duration
+	Events EventSink // nil: no events
+	Logger *slog.Logger
+}
+
+var workerIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// Worker pulls egress jobs from the bus while it has room, runs them,
+// keeps their records and leases fresh, obeys stop and update commands,
+// and hands its jobs over when it stops.
+type Worker struct {
+	cfg     WorkerConfig
+	js      jetstream.JetStream
+	jobs    jetstream.KeyValue
+	workers jetstream.KeyValue
+	cons    jetstream.Consumer
+	mgr     *egress.Manager
+	log     *slog.Logger
+	started time.Time
+
+	syncMu sync.Mutex // one record write at a time: owned fields are its
+
+	mu       sync.Mutex
+	owned    map[string]*owned
+	load     int
+	draining bool
+	dirty    map[string]bool
+	wake     chan struct{} // a job changed
+	freed    chan struct{} // a job ended
+}
+
+// owned is a job this worker runs.
+type owned struct {
+	msg     jetstream.Msg
+	rec     *Record // as last written
+	rev     uint64
+	sub     *nats.Subscription
+	fresh   bool // not started anywhere before this worker
+	states  map[string]egress.State
+	status  string
+	stopped chan struct{} // closed once finished here
+}
+
+// NewWorker connects a worker to the bus.
+func NewWorker(ctx context.Context, cfg WorkerConfig) (*Worker, error) {
+	if !workerIDRe.MatchString(cfg.ID) {
+		return nil, fmt.Errorf("worker id %q: want letters, digits, '-', '_' or '.' (1-64)", cfg.ID)
+	}
+	if cfg.Capacity <= 0 {
+		cfg.Capacity = DefaultCapacity()
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = DefaultLease
+	}
+	if cfg.Drain <= 0 {
+		cfg.Drain = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	js, err := jetstream.New(cfg.NC)
+	if err != nil {
+		return nil, busErr("jetstream", err)
+	}
+	jobsKV, workersKV, err := setup(ctx, js, cfg.Lease)
+	if err != nil {
+		return nil, err
+	}
+	cons, err := js.Consumer(ctx, StreamRequests, consumerWorkers)
+	if err != nil {
+		return nil, busErr("consumer", err)
+	}
+	w := &Worker{
+		cfg: cfg, js: js, jobs: jobsKV, workers: workersKV, cons: cons, started: time.Now().UTC(),
+		log: cfg.Logger.With("worker", cfg.ID), owned: map[string]*owned{}, dirty: map[string]bool{},
+		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1),
+	}
+	deps := cfg.Deps
+	deps.OnChange = func(i egress.Info) { w.markDirty(i.ID) }
+	w.mgr = egress.NewManager(deps)
+	return w, nil
+}
+
+// Manager is the worker's job runner (for metrics).
+func (w *Worker) Manager() *egress.Manager { return w.mgr }
+
+// Run takes and runs jobs until ctx ends, then drains: it takes no more
+// jobs and hands every running one over to the other workers, within
+// Drain. It returns nil after a drain.
+func (w *Worker) Run(ctx context.Context) error {
+	bg, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); w.heartbeat(bg) }()
+	go func() { defer wg.Done(); w.syncer(bg) }()
+	w.log.Info("worker taking jobs", "capacity", w.cfg.Capacity)
+	w.fetchLoop(ctx)
+	w.drain()
+	stop()
+	wg.Wait()
+	w.mgr.Close()
+	dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = w.workers.Delete(dctx, w.cfg.ID)
+	return nil
+}
+
+// fetchLoop pulls one request at a time until ctx ends.
+func (w *Worker) fetchLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		if w.free() <= 0 {
+			// Full: look at the queue only now and then, to tell waiting
+			// jobs why they wait.
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.freed:
+			case <-time.After(2 * time.Second):
+			}
+		}
+		batch, err := w.cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Warn("fetch jobs", "err", err)
+				sleepCtx(ctx, time.Second)
+			}
+			continue
+		}
+		for msg := range batch.Messages() {
+			w.consider(ctx, msg)
+		}
+	}
+}
+
+func (w *Worker) free() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.cfg.Capacity - w.load
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// consider decides about one delivered request: take the job, leave it
+// to its live owner, or put it back for a worker with room.
+func (w *Worker) consider(ctx context.Context, msg jetstream.Msg) {
+	id := string(msg.Data())
+	if !jobIDRe.MatchString(id) {
+		w.log.Warn("dropping a malformed job request", "bytes", len(msg.Data()))
+		_ = msg.Term()
+		return
+	}
+	entry, err := w.jobs.Get(ctx, id)
+	if isMissing(err) {
+		_ = msg.Term()
+		return
+	}
+	if err != nil {
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	rec, err := decodeRecord(entry.Value())
+	if err != nil {
+		w.log.Warn("dropping a job with an unreadable record", "egress", id, "err", err)
+		_ = msg.Term()
+		return
+	}
+	if !rec.Info.Active() || rec.StopRequested {
+		_ = msg.Ack() // stopped before anyone ran it
+		return
+	}
+	if w.redelivered(id, msg) {
+		return
+	}
+	if rec.Info.Worker != "" && rec.Info.Worker != w.cfg.ID && time.Now().Before(rec.Lease) {
+		// A duplicate delivery: its owner is alive.
+		_ = msg.NakWithDelay(time.Until(rec.Lease) + 500*time.Millisecond)
+		return
+	}
+	w.mu.Lock()
+	free, draining := w.cfg.Capacity-w.load, w.draining
+	w.mu.Unlock()
+	if draining {
+		_ = msg.Nak()
+		return
+	}
+	if rec.Cost > free {
+		w.noRoom(ctx, id, rec, entry.Revision(), free)
+		_ = msg.NakWithDelay(2 * time.Second)
+		return
+	}
+	w.claim(ctx, msg, rec, entry.Revision())
+}
+
+// redelivered keeps the newest delivery of a job this worker runs.
+func (w *Worker) redelivered(id string, msg jetstream.Msg) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if o := w.owned[id]; o != nil {
+		o.msg = msg
+		return true
+	}
+	return false
+}
+
+// noRoom records why a job waits.
+func (w *Worker) noRoom(ctx context.Context, id string, rec *Record, rev uint64, free int) {
+	reason := fmt.Sprintf("no worker has room: the job costs %d, worker %s has %d of %d free", rec.Cost, w.cfg.ID, max(free, 0), w.cfg.Capacity)
+	if rec.Info.Reason == reason {
+		return
+	}
+	rec.Info.Reason = reason
+	if _, err := w.jobs.Update(ctx, id, rec.encode(), rev); err != nil && !isConflict(err) {
+		w.log.Warn("update waiting job", "egress", id, "err", err)
+	}
+}
+
+func isConflict(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+}
+
+// claim takes a job: the record names this worker (compare-and-set, so
+// two workers never both run it), then the pipeline starts.
+func (w *Worker) claim(ctx context.Context, msg jetstream.Msg, rec *Record, rev uint64) {
+	id := rec.Info.ID
+	resume := rec.Started
+	rec.Info.Worker, rec.Info.Reason, rec.Lease, rec.Started = w.cfg.ID, "", time.Now().Add(w.cfg.Lease).UTC(), true
+	newRev, err := w.jobs.Update(ctx, id, rec.encode(), rev)
+	if err != nil {
+		_ = msg.NakWithDelay(time.Second) // someone else changed it first
+		return
+	}
+	o := &owned{msg: msg, rec: rec, rev: newRev, fresh: !resume, states: map[string]egress.State{}, status: rec.Info.Status, stopped: make(chan struct{})}
+	w.mu.Lock()
+	w.owned[id] = o
+	w.load += rec.Cost
+	w.mu.Unlock()
+	sub, err := w.cfg.NC.Subscribe(subjectControl+id, func(m *nats.Msg) { go w.handleControl(id, m) })
+	if err == nil {
+		o.sub = sub
+	}
+	p := egress.JobParams{ID: id, Tenant: rec.Tenant, Spec: rec.Spec, CreatedAt: rec.Info.CreatedAt, Resume: resume}
+	if r := rec.Info.Outputs.Record; r != nil {
+		p.RecordingID = r.RecordingID
+	}
+	w.log.Info("took job", "egress", id, "room", rec.Spec.Room, "cost", rec.Cost, "resume", resume)
+	if _, err := w.mgr.StartJob(ctx, p); err != nil {
+		w.log.Error("start job", "egress", id, "err", err)
+		w.fail(id, err)
+	}
+}
+
+// fail ends a job this worker could not start.
+func (w *Worker) fail(id string, cause error) {
+	w.mu.Lock()
+	o := w.owned[id]
+	w.mu.Unlock()
+	if o == nil {
+		return
+	}
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
+	now := time.Now().UTC()
+	rec := *o.rec
+	rec.Info.Status, rec.Info.Error, rec.Info.EndedAt = egress.StatusFailed, cause.Error(), &now
+	w.write(context.Background(), id, o, &rec)
+	w.release(id, o, false)
+}

@@ -1,0 +1,297 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/roomcast/roomcast/egress"
+)
+
+// markDirty asks the syncer to write a job's record.
+func (w *Worker) markDirty(id string) {
+	w.mu.Lock()
+	w.dirty[id] = true
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// syncer writes the records of changed jobs until ctx ends.
+func (w *Worker) syncer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		}
+		w.mu.Lock()
+		ids := make([]string, 0, len(w.dirty))
+		for id := range w.dirty {
+			ids = append(ids, id)
+		}
+		clear(w.dirty)
+		w.mu.Unlock()
+		for _, id := range ids {
+			w.sync(ctx, id)
+		}
+	}
+}
+
+// heartbeat renews the leases (in-progress acks and records) and the
+// worker's own entry until ctx ends.
+func (w *Worker) heartbeat(ctx context.Context) {
+	t := time.NewTicker(w.cfg.Lease / 3)
+	defer t.Stop()
+	for {
+		w.putSelf(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		w.mu.Lock()
+		ids := make([]string, 0, len(w.owned))
+		for id, o := range w.owned {
+			ids = append(ids, id)
+			_ = o.msg.InProgress()
+		}
+		w.mu.Unlock()
+		for _, id := range ids {
+			w.sync(ctx, id)
+		}
+	}
+}
+
+// putSelf publishes the worker's capacity, load and jobs.
+func (w *Worker) putSelf(ctx context.Context) {
+	w.mu.Lock()
+	info := WorkerInfo{ID: w.cfg.ID, Capacity: w.cfg.Capacity, Load: w.load, Jobs: []string{}, Draining: w.draining,
+		StartedAt: w.started, Heartbeat: time.Now().UTC()}
+	for id := range w.owned {
+		info.Jobs = append(info.Jobs, id)
+	}
+	w.mu.Unlock()
+	b, _ := json.Marshal(info)
+	if _, err := w.workers.Put(ctx, w.cfg.ID, b); err != nil && ctx.Err() == nil {
+		w.log.Warn("worker heartbeat", "err", err)
+	}
+}
+
+// sync writes a job's record from its pipeline's state with a fresh
+// lease; a job that ended here is acked (or, handed over, put back).
+func (w *Worker) sync(ctx context.Context, id string) {
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
+	w.mu.Lock()
+	o := w.owned[id]
+	w.mu.Unlock()
+	if o == nil {
+		return
+	}
+	info, err := w.mgr.Get(ctx, id)
+	if err != nil {
+		return // not started yet
+	}
+	rec := *o.rec
+	rec.Info = info
+	rec.Info.Tenant, rec.Info.Kind, rec.Info.Worker = "", o.rec.Info.Kind, w.cfg.ID
+	rec.Lease = time.Now().Add(w.cfg.Lease).UTC()
+	if spec, err := w.mgr.Spec(id); err == nil {
+		rec.Spec = spec
+	}
+	handedOver := info.Status == egress.StatusHandedOver
+	if handedOver {
+		rec.Info.Status, rec.Info.EndedAt, rec.Info.Worker = egress.StatusPending, nil, ""
+		rec.Info.Reason, rec.Lease = "handed over by worker "+w.cfg.ID+", waiting for another", time.Time{}
+	}
+	if !w.write(ctx, id, o, &rec) {
+		return
+	}
+	w.emit(o, rec.Info)
+	if !info.Active() {
+		w.release(id, o, handedOver)
+	}
+}
+
+// write stores a record over the owner's last revision; on a conflict
+// (the API marked a stop) it rereads and writes again.
+func (w *Worker) write(ctx context.Context, id string, o *owned, rec *Record) bool {
+	for range 3 {
+		rev, err := w.jobs.Update(ctx, id, rec.encode(), o.rev)
+		if err == nil {
+			o.rec, o.rev = rec, rev
+			return true
+		}
+		if !isConflict(err) {
+			if ctx.Err() == nil {
+				w.log.Warn("write job record", "egress", id, "err", err)
+				w.markDirtyLater(id)
+			}
+			return false
+		}
+		e, gerr := w.jobs.Get(ctx, id)
+		if gerr != nil {
+			return false
+		}
+		o.rev = e.Revision()
+	}
+	return false
+}
+
+// markDirtyLater retries a write the bus refused (e.g. NATS restarting).
+func (w *Worker) markDirtyLater(id string) {
+	time.AfterFunc(time.Second, func() { w.markDirty(id) })
+}
+
+// release forgets a job that ended here: acked when it ended, put back
+// at once for another worker when it was handed over.
+func (w *Worker) release(id string, o *owned, handedOver bool) {
+	w.mu.Lock()
+	if w.owned[id] != o {
+		w.mu.Unlock()
+		return
+	}
+	delete(w.owned, id)
+	w.load -= o.rec.Cost
+	w.mu.Unlock()
+	if o.sub != nil {
+		_ = o.sub.Unsubscribe()
+	}
+	if handedOver {
+		_ = o.msg.Nak()
+	} else {
+		_ = o.msg.Ack()
+	}
+	w.mgr.Forget(id)
+	close(o.stopped)
+	select {
+	case w.freed <- struct{}{}:
+	default:
+	}
+	w.log.Info("job left this worker", "egress", id, "status", o.rec.Info.Status, "handed_over", handedOver)
+}
+
+// emit sends the events a record change means.
+func (w *Worker) emit(o *owned, info egress.Info) {
+	if w.cfg.Events == nil {
+		return
+	}
+	info.Tenant = o.rec.Tenant
+	prev := o.status
+	o.status = info.Status
+	switch {
+	case info.Status == egress.StatusActive && prev != egress.StatusActive && o.fresh:
+		w.cfg.Events("egress_started", info)
+	case info.Status == egress.StatusComplete || info.Status == egress.StatusFailed:
+		w.cfg.Events("egress_ended", info)
+		if r := info.Outputs.Record; r != nil && info.Status == egress.StatusComplete {
+			w.cfg.Events("recording_ready", info)
+		}
+		return
+	}
+	changed := false
+	for _, out := range info.Outputs.RTMP {
+		if o.states[out.ID] != out.State {
+			o.states[out.ID], changed = out.State, true
+		}
+	}
+	if r := info.Outputs.Record; r != nil && o.states["record"] != r.State {
+		o.states["record"], changed = r.State, true
+	}
+	if changed && info.Status == egress.StatusActive {
+		w.cfg.Events("egress_updated", info)
+	}
+}
+
+// drain takes no more jobs and hands every running one over, within
+// Drain.
+func (w *Worker) drain() {
+	w.mu.Lock()
+	w.draining = true
+	jobs := make(map[string]*owned, len(w.owned))
+	for id, o := range w.owned {
+		jobs[id] = o
+	}
+	w.mu.Unlock()
+	if len(jobs) == 0 {
+		return
+	}
+	w.log.Info("draining: handing jobs over", "jobs", len(jobs))
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Drain)
+	defer cancel()
+	var wg sync.WaitGroup
+	for id, o := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = w.mgr.Handover(ctx, id)
+			select {
+			case <-o.stopped:
+			case <-ctx.Done():
+				w.log.Warn("drain timed out; the job's lease will expire", "egress", id)
+			case <-time.After(2 * time.Second):
+				// The bus did not take the record (down?): put the job back
+				// anyway; its lease is the fallback.
+				w.syncMu.Lock()
+				w.release(id, o, true)
+				w.syncMu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// handleControl runs a stop or update command for a job this worker
+// runs and replies with the job.
+func (w *Worker) handleControl(id string, m *nats.Msg) {
+	var cmd Control
+	reply := controlReply{}
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	var info egress.Info
+	err := json.Unmarshal(m.Data, &cmd)
+	switch {
+	case err != nil:
+		reply.Error = "bad command"
+	case cmd.Op == "stop":
+		info, err = w.mgr.Stop(ctx, id)
+	case cmd.Op == "update" && cmd.Update != nil:
+		info, err = w.mgr.Update(ctx, id, *cmd.Update)
+		w.markDirty(id) // the new targets go into the record for a takeover
+	default:
+		reply.Error = "unknown command"
+	}
+	if err != nil {
+		reply.Error, reply.Code = err.Error(), "error"
+		var fe *egress.FieldError
+		switch {
+		case errors.As(err, &fe):
+			reply.Code, reply.Field, reply.Error = "field", fe.Field, fe.Reason
+		case errors.Is(err, egress.ErrNotFound):
+			reply.Code = "not_found"
+		case errors.Is(err, egress.ErrEnded):
+			reply.Code = "ended"
+		}
+	}
+	if info.ID != "" {
+		w.syncMu.Lock()
+		w.mu.Lock()
+		if o := w.owned[id]; o != nil {
+			info.Kind = o.rec.Info.Kind
+			info.Tenant = o.rec.Tenant
+		}
+		w.mu.Unlock()
+		w.syncMu.Unlock()
+		info.Worker = w.cfg.ID
+		reply.Info = &info
+	}
+	b, _ := json.Marshal(reply)
+	_ = m.Respond(b)
+}
