@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -22,11 +23,13 @@ type Config struct {
 	Keys         []configs.APIKey
 	MaxBodyBytes int64
 	Rooms        *room.Manager
-	Egress       Egress             // nil: no egress endpoints
-	ParseRTMP    func(string) error // validates an RTMP(S) target URL
-	Web          http.Handler       // the embedded pages; nil serves none
-	Registry     *prometheus.Registry
-	Logger       *slog.Logger
+	Egress       Egress // nil: no egress endpoints
+	// Workers lists the egress workers for GET /v1/workers (nil: none).
+	Workers   func(ctx context.Context) (any, error)
+	ParseRTMP func(string) error // validates an RTMP(S) target URL
+	Web       http.Handler       // the embedded pages; nil serves none
+	Registry  *prometheus.Registry
+	Logger    *slog.Logger
 	// Recordings is the catalog of stored recordings; nil: no recording
 	// endpoints.
 	Recordings *archive.Catalog
@@ -84,6 +87,9 @@ func (s *Server) routes() {
 	v1("POST /v1/rooms/{room}/subscribe", s.subscribe)
 	v1("DELETE /v1/rooms/{room}/subscribe/{id}", s.unsubscribe)
 	s.egressRoutes(v1)
+	if s.cfg.Workers != nil {
+		v1("GET /v1/workers", s.listWorkers)
+	}
 	s.recordingRoutes(v1)
 	v1("/v1/", s.notFound)
 	if s.cfg.Web != nil {
@@ -97,6 +103,16 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) listWorkers(w http.ResponseWriter, r *http.Request) {
+	ws, err := s.cfg.Workers(r.Context())
+	if err != nil {
+		s.log.Warn("list workers", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "job bus unavailable, try again")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"workers": ws})
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,8 @@ type Config struct {
 	WebRTC  WebRTC    `yaml:"webrtc"`
 	Egress  Egress    `yaml:"egress"`
 	Storage Storage   `yaml:"storage"`
+	Worker  Worker    `yaml:"worker"`
+	Webhook Webhook   `yaml:"webhook"`
 	Log     Log       `yaml:"log"`
 	Server  ServerCfg `yaml:"server"`
 }
@@ -81,6 +83,40 @@ type S3 struct {
 	SecretAccessKey string `yaml:"secret_access_key"`
 }
 
+// Worker configures the egress workers (in `serve` and `roomcast worker`).
+type Worker struct {
+	// ID names the worker; empty: hostname-pid.
+	ID string `yaml:"id"`
+	// Count is how many workers `serve` runs in process (0: none, only
+	// with an external NATS).
+	Count int `yaml:"count"`
+	// Capacity is the job cost a worker runs at once, in percent of one
+	// core; 0: 80 per CPU.
+	Capacity int `yaml:"capacity"`
+	// Costs of each job kind, in the same unit (measured by `make bench`).
+	Costs Costs `yaml:"costs"`
+	// Lease is how long a silent worker keeps its jobs.
+	Lease time.Duration `yaml:"lease"`
+	// DrainTimeout bounds the handover of a stopping worker's jobs.
+	DrainTimeout time.Duration `yaml:"drain_timeout"`
+	// Server is the room server a `roomcast worker` subscribes to rooms
+	// on (the URL of `serve`); its key is the first api key.
+	Server string `yaml:"server"`
+}
+
+// Costs are the CPU costs of the job kinds.
+type Costs struct {
+	Passthrough int `yaml:"passthrough"`
+	Transcode   int `yaml:"transcode"`
+	Composite   int `yaml:"composite"`
+}
+
+// Webhook is where job events are POSTed; empty URL: none.
+type Webhook struct {
+	URL    string `yaml:"url"`
+	Secret string `yaml:"secret"`
+}
+
 // Log selects the log level and format.
 type Log struct {
 	Level  string `yaml:"level"`
@@ -104,6 +140,10 @@ func Default() Config {
 		Rooms:  Rooms{MaxParticipants: 16},
 		Storage: Storage{
 			Backend: "local", SpoolMaxBytes: 4 << 30, PresignTTL: 6 * time.Hour,
+		},
+		Worker: Worker{
+			Count: 1, Costs: Costs{Passthrough: 10, Transcode: 40, Composite: 50},
+			Lease: 6 * time.Second, DrainTimeout: 30 * time.Second,
 		},
 		Log:    Log{Level: "info", Format: "text"},
 		Server: ServerCfg{ShutdownTimeout: 10 * time.Second},

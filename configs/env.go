@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // envVar binds one ROOMCAST_* variable to a config field.
@@ -31,6 +32,17 @@ var envVars = []envVar{
 	{"ROOMCAST_S3_PATH_STYLE", func(c *Config, v string) error { return setBool(&c.Storage.S3.PathStyle, v) }},
 	{"ROOMCAST_S3_CREATE_BUCKET", func(c *Config, v string) error { return setBool(&c.Storage.S3.CreateBucket, v) }},
 	{"ROOMCAST_SPOOL_MAX_BYTES", func(c *Config, v string) error { return setInt64(&c.Storage.SpoolMaxBytes, v) }},
+	{"ROOMCAST_WORKER_ID", func(c *Config, v string) error { c.Worker.ID = v; return nil }},
+	{"ROOMCAST_WORKERS", func(c *Config, v string) error { return setInt(&c.Worker.Count, v) }},
+	{"ROOMCAST_WORKER_CAPACITY", func(c *Config, v string) error { return setInt(&c.Worker.Capacity, v) }},
+	{"ROOMCAST_COST_PASSTHROUGH", func(c *Config, v string) error { return setInt(&c.Worker.Costs.Passthrough, v) }},
+	{"ROOMCAST_COST_TRANSCODE", func(c *Config, v string) error { return setInt(&c.Worker.Costs.Transcode, v) }},
+	{"ROOMCAST_COST_COMPOSITE", func(c *Config, v string) error { return setInt(&c.Worker.Costs.Composite, v) }},
+	{"ROOMCAST_WORKER_LEASE", func(c *Config, v string) error { return setDuration(&c.Worker.Lease, v) }},
+	{"ROOMCAST_WORKER_DRAIN_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Worker.DrainTimeout, v) }},
+	{"ROOMCAST_WORKER_SERVER", func(c *Config, v string) error { c.Worker.Server = v; return nil }},
+	{"ROOMCAST_WEBHOOK_URL", func(c *Config, v string) error { c.Webhook.URL = v; return nil }},
+	{"ROOMCAST_WEBHOOK_SECRET", func(c *Config, v string) error { c.Webhook.Secret = v; return nil }},
 	{"ROOMCAST_LOG_LEVEL", func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{"ROOMCAST_LOG_FORMAT", func(c *Config, v string) error { c.Log.Format = v; return nil }},
 }
@@ -89,6 +101,15 @@ func setInt64(dst *int64, v string) error {
 		return fmt.Errorf("want an integer, got %q", v)
 	}
 	*dst = n
+	return nil
+}
+
+func setDuration(dst *time.Duration, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("want a duration like 30s, got %q", v)
+	}
+	*dst = d
 	return nil
 }
 

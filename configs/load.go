@@ -13,6 +13,8 @@ import (
 // Flags are the command-line overrides; a nil field was not given.
 type Flags struct {
 	Listen, Data, NATS *string
+	Workers            *int
+	WorkerID, Server   *string
 }
 
 // Load builds the configuration: defaults → YAML file (if path is not
@@ -56,5 +58,14 @@ func (c *Config) applyFlags(f Flags) {
 	}
 	if f.NATS != nil {
 		c.NATS.URL = *f.NATS
+	}
+	if f.Workers != nil {
+		c.Worker.Count = *f.Workers
+	}
+	if f.WorkerID != nil {
+		c.Worker.ID = *f.WorkerID
+	}
+	if f.Server != nil {
+		c.Worker.Server = *f.Server
 	}
 }

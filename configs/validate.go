@@ -23,7 +23,7 @@ const MinKeyLength = 16
 
 // Validate checks every field and returns the first error, naming the field.
 func (c *Config) Validate() error {
-	checks := []func() error{c.validateListen, c.validateData, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateStorage, c.validateLog}
+	checks := []func() error{c.validateListen, c.validateData, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateStorage, c.validateWorker, c.validateWebhook, c.validateLog}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -134,6 +134,48 @@ func (c *Config) validateStorage() error {
 	}
 	if st.PresignTTL < time.Minute || st.PresignTTL > 7*24*time.Hour {
 		return &FieldError{"storage.presign_ttl", "must be between 1m and 168h"}
+	}
+	return nil
+}
+
+var workerIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+func (c *Config) validateWorker() error {
+	w := c.Worker
+	switch {
+	case w.ID != "" && !workerIDRe.MatchString(w.ID):
+		return &FieldError{"worker.id", "want letters, digits, '-', '_' or '.' (1-64)"}
+	case w.Count < 0 || w.Count > 64:
+		return &FieldError{"worker.count", "must be between 0 and 64"}
+	case w.Count == 0 && c.NATS.URL == "":
+		return &FieldError{"worker.count", "0 needs an external NATS (nats.url): the embedded one has no other workers"}
+	case w.Capacity < 0:
+		return &FieldError{"worker.capacity", "must not be negative (0: 80 per CPU)"}
+	case w.Costs.Passthrough <= 0 || w.Costs.Transcode <= 0 || w.Costs.Composite <= 0:
+		return &FieldError{"worker.costs", "every cost must be positive"}
+	case w.Lease < time.Second || w.Lease > time.Minute:
+		return &FieldError{"worker.lease", "must be between 1s and 1m"}
+	case w.DrainTimeout < time.Second:
+		return &FieldError{"worker.drain_timeout", "must be at least 1s"}
+	}
+	if w.Server != "" {
+		if u, err := url.Parse(w.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &FieldError{"worker.server", "want http(s)://host:port of roomcast serve"}
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateWebhook() error {
+	h := c.Webhook
+	if h.URL == "" {
+		return nil
+	}
+	if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &FieldError{"webhook.url", "want http(s)://host/path"}
+	}
+	if len(h.Secret) < 16 {
+		return &FieldError{"webhook.secret", "at least 16 characters, to sign the events"}
 	}
 	return nil
 }

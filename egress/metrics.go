@@ -7,11 +7,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics exports the jobs of a Manager to Prometheus, read from their
-// live state at scrape time, and the latency the RTMP outputs add. Labels
+// Lister lists jobs: a Manager (this process's jobs) or the job bus's
+// client (every worker's, as last reported).
+type Lister interface {
+	List(ctx context.Context, f Filter) ([]Info, error)
+}
+
+// Metrics exports the jobs of a Lister to Prometheus, read from their
+// state at scrape time, and the latency the RTMP outputs add. Labels
 // carry job and output ids only: never a URL, which may hold a key.
 type Metrics struct {
-	m       *Manager
+	m       Lister
 	latency prometheus.Histogram
 
 	jobs, bytes, reconnects, dropped, live, encode *prometheus.Desc
@@ -19,7 +25,7 @@ type Metrics struct {
 }
 
 // NewMetrics registers the egress metrics of m with reg.
-func NewMetrics(reg prometheus.Registerer, m *Manager) *Metrics {
+func NewMetrics(reg prometheus.Registerer, m Lister) *Metrics {
 	out := []string{"egress", "output"}
 	x := &Metrics{
 		m: m,
@@ -53,7 +59,9 @@ func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
-	jobs, _ := x.m.List(context.Background(), Filter{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	jobs, _ := x.m.List(ctx, Filter{})
 	byStatus := map[string]int{}
 	for _, j := range jobs {
 		byStatus[j.Status]++

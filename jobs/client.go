@@ -251,3 +251,35 @@ func (c *Client) Workers(ctx context.Context) ([]WorkerInfo, error) {
 	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
 	return out, nil
 }
+
+// Reap ends the jobs an earlier run of an all-in-one server left behind
+// (its rooms, and its only worker, went with it): active and queued jobs
+// are marked failed with reason and the queue is emptied. It returns how
+// many it ended.
+func (c *Client) Reap(ctx context.Context, reason string) (int, error) {
+	lister, err := c.jobs.ListKeys(ctx)
+	if err != nil {
+		return 0, busErr("list jobs", err)
+	}
+	n := 0
+	for id := range lister.Keys() {
+		rec, rev, err := c.get(ctx, id)
+		if err != nil || !rec.Info.Active() {
+			continue
+		}
+		now := time.Now().UTC()
+		rec.Info.Status, rec.Info.Error, rec.Info.EndedAt = egress.StatusFailed, reason, &now
+		rec.Info.Reason, rec.Info.Worker, rec.Lease = "", "", time.Time{}
+		if _, err := c.jobs.Update(ctx, id, rec.encode(), rev); err == nil {
+			n++
+		}
+	}
+	st, err := c.js.Stream(ctx, StreamRequests)
+	if err != nil {
+		return n, busErr("requests stream", err)
+	}
+	if err := st.Purge(ctx); err != nil {
+		return n, busErr("purge requests", err)
+	}
+	return n, nil
+}

@@ -5,7 +5,9 @@ package jobs
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -67,4 +69,58 @@ func Dial(url, name string) (*nats.Conn, error) {
 		return nil, fmt.Errorf("connect nats %s: %w: %w", redactURL(url), ErrNATSUnavailable, err)
 	}
 	return nc, nil
+}
+
+// Server is a standalone NATS server with JetStream listening on TCP.
+type Server struct {
+	srv *server.Server
+}
+
+// StartServer starts a JetStream-enabled NATS server on addr
+// (host:port; port 0 picks one) storing under dir.
+func StartServer(addr, dir string, ready time.Duration) (*Server, error) {
+	host, port, err := splitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("nats store %s: %w", dir, err)
+	}
+	srv, err := server.NewServer(&server.Options{
+		ServerName: "roomcast-nats", JetStream: true, StoreDir: dir,
+		Host: host, Port: port, NoSigs: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("nats server: %w", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(ready) {
+		srv.Shutdown()
+		return nil, fmt.Errorf("nats server on %s not ready after %s: %w", addr, ready, ErrNATSUnavailable)
+	}
+	return &Server{srv: srv}, nil
+}
+
+// URL is the server's client URL.
+func (s *Server) URL() string { return s.srv.ClientURL() }
+
+// Close shuts the server down and waits for it.
+func (s *Server) Close() {
+	s.srv.Shutdown()
+	s.srv.WaitForShutdown()
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("nats listen address %q: %w", addr, err)
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("nats listen address %q: bad port", addr)
+	}
+	if port == 0 {
+		port = server.RANDOM_PORT
+	}
+	return host, port, nil
 }

@@ -10,3 +10,6 @@ func redactURL(s string) string {
 	}
 	return u.Redacted()
 }
+
+// RedactURL hides credentials in a NATS URL for logs and messages.
+func RedactURL(s string) string { return redactURL(s) }

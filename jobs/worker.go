@@ -33,9 +33,13 @@ type WorkerConfig struct {
 	Lease time.Duration // default DefaultLease
 	// Drain bounds the handover of every job when Run's ctx ends
 	// (default 30 s).
-	Drain  time.Duration
-	Events EventSink // nil: no events
-	Logger *slog.Logger
+	Drain time.Duration
+	// EndOnStop ends the jobs (complete) instead of handing them over when
+	// Run's ctx ends: for the all-in-one server, where no other worker
+	// can take them.
+	EndOnStop bool
+	Events    EventSink // nil: no events
+	Logger    *slog.Logger
 }
 
 var workerIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)

@@ -223,7 +223,7 @@ func (w *Worker) drain() {
 	if len(jobs) == 0 {
 		return
 	}
-	w.log.Info("draining: handing jobs over", "jobs", len(jobs))
+	w.log.Info("draining", "jobs", len(jobs), "hand_over", !w.cfg.EndOnStop)
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Drain)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -231,7 +231,11 @@ func (w *Worker) drain() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = w.mgr.Handover(ctx, id)
+			if w.cfg.EndOnStop {
+				_, _ = w.mgr.Stop(ctx, id)
+			} else {
+				_, _ = w.mgr.Handover(ctx, id)
+			}
 			select {
 			case <-o.stopped:
 			case <-ctx.Done():
@@ -240,7 +244,7 @@ func (w *Worker) drain() {
 				// The bus did not take the record (down?): put the job back
 				// anyway; its lease is the fallback.
 				w.syncMu.Lock()
-				w.release(id, o, true)
+				w.release(id, o, !w.cfg.EndOnStop)
 				w.syncMu.Unlock()
 			}
 		}()

@@ -19,7 +19,10 @@ var version = "dev"
 const usage = `usage: roomcast <command> [flags]
 
 commands:
-  serve     run the all-in-one server: API, rooms, embedded NATS
+  serve     run the all-in-one server: API, rooms, embedded NATS and a
+            worker (or, with --nats, against an external NATS)
+  worker    run an egress worker only, against an external NATS
+  nats      run a standalone NATS JetStream server for a worker fleet
   publish   publish a synthetic test participant into a room over WHIP
   version   print the version
 
@@ -43,6 +46,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args[1:], stdout, stderr)
 	case "publish":
 		err = publish(ctx, args[1:], stdout, stderr)
+	case "worker":
+		err = workerCmd(ctx, args[1:], stdout, stderr)
+	case "nats":
+		err = natsCmd(ctx, args[1:], stdout, stderr)
 	case "version", "-v", "--version":
 		fmt.Fprintf(stdout, "roomcast %s\n", version)
 	case "help", "-h", "--help":

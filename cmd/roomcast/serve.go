@@ -39,6 +39,7 @@ func serveFlags(args []string, stderr io.Writer) (string, configs.Flags, error) 
 	listen := fs.String("listen", "", "HTTP listen address (default 127.0.0.1:8080)")
 	data := fs.String("data", "", "data directory (default ./data)")
 	natsURL := fs.String("nats", "", "NATS URL; empty embeds NATS JetStream")
+	workers := fs.Int("workers", 1, "egress workers to run in this process (0: none, needs --nats)")
 	if err := fs.Parse(args); err != nil {
 		return "", configs.Flags{}, err
 	}
@@ -51,6 +52,8 @@ func serveFlags(args []string, stderr io.Writer) (string, configs.Flags, error) 
 			f.Data = data
 		case "nats":
 			f.NATS = natsURL
+		case "workers":
+			f.Workers = workers
 		}
 	})
 	return *cfgPath, f, nil
@@ -124,53 +127,69 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	}
 	defer arch.close(cfg.Server.ShutdownTimeout)
 	arch.registerMetrics(reg)
-	workers, internalKey, err := inProcessWorker(cfg, ln.Addr().String(), arch, reg, log)
+	client, err := jobs.NewClient(ctx, jobs.ClientConfig{
+		NC: nc, Videos: roomVideos(rooms), Costs: jobCosts(cfg), Lease: cfg.Worker.Lease,
+		Logger: log.With("component", "jobs"),
+	})
 	if err != nil {
 		return err
 	}
-	defer workers.Close()
+	if cfg.NATS.URL == "" {
+		// The embedded bus outlives a crash on disk, but the rooms and the
+		// only worker did not: end what the last run left.
+		if n, err := client.Reap(ctx, "roomcast restarted while the job ran"); err != nil {
+			log.Warn("ending the last run's jobs", "err", err)
+		} else if n > 0 {
+			log.Info("ended the jobs of the last run", "jobs", n)
+		}
+	}
+	internalKey, err := generateKey()
+	if err != nil {
+		return err
+	}
+	metrics := egress.NewMetrics(reg, client)
+	deps, err := workerDeps(cfg, "http://"+ln.Addr().String(), internalKey, arch, metrics.ObserveLatency, log)
+	if err != nil {
+		return err
+	}
+	workers, err := startWorkers(ctx, cfg, nc, workerID(cfg), cfg.Worker.Count, deps, nil, log)
+	if err != nil {
+		return err
+	}
+	defer workers.Stop()
 	signingKey := make([]byte, 32)
 	if _, err := rand.Read(signingKey); err != nil {
 		return fmt.Errorf("signing key: %w", err)
 	}
 	srv := api.New(api.Config{
-		Keys:         append(cfg.API.Keys, internalKey),
-		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: workers, ParseRTMP: egress.ParseRTMP,
+		Keys:         append(cfg.API.Keys, configs.APIKey{Tenant: "internal", Key: internalKey}),
+		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: client, ParseRTMP: egress.ParseRTMP,
+		Workers:    func(ctx context.Context) (any, error) { return client.Workers(ctx) },
 		Recordings: arch.catalog, SigningKey: signingKey, PresignTTL: cfg.Storage.PresignTTL,
 		Web: web.Handler(), Registry: reg, Logger: log.With("component", "api"),
 	})
 	// Jobs stop before the HTTP server so their ingest can still end its
 	// room subscription cleanly.
-	return listenAndServe(ctx, cfg, ln, srv, workers.Close, log, stdout)
+	return listenAndServe(ctx, cfg, ln, srv, workers.Stop, log, stdout)
 }
 
-// inProcessWorker runs egress jobs in this process. Its ingest subscribes
-// to rooms through this server's own API with a key generated per run,
-// the same way a separate worker process would.
-func inProcessWorker(cfg configs.Config, addr string, arch *archiveService, reg prometheus.Registerer, log *slog.Logger) (*egress.Manager, configs.APIKey, error) {
-	key, err := generateKey()
-	if err != nil {
-		return nil, configs.APIKey{}, err
+// roomVideos lists a room's video sources, to price its jobs.
+func roomVideos(rooms *room.Manager) func(string) []jobs.RoomVideo {
+	return func(name string) []jobs.RoomVideo {
+		info, err := rooms.Get(name)
+		if err != nil {
+			return nil
+		}
+		var out []jobs.RoomVideo
+		for _, p := range info.Participants {
+			for _, t := range p.Tracks {
+				if t.Kind == "video" {
+					out = append(out, jobs.RoomVideo{Participant: p.Name, Codec: t.Codec})
+				}
+			}
+		}
+		return out
 	}
-	tlsCfg, err := rtmpsTLS(cfg.Egress.RTMPSCAFile)
-	if err != nil {
-		return nil, configs.APIKey{}, err
-	}
-	var metrics *egress.Metrics
-	m := egress.NewManager(egress.Deps{
-		NewMedia: egress.NewRoomMedia(egress.RoomSource{
-			Server: "http://" + addr, Token: key,
-			RTC: rtc.Options{LoopbackOnly: cfg.WebRTC.LoopbackOnly},
-		}),
-		NewRTMP: egress.NewRTMPOutput(tlsCfg, func(d time.Duration) {
-			metrics.ObserveLatency(d)
-		}),
-		NewRecording: arch.newRecording,
-		Permanent:    egress.PermanentRTMP,
-		Logger:       log.With("component", "egress"),
-	})
-	metrics = egress.NewMetrics(reg, m)
-	return m, configs.APIKey{Tenant: "internal", Key: key}, nil
 }
 
 // rtmpsTLS trusts the system roots plus the CAs in caFile, if any.

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/jobs"
+)
+
+// workerCmd runs `roomcast worker`: a worker only, against external NATS.
+// SIGTERM drains it: it takes no more jobs, hands its jobs over and exits 0.
+func workerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "YAML config file (see configs/roomcast.yaml)")
+	natsURL := fs.String("nats", "", "NATS URL (required), e.g. nats://127.0.0.1:4222")
+	id := fs.String("id", "", "worker name (default hostname-pid)")
+	server := fs.String("server", "", "URL of roomcast serve, whose rooms jobs record")
+	data := fs.String("data", "", "data directory for the upload spool (default ./data)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var f configs.Flags
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "nats":
+			f.NATS = natsURL
+		case "id":
+			f.WorkerID = id
+		case "server":
+			f.Server = server
+		case "data":
+			f.Data = data
+		}
+	})
+	cfg, err := configs.Load(*cfgPath, os.Getenv, f)
+	if err != nil {
+		return err
+	}
+	if cfg.NATS.URL == "" {
+		return errors.New("--nats (or nats.url) is required: a worker joins an external NATS")
+	}
+	if cfg.Worker.Server == "" || len(cfg.API.Keys) == 0 {
+		return errors.New("--server (worker.server) and an API key (ROOMCAST_API_KEY) are required to subscribe to rooms")
+	}
+	return runWorker(ctx, cfg, stdout, stderr)
+}
+
+func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer) error {
+	log := newLogger(stderr, cfg.Log)
+	nc, err := jobs.Dial(cfg.NATS.URL, "roomcast-worker")
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	arch, err := openArchive(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer arch.close(cfg.Worker.DrainTimeout)
+	deps, err := workerDeps(cfg, cfg.Worker.Server, cfg.API.Keys[0].Key, arch, nil, log)
+	if err != nil {
+		return err
+	}
+	id := workerID(cfg)
+	w, err := jobs.NewWorker(ctx, jobs.WorkerConfig{
+		ID: id, Capacity: cfg.Worker.Capacity, NC: nc, Deps: deps, Lease: cfg.Worker.Lease,
+		Drain: cfg.Worker.DrainTimeout, Logger: log.With("component", "worker"),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "roomcast worker %s is taking jobs from %s\n", id, jobs.RedactURL(cfg.NATS.URL))
+	err = w.Run(ctx)
+	log.Info("worker stopped", "id", id)
+	return err
+}
+
+// natsCmd runs `roomcast nats`: a standalone NATS server with JetStream,
+// for a fleet of workers on one machine and for tests.
+func natsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("nats", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:4222", "client address")
+	store := fs.String("store", "./data/nats", "JetStream store directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	srv, err := jobs.StartServer(*listen, *store, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	fmt.Fprintf(stdout, "roomcast nats is serving on %s\n", srv.URL())
+	<-ctx.Done()
+	return nil
+}

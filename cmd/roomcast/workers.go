@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/jobs"
+	"github.com/roomcast/roomcast/pipeline/rtc"
+)
+
+// workerDeps builds what a worker's jobs need: rooms served at server
+// (subscribed to with token), RTMP outputs and the archive.
+func workerDeps(cfg configs.Config, server, token string, arch *archiveService, observe func(time.Duration), log *slog.Logger) (egress.Deps, error) {
+	tlsCfg, err := rtmpsTLS(cfg.Egress.RTMPSCAFile)
+	if err != nil {
+		return egress.Deps{}, err
+	}
+	return egress.Deps{
+		NewMedia: egress.NewRoomMedia(egress.RoomSource{
+			Server: server, Token: token,
+			RTC: rtc.Options{LoopbackOnly: cfg.WebRTC.LoopbackOnly},
+		}),
+		NewRTMP:      egress.NewRTMPOutput(tlsCfg, observe),
+		NewRecording: arch.newRecording,
+		Permanent:    egress.PermanentRTMP,
+		Logger:       log.With("component", "egress"),
+	}, nil
+}
+
+// workerID is the configured id, else hostname-pid.
+func workerID(cfg configs.Config) string {
+	if cfg.Worker.ID != "" {
+		return cfg.Worker.ID
+	}
+	host, _ := os.Hostname()
+	host = regexp.MustCompile(`[^A-Za-z0-9_.-]`).ReplaceAllString(host, "-")
+	if host == "" || host[0] == '.' || host[0] == '-' {
+		host = "worker"
+	}
+	if len(host) > 40 {
+		host = host[:40]
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}
+
+// workerPool runs workers until Stop, which drains them.
+type workerPool struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// startWorkers starts n workers named id (or id-1 … id-n) on nc.
+func startWorkers(ctx context.Context, cfg configs.Config, nc *nats.Conn, id string, n int, deps egress.Deps, events jobs.EventSink, log *slog.Logger) (*workerPool, error) {
+	runCtx, cancel := context.WithCancel(context.Background())
+	p := &workerPool{cancel: cancel}
+	for i := 1; i <= n; i++ {
+		name := id
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d", id, i)
+		}
+		w, err := jobs.NewWorker(ctx, jobs.WorkerConfig{
+			ID: name, Capacity: cfg.Worker.Capacity, NC: nc, Deps: deps, Lease: cfg.Worker.Lease,
+			Drain: cfg.Worker.DrainTimeout, EndOnStop: cfg.NATS.URL == "", Events: events,
+			Logger: log.With("component", "worker"),
+		})
+		if err != nil {
+			p.Stop()
+			return nil, err
+		}
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			_ = w.Run(runCtx)
+		}()
+	}
+	return p, nil
+}
+
+// Stop drains every worker: their jobs are handed over (or, in the
+// all-in-one server, end with the process).
+func (p *workerPool) Stop() {
+	p.cancel()
+	p.wg.Wait()
+}
+
+func jobCosts(cfg configs.Config) jobs.Costs {
+	c := cfg.Worker.Costs
+	return jobs.Costs{Passthrough: c.Passthrough, Transcode: c.Transcode, Composite: c.Composite}
+}

@@ -1,0 +1,234 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roomcast/roomcast/test/harness"
+	"github.com/roomcast/roomcast/test/nginxrtmp"
+)
+
+// cluster is an external NATS, an API server with no worker of its own,
+// and worker processes, sharing one MinIO for recordings.
+type cluster struct {
+	nats    *harness.NATS
+	api     *Server
+	store   backend
+	workers map[string]*harness.Process
+	env     []string
+}
+
+func startCluster(t *testing.T, workers int, env ...string) *cluster {
+	t.Helper()
+	c := &cluster{nats: harness.StartNATS(t, binary), store: minioBackend(t), workers: map[string]*harness.Process{}}
+	c.env = append(append([]string{"ROOMCAST_WORKER_LEASE=3s", "ROOMCAST_WORKER_DRAIN_TIMEOUT=20s"}, c.store.env...), env...)
+	c.api = harness.StartServerIn(t, binary, t.TempDir(), append([]string{"ROOMCAST_NATS_URL=" + c.nats.URL, "ROOMCAST_WORKERS=0"}, c.env...)...)
+	for i := 1; i <= workers; i++ {
+		c.addWorker(t, fmt.Sprintf("w%d", i))
+	}
+	return c
+}
+
+func (c *cluster) addWorker(t *testing.T, id string) {
+	t.Helper()
+	c.workers[id] = harness.StartWorker(t, binary, c.nats.URL, c.api, id, c.env...)
+}
+
+// clusterJob is GET /v1/egress/{id} with the fields the cluster tests read.
+type clusterJob struct {
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason"`
+	Error   string `json:"error"`
+	Worker  string `json:"worker"`
+	Outputs struct {
+		RTMP []struct {
+			State string `json:"state"`
+		} `json:"rtmp"`
+		Record *struct {
+			RecordingID string `json:"recording_id"`
+			Segments    int    `json:"segments"`
+		} `json:"record"`
+	} `json:"outputs"`
+}
+
+func (c *cluster) job(t *testing.T, id string) clusterJob {
+	t.Helper()
+	var j clusterJob
+	if code := c.api.Do(t, "GET", "/v1/egress/"+id, nil, &j); code != http.StatusOK {
+		t.Fatalf("get %s: status %d", id, code)
+	}
+	return j
+}
+
+func (c *cluster) waitJob(t *testing.T, id string, within time.Duration, what string, cond func(clusterJob) bool) clusterJob {
+	t.Helper()
+	var j clusterJob
+	defer func() {
+		if t.Failed() {
+			t.Logf("last state of %s: %+v", id, j)
+		}
+	}()
+	Eventually(t, within, what, func() bool { j = c.job(t, id); return cond(j) })
+	return j
+}
+
+func (c *cluster) start(t *testing.T, body map[string]any) clusterJob {
+	t.Helper()
+	var j clusterJob
+	if code := c.api.Do(t, "POST", "/v1/egress", body, &j); code != http.StatusCreated {
+		t.Fatalf("start: status %d %+v", code, j)
+	}
+	return j
+}
+
+func isActive(j clusterJob) bool { return j.Status == "active" }
+
+// publishCounter counts the publishes nginx-rtmp reports per stream key.
+type publishCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (p *publishCounter) handler(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	p.mu.Lock()
+	p.n[r.Form.Get("name")]++
+	p.mu.Unlock()
+}
+
+func (p *publishCounter) count(key string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n[key]
+}
+
+func TestClusterAdmission(t *testing.T) {
+	c := startCluster(t, 3, "ROOMCAST_WORKER_CAPACITY=40", "ROOMCAST_COST_PASSTHROUGH=10")
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
+	c.api.CreateRoom(t, "live")
+	c.api.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
+	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
+		info := c.api.RoomInfo(t, "live")
+		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
+	})
+	var ids []string
+	for i := range 13 {
+		j := c.start(t, map[string]any{"room": "live", "outputs": map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), fmt.Sprintf("key-%d", i))}}})
+		ids = append(ids, j.ID)
+	}
+	perWorker := map[string]int{}
+	for _, id := range ids[:12] {
+		j := c.waitJob(t, id, 40*time.Second, "job active", isActive)
+		perWorker[j.Worker]++
+	}
+	if len(perWorker) != 3 || perWorker["w1"] != 4 || perWorker["w2"] != 4 || perWorker["w3"] != 4 {
+		t.Errorf("jobs per worker %v, want 4 on each of 3", perWorker)
+	}
+	j13 := c.waitJob(t, ids[12], 15*time.Second, "13th job pending with a reason", func(j clusterJob) bool {
+		return j.Status == "pending" && strings.Contains(j.Reason, "no worker has room")
+	})
+	t.Logf("13th job: %s", j13.Reason)
+	var workers struct {
+		Workers []struct {
+			ID             string
+			Capacity, Load int
+			Jobs           []string
+		} `json:"workers"`
+	}
+	if code := c.api.Do(t, "GET", "/v1/workers", nil, &workers); code != http.StatusOK || len(workers.Workers) != 3 {
+		t.Fatalf("GET /v1/workers: %d %+v", code, workers)
+	}
+	for _, w := range workers.Workers {
+		if w.Capacity != 40 || w.Load != 40 || len(w.Jobs) != 4 {
+			t.Errorf("worker %+v, want capacity 40, load 40, 4 jobs", w)
+		}
+	}
+	if code := c.api.Do(t, "DELETE", "/v1/egress/"+ids[0], nil, nil); code != http.StatusOK {
+		t.Fatalf("stop: %d", code)
+	}
+	c.waitJob(t, ids[12], 20*time.Second, "13th job starts when one finishes", isActive)
+}
+
+func TestClusterFailover(t *testing.T) {
+	c := startCluster(t, 3)
+	pubs := &publishCounter{n: map[string]int{}}
+	hook := httptest.NewServer(http.HandlerFunc(pubs.handler))
+	defer hook.Close()
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true, OnPublish: hook.URL})
+	c.api.CreateRoom(t, "live")
+	c.api.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
+	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
+		info := c.api.RoomInfo(t, "live")
+		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
+	})
+	j := c.start(t, map[string]any{
+		"room":  "live",
+		"video": map[string]int{"width": 640, "height": 360, "fps": 30, "bitrate_kbps": 800},
+		"outputs": map[string]any{
+			"rtmp":   []string{ng.RTMPURL(ng.App(), "key-a"), ng.RTMPURL(ng.App(), "key-b")},
+			"record": map[string]any{"segment_seconds": 2},
+		},
+	})
+	rid := j.Outputs.Record.RecordingID
+	c.waitJob(t, j.ID, 30*time.Second, "job active", isActive)
+	started := time.Now() // the recording's wall clock starts
+	j = c.waitJob(t, j.ID, 30*time.Second, "job live on both targets", func(j clusterJob) bool {
+		return isActive(j) && len(j.Outputs.RTMP) == 2 && j.Outputs.RTMP[0].State == "live" && j.Outputs.RTMP[1].State == "live" &&
+			j.Outputs.Record != nil && j.Outputs.Record.Segments >= 3
+	})
+	owner := j.Worker
+	c.workers[owner].Kill(t)
+	killed := time.Now()
+	j = c.waitJob(t, j.ID, 10*time.Second, "job active on another worker", func(j clusterJob) bool {
+		return isActive(j) && j.Worker != "" && j.Worker != owner
+	})
+	t.Logf("killed %s; active on %s after %v", owner, j.Worker, time.Since(killed).Round(time.Millisecond))
+	Eventually(t, 20*time.Second, "both targets receive a stream again", func() bool {
+		return pubs.count("key-a") >= 2 && pubs.count("key-b") >= 2
+	})
+	c.waitJob(t, j.ID, 20*time.Second, "recording goes on", func(j clusterJob) bool {
+		return j.Outputs.Record != nil && j.Outputs.Record.Segments >= 3
+	})
+	Eventually(t, 45*time.Second, "40 s more", func() bool { return time.Since(killed) > 40*time.Second })
+	if code := c.api.Do(t, "DELETE", "/v1/egress/"+j.ID, nil, nil); code != http.StatusOK {
+		t.Fatalf("stop: %d", code)
+	}
+	wall := time.Since(started)
+	m := waitStatus(t, c.api, rid, "complete", 30*time.Second)
+	if len(m.Discontinuities) != 1 {
+		t.Errorf("%d discontinuities, want exactly 1: %+v", len(m.Discontinuities), m.Discontinuities)
+	}
+	if cover := m.Duration / wall.Seconds(); cover < 0.85 {
+		t.Errorf("the recording covers %.1f s of %.1f s (%.0f %%), want >= 85 %%", m.Duration, wall.Seconds(), 100*cover)
+	}
+	checkContiguous(t, m)
+	checkObjects(t, c.api, m)
+	checkPlaylist(t, c.api, rid)
+	t.Logf("recording %.1f s over %.1f s wall clock, %d segments, discontinuity %+v", m.Duration, wall.Seconds(), len(m.Segments), m.Discontinuities)
+}
+
+func TestClusterDrain(t *testing.T) {
+	c := startCluster(t, 2)
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
+	c.api.CreateRoom(t, "live")
+	c.api.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
+	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
+		info := c.api.RoomInfo(t, "live")
+		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
+	})
+	j := c.start(t, map[string]any{"room": "live", "outputs": map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), "key-d")}}})
+	j = c.waitJob(t, j.ID, 30*time.Second, "job active", isActive)
+	owner := j.Worker
+	start := time.Now()
+	if code := c.workers[owner].Term(t, 30*time.Second); code != 0 {
+		t.Errorf("drained worker exited %d, want 0\n%s", code, c.workers[owner].Output())
+	}
+	j = c.waitJob(t, j.ID, 15*time.Second, "job moved", func(j clusterJob) bool { return isActive(j) && j.Worker != owner })
+	t.Logf("%s drained in %v; job active on %s", owner, time.Since(start).Round(time.Millisecond), j.Worker)
+}
