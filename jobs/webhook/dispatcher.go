@@ -79,7 +79,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer log.Info("webhook dispatcher stopped")
 	b := newBackoff(d.cfg.MinBackoff, d.cfg.MaxBackoff)
 	for ctx.Err() == nil {
+		start := time.Now()
 		err := d.session(ctx)
+		if time.Since(start) > d.cfg.MaxBackoff { // a healthy spell resets the pause
+			b = newBackoff(d.cfg.MinBackoff, d.cfg.MaxBackoff)
+		}
 		if ctx.Err() != nil {
 			break
 		}

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -20,7 +21,8 @@ func TestPostTreatsRedirectTimeoutAndStatusAsEndpointErrors(t *testing.T) {
 		switch r.URL.Path {
 		case "/redirect":
 			http.Redirect(w, r, target.URL, http.StatusFound)
-		case "/slow":
+		case "/slow": // the server notices the client hang up once the body is read
+			_, _ = io.Copy(io.Discard, r.Body)
 			<-r.Context().Done()
 		case "/big":
 			w.WriteHeader(http.StatusTeapot)
