@@ -253,12 +253,18 @@ func (r *Recording) setErr(err error) {
 	r.mu.Unlock()
 }
 
-// recordable keeps the tracks the segmenter takes: H.264 and AAC.
+// recordable keeps the tracks the segmenter takes, H.264 then AAC, so
+// that every init segment of a recording numbers them alike (track 1
+// video, 2 audio): players keep the first init's track mapping across
+// EXT-X-MAP changes.
 func recordable(ts []*media.Track) []*media.Track {
 	var out []*media.Track
-	for _, t := range ts {
-		if t.Codec == media.CodecH264 || t.Codec == media.CodecAAC {
-			out = append(out, t)
+	for _, codec := range []media.Codec{media.CodecH264, media.CodecAAC} {
+		for _, t := range ts {
+			if t.Codec == codec {
+				out = append(out, t)
+				break
+			}
 		}
 	}
 	return out

@@ -160,7 +160,7 @@ func TestClusterFailover(t *testing.T) {
 	pubs := &publishCounter{n: map[string]int{}}
 	hook := httptest.NewServer(http.HandlerFunc(pubs.handler))
 	defer hook.Close()
-	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true, OnPublish: hook.URL})
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true, OnPublish: hook.URL + "/on_publish"})
 	c.api.CreateRoom(t, "live")
 	c.api.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
 	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
