@@ -152,7 +152,16 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err != nil {
 		return err
 	}
-	workers, err := startWorkers(ctx, cfg, nc, workerID(cfg), cfg.Worker.Count, deps, nil, log)
+	events, err := eventSink(ctx, nc, log)
+	if err != nil {
+		return err
+	}
+	stopWebhooks, err := startWebhooks(nc, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopWebhooks()
+	workers, err := startWorkers(ctx, cfg, nc, workerID(cfg), cfg.Worker.Count, deps, events, log)
 	if err != nil {
 		return err
 	}

@@ -68,10 +68,14 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	events, err := eventSink(ctx, nc, log)
+	if err != nil {
+		return err
+	}
 	id := workerID(cfg)
 	w, err := jobs.NewWorker(ctx, jobs.WorkerConfig{
 		ID: id, Capacity: cfg.Worker.Capacity, NC: nc, Deps: deps, Lease: cfg.Worker.Lease,
-		Drain: cfg.Worker.DrainTimeout, Logger: log.With("component", "worker"),
+		Drain: cfg.Worker.DrainTimeout, Events: events, Logger: log.With("component", "worker"),
 	})
 	if err != nil {
 		return err

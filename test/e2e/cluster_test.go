@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/jobs/webhook"
 	"github.com/roomcast/roomcast/test/harness"
 	"github.com/roomcast/roomcast/test/nginxrtmp"
 )
@@ -231,4 +234,103 @@ func TestClusterDrain(t *testing.T) {
 	}
 	j = c.waitJob(t, j.ID, 15*time.Second, "job moved", func(j clusterJob) bool { return isActive(j) && j.Worker != owner })
 	t.Logf("%s drained in %v; job active on %s", owner, time.Since(start).Round(time.Millisecond), j.Worker)
+}
+
+// hookReceiver collects webhook deliveries, checking each signature.
+type hookReceiver struct {
+	t      *testing.T
+	secret string
+	mu     sync.Mutex
+	events []webhook.Event
+	seen   map[string]bool
+}
+
+func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "read", http.StatusBadRequest)
+		return
+	}
+	if err := webhook.Verify(h.secret, r.Header, body, time.Now(), time.Minute); err != nil {
+		h.t.Errorf("webhook signature: %v", err)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	var ev webhook.Event
+	if err := json.Unmarshal(body, &ev); err != nil {
+		h.t.Errorf("webhook body: %v", err)
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.seen[ev.ID] { // at least once: duplicates are dropped by id
+		h.seen[ev.ID] = true
+		h.events = append(h.events, ev)
+	}
+}
+
+func (h *hookReceiver) of(job string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var types []string
+	for _, ev := range h.events {
+		if ev.EgressID == job {
+			types = append(types, ev.Type)
+		}
+	}
+	return types
+}
+
+func TestWebhooks(t *testing.T) {
+	const secret = "webhook-secret-0123456789"
+	rec := &hookReceiver{t: t, secret: secret, seen: map[string]bool{}}
+	hook := httptest.NewServer(rec)
+	defer hook.Close()
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
+	s := StartServer(t, "ROOMCAST_WEBHOOK_URL="+hook.URL+"/hooks", "ROOMCAST_WEBHOOK_SECRET="+secret)
+	s.CreateRoom(t, "live")
+	s.StartPublisher(t, "live", "host", "h264", 2*time.Minute)
+	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
+		info := s.RoomInfo(t, "live")
+		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
+	})
+	var ids []string
+	for i := range 2 {
+		var j clusterJob
+		body := map[string]any{"room": "live", "outputs": map[string]any{
+			"rtmp": []string{ng.RTMPURL(ng.App(), fmt.Sprintf("hook-%d", i))}, "record": map[string]any{"segment_seconds": 2},
+		}}
+		if code := s.Do(t, "POST", "/v1/egress", body, &j); code != http.StatusCreated {
+			t.Fatalf("start: %d", code)
+		}
+		ids = append(ids, j.ID)
+	}
+	for _, id := range ids {
+		Eventually(t, 30*time.Second, "job live", func() bool {
+			var j clusterJob
+			s.Do(t, "GET", "/v1/egress/"+id, nil, &j)
+			return j.Status == "active" && len(j.Outputs.RTMP) == 1 && j.Outputs.RTMP[0].State == "live"
+		})
+	}
+	for _, id := range ids {
+		if code := s.Do(t, "DELETE", "/v1/egress/"+id, nil, nil); code != http.StatusOK {
+			t.Fatalf("stop: %d", code)
+		}
+	}
+	for _, id := range ids {
+		Eventually(t, 20*time.Second, "egress_ended and recording_ready delivered", func() bool {
+			ev := rec.of(id)
+			return len(ev) > 0 && ev[len(ev)-1] == webhook.RecordingReady
+		})
+		ev := rec.of(id)
+		if ev[0] != webhook.EgressStarted || ev[len(ev)-2] != webhook.EgressEnded {
+			t.Errorf("job %s events %v: want egress_started first, then egress_updated…, egress_ended, recording_ready", id, ev)
+		}
+		for _, typ := range ev[1 : len(ev)-2] {
+			if typ != webhook.EgressUpdated {
+				t.Errorf("job %s events %v: %s in the middle", id, ev, typ)
+			}
+		}
+		t.Logf("job %s: %v", id, ev)
+	}
 }
