@@ -69,6 +69,7 @@ type Job struct {
 
 	spec     Spec        // as started
 	handover atomic.Bool // stopping to hand the job to another worker
+	abandon  atomic.Bool // stopping because another worker runs it now
 	resume   bool        // continuing a job another worker ran
 }
 
@@ -191,6 +192,9 @@ func (j *Job) startRecording(spec Spec) (*record.Recording, error) {
 func (j *Job) endRecording(rec *record.Recording, jobErr error) error {
 	if rec == nil {
 		return jobErr
+	}
+	if j.abandon.Load() {
+		return jobErr // Abandon already cut it loose
 	}
 	if j.handover.Load() {
 		if err := rec.Detach(); err != nil && jobErr == nil {

@@ -85,6 +85,30 @@ func (m *Manager) Handover(_ context.Context, id string) (Info, error) {
 	return rj.job.Info(), nil
 }
 
+// Abandon stops a job that another worker runs now (this one lost its
+// lease): its recording is cut loose before anything else, so nothing
+// more is written to it, and the job ends as handed over.
+func (m *Manager) Abandon(_ context.Context, id string) error {
+	rj, err := m.get(id)
+	if err != nil {
+		return err
+	}
+	rj.job.abandon.Store(true)
+	rj.job.handover.Store(true)
+	rj.job.mu.Lock()
+	rec := rj.job.rec
+	rj.job.mu.Unlock()
+	if rec != nil {
+		rec.Abandon()
+	}
+	rj.cancel()
+	select {
+	case <-rj.done:
+	case <-time.After(stopTimeout + 5*time.Second):
+	}
+	return nil
+}
+
 // Forget drops an ended job from the manager.
 func (m *Manager) Forget(id string) {
 	m.mu.Lock()

@@ -59,13 +59,14 @@ type Worker struct {
 
 	syncMu sync.Mutex // one record write at a time: owned fields are its
 
-	mu       sync.Mutex
-	owned    map[string]*owned
-	load     int
-	draining bool
-	dirty    map[string]bool
-	wake     chan struct{} // a job changed
-	freed    chan struct{} // a job ended
+	mu          sync.Mutex
+	connectedAt time.Time // last (re)connection to NATS
+	owned       map[string]*owned
+	load        int
+	draining    bool
+	dirty       map[string]bool
+	wake        chan struct{} // a job changed
+	freed       chan struct{} // a job ended
 }
 
 // owned is a job this worker runs.
@@ -114,6 +115,13 @@ func NewWorker(ctx context.Context, cfg WorkerConfig) (*Worker, error) {
 		log: cfg.Logger.With("worker", cfg.ID), owned: map[string]*owned{}, dirty: map[string]bool{},
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1),
 	}
+	w.connectedAt = time.Now()
+	cfg.NC.SetReconnectHandler(func(*nats.Conn) {
+		w.mu.Lock()
+		w.connectedAt = time.Now()
+		w.mu.Unlock()
+		w.log.Info("reconnected to NATS")
+	})
 	deps := cfg.Deps
 	deps.OnChange = func(i egress.Info) { w.markDirty(i.ID) }
 	w.mgr = egress.NewManager(deps)
@@ -217,9 +225,10 @@ func (w *Worker) consider(ctx context.Context, msg jetstream.Msg) {
 	if w.redelivered(id, msg) {
 		return
 	}
-	if rec.Info.Worker != "" && rec.Info.Worker != w.cfg.ID && time.Now().Before(rec.Lease) {
-		// A duplicate delivery: its owner is alive.
-		_ = msg.NakWithDelay(time.Until(rec.Lease) + 500*time.Millisecond)
+	if wait := w.ownerMayLive(rec); wait > 0 {
+		// A duplicate delivery, or the bus just came back: the owner may
+		// be alive and about to renew its lease.
+		_ = msg.NakWithDelay(wait)
 		return
 	}
 	w.mu.Lock()
@@ -235,6 +244,27 @@ func (w *Worker) consider(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	w.claim(ctx, msg, rec, entry.Revision())
+}
+
+// ownerMayLive is how long to leave a job to its recorded owner: until
+// its lease ends, and, right after this worker (re)connected to NATS,
+// one more lease, so that owners coming back from a bus outage renew
+// theirs before anyone takes their jobs.
+func (w *Worker) ownerMayLive(rec *Record) time.Duration {
+	if rec.Info.Worker == "" || rec.Info.Worker == w.cfg.ID {
+		return 0
+	}
+	w.mu.Lock()
+	settled := w.connectedAt.Add(w.cfg.Lease)
+	w.mu.Unlock()
+	until := rec.Lease
+	if settled.After(until) {
+		until = settled
+	}
+	if d := time.Until(until); d > 0 {
+		return d + 200*time.Millisecond
+	}
+	return 0
 }
 
 // redelivered keeps the newest delivery of a job this worker runs.

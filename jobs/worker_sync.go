@@ -140,9 +140,38 @@ func (w *Worker) write(ctx context.Context, id string, o *owned, rec *Record) bo
 		if gerr != nil {
 			return false
 		}
+		if cur, derr := decodeRecord(e.Value()); derr == nil && cur.Info.Worker != "" && cur.Info.Worker != w.cfg.ID {
+			w.lose(id, o, cur.Info.Worker)
+			return false
+		}
 		o.rev = e.Revision()
 	}
 	return false
+}
+
+// lose stops a job another worker has taken over (this one's lease ran
+// out, e.g. while it was cut off from NATS): its pipeline stops without
+// touching the recording or the record again.
+func (w *Worker) lose(id string, o *owned, by string) {
+	w.log.Warn("another worker took this job over; stopping it here", "egress", id, "by", by)
+	w.mu.Lock()
+	if w.owned[id] == o {
+		delete(w.owned, id)
+		w.load -= o.rec.Cost
+	}
+	w.mu.Unlock()
+	if o.sub != nil {
+		_ = o.sub.Unsubscribe()
+	}
+	go func() {
+		_ = w.mgr.Abandon(context.Background(), id)
+		w.mgr.Forget(id)
+		close(o.stopped)
+		select {
+		case w.freed <- struct{}{}:
+		default:
+		}
+	}()
 }
 
 // markDirtyLater retries a write the bus refused (e.g. NATS restarting).

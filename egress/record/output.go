@@ -194,6 +194,9 @@ func (r *Recording) flush() error {
 // addSegment spools a closed segment, then the playlist and manifest
 // naming it.
 func (r *Recording) addSegment(seg *mux.Segment) error {
+	if r.isAbandoned() {
+		return nil
+	}
 	c := &r.cut
 	name := archive.GenName(r.man.Generation, archive.SegmentName(seg.Sequence))
 	c.nextSeq = seg.Sequence + 1

@@ -52,11 +52,12 @@ type Recording struct {
 	log *slog.Logger
 	raw *rawrec.Recorder
 
-	mu       sync.Mutex
-	man      archive.Manifest
-	cut      cutter // the segmenter state; used only by Run
-	lastErr  error
-	finished bool
+	mu        sync.Mutex
+	man       archive.Manifest
+	cut       cutter // the segmenter state; used only by Run
+	lastErr   error
+	finished  bool
+	abandoned bool // another recorder owns the recording now
 }
 
 // Start begins a recording: it writes the journal entry, then spools the
@@ -142,6 +143,24 @@ func (r *Recording) Detach() error {
 	return nil
 }
 
+// Abandon stops this recorder writing to the recording at once: another
+// worker has taken it over (its job's lease was lost). Nothing more is
+// spooled, not even the segment being cut, so the new owner's manifest
+// is never overwritten.
+func (r *Recording) Abandon() {
+	r.mu.Lock()
+	r.abandoned, r.finished = true, true
+	r.mu.Unlock()
+	r.closeRaw()
+	removeJournal(r.cfg.WorkDir, r.cfg.ID)
+}
+
+func (r *Recording) isAbandoned() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.abandoned
+}
+
 // ID is the recording id.
 func (r *Recording) ID() string { return r.cfg.ID }
 
@@ -152,6 +171,9 @@ func (r *Recording) key(name string) string {
 // publishLocked spools the playlist, then the manifest: both name only
 // segments spooled before them, which the spool uploads first.
 func (r *Recording) publishLocked() error {
+	if r.abandoned {
+		return nil
+	}
 	r.man.UpdatedAt = time.Now().UTC()
 	var buf writerBuffer
 	if err := r.man.Playlist().Render(&buf, nil); err != nil {

@@ -334,3 +334,94 @@ func TestWebhooks(t *testing.T) {
 		t.Logf("job %s: %v", id, ev)
 	}
 }
+
+func TestClusterNATSRestart(t *testing.T) {
+	c := startCluster(t, 2)
+	c.api.CreateRoom(t, "live")
+	c.api.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
+	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
+		info := c.api.RoomInfo(t, "live")
+		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
+	})
+	j := c.start(t, map[string]any{"room": "live", "outputs": map[string]any{"record": map[string]any{"segment_seconds": 2}}})
+	rid := j.Outputs.Record.RecordingID
+	j = c.waitJob(t, j.ID, 30*time.Second, "recording", func(j clusterJob) bool {
+		return isActive(j) && j.Outputs.Record != nil && j.Outputs.Record.Segments >= 2
+	})
+	owner := j.Worker
+	c.nats.Stop()
+	down := time.Now()
+	Eventually(t, 10*time.Second, "5 s without NATS", func() bool { return time.Since(down) > 5*time.Second })
+	c.nats.Start()
+	// Workers and the API reconnect; the job goes on where it was.
+	j = c.waitJob(t, j.ID, 30*time.Second, "job reported again after the restart", func(j clusterJob) bool {
+		return isActive(j) && j.Outputs.Record != nil && j.Outputs.Record.Segments >= 8
+	})
+	if j.Worker != owner {
+		t.Errorf("the job moved from %s to %s over a NATS restart", owner, j.Worker)
+	}
+	if code := c.api.Do(t, "DELETE", "/v1/egress/"+j.ID, nil, nil); code != http.StatusOK {
+		t.Fatalf("stop: %d", code)
+	}
+	m := waitStatus(t, c.api, rid, "complete", 30*time.Second)
+	if len(m.Discontinuities) != 0 {
+		t.Errorf("discontinuities %+v, want none", m.Discontinuities)
+	}
+	checkContiguous(t, m)
+	checkObjects(t, c.api, m)
+	t.Logf("recording over a NATS restart: %d segments, %.1f s", len(m.Segments), m.Duration)
+}
+
+func TestClusterBurst(t *testing.T) {
+	c := startCluster(t, 3, "ROOMCAST_WORKER_CAPACITY=40", "ROOMCAST_COST_PASSTHROUGH=10")
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
+	const rooms = 200
+	for i := range rooms {
+		c.api.CreateRoom(t, fmt.Sprintf("room-%03d", i))
+	}
+	ids := make([]string, rooms)
+	codes := make([]int, rooms)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range rooms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var j clusterJob
+			room := fmt.Sprintf("room-%03d", i)
+			codes[i] = c.api.Do(t, "POST", "/v1/egress", map[string]any{"room": room,
+				"outputs": map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), room)}}}, &j)
+			ids[i] = j.ID
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	for i, code := range codes {
+		if code != http.StatusCreated {
+			t.Errorf("POST %d: status %d", i, code)
+		}
+	}
+	t.Logf("%d POST /v1/egress in %v", rooms, took.Round(time.Millisecond))
+	if took > 3*time.Second {
+		t.Errorf("the burst took %v", took)
+	}
+	var list struct {
+		Egress []clusterJob `json:"egress"`
+	}
+	if code := c.api.Do(t, "GET", "/v1/egress", nil, &list); code != http.StatusOK || len(list.Egress) != rooms {
+		t.Fatalf("GET /v1/egress: %d, %d jobs, want %d", code, len(list.Egress), rooms)
+	}
+	// Every job is running (12 fit) or pending with its reason.
+	Eventually(t, 60*time.Second, "12 running, the rest waiting with a reason", func() bool {
+		running, waiting := 0, 0
+		for _, id := range ids {
+			switch j := c.job(t, id); {
+			case j.Status == "active" || j.Status == "starting":
+				running++
+			case j.Status == "pending" && j.Reason != "":
+				waiting++
+			}
+		}
+		return running == 12 && waiting == rooms-12
+	})
+}
