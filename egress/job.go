@@ -158,6 +158,9 @@ func (j *Job) Run(ctx context.Context, spec Spec) {
 	defer cancelMedia()
 	mediaErr, mediaDone := make(chan error, 1), make(chan struct{})
 	go func() { defer close(mediaDone); mediaErr <- m.Run(mediaCtx, j.write) }()
+	// Active once the pipeline runs, media or not (an empty room); the
+	// outputs say whether they deliver.
+	j.setStatus(StatusActive, nil)
 	err = j.wait(ctx, mediaErr, cancelMedia)
 	<-mediaDone // the tap sees no more units
 	j.finish(j.endRecording(rec, err))
@@ -208,17 +211,8 @@ func (j *Job) endRecording(rec *record.Recording, jobErr error) error {
 	return jobErr
 }
 
-// write hands an encoded unit to the fan-out; the first one makes the
-// job active.
-func (j *Job) write(u *media.Unit) {
-	j.mu.Lock()
-	first := j.info.Status == StatusStarting
-	j.mu.Unlock()
-	if first {
-		j.setStatus(StatusActive, nil)
-	}
-	j.fan.Write(u)
-}
+// write hands an encoded unit to the fan-out.
+func (j *Job) write(u *media.Unit) { j.fan.Write(u) }
 
 // wait blocks until the job is stopped, its media fails, or its last
 // output fails; then it stops media and outputs.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
 	"github.com/roomcast/roomcast/egress"
@@ -307,4 +308,41 @@ func TestDrainHandsJobsOver(t *testing.T) {
 	}
 	got := waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wb" })
 	t.Logf("handed over to %s in %v", got.Worker, time.Since(start).Round(time.Millisecond))
+}
+
+func TestDuplicateDeliveryRunsNoSecondPipeline(t *testing.T) {
+	b := newBus(t)
+	c := b.client()
+	b.worker("wa", 100)
+	info, err := c.Start(context.Background(), "acme", spec("r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wa" })
+	wb := b.worker("wb", 100)
+	// The same request again, as a redelivery or a resent message would be.
+	if _, err := c.js.Publish(context.Background(), subjectRequests, []byte(info.ID), jetstream.WithMsgID(info.ID+"-again")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * testLease)
+	for time.Now().Before(deadline) {
+		if _, err := wb.w.mgr.Get(context.Background(), info.ID); err == nil {
+			t.Fatal("wb started a second pipeline for a job wa runs")
+		}
+		if got, _ := c.Get(context.Background(), info.ID); got.Worker != "wa" {
+			t.Fatalf("job moved to %q", got.Worker)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := c.Stop(context.Background(), info.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The duplicate is acked once the job has ended.
+	deadline = time.Now().Add(5 * time.Second)
+	for queued(t, c) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the duplicate request stays queued after the job ended")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

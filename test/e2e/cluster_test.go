@@ -1,11 +1,16 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -416,7 +421,7 @@ func TestClusterBurst(t *testing.T) {
 		running, waiting := 0, 0
 		for _, id := range ids {
 			switch j := c.job(t, id); {
-			case j.Status == "active" || j.Status == "starting":
+			case j.Status == "active":
 				running++
 			case j.Status == "pending" && j.Reason != "":
 				waiting++
@@ -424,4 +429,34 @@ func TestClusterBurst(t *testing.T) {
 		}
 		return running == 12 && waiting == rooms-12
 	})
+}
+
+// TestNATSUnreachable: serve and worker refuse to start, clearly, when
+// their NATS does not answer.
+func TestNATSUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "nats://" + l.Addr().String()
+	l.Close() // nothing listens there now
+	for name, args := range map[string][]string{
+		"serve":  {"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--nats", dead, "--workers", "0"},
+		"worker": {"worker", "--nats", dead, "--server", "http://127.0.0.1:1", "--data", t.TempDir()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, args...)
+			cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+harness.TestKey)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() == 0 || ctx.Err() != nil {
+				t.Fatalf("%s did not fail: %v\n%s", name, err, out)
+			}
+			if !strings.Contains(string(out), "nats unavailable") {
+				t.Errorf("%s: unclear error:\n%s", name, out)
+			}
+		})
+	}
 }
