@@ -35,7 +35,7 @@ lint:
 # packages' tests would starve them.
 test: test-deps lint
 	$(GO) test -race -timeout 10m $$($(GO) list ./... | grep -v /test/e2e)
-	$(GO) test -race -timeout 10m ./test/e2e/
+	$(GO) test -race -timeout 12m ./test/e2e/
 
 bench: test-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...

@@ -142,7 +142,7 @@ func Default() Config {
 			Backend: "local", SpoolMaxBytes: 4 << 30, PresignTTL: 6 * time.Hour,
 		},
 		Worker: Worker{
-			Count: 1, Costs: Costs{Passthrough: 10, Transcode: 40, Composite: 50},
+			Count: 1, Costs: Costs{Passthrough: 10, Transcode: 45, Composite: 50},
 			Lease: 6 * time.Second, DrainTimeout: 30 * time.Second,
 		},
 		Log:    Log{Level: "info", Format: "text"},

@@ -19,9 +19,10 @@ type Costs struct {
 	Passthrough, Transcode, Composite int
 }
 
-// DefaultCosts are the figures measured on the reference 2-core machine
-// at 1280x720, 30 fps, with one output, rounded up.
-var DefaultCosts = Costs{Passthrough: 10, Transcode: 40, Composite: 50}
+// DefaultCosts are the figures `make bench` (BenchmarkJobCost) measured
+// for a worker process on the reference 2-core machine at 1280x720,
+// 30 fps, one RTMP output — 7.8, 41.4 and 44.1 % of a core — rounded up.
+var DefaultCosts = Costs{Passthrough: 10, Transcode: 45, Composite: 50}
 
 // Of is the cost of a kind.
 func (c Costs) Of(kind string) int {

@@ -156,3 +156,6 @@ func StartWorker(t testing.TB, binary, natsURL string, server *Server, id string
 	p, _ := startProcess(t, "worker "+id, binary, args, env, workerReadyRe)
 	return p
 }
+
+// PID is the process id.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
