@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/roomcast/roomcast/egress"
@@ -79,6 +80,25 @@ func decodeRecord(b []byte) (*Record, error) {
 func (r *Record) encode() []byte {
 	b, _ := json.Marshal(r)
 	return b
+}
+
+// busHandles are what clients and workers use of the bus.
+type busHandles struct {
+	js            jetstream.JetStream
+	jobs, workers jetstream.KeyValue
+}
+
+// open sets the bus up on nc and returns its handles.
+func open(ctx context.Context, nc *nats.Conn, lease time.Duration) (busHandles, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return busHandles{}, busErr("jetstream", err)
+	}
+	jobsKV, workersKV, err := setup(ctx, js, lease)
+	if err != nil {
+		return busHandles{}, err
+	}
+	return busHandles{js: js, jobs: jobsKV, workers: workersKV}, nil
 }
 
 // setup creates (or updates) the stream, its consumer and the buckets.

@@ -50,15 +50,11 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	js, err := jetstream.New(cfg.NC)
-	if err != nil {
-		return nil, busErr("jetstream", err)
-	}
-	jobsKV, workersKV, err := setup(ctx, js, cfg.Lease)
+	bus, err := open(ctx, cfg.NC, cfg.Lease)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, js: js, jobs: jobsKV, workers: workersKV, log: cfg.Logger}, nil
+	return &Client{cfg: cfg, js: bus.js, jobs: bus.jobs, workers: bus.workers, log: cfg.Logger}, nil
 }
 
 // Start queues a validated spec as a new job; it is pending until a

@@ -98,20 +98,16 @@ func NewWorker(ctx context.Context, cfg WorkerConfig) (*Worker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	js, err := jetstream.New(cfg.NC)
-	if err != nil {
-		return nil, busErr("jetstream", err)
-	}
-	jobsKV, workersKV, err := setup(ctx, js, cfg.Lease)
+	bus, err := open(ctx, cfg.NC, cfg.Lease)
 	if err != nil {
 		return nil, err
 	}
-	cons, err := js.Consumer(ctx, StreamRequests, consumerWorkers)
+	cons, err := bus.js.Consumer(ctx, StreamRequests, consumerWorkers)
 	if err != nil {
 		return nil, busErr("consumer", err)
 	}
 	w := &Worker{
-		cfg: cfg, js: js, jobs: jobsKV, workers: workersKV, cons: cons, started: time.Now().UTC(),
+		cfg: cfg, js: bus.js, jobs: bus.jobs, workers: bus.workers, cons: cons, started: time.Now().UTC(),
 		log: cfg.Logger.With("worker", cfg.ID), owned: map[string]*owned{}, dirty: map[string]bool{},
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1),
 	}

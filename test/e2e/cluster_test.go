@@ -97,6 +97,18 @@ func (c *cluster) start(t *testing.T, body map[string]any) clusterJob {
 
 func isActive(j clusterJob) bool { return j.Status == "active" }
 
+// liveRoom creates room "live" with one H.264 publisher and waits for
+// its tracks.
+func liveRoom(t *testing.T, s *Server) {
+	t.Helper()
+	s.CreateRoom(t, "live")
+	s.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
+	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
+		info := s.RoomInfo(t, "live")
+		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
+	})
+}
+
 // publishCounter counts the publishes nginx-rtmp reports per stream key.
 type publishCounter struct {
 	mu sync.Mutex
@@ -119,12 +131,7 @@ func (p *publishCounter) count(key string) int {
 func TestClusterAdmission(t *testing.T) {
 	c := startCluster(t, 3, "ROOMCAST_WORKER_CAPACITY=40", "ROOMCAST_COST_PASSTHROUGH=10")
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
-	c.api.CreateRoom(t, "live")
-	c.api.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
-	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
-		info := c.api.RoomInfo(t, "live")
-		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
-	})
+	liveRoom(t, c.api)
 	var ids []string
 	for i := range 13 {
 		j := c.start(t, map[string]any{"room": "live", "outputs": map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), fmt.Sprintf("key-%d", i))}}})
@@ -169,12 +176,7 @@ func TestClusterFailover(t *testing.T) {
 	hook := httptest.NewServer(http.HandlerFunc(pubs.handler))
 	defer hook.Close()
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true, OnPublish: hook.URL + "/on_publish"})
-	c.api.CreateRoom(t, "live")
-	c.api.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
-	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
-		info := c.api.RoomInfo(t, "live")
-		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
-	})
+	liveRoom(t, c.api)
 	j := c.start(t, map[string]any{
 		"room":  "live",
 		"video": map[string]int{"width": 640, "height": 360, "fps": 30, "bitrate_kbps": 800},
@@ -224,12 +226,7 @@ func TestClusterFailover(t *testing.T) {
 func TestClusterDrain(t *testing.T) {
 	c := startCluster(t, 2)
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
-	c.api.CreateRoom(t, "live")
-	c.api.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
-	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
-		info := c.api.RoomInfo(t, "live")
-		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
-	})
+	liveRoom(t, c.api)
 	j := c.start(t, map[string]any{"room": "live", "outputs": map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), "key-d")}}})
 	j = c.waitJob(t, j.ID, 30*time.Second, "job active", isActive)
 	owner := j.Worker
@@ -293,12 +290,7 @@ func TestWebhooks(t *testing.T) {
 	defer hook.Close()
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
 	s := StartServer(t, "ROOMCAST_WEBHOOK_URL="+hook.URL+"/hooks", "ROOMCAST_WEBHOOK_SECRET="+secret)
-	s.CreateRoom(t, "live")
-	s.StartPublisher(t, "live", "host", "h264", 2*time.Minute)
-	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
-		info := s.RoomInfo(t, "live")
-		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
-	})
+	liveRoom(t, s)
 	var ids []string
 	for i := range 2 {
 		var j clusterJob
@@ -342,12 +334,7 @@ func TestWebhooks(t *testing.T) {
 
 func TestClusterNATSRestart(t *testing.T) {
 	c := startCluster(t, 2)
-	c.api.CreateRoom(t, "live")
-	c.api.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
-	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
-		info := c.api.RoomInfo(t, "live")
-		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
-	})
+	liveRoom(t, c.api)
 	j := c.start(t, map[string]any{"room": "live", "outputs": map[string]any{"record": map[string]any{"segment_seconds": 2}}})
 	rid := j.Outputs.Record.RecordingID
 	j = c.waitJob(t, j.ID, 30*time.Second, "recording", func(j clusterJob) bool {
