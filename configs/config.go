@@ -102,6 +102,9 @@ type Worker struct {
 	// Server is the room server a `roomcast worker` subscribes to rooms
 	// on (the URL of `serve`); its key is the first api key.
 	Server string `yaml:"server"`
+	// MetricsListen is where a `roomcast worker` serves /metrics and
+	// /healthz; empty: nowhere.
+	MetricsListen string `yaml:"metrics_listen"`
 }
 
 // Costs are the CPU costs of the job kinds.

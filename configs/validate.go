@@ -158,6 +158,11 @@ func (c *Config) validateWorker() error {
 	case w.DrainTimeout < time.Second:
 		return &FieldError{"worker.drain_timeout", "must be at least 1s"}
 	}
+	if w.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(w.MetricsListen); err != nil {
+			return &FieldError{"worker.metrics_listen", fmt.Sprintf("want host:port, got %q", w.MetricsListen)}
+		}
+	}
 	if w.Server != "" {
 		if u, err := url.Parse(w.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return &FieldError{"worker.server", "want http(s)://host:port of roomcast serve"}

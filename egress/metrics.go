@@ -65,6 +65,9 @@ func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
 	byStatus := map[string]int{}
 	for _, j := range jobs {
 		byStatus[j.Status]++
+		if !j.Active() {
+			continue // ended jobs leave the per-job series
+		}
 		ch <- prometheus.MustNewConstMetric(x.encode, prometheus.CounterValue, j.EncodeSeconds, j.ID)
 		for _, o := range j.Outputs.RTMP {
 			x.output(ch, j.ID, o)

@@ -120,30 +120,44 @@ func (c *Client) Get(ctx context.Context, id string) (egress.Info, error) {
 	return rec.info(), nil
 }
 
-// List returns the jobs matching f, newest first.
+// List returns the jobs matching f, newest first. It reads the bucket
+// in one pass (a watcher's initial values), not one request per job.
 func (c *Client) List(ctx context.Context, f egress.Filter) ([]egress.Info, error) {
-	lister, err := c.jobs.ListKeys(ctx)
+	w, err := c.jobs.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, busErr("list jobs", err)
 	}
+	defer func() { _ = w.Stop() }()
 	var out []egress.Info
-	for id := range lister.Keys() {
-		rec, _, err := c.get(ctx, id)
-		if errors.Is(err, egress.ErrNotFound) {
-			continue // deleted meanwhile
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, busErr("list jobs", ctx.Err())
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, busErr("list jobs", errors.New("watcher closed"))
+			}
+			if e == nil { // every current value has been delivered
+				sort.Slice(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
+				return out, nil
+			}
+			if info, ok := matching(e.Value(), f); ok {
+				out = append(out, info)
+			}
 		}
-		if err != nil {
-			_ = lister.Stop()
-			return nil, err
-		}
-		info := rec.info()
-		if (f.Tenant != "" && info.Tenant != f.Tenant) || (f.Room != "" && info.Room != f.Room) || (f.ActiveOnly && !info.Active()) {
-			continue
-		}
-		out = append(out, info)
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
-	return out, nil
+}
+
+func matching(b []byte, f egress.Filter) (egress.Info, bool) {
+	rec, err := decodeRecord(b)
+	if err != nil {
+		return egress.Info{}, false
+	}
+	info := rec.info()
+	if (f.Tenant != "" && info.Tenant != f.Tenant) || (f.Room != "" && info.Room != f.Room) || (f.ActiveOnly && !info.Active()) {
+		return egress.Info{}, false
+	}
+	return info, true
 }
 
 // Update changes the outputs of a running job through its worker.

@@ -6,10 +6,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/jobs"
 )
 
@@ -64,7 +72,11 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 		return err
 	}
 	defer arch.close(cfg.Worker.DrainTimeout)
-	deps, err := workerDeps(cfg, cfg.Worker.Server, cfg.API.Keys[0].Key, arch, nil, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	arch.registerMetrics(reg)
+	var metrics *egress.Metrics
+	deps, err := workerDeps(cfg, cfg.Worker.Server, cfg.API.Keys[0].Key, arch, func(d time.Duration) { metrics.ObserveLatency(d) }, log)
 	if err != nil {
 		return err
 	}
@@ -80,10 +92,38 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	metrics = egress.NewMetrics(reg, w.Manager())
+	stopMetrics, err := serveWorkerMetrics(cfg.Worker.MetricsListen, reg, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	fmt.Fprintf(stdout, "roomcast worker %s is taking jobs from %s\n", id, jobs.RedactURL(cfg.NATS.URL))
 	err = w.Run(ctx)
 	log.Info("worker stopped", "id", id)
 	return err
+}
+
+// serveWorkerMetrics serves /metrics and /healthz on addr ("" : none).
+func serveWorkerMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (func(), error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("worker.metrics_listen %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("worker metrics server", "err", err)
+		}
+	}()
+	log.Info("worker metrics", "addr", ln.Addr().String())
+	return func() { _ = hs.Close() }, nil
 }
 
 // natsCmd runs `roomcast nats`: a standalone NATS server with JetStream,
