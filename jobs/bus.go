@@ -148,6 +148,21 @@ type Control struct {
 	Update *egress.Update `json:"update,omitempty"`
 }
 
+// parseControl decodes and checks a command from the bus.
+func parseControl(b []byte) (Control, error) {
+	var c Control
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Control{}, fmt.Errorf("control: %w", err)
+	}
+	switch {
+	case c.Op == "stop":
+	case c.Op == "update" && c.Update != nil:
+	default:
+		return Control{}, fmt.Errorf("control: unknown command %q", c.Op)
+	}
+	return c, nil
+}
+
 // controlReply is the owner's answer.
 type controlReply struct {
 	Info  *egress.Info `json:"info,omitempty"`

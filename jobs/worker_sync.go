@@ -284,22 +284,18 @@ func (w *Worker) drain() {
 // handleControl runs a stop or update command for a job this worker
 // runs and replies with the job.
 func (w *Worker) handleControl(id string, m *nats.Msg) {
-	var cmd Control
 	reply := controlReply{}
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
 	var info egress.Info
-	err := json.Unmarshal(m.Data, &cmd)
+	cmd, err := parseControl(m.Data)
 	switch {
 	case err != nil:
-		reply.Error = "bad command"
 	case cmd.Op == "stop":
 		info, err = w.mgr.Stop(ctx, id)
-	case cmd.Op == "update" && cmd.Update != nil:
+	default:
 		info, err = w.mgr.Update(ctx, id, *cmd.Update)
 		w.markDirty(id) // the new targets go into the record for a takeover
-	default:
-		reply.Error = "unknown command"
 	}
 	if err != nil {
 		reply.Error, reply.Code = err.Error(), "error"
