@@ -346,3 +346,25 @@ func TestDuplicateDeliveryRunsNoSecondPipeline(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestStopMarkedInRecordReachesTheWorker(t *testing.T) {
+	b := newBus(t)
+	c := b.client()
+	b.worker("w1", 100)
+	info, err := c.Start(context.Background(), "acme", spec("r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, c, info.ID, 5*time.Second, active)
+	// What Client.Stop writes when the worker does not answer its
+	// control subject (e.g. a NATS hiccup).
+	rec, rev, err := c.get(context.Background(), info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.StopRequested = true
+	if _, err := c.jobs.Update(context.Background(), info.ID, rec.encode(), rev); err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return i.Status == egress.StatusComplete })
+}

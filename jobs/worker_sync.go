@@ -140,9 +140,16 @@ func (w *Worker) write(ctx context.Context, id string, o *owned, rec *Record) bo
 		if gerr != nil {
 			return false
 		}
-		if cur, derr := decodeRecord(e.Value()); derr == nil && cur.Info.Worker != "" && cur.Info.Worker != w.cfg.ID {
+		cur, derr := decodeRecord(e.Value())
+		if derr == nil && cur.Info.Worker != "" && cur.Info.Worker != w.cfg.ID {
 			w.lose(id, o, cur.Info.Worker)
 			return false
+		}
+		if derr == nil && cur.StopRequested && !rec.StopRequested {
+			// The API could not reach this worker and marked the stop in
+			// the record: obey it.
+			rec.StopRequested = true
+			go func() { _, _ = w.mgr.Stop(context.Background(), id) }()
 		}
 		o.rev = e.Revision()
 	}
