@@ -119,8 +119,15 @@ export class Recorder {
 // when degraded or failed), segments, duration and uploads still pending.
 export function describe(job) {
   const rec = (job.outputs && job.outputs.record) || null;
+  if (job.status === 'pending') {
+    // Queued: no worker runs it yet; the reason says why (no room, handover).
+    const parts = [el('span', { class: 'badge pending' }, 'pending')];
+    if (job.reason) parts.push(el('div', { class: 'small' }, job.reason));
+    return parts;
+  }
   const state = rec && rec.state ? rec.state : job.status || 'starting';
   const parts = [el('span', { class: 'badge ' + stateClass(state) }, state)];
+  if (job.worker) parts.push(el('span', { class: 'small muted' }, ` on ${job.worker}`));
   if (rec) {
     const pending = rec.pending_uploads || 0;
     parts.push(el('span', { class: 'small' },
