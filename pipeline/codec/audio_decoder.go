@@ -2,7 +2,6 @@ package codec
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -14,13 +13,9 @@ import (
 // into AudioFrames of SampleRate Hz, Channels channels, float32: a mono
 // stream comes out as two equal channels.
 type AudioDecoder struct {
-	mu     sync.Mutex
-	cc     *astiav.CodecContext
-	pkt    *astiav.Packet
-	frame  *astiav.Frame
-	fill   packetFiller
-	swr    swr
-	closed bool
+	avState
+	fill packetFiller
+	swr  swr
 }
 
 // NewAudioDecoder opens a decoder for media.CodecOpus (FFmpeg's native
@@ -121,27 +116,9 @@ func (d *AudioDecoder) convert(src *astiav.Frame, unitPTS time.Duration) (*Audio
 }
 
 // Close frees the decoder. It is idempotent.
-func (d *AudioDecoder) Close() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !d.closed {
-		d.closed = true
-		d.free()
-	}
-}
+func (d *AudioDecoder) Close() { d.closeOnce(d.free) }
 
 func (d *AudioDecoder) free() {
 	d.swr.free()
-	if d.frame != nil {
-		d.frame.Free()
-		d.frame = nil
-	}
-	if d.pkt != nil {
-		d.pkt.Free()
-		d.pkt = nil
-	}
-	if d.cc != nil {
-		d.cc.Free()
-		d.cc = nil
-	}
+	d.freeAV()
 }

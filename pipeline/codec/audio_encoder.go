@@ -2,7 +2,6 @@ package codec
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -28,18 +27,14 @@ type AudioEncoderConfig struct {
 // PTS: it carries the encoder's priming delay, and stamping it so keeps
 // decoded audio in sync with the input.
 type AudioEncoder struct {
-	mu        sync.Mutex
+	avState
 	track     *media.Track
-	cc        *astiav.CodecContext
-	frame     *astiav.Frame
-	pkt       *astiav.Packet
 	frameSize int
 	pending   []float32 // interleaved samples short of a frame
 	base      time.Duration
 	sent      int64 // samples sent to the encoder
 	started   bool
 	flushed   bool
-	closed    bool
 }
 
 // NewAudioEncoder opens an AAC-LC encoder at SampleRate with Channels.
@@ -52,12 +47,12 @@ func NewAudioEncoder(cfg AudioEncoderConfig) (*AudioEncoder, error) {
 	}
 	e := &AudioEncoder{}
 	if err := e.open(cfg.BitrateKbps); err != nil {
-		e.free()
+		e.freeAV()
 		return nil, fmt.Errorf("new aac encoder: %w", err)
 	}
 	asc := e.cc.ExtraData()
 	if len(asc) < 2 {
-		e.free()
+		e.freeAV()
 		return nil, fmt.Errorf("new aac encoder: no AudioSpecificConfig in the extradata")
 	}
 	// FFmpeg appends a sync extension that signals "no SBR" (0x2b7, 3
@@ -224,26 +219,4 @@ func (e *AudioEncoder) receive(units []*media.Unit) ([]*media.Unit, error) {
 }
 
 // Close frees the encoder without draining it. It is idempotent.
-func (e *AudioEncoder) Close() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.closed {
-		e.closed = true
-		e.free()
-	}
-}
-
-func (e *AudioEncoder) free() {
-	if e.frame != nil {
-		e.frame.Free()
-		e.frame = nil
-	}
-	if e.pkt != nil {
-		e.pkt.Free()
-		e.pkt = nil
-	}
-	if e.cc != nil {
-		e.cc.Free()
-		e.cc = nil
-	}
-}
+func (e *AudioEncoder) Close() { e.closeOnce(e.freeAV) }

@@ -2,7 +2,6 @@ package codec
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -18,15 +17,11 @@ const decoderThreads = 2
 // VideoDecoder decodes VP8 (RFC 7741 frames) or H.264 (Annex-B access
 // units) into I420 VideoFrames in Go memory.
 type VideoDecoder struct {
-	mu     sync.Mutex
-	name   string // "vp8 decode", "h264 decode"
-	id     astiav.CodecID
-	cc     *astiav.CodecContext
-	pkt    *astiav.Packet
-	frame  *astiav.Frame
-	fill   packetFiller
-	i420   i420Converter
-	closed bool
+	avState
+	name string // "vp8 decode", "h264 decode"
+	id   astiav.CodecID
+	fill packetFiller
+	i420 i420Converter
 }
 
 // NewVideoDecoder opens a decoder for media.CodecVP8 or media.CodecH264.
@@ -167,29 +162,11 @@ func (d *VideoDecoder) convert(src *astiav.Frame) (*VideoFrame, error) {
 }
 
 // Close frees the decoder. It is idempotent.
-func (d *VideoDecoder) Close() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !d.closed {
-		d.closed = true
-		d.free()
-	}
-}
+func (d *VideoDecoder) Close() { d.closeOnce(d.free) }
 
 func (d *VideoDecoder) free() {
 	d.i420.free()
-	if d.frame != nil {
-		d.frame.Free()
-		d.frame = nil
-	}
-	if d.pkt != nil {
-		d.pkt.Free()
-		d.pkt = nil
-	}
-	if d.cc != nil {
-		d.cc.Free()
-		d.cc = nil
-	}
+	d.freeAV()
 }
 
 // codecName is the lower-case name used in error messages.

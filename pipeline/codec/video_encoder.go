@@ -3,7 +3,6 @@ package codec
 import (
 	"fmt"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,18 +17,14 @@ import (
 // and no lookahead (x264's zerolatency tune), so each frame in gives its
 // access unit out at once.
 type VideoEncoder struct {
-	mu      sync.Mutex
+	avState
 	cfg     VideoEncoderConfig
 	track   *media.Track
-	cc      *astiav.CodecContext
-	frame   *astiav.Frame
-	pkt     *astiav.Packet
 	keys    *keyframeClock
 	wantKey atomic.Bool
 	lastPTS time.Duration
 	started bool
 	flushed bool
-	closed  bool
 }
 
 // NewVideoEncoder opens a libx264 encoder.
@@ -40,12 +35,12 @@ func NewVideoEncoder(cfg VideoEncoderConfig) (*VideoEncoder, error) {
 	cfg = cfg.withDefaults()
 	e := &VideoEncoder{cfg: cfg, keys: newKeyframeClock(cfg.KeyframeInterval, cfg.FPS)}
 	if err := e.open(); err != nil {
-		e.free()
+		e.freeAV()
 		return nil, fmt.Errorf("new h264 encoder: %w", err)
 	}
 	config := parameterSets(e.cc.ExtraData())
 	if config == nil {
-		e.free()
+		e.freeAV()
 		return nil, fmt.Errorf("new h264 encoder: no SPS and PPS in the extradata")
 	}
 	e.track = &media.Track{
@@ -218,26 +213,4 @@ func (e *VideoEncoder) receive(units []*media.Unit) ([]*media.Unit, error) {
 }
 
 // Close frees the encoder without draining it. It is idempotent.
-func (e *VideoEncoder) Close() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.closed {
-		e.closed = true
-		e.free()
-	}
-}
-
-func (e *VideoEncoder) free() {
-	if e.frame != nil {
-		e.frame.Free()
-		e.frame = nil
-	}
-	if e.pkt != nil {
-		e.pkt.Free()
-		e.pkt = nil
-	}
-	if e.cc != nil {
-		e.cc.Free()
-		e.cc = nil
-	}
-}
+func (e *VideoEncoder) Close() { e.closeOnce(e.freeAV) }
