@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/test/nginxrtmp"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // nginxApp is one RTMP application of a benchmark nginx: live, no
@@ -54,11 +55,11 @@ func startNginx(t testing.TB, notify string, stat bool, apps ...nginxApp) *bench
 	}
 	n := &benchNginx{dir: t.TempDir(), done: make(chan struct{})}
 	var err error
-	if n.port, err = freePort(); err != nil {
+	if n.port, err = testutil.FreePort(); err != nil {
 		t.Fatal(err)
 	}
 	if stat {
-		if n.statPort, err = freePort(); err != nil {
+		if n.statPort, err = testutil.FreePort(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -122,15 +123,6 @@ func startNginx(t testing.TB, notify string, stat bool, apps ...nginxApp) *bench
 }
 
 func hostPort(p int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p)) }
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
 
 // rtmpStat is the server-wide part of nginx-rtmp's rtmp_stat page.
 type rtmpStat struct {

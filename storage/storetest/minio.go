@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"github.com/roomcast/roomcast/test/testutil"
 	"go/build"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -60,7 +59,7 @@ func StartMinIO(t testing.TB) *MinIO {
 		t.Fatal("minio binary not found: `make test` installs it with scripts/install-minio.sh")
 	}
 	m := &MinIO{AccessKey: "roomcast-test", SecretKey: "roomcast-test-secret", Region: "us-east-1", t: t}
-	addr, console := freeAddr(t), freeAddr(t)
+	addr, console := testutil.FreeAddr(t), testutil.FreeAddr(t)
 	m.Endpoint = "http://" + addr
 	m.args = []string{bin, "server", "--quiet", "--address", addr, "--console-address", console, t.TempDir()}
 	m.Start()
@@ -99,16 +98,6 @@ func (m *MinIO) Stop() {
 	}
 	stopProcess(m.t, m.cmd, m.exited)
 	m.running = false
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // waitLive polls the liveness endpoint until it answers 200, the process

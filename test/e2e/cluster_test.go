@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/roomcast/roomcast/jobs/webhook"
 	"github.com/roomcast/roomcast/test/harness"
 	"github.com/roomcast/roomcast/test/nginxrtmp"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // cluster is an external NATS, an API server with no worker of its own,
@@ -421,12 +421,7 @@ func TestClusterBurst(t *testing.T) {
 // TestNATSUnreachable: serve and worker refuse to start, clearly, when
 // their NATS does not answer.
 func TestNATSUnreachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "nats://" + l.Addr().String()
-	l.Close() // nothing listens there now
+	dead := "nats://" + testutil.FreeAddr(t) // nothing listens there
 	for name, args := range map[string][]string{
 		"serve":  {"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--nats", dead, "--workers", "0"},
 		"worker": {"worker", "--nats", dead, "--server", "http://127.0.0.1:1", "--data", t.TempDir()},

@@ -3,8 +3,8 @@ package harness
 import (
 	"bufio"
 	"fmt"
+	"github.com/roomcast/roomcast/test/testutil"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -124,13 +124,7 @@ var natsReadyRe = regexp.MustCompile(`serving on (nats://\S+)`)
 // StartNATS starts a standalone NATS JetStream server on a free port.
 func StartNATS(t testing.TB, binary string) *NATS {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	n := &NATS{binary: binary, addr: addr, store: t.TempDir(), t: t}
+	n := &NATS{binary: binary, addr: testutil.FreeAddr(t), store: t.TempDir(), t: t}
 	n.Start()
 	return n
 }

@@ -14,6 +14,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/roomcast/roomcast/test/testutil"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -79,10 +80,10 @@ func (s *Server) setup() error {
 		return err
 	}
 	var err error
-	if s.l.rtmpPort, err = freePort(); err != nil {
+	if s.l.rtmpPort, err = testutil.FreePort(); err != nil {
 		return err
 	}
-	if s.l.tlsPort, err = freePort(); err != nil {
+	if s.l.tlsPort, err = testutil.FreePort(); err != nil {
 		return err
 	}
 	if s.certs, err = newSelfSigned(s.l.certFile, s.l.keyFile); err != nil {
@@ -215,17 +216,6 @@ func (s *Server) ErrorLog() string {
 }
 
 func hostPort(p int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p)) }
-
-// freePort reserves nothing: it asks the kernel for a port that was free a
-// moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
 
 // CertFile is the PEM file of the TLS proxy's self-signed certificate, for
 // clients that take a CA file (roomcast's egress.rtmps_ca_file).
