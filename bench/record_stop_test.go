@@ -25,23 +25,6 @@ const (
 	stopCompleteWithin = 30 * time.Second
 )
 
-// recordEgress is GET /v1/egress/{id} with its record output.
-type recordEgress struct {
-	ID      string `json:"id"`
-	Status  string `json:"status"`
-	Error   string `json:"error"`
-	Outputs struct {
-		Record *struct {
-			RecordingID string  `json:"recording_id"`
-			State       string  `json:"state"`
-			Segments    int     `json:"segments"`
-			Duration    float64 `json:"duration_seconds"`
-			Pending     int     `json:"pending_uploads"`
-			Error       string  `json:"error"`
-		} `json:"record"`
-	} `json:"outputs"`
-}
-
 // stopSample is one recording stopped.
 type stopSample struct {
 	delete   time.Duration // DELETE /v1/egress/{id} until its answer
@@ -122,18 +105,7 @@ func benchStopToComplete(b *testing.B, env []string) stopResult {
 // and waits for the manifest to say complete. missing says why it could
 // not: the recordings API did not answer.
 func stopOnce(b *testing.B, s *harness.Server) (stopSample, string) {
-	body := map[string]any{
-		"room":    "bench",
-		"video":   map[string]int{"width": 640, "height": 360, "fps": 30, "bitrate_kbps": 800},
-		"outputs": map[string]any{"record": map[string]any{"segment_seconds": 4}},
-	}
-	var job recordEgress
-	if code := s.Do(b, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
-		b.Fatalf("start recording: status %d %+v", code, job)
-	}
-	if job.Outputs.Record == nil || job.Outputs.Record.RecordingID == "" {
-		b.Fatalf("no recording id in %+v", job)
-	}
+	job := s.StartRecording(b, "bench")
 	rid := job.Outputs.Record.RecordingID
 	harness.Eventually(b, 60*time.Second, fmt.Sprintf("%d segments", stopSegments), func() bool {
 		job = getRecordEgress(b, s, job.ID)
@@ -180,12 +152,10 @@ func stopOnce(b *testing.B, s *harness.Server) (stopSample, string) {
 	return smp, ""
 }
 
-func getRecordEgress(b *testing.B, s *harness.Server, id string) recordEgress {
+func getRecordEgress(b *testing.B, s *harness.Server, id string) harness.RecordJob {
 	b.Helper()
-	var j recordEgress
-	if code := s.Do(b, "GET", "/v1/egress/"+id, nil, &j); code != http.StatusOK {
-		b.Fatalf("get egress %s: status %d", id, code)
-	}
+	var j harness.RecordJob
+	s.GetEgress(b, id, &j)
 	return j
 }
 

@@ -68,9 +68,7 @@ type clusterJob struct {
 func (c *cluster) job(t *testing.T, id string) clusterJob {
 	t.Helper()
 	var j clusterJob
-	if code := c.api.Do(t, "GET", "/v1/egress/"+id, nil, &j); code != http.StatusOK {
-		t.Fatalf("get %s: status %d", id, code)
-	}
+	c.api.GetEgress(t, id, &j)
 	return j
 }
 

@@ -67,9 +67,7 @@ func startEgress(t *testing.T, s *Server, urls ...string) egressInfo {
 func getEgress(t *testing.T, s *Server, id string) egressInfo {
 	t.Helper()
 	var job egressInfo
-	if code := s.Do(t, "GET", "/v1/egress/"+id, nil, &job); code != http.StatusOK {
-		t.Fatalf("get egress: status %d", code)
-	}
+	s.GetEgress(t, id, &job)
 	return job
 }
 

@@ -19,21 +19,7 @@ import (
 )
 
 // recordJob is GET /v1/egress/{id} with its record output.
-type recordJob struct {
-	ID      string `json:"id"`
-	Status  string `json:"status"`
-	Error   string `json:"error"`
-	Outputs struct {
-		Record *struct {
-			RecordingID    string  `json:"recording_id"`
-			State          string  `json:"state"`
-			Segments       int     `json:"segments"`
-			Duration       float64 `json:"duration_seconds"`
-			PendingUploads int     `json:"pending_uploads"`
-			Error          string  `json:"error"`
-		} `json:"record"`
-	} `json:"outputs"`
-}
+type recordJob = harness.RecordJob
 
 // manifest is the part of manifest.json the tests check.
 type manifest struct {
@@ -111,27 +97,13 @@ func recordRoom(t *testing.T, b backend, data string, d time.Duration) *Server {
 
 func startRecording(t *testing.T, s *Server) recordJob {
 	t.Helper()
-	body := map[string]any{
-		"room":    "rec",
-		"video":   map[string]int{"width": 640, "height": 360, "fps": 30, "bitrate_kbps": 800},
-		"outputs": map[string]any{"record": map[string]any{"segment_seconds": 4}},
-	}
-	var job recordJob
-	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
-		t.Fatalf("start recording: status %d %+v", code, job)
-	}
-	if job.Outputs.Record == nil || job.Outputs.Record.RecordingID == "" {
-		t.Fatalf("no recording id in %+v", job)
-	}
-	return job
+	return s.StartRecording(t, "rec")
 }
 
 func getRecordJob(t *testing.T, s *Server, id string) recordJob {
 	t.Helper()
 	var job recordJob
-	if code := s.Do(t, "GET", "/v1/egress/"+id, nil, &job); code != http.StatusOK {
-		t.Fatalf("get egress: status %d", code)
-	}
+	s.GetEgress(t, id, &job)
 	return job
 }
 
