@@ -126,10 +126,10 @@ func (f *recFixture) addReal(t *testing.T, tenant, room string, start time.Time)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &archive.Manifest{Version: archive.ManifestVersion, ID: archive.NewID(start), Tenant: tenant, Room: room,
-		Status: archive.StatusComplete, StartedAt: start, UpdatedAt: start,
-		Video: &archive.VideoInfo{Codec: "h264", Width: 320, Height: 240, FPS: 30},
-		Audio: &archive.AudioInfo{Codec: "aac", SampleRate: 48000, Channels: 2}}
+	m := &archive.Manifest{
+		Version: archive.ManifestVersion,
+		Summary: archive.Summary{ID: archive.NewID(start), Tenant: tenant, Room: room, Status: archive.StatusComplete, StartedAt: start, UpdatedAt: start, Video: &archive.VideoInfo{Codec: "h264", Width: 320, Height: 240, FPS: 30}, Audio: &archive.AudioInfo{Codec: "aac", SampleRate: 48000, Channels: 2}},
+	}
 	var init bytes.Buffer
 	if err := seg.WriteInit(&init); err != nil {
 		t.Fatal(err)

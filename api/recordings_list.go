@@ -12,24 +12,13 @@ import (
 	"github.com/roomcast/roomcast/storage/archive"
 )
 
-// recordingSummary is a manifest without its per-segment arrays.
+// recordingSummary is a manifest without its per-object lists.
 type recordingSummary struct {
-	ID                 string                `json:"id"`
-	Room               string                `json:"room"`
-	Egress             string                `json:"egress_id"`
-	Status             string                `json:"status"`
-	Error              string                `json:"error,omitempty"`
-	StartedAt          time.Time             `json:"started_at"`
-	EndedAt            *time.Time            `json:"ended_at,omitempty"`
-	UpdatedAt          time.Time             `json:"updated_at"`
-	Duration           float64               `json:"duration_seconds"`
-	Size               int64                 `json:"size_bytes"`
-	Participants       []archive.Participant `json:"participants"`
-	Video              *archive.VideoInfo    `json:"video,omitempty"`
-	Audio              *archive.AudioInfo    `json:"audio,omitempty"`
-	SegmentCount       int                   `json:"segment_count"`
-	DiscontinuityCount int                   `json:"discontinuity_count"`
-	Links              recordingLinks        `json:"links"`
+	archive.Summary
+	Tenant             string         `json:"tenant,omitempty"` // left empty: hides the caller's own tenant
+	SegmentCount       int            `json:"segment_count"`
+	DiscontinuityCount int            `json:"discontinuity_count"`
+	Links              recordingLinks `json:"links"`
 }
 
 type recordingLinks struct {
@@ -40,15 +29,12 @@ type recordingLinks struct {
 
 func summarize(m *archive.Manifest) recordingSummary {
 	base := "/v1/recordings/" + m.ID
-	participants := m.Participants
-	if participants == nil {
-		participants = []archive.Participant{}
+	sum := m.Summary
+	if sum.Participants == nil {
+		sum.Participants = []archive.Participant{}
 	}
 	return recordingSummary{
-		ID: m.ID, Room: m.Room, Egress: m.Egress, Status: m.Status, Error: m.Error,
-		StartedAt: m.StartedAt, EndedAt: m.EndedAt, UpdatedAt: m.UpdatedAt,
-		Duration: m.Duration, Size: m.Size, Participants: participants, Video: m.Video, Audio: m.Audio,
-		SegmentCount: len(m.Segments), DiscontinuityCount: len(m.Discontinuities),
+		Summary: sum, SegmentCount: len(m.Segments), DiscontinuityCount: len(m.Discontinuities),
 		Links: recordingLinks{Manifest: base, Playlist: base + "/" + archive.PlaylistName, Download: base + "/download"},
 	}
 }

@@ -68,9 +68,8 @@ func newRecFixture(t *testing.T) *recFixture {
 func (f *recFixture) add(t *testing.T, tenant, room string, start time.Time, status string) *archive.Manifest {
 	t.Helper()
 	m := &archive.Manifest{
-		Version: archive.ManifestVersion, ID: archive.NewID(start), Tenant: tenant, Room: room,
-		Egress: "EG_1", Status: status, StartedAt: start, UpdatedAt: start,
-		Participants:    []archive.Participant{{ID: "p1", Name: "alice", FirstSeen: start}},
+		Version:         archive.ManifestVersion,
+		Summary:         archive.Summary{ID: archive.NewID(start), Tenant: tenant, Room: room, Egress: "EG_1", Status: status, StartedAt: start, UpdatedAt: start, Participants: []archive.Participant{{ID: "p1", Name: "alice", FirstSeen: start}}},
 		Inits:           []archive.File{{Name: archive.InitName(0), Size: 4}},
 		Discontinuities: []archive.Discontinuity{},
 	}

@@ -80,9 +80,13 @@ func Start(cfg Config) (*Recording, error) {
 	} else {
 		now := time.Now().UTC()
 		r.man = archive.Manifest{
-			Version: archive.ManifestVersion, ID: cfg.ID, Tenant: cfg.Tenant, Room: cfg.Room, Egress: cfg.Egress,
-			Status: archive.StatusRecording, StartedAt: now, UpdatedAt: now,
-			Participants: []archive.Participant{}, Inits: []archive.File{}, Segments: []archive.Segment{},
+			Version: archive.ManifestVersion,
+			Summary: archive.Summary{
+				ID: cfg.ID, Tenant: cfg.Tenant, Room: cfg.Room, Egress: cfg.Egress,
+				Status: archive.StatusRecording, StartedAt: now, UpdatedAt: now, Participants: []archive.Participant{},
+			},
+			Inits:           []archive.File{},
+			Segments:        []archive.Segment{},
 			Discontinuities: []archive.Discontinuity{},
 		}
 	}

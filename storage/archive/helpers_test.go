@@ -25,10 +25,10 @@ func openStore(t *testing.T) *local.Store {
 // 2 s segments.
 func newManifest(tenant, room string, start time.Time, status string) *archive.Manifest {
 	m := &archive.Manifest{
-		Version: archive.ManifestVersion, ID: archive.NewID(start), Tenant: tenant, Room: room,
-		Egress: "EG_test", Status: status, StartedAt: start.UTC(), UpdatedAt: start.UTC(),
-		Participants: []archive.Participant{}, Discontinuities: []archive.Discontinuity{},
-		Inits: []archive.File{{Name: archive.InitName(0), Size: 4}},
+		Version:         archive.ManifestVersion,
+		Summary:         archive.Summary{ID: archive.NewID(start), Tenant: tenant, Room: room, Egress: "EG_test", Status: status, StartedAt: start.UTC(), UpdatedAt: start.UTC(), Participants: []archive.Participant{}},
+		Discontinuities: []archive.Discontinuity{},
+		Inits:           []archive.File{{Name: archive.InitName(0), Size: 4}},
 	}
 	for i := range 2 {
 		seq := uint64(i + 1)

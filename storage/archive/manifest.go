@@ -28,11 +28,21 @@ const ManifestVersion = 1
 
 // Manifest describes one recording: manifest.json.
 type Manifest struct {
-	Version int    `json:"version"`
-	ID      string `json:"id"`
-	Tenant  string `json:"tenant"`
-	Room    string `json:"room"`
-	Egress  string `json:"egress_id"`
+	Version int `json:"version"`
+	Summary
+	Inits           []File          `json:"inits"`
+	Segments        []Segment       `json:"segments"`
+	Discontinuities []Discontinuity `json:"discontinuities"`
+	Raw             []RawFile       `json:"raw,omitempty"`
+}
+
+// Summary is what a manifest says of the recording as a whole, without
+// its per-object lists: what a listing of recordings shows.
+type Summary struct {
+	ID     string `json:"id"`
+	Tenant string `json:"tenant"`
+	Room   string `json:"room"`
+	Egress string `json:"egress_id"`
 	// Generation counts the workers that took the recording over after
 	// its recorder died; objects of generation g > 0 are named "g{g}-…".
 	Generation int        `json:"generation,omitempty"`
@@ -42,15 +52,11 @@ type Manifest struct {
 	EndedAt    *time.Time `json:"ended_at,omitempty"`
 	UpdatedAt  time.Time  `json:"updated_at"`
 	// Duration is the sum of the segment durations, in seconds.
-	Duration        float64         `json:"duration_seconds"`
-	Size            int64           `json:"size_bytes"`
-	Participants    []Participant   `json:"participants"`
-	Video           *VideoInfo      `json:"video,omitempty"`
-	Audio           *AudioInfo      `json:"audio,omitempty"`
-	Inits           []File          `json:"inits"`
-	Segments        []Segment       `json:"segments"`
-	Discontinuities []Discontinuity `json:"discontinuities"`
-	Raw             []RawFile       `json:"raw,omitempty"`
+	Duration     float64       `json:"duration_seconds"`
+	Size         int64         `json:"size_bytes"`
+	Participants []Participant `json:"participants"`
+	Video        *VideoInfo    `json:"video,omitempty"`
+	Audio        *AudioInfo    `json:"audio,omitempty"`
 }
 
 // Participant is someone seen in the room while recording.
