@@ -103,3 +103,15 @@ func TestBadInputsAreClearErrors(t *testing.T) {
 		t.Error("missing file must fail")
 	}
 }
+
+func TestS3EndpointWithCredentialsRefused(t *testing.T) {
+	env := map[string]string{
+		"ROOMCAST_STORAGE_BACKEND": "s3", "ROOMCAST_S3_BUCKET": "b",
+		"ROOMCAST_S3_ENDPOINT": "http://key:secret-value@127.0.0.1:9000",
+	}
+	_, err := Load("", func(k string) string { return env[k] }, Flags{})
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "storage.s3.endpoint" || strings.Contains(err.Error(), "secret-value") {
+		t.Fatalf("endpoint with credentials: %v", err)
+	}
+}

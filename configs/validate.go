@@ -119,8 +119,14 @@ func (c *Config) validateStorage() error {
 			return &FieldError{"storage.s3.bucket", "required with backend s3 (env ROOMCAST_S3_BUCKET)"}
 		}
 		if st.S3.Endpoint != "" {
-			if u, err := url.Parse(st.S3.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			u, err := url.Parse(st.S3.Endpoint)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				return &FieldError{"storage.s3.endpoint", "want http(s)://host[:port]"}
+			}
+			if u.User != nil {
+				// It would be logged with the endpoint: credentials go in
+				// their own settings, which never are.
+				return &FieldError{"storage.s3.endpoint", "must not hold credentials: use access_key_id and secret_access_key"}
 			}
 		}
 		if (st.S3.AccessKeyID == "") != (st.S3.SecretAccessKey == "") {
