@@ -249,15 +249,21 @@ func TestStopBeforeStart(t *testing.T) {
 	}
 	b.worker("w1", 100)
 	// The worker acks the request without running the job.
+	waitQueueEmpty(t, c, "the stopped job's request")
+	if got, _ := c.Get(context.Background(), info.ID); got.Status != egress.StatusComplete || got.Worker != "" {
+		t.Errorf("a stopped job ran: %+v", got)
+	}
+}
+
+// waitQueueEmpty waits up to 5 s for the work queue to be empty.
+func waitQueueEmpty(t *testing.T, c *Client, what string) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for queued(t, c) != 0 {
 		if time.Now().After(deadline) {
-			t.Fatal("the stopped job's request is still queued")
+			t.Fatalf("%s is still queued", what)
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-	if got, _ := c.Get(context.Background(), info.ID); got.Status != egress.StatusComplete || got.Worker != "" {
-		t.Errorf("a stopped job ran: %+v", got)
 	}
 }
 
@@ -324,8 +330,7 @@ func TestDuplicateDeliveryRunsNoSecondPipeline(t *testing.T) {
 	if _, err := c.js.Publish(context.Background(), subjectRequests, []byte(info.ID), jetstream.WithMsgID(info.ID+"-again")); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(3 * testLease)
-	for time.Now().Before(deadline) {
+	for end := time.Now().Add(3 * testLease); time.Now().Before(end); {
 		if _, err := wb.w.mgr.Get(context.Background(), info.ID); err == nil {
 			t.Fatal("wb started a second pipeline for a job wa runs")
 		}
@@ -338,13 +343,7 @@ func TestDuplicateDeliveryRunsNoSecondPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The duplicate is acked once the job has ended.
-	deadline = time.Now().Add(5 * time.Second)
-	for queued(t, c) != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the duplicate request stays queued after the job ended")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitQueueEmpty(t, c, "the duplicate request")
 }
 
 func TestStopMarkedInRecordReachesTheWorker(t *testing.T) {
