@@ -107,6 +107,24 @@ func (e *env) flush(t *testing.T) {
 	}
 }
 
+// record runs r over units to their end, finishes it, waits for the
+// uploads and returns the stored manifest.
+func (e *env) record(t *testing.T, r *Recording, units []*media.Unit) *archive.Manifest {
+	t.Helper()
+	if err := r.Run(context.Background(), &sliceSource{units: units}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t)
+	m, err := e.cat.Get(context.Background(), "acme", r.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // checkHashes reads every init and segment back and checks size and hash.
 func (e *env) checkHashes(t *testing.T, m *archive.Manifest) {
 	t.Helper()
@@ -133,17 +151,7 @@ func TestRecordingComplete(t *testing.T) {
 	e := newEnv(t, 1<<30)
 	r := e.start(t, 4*time.Second)
 	r.TrackAdded(&media.Track{ID: "t1", ParticipantID: "P1", ParticipantName: "alice"})
-	if err := r.Run(context.Background(), &sliceSource{units: fx.Units}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Finish(nil); err != nil {
-		t.Fatal(err)
-	}
-	e.flush(t)
-	m, err := e.cat.Get(context.Background(), "acme", r.ID())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.record(t, r, fx.Units)
 	if m.Status != archive.StatusComplete || m.EndedAt == nil || len(m.Participants) != 1 || m.Participants[0].Name != "alice" {
 		t.Errorf("manifest: status %s, ended %v, participants %+v", m.Status, m.EndedAt, m.Participants)
 	}
@@ -188,17 +196,7 @@ func TestRecordingCodecChange(t *testing.T) {
 		}
 		units = append(units, u)
 	}
-	if err := r.Run(context.Background(), &sliceSource{units: units}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Finish(nil); err != nil {
-		t.Fatal(err)
-	}
-	e.flush(t)
-	m, err := e.cat.Get(context.Background(), "acme", r.ID())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.record(t, r, units)
 	if len(m.Inits) != 2 || len(m.Discontinuities) != 1 {
 		t.Fatalf("%d inits, %d discontinuities; want 2 and 1", len(m.Inits), len(m.Discontinuities))
 	}
@@ -310,17 +308,7 @@ func TestResumeAfterHandover(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The new owner's stream starts at a keyframe, on its own clock.
-	if err := second.Run(context.Background(), &sliceSource{units: after}); err != nil {
-		t.Fatal(err)
-	}
-	if err := second.Finish(nil); err != nil {
-		t.Fatal(err)
-	}
-	e.flush(t)
-	m, err := e.cat.Get(context.Background(), "acme", first.ID())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.record(t, second, after)
 	if m.Generation != 1 || m.Status != archive.StatusComplete || len(m.Discontinuities) != 1 {
 		t.Fatalf("generation %d, status %s, %d discontinuities; want 1, complete, 1", m.Generation, m.Status, len(m.Discontinuities))
 	}
