@@ -256,10 +256,8 @@ func (r *Recording) setErr(err error) {
 	r.mu.Unlock()
 }
 
-// recordable keeps the tracks the segmenter takes, H.264 then AAC, so
-// that every init segment of a recording numbers them alike (track 1
-// video, 2 audio): players keep the first init's track mapping across
-// EXT-X-MAP changes.
+// recordable keeps the tracks the segmenter takes: the first H.264 and
+// the first AAC track.
 func recordable(ts []*media.Track) []*media.Track {
 	var out []*media.Track
 	for _, codec := range []media.Codec{media.CodecH264, media.CodecAAC} {

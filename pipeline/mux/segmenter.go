@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/roomcast/roomcast/pipeline/media"
@@ -80,7 +81,14 @@ func NewSegmenter(cfg SegmenterConfig) (*Segmenter, error) {
 	}
 	s := &Segmenter{cfg: cfg, seq: cfg.FirstSequence}
 	var video, audio *trackState
-	for _, t := range cfg.Tracks {
+	// Video is track 1 and audio track 2 whatever the order given, so
+	// that every init segment of a recording numbers them alike (players
+	// keep the first init's track mapping across EXT-X-MAP changes).
+	tracks := slices.Clone(cfg.Tracks)
+	slices.SortStableFunc(tracks, func(a, b *media.Track) int {
+		return boolInt(a.Codec != media.CodecH264) - boolInt(b.Codec != media.CodecH264)
+	})
+	for _, t := range tracks {
 		ts, err := newTrackState(t, uint32(len(s.tracks)+1))
 		if err != nil {
 			return nil, fmt.Errorf("segmenter: %w", err)
@@ -226,4 +234,11 @@ func (s *Segmenter) trackOf(t *media.Track) *trackState {
 		}
 	}
 	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -212,3 +212,20 @@ func TestSegmenterRestart(t *testing.T) {
 		t.Errorf("%d EXT-X-MAP, want 2:\n%s", n, text)
 	}
 }
+
+func TestTrackIDsIgnoreOrder(t *testing.T) {
+	f := loadFixture(t)
+	var a, b bytes.Buffer
+	for tracks, w := range map[*[2]*media.Track]*bytes.Buffer{{f.video, f.audio}: &a, {f.audio, f.video}: &b} {
+		s, err := NewSegmenter(SegmenterConfig{Tracks: tracks[:]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WriteInit(w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("the init segment depends on the order the tracks were given in")
+	}
+}
