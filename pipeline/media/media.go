@@ -67,6 +67,19 @@ func ParseCodec(s string) (Codec, error) {
 	return "", fmt.Errorf("unsupported codec %q (want VP8, H264 or opus)", s)
 }
 
+// Source is what a track carries.
+type Source string
+
+// Track sources.
+const (
+	SourceCamera     Source = "camera"
+	SourceScreen     Source = "screen"
+	SourceMicrophone Source = "microphone"
+)
+
+// IsScreen reports whether the track is a shared screen.
+func (t *Track) IsScreen() bool { return t != nil && t.Source == SourceScreen }
+
 // Track describes one media track of one participant in a room.
 type Track struct {
 	ID              string // unique within the room
@@ -75,6 +88,9 @@ type Track struct {
 	ClockRate       uint32
 	ParticipantID   string
 	ParticipantName string
+	// Source says what a video track shows: SourceCamera (the default,
+	// also for "") or SourceScreen, a shared screen.
+	Source Source
 
 	// Encoded tracks (the output of pipeline/codec) also describe their
 	// format for muxers.

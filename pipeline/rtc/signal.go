@@ -29,4 +29,7 @@ type TrackInfo struct {
 	Codec           string `json:"codec"` // "VP8" | "H264" | "opus"
 	ParticipantID   string `json:"participant_id"`
 	ParticipantName string `json:"participant_name"`
+	// Source is "camera", "screen" or "microphone" ("" from older servers:
+	// camera or microphone by kind).
+	Source string `json:"source,omitempty"`
 }
