@@ -1,0 +1,28 @@
+package overlay
+
+// palette holds the backgrounds of placeholders: mid-dark, saturated but
+// not loud, each dark enough for white initials to read on it.
+var palette = [...]Color{
+	{0xC6, 0x3D, 0x3D, 0xFF}, // brick red
+	{0xD0, 0x5F, 0x2A, 0xFF}, // burnt orange
+	{0xA8, 0x74, 0x14, 0xFF}, // ochre
+	{0x3A, 0x8A, 0x3E, 0xFF}, // leaf green
+	{0x13, 0x85, 0x7E, 0xFF}, // teal
+	{0x1F, 0x78, 0xB4, 0xFF}, // ocean blue
+	{0x3F, 0x5B, 0xC4, 0xFF}, // indigo
+	{0x6A, 0x4B, 0xC4, 0xFF}, // violet
+	{0x94, 0x3C, 0xAE, 0xFF}, // purple
+	{0xC0, 0x3A, 0x78, 0xFF}, // raspberry
+	{0x4E, 0x60, 0x72, 0xFF}, // slate
+	{0x7B, 0x5A, 0x3C, 0xFF}, // walnut
+}
+
+// nameColor returns the palette colour of a name: the same name always
+// gets the same colour (FNV-1a of its bytes picks it).
+func nameColor(name string) Color {
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	return palette[h%uint32(len(palette))]
+}
