@@ -130,7 +130,22 @@ func (s *Server) updateEgress(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if _, ok := s.ownJob(w, r); !ok {
+	if u.ChangesLayout() {
+		// The canvas is checked by the job; the fields here do not need it.
+		if err := u.LayoutSpec.Validate(egress.MaxWidth, egress.MaxWidth); err != nil {
+			s.writeEgressError(w, r, err)
+			return
+		}
+	} else if u.Fit != "" || u.Thumbnails != nil || u.Regions != nil || u.Participant != "" {
+		s.writeEgressError(w, r, &egress.FieldError{Field: "layout", Reason: "required to change the layout's options"})
+		return
+	}
+	job, ok := s.ownJob(w, r)
+	if !ok {
+		return
+	}
+	if !job.Active() {
+		s.writeEgressError(w, r, egress.ErrEnded)
 		return
 	}
 	info, err := s.cfg.Egress.Update(r.Context(), r.PathValue("id"), u)

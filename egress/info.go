@@ -93,7 +93,12 @@ func (i Info) Active() bool {
 type Update struct {
 	AddRTMP    []string `json:"add_rtmp,omitempty"`
 	RemoveRTMP []string `json:"remove_rtmp,omitempty"`
+	// A layout change: "layout" and its options, as in the request.
+	LayoutSpec
 }
+
+// ChangesLayout reports whether the update switches the layout.
+func (u Update) ChangesLayout() bool { return u.Layout != "" }
 
 // Filter selects jobs in List.
 type Filter struct {

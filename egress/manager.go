@@ -173,6 +173,11 @@ func (m *Manager) Update(_ context.Context, id string, u Update) (Info, error) {
 			return rj.job.Info(), err
 		}
 	}
+	if u.ChangesLayout() {
+		if err := rj.job.SetLayout(u.LayoutSpec); err != nil {
+			return rj.job.Info(), err
+		}
+	}
 	return rj.job.Info(), nil
 }
 

@@ -38,7 +38,8 @@ func NewRoomMedia(src RoomSource) func(Spec, source.Handler, *slog.Logger) (Medi
 		m := &roomMedia{src: src, spec: spec, log: log, tap: tap}
 		l, err := composite.NewLayout(composite.LayoutConfig{
 			RequestKeyframe: m.requestKeyframe,
-			Mode:            spec.Layout, Participant: spec.Participant,
+			View:            spec.View(), PlaceholderAfter: spec.PlaceholderAfter(),
+			Background: spec.Video.Background, Labels: spec.Branding.ShowLabels(), MuteAudio: spec.Audio.Exclude,
 			Width: spec.Video.Width, Height: spec.Video.Height, FPS: spec.Video.FPS,
 			VideoKbps: spec.Video.BitrateKbps, AudioKbps: spec.Audio.BitrateKbps,
 			KeyframeInterval: time.Duration(spec.Video.KeyframeSeconds * float64(time.Second)),
@@ -81,6 +82,9 @@ func (m *roomMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	cancel()
 	return errors.Join(first, <-errc)
 }
+
+// SetLayout changes the picture from the next frame.
+func (m *roomMedia) SetLayout(l LayoutSpec) error { return m.layout.SetView(l.View()) }
 
 // EncodeTime is the time the layout has spent encoding.
 func (m *roomMedia) EncodeTime() time.Duration { return m.layout.EncodeTime() }

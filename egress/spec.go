@@ -1,17 +1,25 @@
 package egress
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
+
+	"github.com/roomcast/roomcast/pipeline/composite/overlay"
+	"github.com/roomcast/roomcast/pipeline/composite/tile"
 )
 
 // Layouts.
 const (
-	LayoutSpeaker = "speaker" // the active speaker's video and the mix of all audio
-	LayoutSingle  = "single"  // one named participant's video and the mix of all audio
+	LayoutSpeaker      = "speaker"      // the active speaker large (with the others as thumbnails unless "thumbnails":false)
+	LayoutSingle       = "single"       // one named participant's video
+	LayoutGrid         = "grid"         // everyone in a grid, up to 25 tiles
+	LayoutPresentation = "presentation" // a shared screen on the stage, cameras in a strip
+	LayoutCustom       = "custom"       // the request's own regions
 )
 
-// Limits of the encoded video.
+// Limits of the encoded video: a canvas within 1920×1080, landscape or
+// portrait.
 const (
 	MaxWidth, MaxHeight = 1920, 1080
 	MaxFPS              = 60
@@ -19,20 +27,54 @@ const (
 
 // Spec is an egress request: what to capture from a room and where to send it.
 type Spec struct {
-	Room        string      `json:"room"`
-	Layout      string      `json:"layout,omitempty"`
-	Participant string      `json:"participant,omitempty"` // for layout "single": the participant's name
-	Video       VideoSpec   `json:"video"`
-	Audio       AudioSpec   `json:"audio"`
-	Outputs     OutputsSpec `json:"outputs"`
+	Room string `json:"room"`
+	LayoutSpec
+	Video    VideoSpec     `json:"video"`
+	Audio    AudioSpec     `json:"audio"`
+	Branding *BrandingSpec `json:"branding,omitempty"`
+	Outputs  OutputsSpec   `json:"outputs"`
 }
+
+// LayoutSpec is what the picture shows; PATCH /v1/egress/{id} can change
+// it while the job runs.
+type LayoutSpec struct {
+	Layout      string `json:"layout,omitempty"`
+	Participant string `json:"participant,omitempty"` // for layout "single": the participant's name
+	// Fit is how pictures fill their tiles: "contain" (letterbox, the
+	// default) or "cover" (crop to fill).
+	Fit string `json:"fit,omitempty"`
+	// Thumbnails, for layout "speaker": the others in a strip (default
+	// true); false shows the speaker alone, full frame.
+	Thumbnails *bool `json:"thumbnails,omitempty"`
+	// MaxCameras in the presentation strip (default 4).
+	MaxCameras int `json:"max_cameras,omitempty"`
+	// Regions of layout "custom".
+	Regions []tile.Region `json:"regions,omitempty"`
+	// PlaceholderAfterSeconds is how long a stalled tile holds its last
+	// frame before showing the participant's placeholder (default 3).
+	PlaceholderAfterSeconds float64 `json:"placeholder_after_seconds,omitempty"`
+}
+
+// BrandingSpec is the job's look.
+type BrandingSpec struct {
+	// Labels draws each participant's name under its tile (default true).
+	Labels *bool `json:"labels,omitempty"`
+}
+
+// ShowLabels reports whether tiles carry name labels.
+func (b *BrandingSpec) ShowLabels() bool { return b == nil || b.Labels == nil || *b.Labels }
+
+// ShowThumbnails reports whether the speaker layout has a strip.
+func (l LayoutSpec) ShowThumbnails() bool { return l.Thumbnails == nil || *l.Thumbnails }
 
 // VideoSpec is the encoded video.
 type VideoSpec struct {
-	Width       int `json:"width,omitempty"`
-	Height      int `json:"height,omitempty"`
-	FPS         int `json:"fps,omitempty"`
-	BitrateKbps int `json:"bitrate_kbps,omitempty"`
+	// Background is the canvas colour, "#RRGGBB" (default black).
+	Background  string `json:"background,omitempty"`
+	Width       int    `json:"width,omitempty"`
+	Height      int    `json:"height,omitempty"`
+	FPS         int    `json:"fps,omitempty"`
+	BitrateKbps int    `json:"bitrate_kbps,omitempty"`
 	// KeyframeSeconds is the keyframe interval (2 s, what YouTube and
 	// Facebook require).
 	KeyframeSeconds float64 `json:"keyframe_seconds,omitempty"`
@@ -41,6 +83,8 @@ type VideoSpec struct {
 // AudioSpec is the encoded audio (AAC-LC, 48 kHz stereo).
 type AudioSpec struct {
 	BitrateKbps int `json:"bitrate_kbps,omitempty"`
+	// Exclude lists participants (names or ids) left out of the mix.
+	Exclude []string `json:"exclude,omitempty"`
 }
 
 // OutputsSpec lists the destinations.
@@ -107,17 +151,14 @@ func (s Spec) Validate(parseURL func(string) error) error {
 	if !nameRe.MatchString(s.Room) {
 		return &FieldError{"room", "required: the name of an existing room"}
 	}
-	switch s.Layout {
-	case LayoutSpeaker:
-	case LayoutSingle:
-		if s.Participant == "" {
-			return &FieldError{"participant", `required with layout "single"`}
-		}
-	default:
-		return &FieldError{"layout", fmt.Sprintf("unknown layout %q (want speaker or single)", s.Layout)}
-	}
 	if err := s.Video.validate(); err != nil {
 		return err
+	}
+	if err := s.LayoutSpec.Validate(s.Video.Width, s.Video.Height); err != nil {
+		return err
+	}
+	if len(s.Audio.Exclude) > 64 {
+		return &FieldError{"audio.exclude", "at most 64 participants"}
 	}
 	if b := s.Audio.BitrateKbps; b < 32 || b > 512 {
 		return &FieldError{"audio.bitrate_kbps", "must be between 32 and 512"}
@@ -125,18 +166,50 @@ func (s Spec) Validate(parseURL func(string) error) error {
 	return s.Outputs.validate(parseURL)
 }
 
+// Validate checks the layout on a width×height canvas, naming the field
+// at fault.
+func (l LayoutSpec) Validate(width, height int) error {
+	switch {
+	case l.PlaceholderAfterSeconds < 0 || l.PlaceholderAfterSeconds > 600:
+		return &FieldError{"placeholder_after_seconds", "must be between 0 and 600"}
+	case l.Layout == LayoutCustom && len(l.Regions) == 0:
+		return &FieldError{"regions", `required with layout "custom"`}
+	case l.Layout != LayoutCustom && len(l.Regions) > 0:
+		return &FieldError{"regions", `only with layout "custom"`}
+	}
+	err := l.View().Validate(width, height)
+	var fe *tile.FieldError
+	if errors.As(err, &fe) {
+		return &FieldError{fe.Field, fe.Reason}
+	}
+	return err
+}
+
+// within reports whether w×h fits a 1920×1080 canvas, landscape or
+// portrait.
+func within(w, h int) bool {
+	return (w <= MaxWidth && h <= MaxHeight) || (w <= MaxHeight && h <= MaxWidth)
+}
+
 func (v VideoSpec) validate() error {
 	switch {
 	case v.Width < 16 || v.Width > MaxWidth || v.Width%2 != 0:
 		return &FieldError{"video.width", fmt.Sprintf("must be even and between 16 and %d", MaxWidth)}
-	case v.Height < 16 || v.Height > MaxHeight || v.Height%2 != 0:
-		return &FieldError{"video.height", fmt.Sprintf("must be even and between 16 and %d", MaxHeight)}
+	case v.Height < 16 || v.Height > MaxWidth || v.Height%2 != 0:
+		return &FieldError{"video.height", fmt.Sprintf("must be even and between 16 and %d", MaxWidth)}
+	case !within(v.Width, v.Height):
+		return &FieldError{"video", fmt.Sprintf("canvas %dx%d is over 1920x1080 (or 1080x1920 portrait)", v.Width, v.Height)}
 	case v.FPS < 1 || v.FPS > MaxFPS:
 		return &FieldError{"video.fps", fmt.Sprintf("must be between 1 and %d", MaxFPS)}
 	case v.BitrateKbps < 100 || v.BitrateKbps > 20000:
 		return &FieldError{"video.bitrate_kbps", "must be between 100 and 20000"}
 	case v.KeyframeSeconds < 0.5 || v.KeyframeSeconds > 10:
 		return &FieldError{"video.keyframe_seconds", "must be between 0.5 and 10"}
+	}
+	if v.Background != "" {
+		if _, err := overlay.ParseColor(v.Background); err != nil {
+			return &FieldError{"video.background", err.Error()}
+		}
 	}
 	return nil
 }

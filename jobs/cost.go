@@ -45,10 +45,15 @@ type RoomVideo struct {
 }
 
 // Classify names the kind of a job from its spec and the room's video
-// tracks: one H.264 source (layout single, or a speaker layout with one
-// video) passes through; one VP8 source is transcoded; a speaker layout
-// over several videos is a composite.
+// tracks: one H.264 source shown alone (layout single, or a speaker
+// layout with one video) passes through; one VP8 source shown alone is
+// transcoded; anything composed (grid, presentation, custom, or a speaker
+// layout over several videos) is a composite.
 func Classify(spec egress.Spec, videos []RoomVideo) string {
+	switch spec.Layout {
+	case egress.LayoutGrid, egress.LayoutPresentation, egress.LayoutCustom:
+		return KindComposite
+	}
 	var sources []RoomVideo
 	for _, v := range videos {
 		if spec.Layout != egress.LayoutSingle || v.Participant == spec.Participant {

@@ -9,8 +9,11 @@ import (
 func TestClassify(t *testing.T) {
 	h264 := RoomVideo{Participant: "alice", Codec: "H264"}
 	vp8 := RoomVideo{Participant: "bob", Codec: "VP8"}
-	speaker := egress.Spec{Layout: egress.LayoutSpeaker}
-	single := func(p string) egress.Spec { return egress.Spec{Layout: egress.LayoutSingle, Participant: p} }
+	layout := func(l, p string) egress.Spec {
+		return egress.Spec{LayoutSpec: egress.LayoutSpec{Layout: l, Participant: p}}
+	}
+	speaker := layout(egress.LayoutSpeaker, "")
+	single := func(p string) egress.Spec { return layout(egress.LayoutSingle, p) }
 	for _, c := range []struct {
 		name   string
 		spec   egress.Spec
@@ -23,6 +26,9 @@ func TestClassify(t *testing.T) {
 		{"speaker over two", speaker, []RoomVideo{h264, vp8}, KindComposite},
 		{"single H.264 among two", single("alice"), []RoomVideo{h264, vp8}, KindPassthrough},
 		{"single VP8 among two", single("bob"), []RoomVideo{h264, vp8}, KindTranscode},
+		{"grid of one H.264", layout(egress.LayoutGrid, ""), []RoomVideo{h264}, KindComposite},
+		{"presentation of an empty room", layout(egress.LayoutPresentation, ""), nil, KindComposite},
+		{"custom", layout(egress.LayoutCustom, ""), []RoomVideo{vp8}, KindComposite},
 	} {
 		if got := Classify(c.spec, c.videos); got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)

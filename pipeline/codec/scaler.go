@@ -49,35 +49,11 @@ func NewScaler(width, height int, fit Fit) (*Scaler, error) {
 // Scale returns a new width×height frame with f's picture and PTS. A frame
 // already of the target size is copied.
 func (s *Scaler) Scale(f *VideoFrame) (*VideoFrame, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, fmt.Errorf("scale: %w", ErrClosed)
-	}
-	if err := f.Validate(); err != nil {
-		return nil, fmt.Errorf("scale: %w", err)
-	}
-	g := fitGeometry(f.Width, f.Height, s.width, s.height, s.fit)
 	out := NewVideoFrame(s.width, s.height)
+	if err := s.ScaleInto(out, 0, 0, f); err != nil {
+		return nil, err
+	}
 	out.PTS = f.PTS
-	if g.srcW == g.dstW && g.srcH == g.dstH {
-		// No scaling: copy the region straight into place.
-		copyRegion(out, g.dstX, g.dstY, f, g.srcX, g.srcY, g.srcW, g.srcH)
-		return out, nil
-	}
-	if err := s.ensure(g); err != nil {
-		return nil, fmt.Errorf("scale %dx%d to %dx%d: %w", f.Width, f.Height, s.width, s.height, err)
-	}
-	if err := f.copyToC(s.src, g.srcX, g.srcY, g.srcW, g.srcH); err != nil {
-		return nil, fmt.Errorf("scale: %w", err)
-	}
-	if err := makeWritable(s.dst); err != nil {
-		return nil, fmt.Errorf("scale: frame writable: %w", err)
-	}
-	if err := s.sws.ScaleFrame(s.src, s.dst); err != nil {
-		return nil, fmt.Errorf("scale %dx%d to %dx%d: %w", g.srcW, g.srcH, g.dstW, g.dstH, err)
-	}
-	out.copyFromC(s.dst, g.dstX, g.dstY)
 	return out, nil
 }
 
@@ -134,4 +110,45 @@ func copyRegion(dst *VideoFrame, dx, dy int, src *VideoFrame, sx, sy, w, h int) 
 	copyPlane(dst.Y[dy*dst.StrideY+dx:], dst.StrideY, src.Y[sy*src.StrideY+sx:], src.StrideY, w, h)
 	copyPlane(dst.U[dy/2*dst.StrideU+dx/2:], dst.StrideU, src.U[sy/2*src.StrideU+sx/2:], src.StrideU, cw, ch)
 	copyPlane(dst.V[dy/2*dst.StrideV+dx/2:], dst.StrideV, src.V[sy/2*src.StrideV+sx/2:], src.StrideV, cw, ch)
+}
+
+// ScaleInto draws f into the width×height box at (x, y) of dst, x and y
+// even, with the Scaler's fit: where FitContain leaves bars, dst keeps
+// what it held (the caller's background). Unlike Scale it allocates
+// nothing once its scale context is built, which is what a compositor
+// drawing many tiles per frame needs.
+func (s *Scaler) ScaleInto(dst *VideoFrame, x, y int, f *VideoFrame) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("scale: %w", ErrClosed)
+	}
+	if err := f.Validate(); err != nil {
+		return fmt.Errorf("scale: %w", err)
+	}
+	if err := dst.Validate(); err != nil {
+		return fmt.Errorf("scale: destination: %w", err)
+	}
+	if x < 0 || y < 0 || x%2 != 0 || y%2 != 0 || x+s.width > dst.Width || y+s.height > dst.Height {
+		return fmt.Errorf("scale: %w: box %dx%d at (%d,%d) outside the %dx%d frame or odd", ErrInvalidInput, s.width, s.height, x, y, dst.Width, dst.Height)
+	}
+	g := fitGeometry(f.Width, f.Height, s.width, s.height, s.fit)
+	if g.srcW == g.dstW && g.srcH == g.dstH {
+		copyRegion(dst, x+g.dstX, y+g.dstY, f, g.srcX, g.srcY, g.srcW, g.srcH)
+		return nil
+	}
+	if err := s.ensure(g); err != nil {
+		return fmt.Errorf("scale %dx%d to %dx%d: %w", f.Width, f.Height, s.width, s.height, err)
+	}
+	if err := f.copyToC(s.src, g.srcX, g.srcY, g.srcW, g.srcH); err != nil {
+		return fmt.Errorf("scale: %w", err)
+	}
+	if err := makeWritable(s.dst); err != nil {
+		return fmt.Errorf("scale: frame writable: %w", err)
+	}
+	if err := s.sws.ScaleFrame(s.src, s.dst); err != nil {
+		return fmt.Errorf("scale %dx%d to %dx%d: %w", g.srcW, g.srcH, g.dstW, g.dstH, err)
+	}
+	dst.copyFromC(s.dst, x+g.dstX, y+g.dstY)
+	return nil
 }

@@ -96,3 +96,40 @@ func TestScalerStridedInput(t *testing.T) {
 		t.Error("padded and tight frames scale differently")
 	}
 }
+
+func TestScaleInto(t *testing.T) {
+	canvas := NewVideoFrame(128, 72)
+	fill(canvas.Y, 200) // the caller's background
+	sc, err := NewScaler(64, 36, FitContain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	src := syntheticFrame(36, 36, 1, 0) // square: pillarboxed in a 64×36 box
+	if err := sc.ScaleInto(canvas, 64, 36, src); err != nil {
+		t.Fatal(err)
+	}
+	// The box's bars and everything outside the box keep the background;
+	// the picture lands in the middle of the box.
+	for _, p := range [][2]int{{0, 0}, {63, 71}, {65, 40}, {127, 71}} {
+		if v := canvas.Y[p[1]*canvas.StrideY+p[0]]; v != 200 {
+			t.Errorf("pixel %v = %d, want the background 200", p, v)
+		}
+	}
+	if v := canvas.Y[54*canvas.StrideY+96]; v == 200 {
+		t.Errorf("box centre kept the background: nothing drawn")
+	}
+	for _, bad := range [][2]int{{65, 36}, {66, 38}, {-2, 0}, {0, 40}} {
+		if err := sc.ScaleInto(canvas, bad[0], bad[1], src); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("box at %v: %v, want ErrInvalidInput", bad, err)
+		}
+	}
+	n := testing.AllocsPerRun(20, func() {
+		if err := sc.ScaleInto(canvas, 0, 0, src); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > 0 {
+		t.Errorf("ScaleInto allocates %.0f times per call, want 0", n)
+	}
+}

@@ -3,6 +3,7 @@ package composite
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,14 +12,15 @@ import (
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
-// Layout turns a room's tracks into one encoded stream: the video of the
-// active speaker (or of one named participant) and the mix of every
-// participant's audio, encoded once as H.264 + AAC. H.264 video passes
-// through untouched when nothing requires re-encoding; otherwise it is
-// decoded, scaled and encoded at a constant frame rate.
+// Layout turns a room's tracks into one encoded stream: a picture
+// composed from the participants' videos by a tile layout (grid, speaker
+// with thumbnails, presentation, single, custom regions) and the mix of
+// every participant's audio, encoded once as H.264 + AAC at a constant
+// frame rate. When the picture is one participant's H.264 alone (layouts
+// single and speaker), it passes through untouched instead.
 //
 // Layout implements the ingest's Handler (TrackAdded, Unit, TrackRemoved);
-// Run produces the output.
+// Run produces the output; SetView changes the layout while it runs.
 type Layout struct {
 	cfg   LayoutConfig
 	log   *slog.Logger
@@ -27,15 +29,18 @@ type Layout struct {
 	encodeNanos atomic.Int64 // time spent in encoders
 
 	mu       sync.Mutex
+	view     View
 	tracks   map[*media.Track]*inputTrack
+	sources  map[*media.Track]*videoSource
+	roster   *roster
 	selector *SpeakerSelector
 	mixer    *Mixer
-	video    *videoPath
+	video    *videoPath // the passed-through track
+	passing  bool       // the output passes video through now
 	out      *Interleaver
-	mixStart bool
 }
 
-// inputTrack is the per-track state of one source track.
+// inputTrack is the per-track state of one source audio track.
 type inputTrack struct {
 	track *media.Track
 	audio *codec.AudioDecoder
@@ -57,11 +62,35 @@ func NewLayout(cfg LayoutConfig) (*Layout, error) {
 		return nil, fmt.Errorf("interleaver: %w", err)
 	}
 	l := &Layout{
-		cfg: cfg, log: cfg.Logger, clock: mediaClock{now: cfg.Now},
-		tracks: map[*media.Track]*inputTrack{}, selector: sel, out: out,
+		cfg: cfg, log: cfg.Logger, clock: mediaClock{now: cfg.Now}, view: cfg.View,
+		tracks: map[*media.Track]*inputTrack{}, sources: map[*media.Track]*videoSource{},
+		roster: newRoster(), selector: sel, out: out,
 	}
 	l.video = newVideoPath(cfg, l.log)
 	return l, nil
+}
+
+// SetView changes what the picture shows from the next frame; the
+// encoders and outputs go on.
+func (l *Layout) SetView(v View) error {
+	if v.Mode == "" {
+		v.Mode = ModeSpeaker
+	}
+	if err := v.Validate(l.cfg.Width, l.cfg.Height); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.view = v
+	l.log.Info("layout changed", "layout", v.Mode)
+	return nil
+}
+
+// View returns the layout shown now.
+func (l *Layout) View() View {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.view
 }
 
 // EncodeTime is the time spent encoding so far.
@@ -74,11 +103,14 @@ func (l *Layout) timeEncode(start time.Time) { l.encodeNanos.Add(int64(time.Sinc
 func (l *Layout) TrackAdded(t *media.Track) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	in := &inputTrack{track: t}
-	l.tracks[t] = in
-	if t.Kind == media.KindVideo {
-		l.video.addTrack(t)
-		l.chooseVideo()
+	switch t.Kind {
+	case media.KindAudio:
+		l.tracks[t] = &inputTrack{track: t}
+		l.roster.addAudio(t)
+	case media.KindVideo:
+		src := newVideoSource(t, l.log, l.cfg.RequestKeyframe)
+		l.sources[t] = src
+		l.roster.addVideo(src)
 	}
 }
 
@@ -86,61 +118,55 @@ func (l *Layout) TrackAdded(t *media.Track) {
 func (l *Layout) TrackRemoved(t *media.Track) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	in := l.tracks[t]
-	if in == nil {
-		return
-	}
-	delete(l.tracks, t)
-	in.close()
+	l.roster.remove(t)
 	switch t.Kind {
 	case media.KindAudio:
+		in := l.tracks[t]
+		if in == nil {
+			return
+		}
+		delete(l.tracks, t)
+		in.close()
 		if l.mixer != nil {
 			l.mixer.Remove(t.ParticipantID)
 		}
 		l.selector.Remove(t.ParticipantID)
 	case media.KindVideo:
+		if src := l.sources[t]; src != nil {
+			delete(l.sources, t)
+			src.close()
+		}
 		l.video.removeTrack(t)
 	}
-	l.chooseVideo()
 }
 
 // Unit takes one source unit.
 func (l *Layout) Unit(u *media.Unit) {
 	l.clock.observe(u.PTS)
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	in := l.tracks[u.Track]
-	if in == nil {
-		return
-	}
 	switch u.Track.Kind {
 	case media.KindAudio:
-		l.audioUnit(in, u)
-	case media.KindVideo:
-		l.video.unit(u)
-	}
-}
-
-// chooseVideo points the video path at the participant to show.
-func (l *Layout) chooseVideo() {
-	id := l.selector.Current()
-	if l.cfg.Mode == ModeSingle {
-		id = l.participantByName(l.cfg.Participant)
-	} else if id == "" {
-		id = l.video.anyParticipant() // nobody has spoken yet: show someone
-	}
-	if t := l.video.choose(id); t != nil {
-		l.cfg.RequestKeyframe(t.ID)
-	}
-}
-
-func (l *Layout) participantByName(name string) string {
-	for t := range l.tracks {
-		if t.ParticipantName == name {
-			return t.ParticipantID
+		if in := l.tracks[u.Track]; in != nil {
+			l.audioUnit(in, u)
 		}
+		l.mu.Unlock()
+	case media.KindVideo:
+		src := l.sources[u.Track]
+		if l.passing {
+			l.video.unit(u)
+		}
+		l.mu.Unlock()
+		if src != nil {
+			src.unit(u) // decoding runs outside the layout's lock
+		}
+	default:
+		l.mu.Unlock()
 	}
-	return ""
+}
+
+// muted reports whether a participant is left out of the mix.
+func (l *Layout) muted(t *media.Track) bool {
+	return slices.Contains(l.cfg.MuteAudio, t.ParticipantID) || slices.Contains(l.cfg.MuteAudio, t.ParticipantName)
 }
 
 func (in *inputTrack) close() {

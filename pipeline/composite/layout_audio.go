@@ -12,6 +12,9 @@ func (l *Layout) audioUnit(in *inputTrack, u *media.Unit) {
 		l.log.Warn("audio mixer", "err", err)
 		return
 	}
+	if l.muted(in.track) {
+		return // left out of the mix, and so never the speaker
+	}
 	frames, err := l.decodeAudio(in, u)
 	if err != nil {
 		l.log.Debug("audio decode", "track", in.track.ID, "err", err)
@@ -22,7 +25,6 @@ func (l *Layout) audioUnit(in *inputTrack, u *media.Unit) {
 		l.mixer.Push(in.track.ParticipantID, pcm)
 		if _, changed := l.selector.Observe(in.track.ParticipantID, f.PTS, Level(pcm)); changed {
 			l.log.Info("active speaker", "participant", l.selector.Current())
-			l.chooseVideo()
 		}
 	}
 }

@@ -4,22 +4,26 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-)
 
-// Layout modes.
-const (
-	ModeSpeaker = "speaker" // the active speaker's video
-	ModeSingle  = "single"  // one named participant's video
+	"github.com/roomcast/roomcast/pipeline/composite/overlay"
 )
 
 // LayoutConfig configures a Layout. A zero field takes its default.
 type LayoutConfig struct {
-	Mode        string
-	Participant string // participant name, for ModeSingle
+	View // what the picture shows; SetView changes it live
 	// Encoded video: size, frame rate, CBR bitrate and keyframe interval.
 	Width, Height, FPS, VideoKbps int
 	KeyframeInterval              time.Duration
 	AudioKbps                     int
+	// Background is the canvas colour ("#RRGGBB"), black by default.
+	Background string
+	// Labels draws each participant's name at the bottom of its tile.
+	Labels bool
+	// PlaceholderAfter is how long a stalled tile holds its last frame
+	// before it shows the participant's placeholder. Default 3 s.
+	PlaceholderAfter time.Duration
+	// MuteAudio lists participants (names or ids) left out of the mix.
+	MuteAudio []string
 	// Latency is how far the output runs behind the newest input, so that
 	// late tracks and jitter are absorbed. Default 500 ms.
 	Latency time.Duration
@@ -45,6 +49,10 @@ func (c LayoutConfig) withDefaults() LayoutConfig {
 	setDefault(&c.KeyframeInterval, 2*time.Second)
 	setDefault(&c.AudioKbps, 128)
 	setDefault(&c.Latency, 500*time.Millisecond)
+	setDefault(&c.PlaceholderAfter, 3*time.Second)
+	if c.Background == "" {
+		c.Background = "#000000"
+	}
 	if c.RequestKeyframe == nil {
 		c.RequestKeyframe = func(string) {}
 	}
@@ -60,12 +68,16 @@ func (c LayoutConfig) withDefaults() LayoutConfig {
 // Validate reports the first invalid field.
 func (c LayoutConfig) Validate() error {
 	switch {
-	case c.Mode != ModeSpeaker && c.Mode != ModeSingle:
-		return fmt.Errorf("layout mode %q: want speaker or single", c.Mode)
-	case c.Mode == ModeSingle && c.Participant == "":
-		return fmt.Errorf("layout single: participant is required")
 	case c.FPS < 1 || c.FPS > 60:
 		return fmt.Errorf("layout fps %d: want 1..60", c.FPS)
+	case c.Width < 16 || c.Height < 16 || c.Width%2 != 0 || c.Height%2 != 0 || c.Width > 1920 || c.Height > 1920:
+		return fmt.Errorf("layout canvas %dx%d: want even sizes within 1920x1080 or 1080x1920", c.Width, c.Height)
+	}
+	if _, err := overlay.ParseColor(c.Background); err != nil {
+		return fmt.Errorf("layout background: %w", err)
+	}
+	if err := c.View.Validate(c.Width, c.Height); err != nil {
+		return fmt.Errorf("layout: %w", err)
 	}
 	return nil
 }

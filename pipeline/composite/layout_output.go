@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/pipeline/codec"
+	"github.com/roomcast/roomcast/pipeline/composite/overlay"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -15,9 +16,8 @@ const tick = 10 * time.Millisecond
 // encoders are owned by Run's goroutine.
 type encoders struct {
 	video  *codec.VideoEncoder
-	scaler *codec.Scaler
+	canvas *canvas
 	audio  *codec.AudioEncoder
-	black  *codec.VideoFrame
 
 	slotBase  time.Duration // PTS of video slot 0
 	nextSlot  int64
@@ -63,23 +63,18 @@ func (l *Layout) newEncoders() (*encoders, error) {
 	if err != nil {
 		return nil, fmt.Errorf("video encoder: %w", err)
 	}
-	sc, err := codec.NewScaler(c.Width, c.Height, codec.FitContain)
-	if err != nil {
-		ve.Close()
-		return nil, fmt.Errorf("scaler: %w", err)
-	}
 	ae, err := codec.NewAudioEncoder(codec.AudioEncoderConfig{TrackID: "audio", BitrateKbps: c.AudioKbps})
 	if err != nil {
 		ve.Close()
-		sc.Close()
 		return nil, fmt.Errorf("audio encoder: %w", err)
 	}
-	return &encoders{video: ve, scaler: sc, audio: ae, black: codec.NewVideoFrame(c.Width, c.Height)}, nil
+	bg, _ := overlay.ParseColor(c.Background) // checked by Validate
+	return &encoders{video: ve, canvas: newCanvas(c.Width, c.Height, bg, c.Labels), audio: ae}, nil
 }
 
 func (e *encoders) close() {
 	e.video.Close()
-	e.scaler.Close()
+	e.canvas.close()
 	e.audio.Close()
 }
 
@@ -146,40 +141,25 @@ func (l *Layout) videoOut(enc *encoders, horizon time.Duration) ([]*media.Unit, 
 	return monotonic(enc, out), nil
 }
 
-// videoSlot produces the video for one output slot.
+// videoSlot produces the video for one output slot: the passed-through
+// units due by then, or one composed and encoded frame.
 func (l *Layout) videoSlot(enc *encoders, slot time.Duration) ([]*media.Unit, error) {
-	l.mu.Lock()
-	pass := l.video.passthrough()
-	var units []*media.Unit
-	var frame *codec.VideoFrame
-	if pass {
-		units = l.video.takePassthrough(slot)
-	} else {
-		frame = l.video.frameAt(slot)
-	}
-	l.mu.Unlock()
-	if pass {
+	p := l.plan(slot)
+	if p.pass {
 		enc.wasPass = true
-		return units, nil
+		return p.units, nil
 	}
 	if enc.wasPass {
 		enc.video.RequestKeyframe() // back from passthrough: start with an IDR
 		enc.wasPass = false
 	}
-	return l.encodeFrame(enc, frame, slot)
-}
-
-func (l *Layout) encodeFrame(enc *encoders, frame *codec.VideoFrame, slot time.Duration) ([]*media.Unit, error) {
+	pics := l.pictures(p, slot)
 	defer l.timeEncode(time.Now())
-	src := enc.black
-	if frame != nil {
-		scaled, err := enc.scaler.Scale(frame)
-		if err != nil {
-			return nil, fmt.Errorf("scale: %w", err)
-		}
-		src = scaled
+	frame, err := enc.canvas.draw(pics)
+	if err != nil {
+		return nil, fmt.Errorf("compose: %w", err)
 	}
-	f := *src
+	f := *frame
 	f.PTS = slot
 	us, err := enc.video.Encode(&f)
 	if err != nil {
@@ -212,5 +192,7 @@ func (l *Layout) closeInputs() {
 	for _, in := range l.tracks {
 		in.close()
 	}
-	l.video.closeDecoder()
+	for _, src := range l.sources {
+		src.close()
+	}
 }

@@ -9,40 +9,26 @@ import (
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
-// maxPendingFrames bounds the decoded frames waiting for their output slot.
-const maxPendingFrames = 60
-
-// videoPath holds the chosen participant's video: H.264 units queued for
-// passthrough, or decoded frames waiting for the encoder's next slot.
-// Its methods are called with Layout.mu held.
+// videoPath holds the passed-through participant's video: H.264 units
+// queued for their output slot. Its methods are called with Layout.mu
+// held.
 type videoPath struct {
 	cfg LayoutConfig
 	log *slog.Logger
 
-	byParticipant map[string]*media.Track
-	current       *media.Track // the track shown
-	pending       *media.Track // switching to it at its next keyframe
-	waitKey       bool
+	current *media.Track // the track shown
+	pending *media.Track // switching to it at its next keyframe
+	waitKey bool
 
 	queue    []*media.Unit // passthrough units, in PTS order
 	outTrack *media.Track  // passthrough output track (its SPS/PPS)
-
-	decoder  *codec.VideoDecoder
-	decTrack *media.Track
-	frames   []*codec.VideoFrame // decoded, PTS order
-	last     *codec.VideoFrame   // the frame shown most recently
 }
 
 func newVideoPath(cfg LayoutConfig, log *slog.Logger) *videoPath {
-	return &videoPath{cfg: cfg, log: log, byParticipant: map[string]*media.Track{}}
+	return &videoPath{cfg: cfg, log: log}
 }
 
-func (v *videoPath) addTrack(t *media.Track) { v.byParticipant[t.ParticipantID] = t }
-
 func (v *videoPath) removeTrack(t *media.Track) {
-	if v.byParticipant[t.ParticipantID] == t {
-		delete(v.byParticipant, t.ParticipantID)
-	}
 	if v.pending == t {
 		v.pending = nil
 	}
@@ -52,25 +38,14 @@ func (v *videoPath) removeTrack(t *media.Track) {
 	}
 }
 
-// anyParticipant returns a participant with video, preferring the one
-// shown now, or "" when there is none.
-func (v *videoPath) anyParticipant() string {
-	if v.current != nil {
-		return v.current.ParticipantID
-	}
-	best := ""
-	for id := range v.byParticipant {
-		if best == "" || id < best {
-			best = id
-		}
-	}
-	return best
+// release stops passing video through: the next choice starts afresh.
+func (v *videoPath) release() {
+	v.current, v.pending, v.queue = nil, nil, nil
 }
 
-// choose shows participant's video from its next keyframe. It returns the
-// track whose keyframe is now awaited, or nil.
-func (v *videoPath) choose(participant string) *media.Track {
-	t := v.byParticipant[participant]
+// choose shows t from its next keyframe. It returns the track whose
+// keyframe is now awaited, or nil.
+func (v *videoPath) choose(t *media.Track) *media.Track {
 	if t == nil || t == v.current || t == v.pending {
 		return nil
 	}
@@ -80,11 +55,6 @@ func (v *videoPath) choose(participant string) *media.Track {
 		v.pending = t
 	}
 	return t
-}
-
-// passthrough reports whether the shown video goes out untouched.
-func (v *videoPath) passthrough() bool {
-	return v.current != nil && v.current.Codec == media.CodecH264 && !v.cfg.NoPassthrough
 }
 
 func (v *videoPath) unit(u *media.Unit) {
@@ -98,11 +68,7 @@ func (v *videoPath) unit(u *media.Unit) {
 		return
 	}
 	v.waitKey = false
-	if v.passthrough() {
-		v.queuePassthrough(u)
-		return
-	}
-	v.decode(u)
+	v.queuePassthrough(u)
 }
 
 // queuePassthrough re-labels a source unit with the output track, which
@@ -123,27 +89,6 @@ func (v *videoPath) queuePassthrough(u *media.Unit) {
 	v.queue = append(v.queue, &media.Unit{Track: v.outTrack, PTS: u.PTS, DTS: u.DTS, Key: u.Key, Data: u.Data, Arrival: u.Arrival})
 }
 
-func (v *videoPath) decode(u *media.Unit) {
-	if v.decoder == nil || v.decTrack != u.Track {
-		v.closeDecoder()
-		d, err := codec.NewVideoDecoder(u.Track.Codec)
-		if err != nil {
-			v.log.Warn("video decoder", "err", err)
-			return
-		}
-		v.decoder, v.decTrack = d, u.Track
-	}
-	frames, err := v.decoder.Decode(u)
-	if err != nil {
-		v.log.Debug("video decode", "track", u.Track.ID, "err", err)
-		return
-	}
-	v.frames = append(v.frames, frames...)
-	if n := len(v.frames) - maxPendingFrames; n > 0 {
-		v.frames = v.frames[n:]
-	}
-}
-
 // takePassthrough removes the queued units due by horizon.
 func (v *videoPath) takePassthrough(horizon time.Duration) []*media.Unit {
 	n := 0
@@ -153,24 +98,4 @@ func (v *videoPath) takePassthrough(horizon time.Duration) []*media.Unit {
 	out := v.queue[:n:n]
 	v.queue = v.queue[n:]
 	return out
-}
-
-// frameAt returns the newest decoded frame at or before pts (the last
-// shown one when none is newer), or nil before any frame.
-func (v *videoPath) frameAt(pts time.Duration) *codec.VideoFrame {
-	for len(v.frames) > 0 && v.frames[0].PTS <= pts {
-		v.last = v.frames[0]
-		v.frames = v.frames[1:]
-	}
-	if v.current == nil {
-		v.last = nil // nobody to show: black
-	}
-	return v.last
-}
-
-func (v *videoPath) closeDecoder() {
-	if v.decoder != nil {
-		v.decoder.Close()
-		v.decoder, v.decTrack = nil, nil
-	}
 }

@@ -23,7 +23,10 @@ type egressInfo struct {
 	Status  string `json:"status"`
 	Error   string `json:"error"`
 	Outputs struct {
-		RTMP []rtmpInfo `json:"rtmp"`
+		RTMP   []rtmpInfo `json:"rtmp"`
+		Record *struct {
+			RecordingID string `json:"recording_id"`
+		} `json:"record"`
 	} `json:"outputs"`
 }
 

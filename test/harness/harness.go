@@ -315,3 +315,15 @@ func (p *Publisher) Wait(t testing.TB, within time.Duration) PublishStats {
 	t.Fatalf("publisher %s printed no stats:\n%s", p.Name, p.out)
 	return PublishStats{}
 }
+
+// Leave interrupts the publisher (SIGINT: it ends its WHIP session and
+// leaves the room) and waits for it to exit.
+func (p *Publisher) Leave(t testing.TB, within time.Duration) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatalf("interrupt publisher %s: %v", p.Name, err)
+	}
+	if _, err := p.WaitErr(within); err != nil && !strings.Contains(err.Error(), "exit status") {
+		t.Fatalf("publisher %s: %v", p.Name, err)
+	}
+}

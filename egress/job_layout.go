@@ -1,0 +1,44 @@
+package egress
+
+import "errors"
+
+// layoutSetter is a Media whose layout can change while it runs.
+type layoutSetter interface {
+	SetLayout(LayoutSpec) error
+}
+
+// ErrLayoutFixed is returned when a job's media cannot change layout.
+var ErrLayoutFixed = errors.New("this job's layout cannot change while it runs")
+
+// SetLayout changes the job's picture from the next frame; the outputs
+// and the recording go on. A worker taking the job over runs the new
+// layout.
+func (j *Job) SetLayout(l LayoutSpec) error {
+	if err := j.setLayout(l); err != nil {
+		return err
+	}
+	j.changed()
+	return nil
+}
+
+func (j *Job) setLayout(l LayoutSpec) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.media == nil || !j.info.Active() {
+		return ErrEnded
+	}
+	if err := l.Validate(j.spec.Video.Width, j.spec.Video.Height); err != nil {
+		return err
+	}
+	ls, ok := j.media.(layoutSetter)
+	if !ok {
+		return ErrLayoutFixed
+	}
+	if err := ls.SetLayout(l); err != nil {
+		return err
+	}
+	j.spec.LayoutSpec = l
+	j.info.Layout = l.Layout
+	j.log.Info("layout changed", "layout", l.Layout)
+	return nil
+}

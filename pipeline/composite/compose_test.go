@@ -1,0 +1,316 @@
+package composite_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/codec"
+	"github.com/roomcast/roomcast/pipeline/composite"
+	"github.com/roomcast/roomcast/pipeline/media"
+)
+
+// camera is a test participant's video: solid frames of one luma value,
+// encoded as H.264 in real time.
+type camera struct {
+	track *media.Track
+	enc   *codec.VideoEncoder
+	luma  byte
+	w, h  int
+}
+
+func newCamera(t *testing.T, id string, src media.Source, w, h int, luma byte) *camera {
+	t.Helper()
+	enc, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{TrackID: id, Width: w, Height: h, FPS: 30, BitrateKbps: 300, KeyframeInterval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(enc.Close)
+	tr := &media.Track{ID: id + "-" + string(src), Kind: media.KindVideo, Codec: media.CodecH264, ClockRate: 90000,
+		ParticipantID: id, ParticipantName: "Name " + id, Source: src}
+	return &camera{track: tr, enc: enc, luma: luma, w: w, h: h}
+}
+
+func (c *camera) frame(t *testing.T, pts time.Duration) []*media.Unit {
+	f := codec.NewVideoFrame(c.w, c.h)
+	for i := range f.Y {
+		f.Y[i] = c.luma
+	}
+	f.PTS = pts
+	us, err := c.enc.Encode(f)
+	if err != nil {
+		t.Errorf("encode: %v", err)
+	}
+	for _, u := range us {
+		u.Track = c.track
+	}
+	return us
+}
+
+// room feeds cameras into a layout in real time until stopped; a camera
+// can be paused (a stall) or removed.
+type room struct {
+	t      *testing.T
+	l      *composite.Layout
+	start  time.Time
+	mu     sync.Mutex
+	cams   []*camera
+	paused map[*camera]bool
+	stop   chan struct{}
+	done   sync.WaitGroup
+}
+
+func startRoom(t *testing.T, l *composite.Layout, cams ...*camera) *room {
+	r := &room{t: t, l: l, start: time.Now(), paused: map[*camera]bool{}, stop: make(chan struct{})}
+	for _, c := range cams {
+		r.add(c)
+	}
+	r.done.Go(r.run)
+	t.Cleanup(r.close)
+	return r
+}
+
+func (r *room) add(c *camera) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.l.TrackAdded(c.track)
+	r.cams = append(r.cams, c)
+}
+
+func (r *room) remove(c *camera) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, o := range r.cams {
+		if o == c {
+			r.cams = append(r.cams[:i], r.cams[i+1:]...)
+		}
+	}
+	r.l.TrackRemoved(c.track)
+}
+
+func (r *room) pause(c *camera) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.paused[c] = true
+}
+
+func (r *room) run() {
+	tk := time.NewTicker(time.Second / 30)
+	defer tk.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-tk.C:
+		}
+		pts := time.Since(r.start)
+		r.mu.Lock()
+		for _, c := range r.cams {
+			if r.paused[c] {
+				continue
+			}
+			for _, u := range c.frame(r.t, pts) {
+				r.l.Unit(u)
+			}
+		}
+		r.mu.Unlock()
+	}
+}
+
+func (r *room) close() {
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
+	}
+	r.done.Wait()
+}
+
+// output collects a layout's encoded video and decodes the newest frame.
+type output struct {
+	mu    sync.Mutex
+	units []*media.Unit
+}
+
+func (o *output) sink(u *media.Unit) {
+	if u.Track.Kind != media.KindVideo {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.units = append(o.units, u)
+}
+
+// latest decodes everything so far and returns the last picture.
+func (o *output) latest(t *testing.T) *codec.VideoFrame {
+	t.Helper()
+	o.mu.Lock()
+	units := append([]*media.Unit(nil), o.units...)
+	o.mu.Unlock()
+	d, err := codec.NewVideoDecoder(media.CodecH264)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var last *codec.VideoFrame
+	for _, u := range units {
+		fs, err := d.Decode(u)
+		if err != nil {
+			t.Fatalf("output does not decode at %s: %v", u.PTS, err)
+		}
+		if len(fs) > 0 {
+			last = fs[len(fs)-1]
+		}
+	}
+	if last == nil {
+		t.Fatalf("no output frame in %d units", len(units))
+	}
+	return last
+}
+
+// gaps returns the largest step between consecutive output DTS.
+func (o *output) maxStep() time.Duration {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var step time.Duration
+	for i := 1; i < len(o.units); i++ {
+		step = max(step, o.units[i].DTS-o.units[i-1].DTS)
+	}
+	return step
+}
+
+func lumaAt(f *codec.VideoFrame, x, y int) byte { return f.Y[y*f.StrideY+x] }
+
+func near(a, b byte) bool { return a+12 >= b && b+12 >= a }
+
+func runLayout(t *testing.T, cfg composite.LayoutConfig) (*composite.Layout, *output) {
+	t.Helper()
+	cfg.Width, cfg.Height, cfg.FPS, cfg.VideoKbps = 320, 180, 30, 800
+	cfg.Latency = 150 * time.Millisecond
+	l, err := composite.NewLayout(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &output{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx, out.sink) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("layout run: %v", err)
+		}
+	})
+	return l, out
+}
+
+// waitPicture polls the output until check accepts the newest picture.
+func waitPicture(t *testing.T, out *output, what string, check func(*codec.VideoFrame) bool) *codec.VideoFrame {
+	t.Helper()
+	deadline := time.Now().Add(8 * time.Second)
+	for {
+		time.Sleep(100 * time.Millisecond)
+		out.mu.Lock()
+		n := len(out.units)
+		out.mu.Unlock()
+		if n == 0 {
+			continue
+		}
+		f := out.latest(t)
+		if check(f) {
+			dumpFrame(t, f, what)
+			return f
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not seen within 8 s", what)
+		}
+	}
+}
+
+func TestGridPresentationAndStall(t *testing.T) {
+	l, out := runLayout(t, composite.LayoutConfig{
+		View: composite.View{Mode: composite.ModeGrid}, Labels: true, PlaceholderAfter: 400 * time.Millisecond,
+	})
+	cams := []*camera{
+		newCamera(t, "p1", media.SourceCamera, 64, 48, 50),
+		newCamera(t, "p2", media.SourceCamera, 96, 54, 100),
+		newCamera(t, "p3", media.SourceCamera, 48, 64, 150),
+		newCamera(t, "p4", media.SourceCamera, 64, 36, 200),
+	}
+	r := startRoom(t, l, cams...)
+	// 2×2 grid of 160×90 cells, in join order; the centres show each camera.
+	centres := [][2]int{{80, 45}, {240, 45}, {80, 135}, {240, 135}}
+	waitPicture(t, out, "four tiles", func(f *codec.VideoFrame) bool {
+		for i, c := range centres {
+			if !near(lumaAt(f, c[0], c[1]), cams[i].luma) {
+				return false
+			}
+		}
+		return true
+	})
+
+	// A stalled camera holds its last frame, then shows its placeholder.
+	r.pause(cams[2])
+	waitPicture(t, out, "placeholder for a stalled camera", func(f *codec.VideoFrame) bool {
+		return !near(lumaAt(f, 80, 135), 150) && !near(lumaAt(f, 20, 100), 150)
+	})
+
+	// A screen share takes the stage in the presentation layout, live.
+	if err := l.SetView(composite.View{Mode: composite.ModePresentation}); err != nil {
+		t.Fatal(err)
+	}
+	screen := newCamera(t, "p1", media.SourceScreen, 128, 72, 230)
+	r.add(screen)
+	waitPicture(t, out, "screen on the stage", func(f *codec.VideoFrame) bool {
+		return near(lumaAt(f, 120, 90), 230)
+	})
+	r.remove(screen)
+	waitPicture(t, out, "stage back to a camera", func(f *codec.VideoFrame) bool {
+		return !near(lumaAt(f, 120, 90), 230)
+	})
+	if step := out.maxStep(); step > 34*time.Millisecond {
+		t.Errorf("output DTS stepped by %s: want one frame interval at most", step)
+	}
+}
+
+func TestSetViewRejectsBadLayouts(t *testing.T) {
+	l, _ := runLayout(t, composite.LayoutConfig{View: composite.View{Mode: composite.ModeGrid}})
+	for _, v := range []composite.View{{Mode: "mosaic"}, {Mode: composite.ModeGrid, Fit: "stretch"}, {Mode: composite.ModeSingle}, {Mode: composite.ModeCustom}} {
+		if err := l.SetView(v); err == nil {
+			t.Errorf("SetView(%+v) accepted", v)
+		}
+	}
+	if got := l.View().Mode; got != composite.ModeGrid {
+		t.Errorf("view after refused changes = %q, want grid", got)
+	}
+}
+
+// dumpFrame writes f as raw I420 into $ROOMCAST_FRAMES_DIR, when set, for
+// a person to look at (ffmpeg -f rawvideo -pix_fmt yuv420p -s WxH -i F out.png).
+func dumpFrame(t *testing.T, f *codec.VideoFrame, what string) {
+	dir := os.Getenv("ROOMCAST_FRAMES_DIR")
+	if dir == "" {
+		return
+	}
+	var b []byte
+	cw, ch := (f.Width+1)/2, (f.Height+1)/2
+	for y := range f.Height {
+		b = append(b, f.Y[y*f.StrideY:y*f.StrideY+f.Width]...)
+	}
+	for _, p := range []struct {
+		plane  []byte
+		stride int
+	}{{f.U, f.StrideU}, {f.V, f.StrideV}} {
+		for y := range ch {
+			b = append(b, p.plane[y*p.stride:y*p.stride+cw]...)
+		}
+	}
+	name := fmt.Sprintf("%s-%s-%dx%d.yuv", t.Name(), what, f.Width, f.Height)
+	if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+		t.Errorf("dump frame: %v", err)
+	}
+}

@@ -1,0 +1,126 @@
+package composite
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/codec"
+	"github.com/roomcast/roomcast/pipeline/media"
+)
+
+// maxPendingFrames bounds the decoded frames of one source waiting for
+// their output slot.
+const maxPendingFrames = 60
+
+// videoSource decodes one participant's video track for the canvas. It
+// decodes only while wanted (shown by the layout and not passed through),
+// so a room whose picture is one passed-through track decodes nothing.
+// Unit runs on the track's ingest goroutine; frameAt on the output's.
+type videoSource struct {
+	track *media.Track
+	log   *slog.Logger
+	// wanted is set by the output: decode this track. keyframe asks its
+	// publisher for a keyframe when decoding (re)starts.
+	wanted   atomic.Bool
+	keyframe func(trackID string)
+
+	mu       sync.Mutex
+	decoder  *codec.VideoDecoder
+	waitKey  bool                // decoding starts at the next keyframe
+	frames   []*codec.VideoFrame // decoded, PTS order, not yet shown
+	last     *codec.VideoFrame   // the newest frame at or before the last slot
+	decoded  uint64
+	errors   uint64 // units the decoder refused
+	gaps     uint64 // frames dropped because the queue was full
+	lastUnit time.Duration
+	closed   bool
+}
+
+func newVideoSource(t *media.Track, log *slog.Logger, keyframe func(string)) *videoSource {
+	return &videoSource{track: t, log: log, keyframe: keyframe, waitKey: true}
+}
+
+// unit decodes one unit when the source is wanted.
+func (s *videoSource) unit(u *media.Unit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastUnit = u.PTS
+	if s.closed {
+		return
+	}
+	if !s.wanted.Load() {
+		s.waitKey = true // a later start needs a keyframe
+		return
+	}
+	if s.waitKey && !u.Key {
+		return
+	}
+	s.waitKey = false
+	if s.decoder == nil {
+		d, err := codec.NewVideoDecoder(u.Track.Codec)
+		if err != nil {
+			s.errors++
+			s.log.Warn("video decoder", "track", s.track.ID, "err", err)
+			return
+		}
+		s.decoder = d
+	}
+	frames, err := s.decoder.Decode(u)
+	if err != nil {
+		s.errors++
+		s.log.Debug("video decode", "track", s.track.ID, "err", err)
+		return
+	}
+	s.decoded += uint64(len(frames))
+	s.frames = append(s.frames, frames...)
+	if n := len(s.frames) - maxPendingFrames; n > 0 {
+		s.gaps += uint64(n)
+		s.frames = s.frames[n:]
+	}
+}
+
+// want starts or stops decoding. Starting asks for a keyframe.
+func (s *videoSource) want(on bool) {
+	if s.wanted.Swap(on) == on {
+		return
+	}
+	if on {
+		s.keyframe(s.track.ID)
+		return
+	}
+	s.mu.Lock()
+	s.frames, s.last = nil, nil
+	s.mu.Unlock()
+}
+
+// frameAt returns the newest decoded frame at or before pts (the last
+// shown one when none is newer), or nil before any frame.
+func (s *videoSource) frameAt(pts time.Duration) *codec.VideoFrame {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.frames) > 0 && s.frames[0].PTS <= pts {
+		s.last = s.frames[0]
+		s.frames = s.frames[1:]
+	}
+	return s.last
+}
+
+// stats returns the decoded, refused and dropped frame counts.
+func (s *videoSource) stats() (decoded, errors, gaps uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.decoded, s.errors, s.gaps
+}
+
+func (s *videoSource) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if s.decoder != nil {
+		s.decoder.Close()
+		s.decoder = nil
+	}
+	s.frames, s.last = nil, nil
+}

@@ -1,0 +1,190 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/composite/tile"
+	"github.com/roomcast/roomcast/test/harness"
+	"github.com/roomcast/roomcast/test/nginxrtmp"
+)
+
+// compositeSizes are the publishers' camera sizes: landscape, portrait
+// and 4:3, so tiles letterbox and pillarbox.
+var compositeSizes = [][2]int{{320, 240}, {640, 360}, {480, 270}, {360, 640}, {256, 144}}
+
+// compositeRoom starts a server with a room "grid" and n synthetic
+// publishers, alternately VP8 and H.264 of different sizes, and waits for
+// all their tracks.
+func compositeRoom(t *testing.T, ng *nginxrtmp.Server, n int, d time.Duration) (*Server, []*harness.Publisher) {
+	t.Helper()
+	s := StartServer(t, "ROOMCAST_RTMPS_CA_FILE="+ng.CertFile())
+	s.CreateRoom(t, "grid")
+	var pubs []*harness.Publisher
+	for i := range n {
+		codec := []string{"vp8", "h264"}[i%2]
+		size := compositeSizes[(i/2)%len(compositeSizes)]
+		pubs = append(pubs, s.StartPublisherSize(t, "grid", fmt.Sprintf("p%02d", i+1), codec, size[0], size[1], d))
+	}
+	waitTracks(t, s, "grid", 2*n)
+	return s, pubs
+}
+
+// waitTracks waits until the room holds n tracks.
+func waitTracks(t *testing.T, s *Server, room string, n int) {
+	t.Helper()
+	Eventually(t, 30*time.Second, fmt.Sprintf("%d tracks in %s", n, room), func() bool {
+		c := 0
+		for _, p := range s.RoomInfo(t, room).Participants {
+			c += len(p.Tracks)
+		}
+		return c == n
+	})
+}
+
+// gridTiles is where the grid layout puts n participants on w×h.
+func gridTiles(n, w, h int) []tile.Rect {
+	s := tile.Scene{Width: w, Height: h}
+	for i := range n {
+		s.Participants = append(s.Participants, tile.Participant{ID: strconv.Itoa(i), Camera: true})
+	}
+	var rs []tile.Rect
+	for _, tl := range tile.Grid(tile.GridOptions{}).Tiles(s) {
+		rs = append(rs, tl.Rect)
+	}
+	return rs
+}
+
+// checkTiles checks that every tile of a picture shows something (its
+// centre is not the black canvas) and that the canvas outside the tiles
+// stays black: the tile count and places are the layout's.
+func checkTiles(t *testing.T, l *harness.Luma, rects []tile.Rect, what string) {
+	t.Helper()
+	for i, r := range rects {
+		if m := l.Centre(r.X, r.Y, r.W, r.H); m < 30 {
+			t.Errorf("%s: tile %d at %+v is black (mean luma %.0f)", what, i, r, m)
+		}
+	}
+	// The free cells of an incomplete last row are the background.
+	last := rects[len(rects)-1]
+	if free := l.W - (last.X + last.W); free >= 32 {
+		if m := l.Mean(last.X+last.W+8, last.Y+8, free-16, last.H-16); m > 24 {
+			t.Errorf("%s: the free space right of the last tile is not background (mean luma %.0f)", what, m)
+		}
+	}
+}
+
+// patchLayout changes a live job's layout.
+func patchLayout(t *testing.T, s *Server, id string, body map[string]any) {
+	t.Helper()
+	var job egressInfo
+	if code := s.Do(t, "PATCH", "/v1/egress/"+id, body, &job); code != http.StatusOK {
+		t.Fatalf("PATCH layout %v: status %d", body, code)
+	}
+}
+
+// TestCompositeGrid: ten publishers (five VP8, five H.264, five sizes) in
+// a 1280×720 grid to an RTMP target and a recording. One leaves, another
+// joins, then the layout switches to speaker and presentation live: the
+// output stays 1280×720 at a constant 30 fps with no timestamp gap, the
+// RTMP connection is never re-established, and grabbed frames show the
+// tiles where the layout puts them.
+func TestCompositeGrid(t *testing.T) {
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{Meta: "copy"})
+	s, pubs := compositeRoom(t, ng, 10, 2*time.Minute)
+	var job egressInfo
+	body := map[string]any{
+		"room": "grid", "layout": "grid",
+		"video": map[string]any{"width": 1280, "height": 720, "fps": 30, "bitrate_kbps": 2500},
+		"outputs": map[string]any{
+			"rtmp":   []string{ng.RTMPURL("live", "grid")},
+			"record": map[string]any{"segment_seconds": 2},
+		},
+	}
+	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
+		t.Fatalf("start egress: status %d", code)
+	}
+	waitStates(t, s, job.ID, 20*time.Second, "live")
+	live := time.Now()
+	at := func(d time.Duration) { // waits until d after the output went live
+		hold(t, s, job.ID, time.Until(live.Add(d)))
+	}
+	at(9 * time.Second)
+	pubs[9].Leave(t, 10*time.Second) // p10 leaves at 9 s
+	at(14 * time.Second)
+	s.StartPublisherSize(t, "grid", "p11", "vp8", 320, 240, 2*time.Minute) // joins at 14 s
+	waitTracks(t, s, "grid", 20)
+	at(22 * time.Second)
+	patchLayout(t, s, job.ID, map[string]any{"layout": "speaker"})
+	at(26 * time.Second)
+	patchLayout(t, s, job.ID, map[string]any{"layout": "presentation", "max_cameras": 4})
+	at(30 * time.Second)
+	final := stopEgress(t, s, job.ID)
+	if rc := final.Outputs.RTMP[0].Reconnects; rc != 0 {
+		t.Errorf("RTMP target reconnected %d times, want never", rc)
+	}
+
+	path, err := ng.WaitRecordDone("grid", 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkComposite(t, path, 30*time.Second, "rtmp")
+	l := harness.GrabLuma(t, path, 7*time.Second, 1280, 720, "grid10")
+	checkTiles(t, l, gridTiles(10, 1280, 720), "10 publishers at 7 s")
+	l = harness.GrabLuma(t, path, 12*time.Second, 1280, 720, "grid9")
+	checkTiles(t, l, gridTiles(9, 1280, 720), "after one left, at 12 s")
+	l = harness.GrabLuma(t, path, 20*time.Second, 1280, 720, "grid10-again")
+	checkTiles(t, l, gridTiles(10, 1280, 720), "after one joined, at 20 s")
+	l = harness.GrabLuma(t, path, 24500*time.Millisecond, 1280, 720, "speaker")
+	if m := l.Centre(0, 0, 1024, 720); m < 30 {
+		t.Errorf("speaker layout: the stage is black (mean luma %.0f)", m)
+	}
+
+	m := waitStatus(t, s, final.Outputs.Record.RecordingID, "complete", 30*time.Second)
+	mp4 := filepath.Join(t.TempDir(), "grid.mp4")
+	if err := os.WriteFile(mp4, fetch(t, s, "/v1/recordings/"+m.ID+"/download"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkComposite(t, mp4, 30*time.Second, "recording")
+	l = harness.GrabLuma(t, mp4, 7*time.Second, 1280, 720, "recording-grid10")
+	checkTiles(t, l, gridTiles(10, 1280, 720), "recording at 7 s")
+}
+
+// checkComposite checks a composite output: 1280×720 H.264 + AAC, a
+// constant 30 fps with no step over one frame interval, and a clean
+// decode.
+func checkComposite(t *testing.T, path string, want time.Duration, what string) {
+	t.Helper()
+	p, err := harness.ProbeFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range p.Streams {
+		if st.CodecType == "video" && (st.Width != 1280 || st.Height != 720 || st.CodecName != "h264") {
+			t.Errorf("%s: video %s %dx%d, want h264 1280x720", what, st.CodecName, st.Width, st.Height)
+		}
+	}
+	if d := (p.Duration - want).Abs(); d > 2*time.Second {
+		t.Errorf("%s: lasts %v, want about %v", what, p.Duration, want)
+	}
+	if g := harness.MaxGap(p.Video); g > 35*time.Millisecond {
+		t.Errorf("%s: video timestamps step by %v, want one frame interval (33 ms) at most", what, g)
+	}
+	first, last := p.Video[0].PTS, p.Video[len(p.Video)-1].PTS
+	if fps := float64(len(p.Video)-1) / (last - first).Seconds(); fps < 29.7 || fps > 30.3 {
+		t.Errorf("%s: %.2f fps, want a constant 30", what, fps)
+	}
+	if out, err := harness.DecodeErrors(path); out != "" || err != nil {
+		t.Errorf("%s: decode errors: %v %s", what, err, out)
+	}
+	t.Logf("%s: %v, %d video frames from %v, %d audio frames from %v", what, p.Duration, len(p.Video), p.Video[0].PTS, len(p.Audio), p.Audio[0].PTS)
+	if dir := os.Getenv("ROOMCAST_E2E_KEEP"); dir != "" {
+		_ = exec.Command("cp", path, filepath.Join(dir, t.Name()+"-"+what+filepath.Ext(path))).Run()
+	}
+}
