@@ -30,6 +30,13 @@ func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fps := fs.Int("fps", 30, "video frame rate")
 	loopback := fs.Bool("loopback", false, "keep ICE on 127.0.0.1 (server on this machine)")
 	asJSON := fs.Bool("json", false, "print the final stats as one JSON line")
+	speak := fs.String("speak", "", "speaking schedule, e.g. 0-5s,10-15s or 1m-1m30s,2m-: the tone inside the spans\n"+
+		"(offsets from the start of publishing; a bare number is seconds; START- runs to the end),\n"+
+		"silence outside (default: the tone all along)")
+	screen := fs.Bool("screen", false, "also share a screen: a second video track (msid track id \"screen\"),\n"+
+		"1280x720 slides that change every 3 s, in --codec")
+	screenFPS := fs.Int("screen-fps", synth.DefaultScreenFPS,
+		fmt.Sprintf("screen share frame rate, %d..%d", synth.MinScreenFPS, synth.MaxScreenFPS))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,9 +53,14 @@ func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil || c.Kind() != media.KindVideo {
 		return fmt.Errorf("--codec: want vp8 or h264, got %q", *codec)
 	}
+	spans, err := synth.ParseSpeak(*speak)
+	if err != nil {
+		return fmt.Errorf("--speak: %w", err)
+	}
 	p, err := synth.New(synth.Config{
 		Server: *server, Token: *token, Room: *roomName, Name: *name, Codec: c,
 		Width: *width, Height: *height, FPS: *fps, Duration: *duration, LoopbackOnly: *loopback,
+		Speak: spans, Screen: *screen, ScreenFPS: *screenFPS,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
 	})
 	if err != nil {
@@ -64,6 +76,7 @@ func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		_ = json.NewEncoder(stdout).Encode(publishStats{
 			ParticipantID: st.ParticipantID, VideoFrames: st.VideoFrames, AudioFrames: st.AudioFrames,
 			Keyframes: st.Keyframes, PLIs: st.PLIs, NACKs: st.NACKs,
+			SilentAudioFrames: st.SilentAudioFrames, ScreenFrames: st.ScreenFrames,
 		})
 	} else {
 		fmt.Fprintf(stdout, "published %s for %s: %d video frames (%d keyframes), %d audio frames, %d PLIs, %d NACKs\n",
@@ -83,4 +96,7 @@ type publishStats struct {
 	Keyframes     uint64 `json:"keyframes"`
 	PLIs          uint64 `json:"plis"`
 	NACKs         uint64 `json:"nacks"`
+
+	SilentAudioFrames uint64 `json:"silent_audio_frames,omitempty"` // with --speak
+	ScreenFrames      uint64 `json:"screen_frames,omitempty"`       // with --screen
 }

@@ -36,6 +36,14 @@ type Config struct {
 	Duration     time.Duration // 0 = until ctx is cancelled
 	LoopbackOnly bool          // ICE on 127.0.0.1 only
 
+	// Speak is the speaking schedule (see ParseSpeak): the tone inside its
+	// spans, Opus silence outside. nil: the tone all along.
+	Speak []SpeakSpan
+	// Screen adds a second video track in Codec, a shared screen (msid
+	// track id "screen"): 1280x720 slides at ScreenFPS (default 5, 5..15).
+	Screen    bool
+	ScreenFPS int
+
 	// CacheDir holds the generated media files; default
 	// os.UserCacheDir()/roomcast/synth, or os.TempDir()/roomcast/synth.
 	CacheDir string
@@ -54,6 +62,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FPS == 0 {
 		c.FPS = DefaultFPS
+	}
+	if c.ScreenFPS == 0 {
+		c.ScreenFPS = DefaultScreenFPS
 	}
 	if c.CacheDir == "" {
 		c.CacheDir = defaultCacheDir()
@@ -92,7 +103,7 @@ func (c Config) validate() error {
 	if c.Duration < 0 {
 		return invalid("Duration", "%s is negative", c.Duration)
 	}
-	return nil
+	return c.validateExtras()
 }
 
 func (c Config) validateTarget() error {

@@ -34,6 +34,7 @@ type peer struct {
 	video, audio *webrtc.TrackLocalStaticSample
 	videoSender  *webrtc.RTPSender
 	audioSender  *webrtc.RTPSender
+	screen       *screenShare // nil without Config.Screen
 	log          *slog.Logger
 	stats        *counters
 
@@ -82,8 +83,10 @@ func (p *peer) addTracks(cfg Config) error {
 	if p.videoSender, err = p.addSendOnly(p.video); err != nil {
 		return err
 	}
-	p.audioSender, err = p.addSendOnly(p.audio)
-	return err
+	if p.audioSender, err = p.addSendOnly(p.audio); err != nil {
+		return err
+	}
+	return p.addScreen(cfg)
 }
 
 func videoCapability(codec media.Codec) webrtc.RTPCodecCapability {

@@ -81,6 +81,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 type clips struct {
 	video *videoClip
 	audio *audioClip
+
+	silence *audioClip // with Config.Speak
+	screen  *videoClip // with Config.Screen
 }
 
 func (p *Publisher) loadClips(ctx context.Context) (clips, error) {
@@ -100,6 +103,9 @@ func (p *Publisher) loadClips(ctx context.Context) (clips, error) {
 	if c.audio, err = loadAudioClip(apath); err != nil {
 		return clips{}, err
 	}
+	if err := p.loadExtras(ctx, cache, &c); err != nil {
+		return clips{}, err
+	}
 	return c, nil
 }
 
@@ -117,6 +123,9 @@ func (p *Publisher) publish(ctx context.Context, c clips) error {
 	var keyRequest atomic.Bool
 	readers.Go(func() { readFeedback(pr.videoSender, &p.stats, &keyRequest) })
 	readers.Go(func() { readFeedback(pr.audioSender, &p.stats, nil) })
+	if pr.screen != nil {
+		readers.Go(func() { readFeedback(pr.screen.sender, &p.stats, &pr.screen.keyRequest) })
+	}
 
 	whip, err := newWHIPClient(p.http, p.cfg.Server, p.cfg.Token, p.cfg.Room, p.cfg.Name)
 	if err != nil {
@@ -170,12 +179,16 @@ func (p *Publisher) stream(ctx context.Context, pr *peer, c clips, keyRequest *a
 	if p.cfg.Duration > 0 {
 		end = start.Add(p.cfg.Duration)
 	}
-	video, audio := p.videoPacer(pr, c.video, keyRequest), p.audioPacer(pr, c.audio)
+	video, audio := p.videoPacer(pr, c.video, keyRequest), p.audioPacer(pr, c)
 	done := make(chan struct{})
 	go func() {
 		var pacers sync.WaitGroup
 		pacers.Go(func() { video.run(runCtx, start, end) })
 		pacers.Go(func() { audio.run(runCtx, start, end) })
+		if c.screen != nil {
+			screen := p.screenPacer(pr.screen, c.screen)
+			pacers.Go(func() { screen.run(runCtx, start, end) })
+		}
 		pacers.Wait()
 		close(done)
 	}()
@@ -205,10 +218,10 @@ func (p *Publisher) videoPacer(pr *peer, clip *videoClip, keyRequest *atomic.Boo
 	}
 }
 
-func (p *Publisher) audioPacer(pr *peer, clip *audioClip) pacer {
-	loop := &audioLoop{clip: clip}
+func (p *Publisher) audioPacer(pr *peer, c clips) pacer {
+	next, written := p.audioSource(c)
 	return pacer{
-		kind: string(media.KindAudio), clock: 48000, next: loop.next, write: pr.audio.WriteSample, log: p.log,
-		written: func(unit) { p.stats.audioFrames.Add(1) },
+		kind: string(media.KindAudio), clock: 48000, next: next, write: pr.audio.WriteSample, log: p.log,
+		written: func(unit) { p.stats.audioFrames.Add(1); written() },
 	}
 }

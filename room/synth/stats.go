@@ -13,6 +13,14 @@ type Stats struct {
 	VideoFrames, AudioFrames, Keyframes uint64
 	PLIs, NACKs                         uint64 // RTCP feedback received (a FIR counts as a PLI)
 	Connected                           bool
+
+	// SilentAudioFrames counts the packets of AudioFrames that were
+	// silence: those outside the Config.Speak spans.
+	SilentAudioFrames uint64
+
+	// ScreenFrames and ScreenKeyframes count the access units written to
+	// the screen track (Config.Screen).
+	ScreenFrames, ScreenKeyframes uint64
 }
 
 // counters are the live, concurrently updated form of Stats.
@@ -20,6 +28,8 @@ type counters struct {
 	videoFrames, audioFrames, keyframes atomic.Uint64
 	plis, nacks                         atomic.Uint64
 	connected                           atomic.Bool
+
+	silentAudioFrames, screenFrames, screenKeyframes atomic.Uint64
 
 	mu            sync.Mutex
 	participantID string
@@ -43,5 +53,9 @@ func (c *counters) snapshot() Stats {
 		PLIs:          c.plis.Load(),
 		NACKs:         c.nacks.Load(),
 		Connected:     c.connected.Load(),
+
+		SilentAudioFrames: c.silentAudioFrames.Load(),
+		ScreenFrames:      c.screenFrames.Load(),
+		ScreenKeyframes:   c.screenKeyframes.Load(),
 	}
 }

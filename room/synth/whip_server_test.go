@@ -154,6 +154,9 @@ type testPeer struct {
 	firstFrameKey atomic.Int32 // 0 unknown, 1 key, -1 not key
 	streamIDs     sync.Map     // kind -> stream id
 
+	offer            string // the SDP offer
+	audioLog, screen rtpLog // every audio and screen-track packet
+
 	mu     sync.Mutex
 	closed bool
 	keyAt  []uint64 // arrival number (1-based) of each complete keyframe
@@ -164,7 +167,7 @@ func newTestPeer(api *webrtc.API, offer string) (*testPeer, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	p := &testPeer{pc: pc}
+	p := &testPeer{pc: pc, offer: offer}
 	pc.OnTrack(p.onTrack)
 	answer, err := answerOffer(pc, offer)
 	if err != nil {
@@ -218,6 +221,10 @@ func (p *testPeer) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			p.readAudio(track)
 			return
 		}
+		if strings.HasPrefix(track.ID(), screenTrackID) {
+			p.screen.read(track)
+			return
+		}
 		p.videoSSRC.Store(uint32(track.SSRC()))
 		p.readVideo(track, strings.EqualFold(track.Codec().MimeType, webrtc.MimeTypeH264))
 	}()
@@ -225,9 +232,11 @@ func (p *testPeer) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 
 func (p *testPeer) readAudio(track *webrtc.TrackRemote) {
 	for {
-		if _, _, err := track.ReadRTP(); err != nil {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
 			return
 		}
+		p.audioLog.add(pkt)
 		p.audioPackets.Add(1)
 	}
 }
