@@ -48,18 +48,46 @@ func writeAnswer(w http.ResponseWriter, location, sdp string) {
 	_, _ = w.Write([]byte(sdp))
 }
 
+// parseScreen reads the WHIP query parameter screen: absent, "0" or "false"
+// publishes cameras, "1" or "true" a screen share (room.PublishOptions).
+func parseScreen(q url.Values) (bool, error) {
+	vs, ok := q["screen"]
+	if !ok {
+		return false, nil
+	}
+	if len(vs) != 1 {
+		return false, fmt.Errorf("query parameter screen given %d times (want it once: 0, 1, true or false)", len(vs))
+	}
+	switch vs[0] {
+	case "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, fmt.Errorf("query parameter screen=%q: want 0, 1, true or false", vs[0])
+}
+
 // publish is the WHIP endpoint (RFC 9725): an SDP offer in, the answer out,
-// and a Location resource whose DELETE leaves the room.
+// and a Location resource whose DELETE leaves the room. With screen=1 the
+// session is a screen share: every video track it sends is a screen.
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	rm, ok := s.existingRoom(w, r)
 	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	screen, err := parseScreen(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	offer, ok := s.readSDP(w, r)
 	if !ok {
 		return
 	}
-	sess, err := s.cfg.Rooms.Publish(r.Context(), rm, r.URL.Query().Get("name"), offer)
+	sess, err := s.cfg.Rooms.PublishWith(r.Context(), rm, room.PublishOptions{
+		Name: q.Get("name"), Screen: screen, OfferSDP: offer,
+	})
 	if err != nil {
 		s.writeRoomError(w, r, err)
 		return

@@ -91,19 +91,25 @@ func (m *Manager) Delete(name string) error {
 
 // Publish handles a WHIP (RFC 9725) offer: a publisher PeerConnection that
 // receives the participant's tracks. It returns the participant id and the
-// complete answer.
+// complete answer. It is PublishWith without a screen-share mark.
 func (m *Manager) Publish(ctx context.Context, room, name, offerSDP string) (Session, error) {
-	if err := checkDisplayName("participant", name); err != nil {
+	return m.PublishWith(ctx, room, PublishOptions{Name: name, OfferSDP: offerSDP})
+}
+
+// PublishWith is Publish with every option: o.Screen publishes a screen
+// share, a participant of its own whose video tracks are screens.
+func (m *Manager) PublishWith(ctx context.Context, room string, o PublishOptions) (Session, error) {
+	if err := checkDisplayName("participant", o.Name); err != nil {
 		return Session{}, err
 	}
-	if err := checkPublishOffer(offerSDP); err != nil {
+	if err := checkPublishOffer(o.OfferSDP); err != nil {
 		return Session{}, err
 	}
 	r, err := m.room(room)
 	if err != nil {
 		return Session{}, err
 	}
-	return r.publish(ctx, name, offerSDP)
+	return r.publish(ctx, o)
 }
 
 // Unpublish makes a participant leave its room.

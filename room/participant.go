@@ -19,6 +19,7 @@ type participant struct {
 	log         *slog.Logger
 	room        *room
 	id, name    string
+	screen      bool // a screen-share session: its video tracks are screens
 	pc          *webrtc.PeerConnection
 	watch       *peerWatch
 	clockOffset *clockOffset
@@ -32,15 +33,15 @@ type participant struct {
 	closed bool
 }
 
-func newParticipant(r *room, name string) (*participant, error) {
+func newParticipant(r *room, o PublishOptions) (*participant, error) {
 	pc, err := r.env.pubAPI.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, fmt.Errorf("publisher peer connection: %w", err)
 	}
 	id := newID(participantPrefix)
 	p := &participant{
-		env: r.env, log: r.log.With("participant", id), room: r, id: id, name: name,
-		pc: pc, clockOffset: &clockOffset{}, stopCh: make(chan struct{}),
+		env: r.env, log: r.log.With("participant", id), room: r, id: id, name: o.Name,
+		screen: o.Screen, pc: pc, clockOffset: &clockOffset{}, stopCh: make(chan struct{}),
 	}
 	p.watch = newPeerWatch(r.env, pc, p.stop)
 	pc.OnTrack(p.onTrack)
@@ -65,7 +66,8 @@ func (p *participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 	if !p.addTrack(t) {
 		return
 	}
-	p.log.Info("track published", "track", t.id, "codec", string(codec), "ssrc", uint32(remote.SSRC()))
+	p.log.Info("track published", "track", t.id, "codec", string(codec), "source", string(t.source),
+		"msid_track", remote.ID(), "ssrc", uint32(remote.SSRC()))
 	go func() {
 		defer p.wg.Done()
 		t.readRTCP()

@@ -20,6 +20,7 @@ type publishedTrack struct {
 	log      *slog.Logger
 	id       string
 	codec    media.Codec
+	source   media.Source              // camera, screen or microphone: see PublishOptions
 	capa     webrtc.RTPCodecCapability // as negotiated with the publisher
 	owner    *participant
 	remote   *webrtc.TrackRemote
@@ -41,9 +42,10 @@ type publishedTrack struct {
 
 func newPublishedTrack(p *participant, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver, codec media.Codec) *publishedTrack {
 	id := newID(trackPrefix)
+	source := trackSource(codec.Kind(), p.screen, remote.ID())
 	return &publishedTrack{
-		env: p.env, log: p.log.With("track", id, "codec", string(codec)),
-		id: id, codec: codec, owner: p, remote: remote, receiver: receiver,
+		env: p.env, log: p.log.With("track", id, "codec", string(codec), "source", string(source)),
+		id: id, codec: codec, source: source, owner: p, remote: remote, receiver: receiver,
 		ssrc: uint32(remote.SSRC()), capa: remote.Codec().RTPCodecCapability, pli: p.pc,
 		clock:  newTrackClock(codec.ClockRate(), p.clockOffset),
 		isKey:  keyframeDetector(codec),
@@ -55,13 +57,13 @@ func newPublishedTrack(p *participant, remote *webrtc.TrackRemote, receiver *web
 func (t *publishedTrack) video() bool { return t.codec.Kind() == media.KindVideo }
 
 func (t *publishedTrack) info() TrackInfo {
-	return TrackInfo{ID: t.id, Kind: string(t.codec.Kind()), Codec: string(t.codec)}
+	return TrackInfo{ID: t.id, Kind: string(t.codec.Kind()), Codec: string(t.codec), Source: string(t.source)}
 }
 
 func (t *publishedTrack) signalInfo() rtc.TrackInfo {
 	return rtc.TrackInfo{
 		ID: t.id, Kind: string(t.codec.Kind()), Codec: string(t.codec),
-		ParticipantID: t.owner.id, ParticipantName: t.owner.name,
+		ParticipantID: t.owner.id, ParticipantName: t.owner.name, Source: string(t.source),
 	}
 }
 

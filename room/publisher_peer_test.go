@@ -22,8 +22,10 @@ type testPublisher struct {
 	t            *testing.T
 	pc           *webrtc.PeerConnection
 	video, audio *webrtc.TrackLocalStaticRTP
-	videoCodec   media.Codec
-	session      Session
+	// screen, when set, is a second video track sending what video sends.
+	screen     *webrtc.TrackLocalStaticRTP
+	videoCodec media.Codec
+	session    Session
 
 	plis    atomic.Int32
 	nacks   atomic.Int32
@@ -47,12 +49,18 @@ func newTestPublisherWith(t *testing.T, m *Manager, roomName, name string, video
 
 // publish publishes the offer and starts sending once connected.
 func (p *testPublisher) publish(m *Manager, roomName, name, offer string) *testPublisher {
+	p.t.Helper()
+	return p.publishWith(m, roomName, PublishOptions{Name: name, OfferSDP: offer})
+}
+
+// publishWith is publish with every option.
+func (p *testPublisher) publishWith(m *Manager, roomName string, o PublishOptions) *testPublisher {
 	t := p.t
 	t.Helper()
-	sess, err := m.Publish(context.Background(), roomName, name, offer)
+	sess, err := m.PublishWith(context.Background(), roomName, o)
 	if err != nil {
 		p.close()
-		t.Fatalf("publish %s: %v", name, err)
+		t.Fatalf("publish %s: %v", o.Name, err)
 	}
 	p.session = sess
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sess.AnswerSDP}); err != nil {
@@ -81,6 +89,15 @@ func newTestPublisherOfferWith(t *testing.T, video media.Codec) (*testPublisher,
 // of o (its interceptor options are the publisher's own).
 func newTestPublisherOfferOn(t *testing.T, video media.Codec, o rtc.Options) (*testPublisher, string) {
 	t.Helper()
+	p := newTestPublisherPC(t, video, o)
+	return p, p.offer()
+}
+
+// newTestPublisherPC builds the publisher's PeerConnection with its video
+// (msid track id "video") and audio ("audio") tracks; tracks added before
+// offer are sent too.
+func newTestPublisherPC(t *testing.T, video media.Codec, o rtc.Options) *testPublisher {
+	t.Helper()
 	o.LoopbackOnly, o.SenderReports, o.NACKResponder, o.NACKGenerator = true, true, true, false
 	api, err := rtc.NewAPI(o)
 	if err != nil {
@@ -97,16 +114,29 @@ func newTestPublisherOfferOn(t *testing.T, video media.Codec, o rtc.Options) (*t
 	}
 	p.video = p.addTrack(capa, "video")
 	p.audio = p.addTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio")
-	offer, err := pc.CreateOffer(nil)
+	return p
+}
+
+// addScreen adds a second video track, in the codec of the first, whose
+// msid track id is id.
+func (p *testPublisher) addScreen(id string) {
+	p.screen = p.addTrack(p.video.Codec(), id)
+}
+
+// offer returns the publisher's complete offer.
+func (p *testPublisher) offer() string {
+	t := p.t
+	t.Helper()
+	offer, err := p.pc.CreateOffer(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
+	gathered := webrtc.GatheringCompletePromise(p.pc)
+	if err := p.pc.SetLocalDescription(offer); err != nil {
 		t.Fatal(err)
 	}
 	<-gathered
-	return p, pc.LocalDescription().SDP
+	return p.pc.LocalDescription().SDP
 }
 
 func (p *testPublisher) addTrack(c webrtc.RTPCodecCapability, id string) *webrtc.TrackLocalStaticRTP {
@@ -153,12 +183,12 @@ func (p *testPublisher) sendLoop() {
 	defer tick.Stop()
 	start := time.Now()
 	p.started.Store(start.UnixNano())
-	var vseq, aseq uint16 = 1000, 5000
+	seqs := frameSeqs{video: 1000, audio: 5000, screen: 9000}
 	for frame := 0; ; {
 		// Catch up with the wall clock, so RTP time follows it as a
 		// capturing publisher's does.
 		for ; time.Duration(frame)*20*time.Millisecond <= time.Since(start); frame++ {
-			p.sendFrame(frame, &vseq, &aseq)
+			p.sendFrame(frame, &seqs)
 		}
 		select {
 		case <-p.stop:
@@ -168,15 +198,21 @@ func (p *testPublisher) sendLoop() {
 	}
 }
 
-func (p *testPublisher) sendFrame(frame int, vseq, aseq *uint16) {
+// frameSeqs are the next RTP sequence numbers of the publisher's tracks.
+type frameSeqs struct{ video, audio, screen uint16 }
+
+func (p *testPublisher) sendFrame(frame int, seqs *frameSeqs) {
 	packets := vp8Frame(frame)
 	if p.videoCodec == media.CodecH264 {
 		packets = h264Frame(frame)
 	}
 	for _, pl := range packets {
-		p.write(p.video, vseq, uint32(frame*1800), pl.payload, pl.marker)
+		p.write(p.video, &seqs.video, uint32(frame*1800), pl.payload, pl.marker)
+		if p.screen != nil {
+			p.write(p.screen, &seqs.screen, uint32(frame*1800), pl.payload, pl.marker)
+		}
 	}
-	p.write(p.audio, aseq, uint32(frame*960), []byte{0xfc, 0xff, 0xfe, byte(frame)}, false)
+	p.write(p.audio, &seqs.audio, uint32(frame*960), []byte{0xfc, 0xff, 0xfe, byte(frame)}, false)
 	p.frames.Add(1)
 }
 

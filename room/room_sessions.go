@@ -6,11 +6,11 @@ import (
 )
 
 // publish admits a WHIP publisher and answers its offer (already checked).
-func (r *room) publish(ctx context.Context, name, offer string) (Session, error) {
+func (r *room) publish(ctx context.Context, o PublishOptions) (Session, error) {
 	if err := r.checkCapacity(); err != nil {
 		return Session{}, err
 	}
-	p, err := newParticipant(r, name)
+	p, err := newParticipant(r, o)
 	if err != nil {
 		return Session{}, err
 	}
@@ -18,12 +18,12 @@ func (r *room) publish(ctx context.Context, name, offer string) (Session, error)
 		p.Close()
 		return Session{}, err
 	}
-	answer, err := p.negotiate(ctx, offer)
+	answer, err := p.negotiate(ctx, o.OfferSDP)
 	if err != nil {
 		p.Close()
 		return Session{}, closedAsNotFound(r, err)
 	}
-	p.log.Info("participant joined", "name", name)
+	p.log.Info("participant joined", "name", o.Name, "screen", o.Screen)
 	return Session{ID: p.id, AnswerSDP: answer}, nil
 }
 

@@ -43,7 +43,7 @@ func (a *asset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Permissions-Policy", "camera=(self), microphone=(self)")
+	h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)")
 	http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(a.data))
 }
 

@@ -194,3 +194,35 @@ func TestScriptsStayLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomPageSharesScreen checks the room page's screen share: a Share
+// screen button and a preview tile, a script that captures with
+// getDisplayMedia, publishes it over WHIP with screen=1, stops when the
+// browser ends the track and DELETEs the session, and a policy that lets
+// the page capture.
+func TestRoomPageSharesScreen(t *testing.T) {
+	h := Handler()
+	page := get(t, h, "/rooms/r1")
+	for _, want := range []string{`<button type="button" id="share"`, `>Share screen</button>`, `id="local-screen"`, `id="local-screen-video"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("room.html lacks %s", want)
+		}
+	}
+	script := get(t, h, "/static/room.js")
+	for _, want := range []string{
+		"getDisplayMedia(", "/whip?screen=1&name=", "' (screen)'", "addEventListener('ended'",
+		"end(share.whip", "'Stop sharing'", "$('share').addEventListener('click'", "tiles.ignore(",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("room.js lacks %q", want)
+		}
+	}
+	if !strings.Contains(get(t, h, "/static/tiles.js"), "ignore(id)") {
+		t.Error("tiles.js cannot ignore a participant (the page's own screen share)")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/rooms/r1", nil))
+	if p := rec.Header().Get("Permissions-Policy"); !strings.Contains(p, "display-capture=(self)") {
+		t.Errorf("Permissions-Policy %q does not allow display-capture", p)
+	}
+}

@@ -284,7 +284,9 @@ func (in *Ingest) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 }
 
 // mediaTrack describes a remote track, from what the server announced
-// where it can.
+// where it can. Its Source is the announced one ("screen" for a shared
+// screen); a server that announces none, or an unknown one, gives camera
+// for video and microphone for audio.
 func mediaTrack(remote *webrtc.TrackRemote, codec media.Codec, info rtc.TrackInfo) media.Track {
 	t := media.Track{
 		ID:              remote.ID(),
@@ -293,12 +295,19 @@ func mediaTrack(remote *webrtc.TrackRemote, codec media.Codec, info rtc.TrackInf
 		ClockRate:       remote.Codec().ClockRate,
 		ParticipantID:   info.ParticipantID,
 		ParticipantName: info.ParticipantName,
+		Source:          media.Source(info.Source),
 	}
 	if t.ClockRate == 0 {
 		t.ClockRate = codec.ClockRate()
 	}
 	if t.ParticipantID == "" {
 		t.ParticipantID = remote.StreamID()
+	}
+	switch {
+	case t.Kind == media.KindAudio:
+		t.Source = media.SourceMicrophone
+	case t.Source != media.SourceScreen:
+		t.Source = media.SourceCamera
 	}
 	return t
 }

@@ -43,11 +43,19 @@ func testLogger() *slog.Logger {
 // 127.0.0.1, the way the API server does.
 func newRoomServer(m *room.Manager) *httptest.Server {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/rooms/{room}/whip", func(w http.ResponseWriter, r *http.Request) {
-		offer, _ := io.ReadAll(r.Body)
-		s, err := m.Publish(r.Context(), r.PathValue("room"), r.URL.Query().Get("name"), string(offer))
-		created(w, r, "whip", s, err)
-	})
+	whip := func(screen bool) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			offer, _ := io.ReadAll(r.Body)
+			s, err := m.PublishWith(r.Context(), r.PathValue("room"), room.PublishOptions{
+				Name: r.URL.Query().Get("name"), Screen: screen, OfferSDP: string(offer),
+			})
+			created(w, r, "whip", s, err)
+		}
+	}
+	mux.HandleFunc("POST /v1/rooms/{room}/whip", whip(false))
+	// A publisher whose server is {server}/screen publishes a screen share,
+	// as screen=1 does on the API.
+	mux.HandleFunc("POST /screen/v1/rooms/{room}/whip", whip(true))
 	mux.HandleFunc("POST /v1/rooms/{room}/subscribe", func(w http.ResponseWriter, r *http.Request) {
 		offer, _ := io.ReadAll(r.Body)
 		s, err := m.Subscribe(r.Context(), r.PathValue("room"), room.SubscribeOptions{Name: r.URL.Query().Get("name"), OfferSDP: string(offer)})

@@ -5,6 +5,11 @@
 // starts with only a data channel labelled "signal"; the server then sends
 // {"type":"offer","sdp","tracks"} on it whenever the room's tracks change and
 // the page answers with {"type":"answer","sdp"}.
+//
+// Share screen publishes a screen, window or tab over a second WHIP session
+// with screen=1, which the room marks as a screen share: a participant of
+// its own named "<name> (screen)". Stop sharing, or the browser's own stop
+// button, ends that session alone.
 
 import { loadKey, saveKey, setStatus } from './api.js';
 import { Tiles } from './tiles.js';
@@ -13,6 +18,9 @@ import { end, iceGathered, lastSegment, offer } from './whip.js';
 const $ = (id) => document.getElementById(id);
 const nameItem = 'roomcast.name';
 const media = { audio: true, video: { width: 640, height: 360 } };
+const screenMedia = { video: true };
+const screenSuffix = ' (screen)';
+const maxName = 64; // the server's limit, in code points
 const pcConfig = { bundlePolicy: 'max-bundle' };
 
 const room = roomFromPath(location.pathname);
@@ -38,12 +46,13 @@ class Session {
     this.closed = false;
     this.tiles = new Tiles($('tiles'), () => this.report('Sound is off until you click a tile.', ''));
     this.signals = Promise.resolve(); // renegotiations run one at a time
+    this.share = null; // the screen share: {stream, pc, whip, closed}
   }
 
   async start() {
     this.show('Starting the camera and microphone…');
     this.stream = await navigator.mediaDevices.getUserMedia(media);
-    if (this.closed) for (const t of this.stream.getTracks()) t.stop();
+    if (this.closed) stopTracks(this.stream);
     this.check();
     $('local-video').srcObject = this.stream;
     $('local').hidden = false;
@@ -55,17 +64,85 @@ class Session {
   }
 
   async publish() {
-    const pc = new RTCPeerConnection(pcConfig);
-    this.pub = pc;
-    pc.addEventListener('connectionstatechange', () => this.showState());
-    for (const track of this.stream.getTracks()) {
-      pc.addTransceiver(track, { direction: 'sendonly', streams: [this.stream] });
-    }
+    this.pub = this.sendOnly(this.stream);
     const url = `${endpoint}/whip?name=${encodeURIComponent(this.name)}`;
-    const { resource, sdp } = await this.post('Publish', pc, url, 5000);
+    const { resource, sdp } = await this.post('Publish', this.pub, url, 5000);
     this.whip = resource;
     this.participant = lastSegment(resource);
-    await pc.setRemoteDescription({ type: 'answer', sdp });
+    await this.pub.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  // sendOnly is a publishing peer connection that sends every track of
+  // stream.
+  sendOnly(stream) {
+    const pc = new RTCPeerConnection(pcConfig);
+    pc.addEventListener('connectionstatechange', () => this.showState());
+    for (const track of stream.getTracks()) {
+      pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    }
+    return pc;
+  }
+
+  // startShare asks the browser for a screen, window or tab and publishes
+  // it over a second WHIP session, with the key of the first and screen=1.
+  // The subscription sends the share back like any other participant: its
+  // tile is ignored, the local preview shows it instead.
+  async startShare() {
+    if (this.closed || this.share) return;
+    const share = { stream: null, pc: null, whip: null, closed: false };
+    this.share = share;
+    shareButton('picking');
+    try {
+      share.stream = await navigator.mediaDevices.getDisplayMedia(screenMedia);
+    } catch (e) {
+      this.stopShare(share);
+      const refused = e.name === 'NotAllowedError';
+      this.report(refused ? 'Screen sharing was cancelled or not allowed.' : `Could not share the screen: ${e.message}`,
+        refused ? '' : 'error');
+      return;
+    }
+    if (share.closed) { // left the room while the browser's picker was open
+      stopTracks(share.stream);
+      return;
+    }
+    shareButton('on');
+    this.report('', '');
+    // The browser's own "Stop sharing" ends the track.
+    for (const t of share.stream.getVideoTracks()) t.addEventListener('ended', () => this.stopShare(share));
+    $('local-screen-video').srcObject = share.stream;
+    $('local-screen').hidden = false;
+    try {
+      share.pc = this.sendOnly(share.stream);
+      const url = `${endpoint}/whip?screen=1&name=${encodeURIComponent(screenName(this.name))}`;
+      const { resource, sdp } = await offer(share.pc, url, this.key, 5000);
+      if (share.closed) { // stopped while publishing
+        end(resource, this.key);
+        return;
+      }
+      share.whip = resource;
+      this.tiles.ignore(lastSegment(resource));
+      await share.pc.setRemoteDescription({ type: 'answer', sdp });
+      this.showState();
+    } catch (e) {
+      if (!share.closed) this.report(`Could not share the screen: ${e.message}`);
+      this.stopShare(share);
+    }
+  }
+
+  // stopShare ends a screen share: its tracks (the browser's sharing
+  // indicator goes away), its peer connection and its WHIP resource, which
+  // it DELETEs. At most once per share.
+  stopShare(share = this.share, keepalive = false) {
+    if (!share || share.closed) return Promise.resolve();
+    share.closed = true;
+    if (this.share === share) this.share = null;
+    if (share.stream) stopTracks(share.stream);
+    if (share.pc) share.pc.close();
+    $('local-screen-video').srcObject = null;
+    $('local-screen').hidden = true;
+    shareButton('off');
+    this.showState();
+    return share.whip ? end(share.whip, this.key, keepalive) : Promise.resolve();
   }
 
   async subscribe() {
@@ -133,9 +210,10 @@ class Session {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     const deletes = [this.whip, this.subscription].filter(Boolean).map((r) => end(r, this.key, keepalive));
+    deletes.push(this.stopShare(this.share, keepalive));
     if (this.signal) this.signal.close();
     for (const pc of [this.sub, this.pub]) if (pc) pc.close();
-    if (this.stream) for (const t of this.stream.getTracks()) t.stop();
+    if (this.stream) stopTracks(this.stream);
     this.tiles.clear();
     $('local-video').srcObject = null;
     $('local').hidden = true;
@@ -161,13 +239,52 @@ class Session {
     const pub = this.pub.connectionState;
     const sub = this.sub ? this.sub.connectionState : 'not started';
     const others = this.tiles.size;
+    const screen = this.share && this.share.pc ? this.share.pc.connectionState : '';
     const ok = pub === 'connected' && sub === 'connected';
     setStatus(status, `Publishing as ${this.name}: ${pub} · Viewing: ${sub} · ` +
-      `${others} other participant${others === 1 ? '' : 's'}`, ok ? 'ok' : '');
+      `${others} other participant${others === 1 ? '' : 's'}` +
+      (screen ? ` · Sharing your screen: ${screen}` : ''), ok ? 'ok' : '');
     $('alone').hidden = !ok || others > 0;
     if (pub === 'failed' || sub === 'failed') {
       this.report('The connection to the server failed. Leave and join again.');
+    } else if (screen === 'failed') {
+      this.report('Screen sharing lost its connection. Stop sharing and share again.');
     }
+  }
+}
+
+function stopTracks(stream) {
+  for (const t of stream.getTracks()) t.stop();
+}
+
+// screenName names a screen share after its person, within the server's
+// limit on names.
+function screenName(name) {
+  return [...name].slice(0, maxName - screenSuffix.length).join('') + screenSuffix;
+}
+
+// canShare tells whether the browser can capture a screen (desktop
+// browsers; not most mobile ones).
+function canShare() {
+  return Boolean(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
+}
+
+// shareButton shows the share state: 'off', 'picking' (the browser's
+// picker is open) or 'on'.
+function shareButton(state) {
+  const b = $('share');
+  b.textContent = state === 'on' ? 'Stop sharing' : 'Share screen';
+  b.disabled = state === 'picking';
+  b.setAttribute('aria-pressed', String(state === 'on'));
+}
+
+function toggleShare() {
+  const s = session;
+  if (!s) return;
+  if (s.share) {
+    s.stopShare();
+  } else {
+    s.startShare();
   }
 }
 
@@ -181,6 +298,7 @@ async function join(key, name) {
   session = s;
   try {
     await s.start();
+    $('share').hidden = s.closed || !canShare();
   } catch (e) {
     if (s.closed) return;
     setStatus($('error'), `Could not join: ${e.message}`, 'error');
@@ -192,6 +310,7 @@ async function leave() {
   const s = session;
   session = null;
   $('leave').hidden = true;
+  $('share').hidden = true;
   $('alone').hidden = true;
   showForm();
   if (s) {
@@ -228,6 +347,7 @@ function init() {
     join($('key').value.trim(), $('name').value.trim());
   });
   $('leave').addEventListener('click', leave);
+  $('share').addEventListener('click', toggleShare);
   window.addEventListener('pagehide', () => {
     if (session) session.close(true);
     session = null;

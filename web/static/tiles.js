@@ -8,6 +8,14 @@ export class Tiles {
     this.onBlocked = onBlocked; // called when the browser refuses sound
     this.tiles = new Map(); // participant id → {figure, video, caption, stream}
     this.tracks = [];
+    this.ignored = new Set(); // participant ids never shown
+  }
+
+  // ignore hides a participant for good: the page's own screen share,
+  // which the subscription sends back like any other participant.
+  ignore(id) {
+    this.ignored.add(id);
+    this.remove(id);
   }
 
   get size() {
@@ -18,6 +26,7 @@ export class Tiles {
   addTrack(event) {
     const stream = event.streams[0];
     const id = stream ? stream.id : this.participantOfTrack(event.track.id);
+    if (this.ignored.has(id)) return;
     const tile = this.tiles.get(id) || this.create(id, stream);
     if (!stream && !tile.stream.getTrackById(event.track.id)) {
       tile.stream.addTrack(event.track);
