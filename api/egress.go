@@ -125,7 +125,7 @@ func (s *Server) updateEgress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i, raw := range u.AddRTMP {
-		if err := s.cfg.ParseRTMP(raw); err != nil {
+		if err := s.cfg.ParseRTMP(raw.URL); err != nil {
 			s.writeEgressError(w, r, &egress.FieldError{Field: fmt.Sprintf("add_rtmp[%d]", i), Reason: err.Error()})
 			return
 		}

@@ -52,6 +52,21 @@ type Info struct {
 	Outputs   OutputsInfo `json:"outputs"`
 	// EncodeSeconds is the CPU-bound time spent encoding so far.
 	EncodeSeconds float64 `json:"encode_seconds"`
+	// Canvases are the pictures the job composes, the main one first,
+	// each encoded once whatever number of outputs read it.
+	Canvases []CanvasInfo `json:"canvases,omitempty"`
+}
+
+// CanvasInfo is one canvas of a running job.
+type CanvasInfo struct {
+	Name   string `json:"name"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	// FramesEncoded counts the frames composed and encoded (0 while one
+	// participant's H.264 passes through).
+	FramesEncoded uint64 `json:"frames_encoded"`
+	// Outputs counts the outputs reading this canvas.
+	Outputs int `json:"outputs"`
 }
 
 // OutputsInfo lists a job's outputs.
@@ -75,7 +90,8 @@ type RecordInfo struct {
 // RTMPInfo is one RTMP target's live health.
 type RTMPInfo struct {
 	ID            string `json:"id"`
-	URL           string `json:"url"` // redacted
+	URL           string `json:"url"`              // redacted
+	Canvas        string `json:"canvas,omitempty"` // the canvas it takes, if not the main one
 	State         State  `json:"state"`
 	Bytes         uint64 `json:"bytes"`
 	BitrateKbps   int    `json:"bitrate_kbps"`
@@ -91,7 +107,7 @@ func (i Info) Active() bool {
 
 // Update changes a live job's outputs.
 type Update struct {
-	AddRTMP    []string `json:"add_rtmp,omitempty"`
+	AddRTMP    []Target `json:"add_rtmp,omitempty"`
 	RemoveRTMP []string `json:"remove_rtmp,omitempty"`
 	// A layout change: "layout" and its options, as in the request.
 	LayoutSpec

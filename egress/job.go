@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/egress/record"
+	"github.com/roomcast/roomcast/pipeline/composite"
 	"github.com/roomcast/roomcast/pipeline/fanout"
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/source"
@@ -55,7 +56,8 @@ const stopTimeout = 10 * time.Second
 type Job struct {
 	deps Deps
 	log  *slog.Logger
-	fan  *fanout.Fanout
+	fan  *fanout.Fanout            // the main canvas's stream
+	fans map[string]*fanout.Fanout // every canvas's, by track id
 
 	mu      sync.Mutex
 	info    Info
@@ -87,7 +89,12 @@ type JobParams struct {
 
 func newJob(p JobParams, deps Deps) *Job {
 	log := deps.Logger.With("egress", p.ID, "room", p.Spec.Room)
-	j := &Job{deps: deps, log: log, fan: fanout.New(fanout.Options{Logger: log}), failed: make(chan struct{}), resume: p.Resume, spec: p.Spec}
+	j := &Job{deps: deps, log: log, failed: make(chan struct{}), resume: p.Resume, spec: p.Spec}
+	j.fans = map[string]*fanout.Fanout{}
+	for _, name := range append([]string{CanvasMain}, canvasNames(p.Spec)...) {
+		j.fans[composite.CanvasTrackID(name)] = fanout.New(fanout.Options{Logger: log.With("canvas", name)})
+	}
+	j.fan = j.fans[composite.CanvasTrackID(CanvasMain)]
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = time.Now().UTC()
 	}
@@ -113,9 +120,9 @@ func (j *Job) Spec() Spec {
 	if j.ctx == nil {
 		return s // outputs not started yet
 	}
-	s.Outputs.RTMP = make([]string, 0, len(j.outputs))
+	s.Outputs.RTMP = make([]Target, 0, len(j.outputs))
 	for _, h := range j.outputs {
-		s.Outputs.RTMP = append(s.Outputs.RTMP, h.raw)
+		s.Outputs.RTMP = append(s.Outputs.RTMP, h.target)
 	}
 	return s
 }
@@ -211,8 +218,35 @@ func (j *Job) endRecording(rec *record.Recording, jobErr error) error {
 	return jobErr
 }
 
-// write hands an encoded unit to the fan-out.
-func (j *Job) write(u *media.Unit) { j.fan.Write(u) }
+// write hands an encoded unit to the fan-out of its canvas; audio goes
+// to every canvas.
+func (j *Job) write(u *media.Unit) {
+	if u.Track.Kind == media.KindAudio || len(j.fans) == 1 {
+		for _, f := range j.fans {
+			f.Write(u)
+		}
+		return
+	}
+	if f := j.fans[u.Track.ID]; f != nil {
+		f.Write(u)
+	}
+}
+
+// fanFor is the stream of a canvas ("" the main one).
+func (j *Job) fanFor(canvas string) *fanout.Fanout {
+	if canvas == "" {
+		canvas = CanvasMain
+	}
+	return j.fans[composite.CanvasTrackID(canvas)]
+}
+
+func canvasNames(s Spec) []string {
+	var out []string
+	for _, c := range s.Canvases {
+		out = append(out, c.Name)
+	}
+	return out
+}
 
 // wait blocks until the job is stopped, its media fails, or its last
 // output fails; then it stops media and outputs.
@@ -233,7 +267,9 @@ func (j *Job) wait(ctx context.Context, mediaErr <-chan error, cancelMedia conte
 	// its current GOP and end its stream on a whole one.
 	j.stopOutputs()
 	cancelMedia()
-	j.fan.Close()
+	for _, f := range j.fans {
+		f.Close()
+	}
 	return err
 }
 
@@ -253,20 +289,24 @@ func (j *Job) stopOutputs() {
 }
 
 // AddRTMP adds and starts an RTMP output.
-func (j *Job) AddRTMP(raw string) (RTMPInfo, error) {
+func (j *Job) AddRTMP(t Target) (RTMPInfo, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.ctx == nil || !j.info.Active() || j.info.Status == StatusStopping {
 		return RTMPInfo{}, ErrEnded
 	}
+	fan := j.fanFor(t.Canvas)
+	if fan == nil {
+		return RTMPInfo{}, &FieldError{"canvas", fmt.Sprintf("no canvas named %q", t.Canvas)}
+	}
 	id := newID("OUT_")
-	r := j.fan.NewReader(id)
-	out, redacted, err := j.deps.NewRTMP(raw, r, j.log.With("output", id))
+	r := fan.NewReader(id)
+	out, redacted, err := j.deps.NewRTMP(t.URL, r, j.log.With("output", id))
 	if err != nil {
 		r.Close()
 		return RTMPInfo{}, err
 	}
-	h := &outputHandle{id: id, url: redacted, raw: raw, out: out, done: make(chan struct{})}
+	h := &outputHandle{id: id, url: redacted, target: t, out: out, done: make(chan struct{})}
 	h.sup = NewSupervisor(h, SupervisorOptions{
 		Backoff: j.deps.Backoff, Permanent: j.deps.Permanent,
 		OnChange: func(Status) { go j.changed() },
@@ -362,6 +402,7 @@ func (j *Job) Info() Info {
 	info := j.info
 	if j.media != nil {
 		info.EncodeSeconds = j.media.EncodeTime().Seconds()
+		info.Canvases = j.canvasInfo()
 	}
 	info.Outputs.RTMP = make([]RTMPInfo, 0, len(j.outputs))
 	for _, h := range j.outputs {

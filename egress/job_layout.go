@@ -1,6 +1,43 @@
 package egress
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/roomcast/roomcast/pipeline/composite"
+)
+
+// canvasReporter is a Media that composes canvases.
+type canvasReporter interface {
+	Canvases() []composite.CanvasStats
+}
+
+// canvasInfo reports the job's canvases with the outputs reading each.
+// Called with j.mu held.
+func (j *Job) canvasInfo() []CanvasInfo {
+	cr, ok := j.media.(canvasReporter)
+	if !ok {
+		return nil
+	}
+	readers := map[string]int{}
+	for _, h := range j.outputs {
+		readers[canonicalCanvas(h.target.Canvas)]++
+	}
+	if j.record != nil {
+		readers[canonicalCanvas(j.spec.Outputs.Record.Canvas)]++
+	}
+	var out []CanvasInfo
+	for _, c := range cr.Canvases() {
+		out = append(out, CanvasInfo{Name: c.Name, Width: c.Width, Height: c.Height, FramesEncoded: c.Frames, Outputs: readers[c.Name]})
+	}
+	return out
+}
+
+func canonicalCanvas(name string) string {
+	if name == "" {
+		return CanvasMain
+	}
+	return name
+}
 
 // layoutSetter is a Media whose layout can change while it runs.
 type layoutSetter interface {

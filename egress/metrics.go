@@ -22,6 +22,7 @@ type Metrics struct {
 
 	jobs, bytes, reconnects, dropped, live, encode *prometheus.Desc
 	segments, degraded                             *prometheus.Desc
+	canvasFrames, canvasOutputs                    *prometheus.Desc
 }
 
 // NewMetrics registers the egress metrics of m with reg.
@@ -42,6 +43,9 @@ func NewMetrics(reg prometheus.Registerer, m Lister) *Metrics {
 		encode:     prometheus.NewDesc("roomcast_egress_encode_seconds_total", "Time a job spent encoding audio and video.", []string{"egress"}, nil),
 		segments:   prometheus.NewDesc("roomcast_egress_record_segments_total", "Segments a record output closed and spooled.", []string{"egress"}, nil),
 		degraded:   prometheus.NewDesc("roomcast_egress_record_degraded", "1 while a record output's uploads are failing.", []string{"egress"}, nil),
+		canvasFrames: prometheus.NewDesc("roomcast_egress_canvas_frames_encoded_total",
+			"Frames a canvas composed and encoded: once per frame however many outputs read it.", []string{"egress", "canvas"}, nil),
+		canvasOutputs: prometheus.NewDesc("roomcast_egress_canvas_outputs", "Outputs reading a canvas.", []string{"egress", "canvas"}, nil),
 	}
 	reg.MustRegister(x, x.latency)
 	return x
@@ -52,7 +56,7 @@ func (x *Metrics) ObserveLatency(d time.Duration) { x.latency.Observe(d.Seconds(
 
 // Describe implements prometheus.Collector.
 func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{x.jobs, x.bytes, x.reconnects, x.dropped, x.live, x.encode, x.segments, x.degraded} {
+	for _, d := range []*prometheus.Desc{x.jobs, x.bytes, x.reconnects, x.dropped, x.live, x.encode, x.segments, x.degraded, x.canvasFrames, x.canvasOutputs} {
 		ch <- d
 	}
 }
@@ -74,6 +78,10 @@ func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
 		}
 		if r := j.Outputs.Record; r != nil {
 			x.record(ch, j.ID, r)
+		}
+		for _, c := range j.Canvases {
+			ch <- prometheus.MustNewConstMetric(x.canvasFrames, prometheus.CounterValue, float64(c.FramesEncoded), j.ID, c.Name)
+			ch <- prometheus.MustNewConstMetric(x.canvasOutputs, prometheus.GaugeValue, float64(c.Outputs), j.ID, c.Name)
 		}
 	}
 	for s, n := range byStatus {

@@ -24,7 +24,7 @@ type Output interface {
 // outputHandle supervises one output of a job.
 type outputHandle struct {
 	id, url string // url is redacted
-	raw     string // the URL as given, with its key: never shown
+	target  Target // the URL as given, with its key: never shown
 	out     Output
 	sup     *Supervisor
 	cancel  context.CancelFunc
@@ -58,7 +58,7 @@ func (h *outputHandle) stop(timeout time.Duration) {
 func (h *outputHandle) info() RTMPInfo {
 	st, ost := h.sup.Status(), h.out.Stats()
 	return RTMPInfo{
-		ID: h.id, URL: h.url, State: st.State, Bytes: ost.Bytes, BitrateKbps: ost.BitrateKbps,
+		ID: h.id, URL: h.url, Canvas: h.target.Canvas, State: st.State, Bytes: ost.Bytes, BitrateKbps: ost.BitrateKbps,
 		Reconnects: st.Reconnects, DroppedFrames: ost.DroppedFrames, Error: st.Error,
 	}
 }

@@ -36,7 +36,7 @@ func (o *recordOutput) Close() { o.src.Close() }
 func (j *Job) addRecord(rec *record.Recording) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	r := j.fan.NewReader("record")
+	r := j.fanFor(j.spec.Outputs.Record.Canvas).NewReader("record")
 	h := &outputHandle{id: rec.ID(), out: &recordOutput{rec: rec, src: r}, done: make(chan struct{})}
 	h.sup = NewSupervisor(h, SupervisorOptions{
 		Backoff: j.deps.Backoff, OnChange: func(Status) { go j.changed() },

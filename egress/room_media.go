@@ -40,7 +40,8 @@ func NewRoomMedia(src RoomSource) func(Spec, source.Handler, *slog.Logger) (Medi
 			RequestKeyframe: m.requestKeyframe,
 			View:            spec.View(), PlaceholderAfter: spec.PlaceholderAfter(),
 			Background: spec.Video.Background, Labels: spec.Branding.ShowLabels(), MuteAudio: spec.Audio.Exclude,
-			Width: spec.Video.Width, Height: spec.Video.Height, FPS: spec.Video.FPS,
+			Canvases: spec.canvasConfigs(),
+			Width:    spec.Video.Width, Height: spec.Video.Height, FPS: spec.Video.FPS,
 			VideoKbps: spec.Video.BitrateKbps, AudioKbps: spec.Audio.BitrateKbps,
 			KeyframeInterval: time.Duration(spec.Video.KeyframeSeconds * float64(time.Second)),
 			Logger:           log.With("component", "layout"),
@@ -82,6 +83,9 @@ func (m *roomMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	cancel()
 	return errors.Join(first, <-errc)
 }
+
+// Canvases reports the layout's canvases.
+func (m *roomMedia) Canvases() []composite.CanvasStats { return m.layout.Canvases() }
 
 // SetLayout changes the picture from the next frame.
 func (m *roomMedia) SetLayout(l LayoutSpec) error { return m.layout.SetView(l.View()) }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/roomcast/roomcast/pipeline/composite/overlay"
 	"github.com/roomcast/roomcast/pipeline/composite/tile"
@@ -29,11 +30,29 @@ const (
 type Spec struct {
 	Room string `json:"room"`
 	LayoutSpec
-	Video    VideoSpec     `json:"video"`
+	Video VideoSpec `json:"video"`
+	// Canvases are renditions beside the main canvas (Video): say a 9:16
+	// picture for a vertical platform. Outputs name the canvas they take.
+	Canvases []CanvasSpec  `json:"canvases,omitempty"`
 	Audio    AudioSpec     `json:"audio"`
 	Branding *BrandingSpec `json:"branding,omitempty"`
 	Outputs  OutputsSpec   `json:"outputs"`
 }
+
+// CanvasSpec is one rendition: a size, a bitrate, and optionally its own
+// layout (without one it follows the job's, live changes included). It
+// shares the job's frame rate and keyframe interval.
+type CanvasSpec struct {
+	Name        string `json:"name"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	BitrateKbps int    `json:"bitrate_kbps,omitempty"`
+	Background  string `json:"background,omitempty"`
+	LayoutSpec
+}
+
+// MaxCanvases bounds the renditions of one job.
+const MaxCanvases = 3
 
 // LayoutSpec is what the picture shows; PATCH /v1/egress/{id} can change
 // it while the job runs.
@@ -89,7 +108,7 @@ type AudioSpec struct {
 
 // OutputsSpec lists the destinations.
 type OutputsSpec struct {
-	RTMP   []string    `json:"rtmp,omitempty"`
+	RTMP   []Target    `json:"rtmp,omitempty"`
 	Record *RecordSpec `json:"record,omitempty"`
 }
 
@@ -100,6 +119,8 @@ type RecordSpec struct {
 	SegmentSeconds float64 `json:"segment_seconds,omitempty"`
 	// Tracks "raw" also keeps each participant's tracks untranscoded.
 	Tracks string `json:"tracks,omitempty"`
+	// Canvas is the canvas recorded ("" the main one).
+	Canvas string `json:"canvas,omitempty"`
 }
 
 // Raw record tracks.
@@ -159,6 +180,12 @@ func (s Spec) Validate(parseURL func(string) error) error {
 	}
 	if len(s.Audio.Exclude) > 64 {
 		return &FieldError{"audio.exclude", "at most 64 participants"}
+	}
+	if err := s.validateCanvases(); err != nil {
+		return err
+	}
+	if err := s.checkCanvasNames(); err != nil {
+		return err
 	}
 	if b := s.Audio.BitrateKbps; b < 32 || b > 512 {
 		return &FieldError{"audio.bitrate_kbps", "must be between 32 and 512"}
@@ -233,9 +260,81 @@ func (o OutputsSpec) validate(parseURL func(string) error) error {
 		return &FieldError{"outputs.rtmp", fmt.Sprintf("at most %d targets", MaxRTMPOutputs)}
 	}
 	for i, u := range o.RTMP {
-		if err := parseURL(u); err != nil {
+		if err := parseURL(u.URL); err != nil {
 			return &FieldError{fmt.Sprintf("outputs.rtmp[%d]", i), err.Error()}
 		}
 	}
 	return nil
+}
+
+// validateCanvases checks the renditions, naming the field at fault.
+func (s Spec) validateCanvases() error {
+	if len(s.Canvases) > MaxCanvases {
+		return &FieldError{"canvases", fmt.Sprintf("at most %d besides the main canvas", MaxCanvases)}
+	}
+	seen := map[string]bool{}
+	for i, c := range s.Canvases {
+		field := fmt.Sprintf("canvases[%d]", i)
+		switch {
+		case !nameRe.MatchString(c.Name) || c.Name == CanvasMain:
+			return &FieldError{field + ".name", fmt.Sprintf("want 1-64 of A-Z a-z 0-9 _ . -, not %q", CanvasMain)}
+		case seen[c.Name]:
+			return &FieldError{field + ".name", fmt.Sprintf("%q is used twice", c.Name)}
+		}
+		seen[c.Name] = true
+		v := VideoSpec{Width: c.Width, Height: c.Height, FPS: s.Video.FPS, BitrateKbps: c.BitrateKbps, KeyframeSeconds: s.Video.KeyframeSeconds, Background: c.Background}
+		if v.BitrateKbps == 0 {
+			v.BitrateKbps = s.Video.BitrateKbps
+		}
+		if err := v.validate(); err != nil {
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				return &FieldError{field + strings.TrimPrefix(fe.Field, "video"), fe.Reason}
+			}
+			return err
+		}
+		if c.Layout != "" || c.Fit != "" || c.Regions != nil || c.Thumbnails != nil {
+			if c.Layout == "" {
+				return &FieldError{field + ".layout", "required with layout options"}
+			}
+			if err := c.LayoutSpec.Validate(c.Width, c.Height); err != nil {
+				var fe *FieldError
+				if errors.As(err, &fe) {
+					return &FieldError{field + "." + fe.Field, fe.Reason}
+				}
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CanvasMain names the main canvas in outputs.
+const CanvasMain = "main"
+
+// checkCanvasNames checks that every output takes a canvas the job has.
+func (s Spec) checkCanvasNames() error {
+	for i, t := range s.Outputs.RTMP {
+		if !s.HasCanvas(t.Canvas) {
+			return &FieldError{fmt.Sprintf("outputs.rtmp[%d].canvas", i), fmt.Sprintf("no canvas named %q", t.Canvas)}
+		}
+	}
+	if r := s.Outputs.Record; r != nil && !s.HasCanvas(r.Canvas) {
+		return &FieldError{"outputs.record.canvas", fmt.Sprintf("no canvas named %q", r.Canvas)}
+	}
+	return nil
+}
+
+// HasCanvas reports whether the job has a canvas of that name ("" and
+// "main" are the main one).
+func (s Spec) HasCanvas(name string) bool {
+	if name == "" || name == CanvasMain {
+		return true
+	}
+	for _, c := range s.Canvases {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -1,7 +1,9 @@
 package egress
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -35,5 +37,26 @@ func TestSpecRecordValidation(t *testing.T) {
 				t.Errorf("default segment_seconds %v, want 4", s.Outputs.Record.SegmentSeconds)
 			}
 		})
+	}
+}
+
+func TestTargetJSON(t *testing.T) {
+	var o OutputsSpec
+	in := `{"rtmp":["rtmp://a/app/k1",{"url":"rtmp://b/app/k2","canvas":"vertical"}]}`
+	if err := json.Unmarshal([]byte(in), &o); err != nil {
+		t.Fatal(err)
+	}
+	want := []Target{{URL: "rtmp://a/app/k1"}, {URL: "rtmp://b/app/k2", Canvas: "vertical"}}
+	if !reflect.DeepEqual(o.RTMP, want) {
+		t.Fatalf("targets %+v, want %+v", o.RTMP, want)
+	}
+	b, err := json.Marshal(o)
+	if err != nil || string(b) != in {
+		t.Errorf("marshal = %s, %v; want %s (a main-canvas target stays a string)", b, err, in)
+	}
+	for _, bad := range []string{`{"rtmp":[3]}`, `{"rtmp":[{"url":1}]}`, `{"rtmp":[null]}`, `{"rtmp":[[]]}`} {
+		if err := json.Unmarshal([]byte(bad), &o); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
 	}
 }

@@ -24,3 +24,17 @@ func (l LayoutSpec) View() composite.View {
 func (l LayoutSpec) PlaceholderAfter() time.Duration {
 	return time.Duration(l.PlaceholderAfterSeconds * float64(time.Second))
 }
+
+// canvasConfigs are the compositor's renditions of the spec's canvases.
+func (s Spec) canvasConfigs() []composite.CanvasConfig {
+	var out []composite.CanvasConfig
+	for _, c := range s.Canvases {
+		cc := composite.CanvasConfig{Name: c.Name, Width: c.Width, Height: c.Height, VideoKbps: c.BitrateKbps, Background: c.Background}
+		if c.Layout != "" {
+			v := c.View()
+			cc.View = &v
+		}
+		out = append(out, cc)
+	}
+	return out
+}

@@ -84,7 +84,7 @@ func (c *Client) newRecord(tenant string, spec egress.Spec) *Record {
 		Outputs: egress.OutputsInfo{RTMP: []egress.RTMPInfo{}},
 	}
 	for _, raw := range spec.Outputs.RTMP {
-		info.Outputs.RTMP = append(info.Outputs.RTMP, egress.RTMPInfo{URL: egress.RedactRTMP(raw), State: egress.StateConnecting})
+		info.Outputs.RTMP = append(info.Outputs.RTMP, egress.RTMPInfo{URL: egress.RedactRTMP(raw.URL), Canvas: raw.Canvas, State: egress.StateConnecting})
 	}
 	if spec.Outputs.Record != nil {
 		info.Outputs.Record = &egress.RecordInfo{RecordingID: archive.NewID(now), State: egress.StateConnecting}

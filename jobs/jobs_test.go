@@ -153,7 +153,7 @@ func (rw *runningWorker) stop() error {
 }
 
 func spec(room string) egress.Spec {
-	return egress.Spec{Room: room, Outputs: egress.OutputsSpec{RTMP: []string{"rtmp://127.0.0.1/app/key-" + room}}}.WithDefaults()
+	return egress.Spec{Room: room, Outputs: egress.OutputsSpec{RTMP: egress.URLs("rtmp://127.0.0.1/app/key-" + room)}}.WithDefaults()
 }
 
 func waitJob(t *testing.T, c *Client, id string, within time.Duration, cond func(egress.Info) bool) egress.Info {
@@ -201,7 +201,7 @@ func TestJobRunsAndStops(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Errorf("list: %d jobs, %v", len(list), err)
 	}
-	if _, err := c.Update(context.Background(), info.ID, egress.Update{AddRTMP: []string{"rtmp://x/app/k"}}); !errors.Is(err, egress.ErrEnded) {
+	if _, err := c.Update(context.Background(), info.ID, egress.Update{AddRTMP: egress.URLs("rtmp://x/app/k")}); !errors.Is(err, egress.ErrEnded) {
 		t.Errorf("update of an ended job: %v, want ErrEnded", err)
 	}
 }

@@ -314,3 +314,60 @@ func dumpFrame(t *testing.T, f *codec.VideoFrame, what string) {
 		t.Errorf("dump frame: %v", err)
 	}
 }
+
+// TestRenditions: a 9:16 canvas beside the main one gets its own video
+// track at its own size, composed from the same sources, each canvas
+// encoded once per slot.
+func TestRenditions(t *testing.T) {
+	l, out := runLayout(t, composite.LayoutConfig{
+		View:     composite.View{Mode: composite.ModeGrid},
+		Canvases: []composite.CanvasConfig{{Name: "vertical", Width: 180, Height: 320, View: &composite.View{Mode: composite.ModeSpeaker, Thumbnails: true}}},
+	})
+	startRoom(t, l, newCamera(t, "p1", media.SourceCamera, 64, 48, 60), newCamera(t, "p2", media.SourceCamera, 64, 48, 180))
+	Eventually(t, 8*time.Second, "both canvases", func() bool {
+		c := l.Canvases()
+		return len(c) == 2 && c[0].Frames >= 30 && c[1].Frames >= 30
+	})
+	sizes := map[string][2]int{}
+	out.mu.Lock()
+	units := append([]*media.Unit(nil), out.units...)
+	out.mu.Unlock()
+	decoders := map[string]*codec.VideoDecoder{}
+	for _, u := range units {
+		d := decoders[u.Track.ID]
+		if d == nil {
+			var err error
+			if d, err = codec.NewVideoDecoder(media.CodecH264); err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			decoders[u.Track.ID] = d
+		}
+		fs, err := d.Decode(u)
+		if err != nil {
+			t.Fatalf("%s does not decode: %v", u.Track.ID, err)
+		}
+		for _, f := range fs {
+			sizes[u.Track.ID] = [2]int{f.Width, f.Height}
+		}
+	}
+	if sizes["video"] != [2]int{320, 180} || sizes["video@vertical"] != [2]int{180, 320} {
+		t.Errorf("decoded sizes %v, want video 320x180 and video@vertical 180x320", sizes)
+	}
+	c := l.Canvases()
+	if d := int64(c[0].Frames) - int64(c[1].Frames); d < -1 || d > 1 {
+		t.Errorf("canvases encoded %d and %d frames: want one frame per slot each", c[0].Frames, c[1].Frames)
+	}
+}
+
+// Eventually polls cond every 50 ms until it holds or within passes.
+func Eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -28,6 +28,8 @@ type Layout struct {
 
 	encodeNanos atomic.Int64 // time spent in encoders
 
+	canvases []*canvasStats // the main canvas first
+
 	mu       sync.Mutex
 	view     View
 	tracks   map[*media.Track]*inputTrack
@@ -64,7 +66,7 @@ func NewLayout(cfg LayoutConfig) (*Layout, error) {
 	l := &Layout{
 		cfg: cfg, log: cfg.Logger, clock: mediaClock{now: cfg.Now}, view: cfg.View,
 		tracks: map[*media.Track]*inputTrack{}, sources: map[*media.Track]*videoSource{},
-		roster: newRoster(), selector: sel, out: out,
+		roster: newRoster(), selector: sel, out: out, canvases: cfg.canvasList(),
 	}
 	l.video = newVideoPath(cfg, l.log)
 	return l, nil

@@ -15,6 +15,8 @@ type LayoutConfig struct {
 	Width, Height, FPS, VideoKbps int
 	KeyframeInterval              time.Duration
 	AudioKbps                     int
+	// Canvases are renditions beside the main canvas (Width×Height).
+	Canvases []CanvasConfig
 	// Background is the canvas colour ("#RRGGBB"), black by default.
 	Background string
 	// Labels draws each participant's name at the bottom of its tile.
@@ -78,6 +80,19 @@ func (c LayoutConfig) Validate() error {
 	}
 	if err := c.View.Validate(c.Width, c.Height); err != nil {
 		return fmt.Errorf("layout: %w", err)
+	}
+	names := map[string]bool{}
+	for _, r := range c.Canvases {
+		if names[r.Name] {
+			return fmt.Errorf("canvas name %q used twice", r.Name)
+		}
+		names[r.Name] = true
+		if r.Background == "" {
+			r.Background = c.Background
+		}
+		if err := r.validate(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -15,13 +15,19 @@ const tick = 10 * time.Millisecond
 
 // encoders are owned by Run's goroutine.
 type encoders struct {
-	video  *codec.VideoEncoder
-	canvas *canvas
-	audio  *codec.AudioEncoder
+	audio *codec.AudioEncoder
+	outs  []*canvasOut // the main canvas first, then the renditions
 
-	slotBase  time.Duration // PTS of video slot 0
-	nextSlot  int64
-	started   bool
+	slotBase time.Duration // PTS of video slot 0
+	nextSlot int64
+	started  bool
+}
+
+// canvasOut is one canvas's encoder and picture.
+type canvasOut struct {
+	stats     *canvasStats
+	video     *codec.VideoEncoder
+	canvas    *canvas
 	lastVideo time.Duration // last video DTS sent, for monotonic output
 	dropping  bool          // a unit was dropped: skip to the next keyframe
 	wasPass   bool
@@ -56,26 +62,32 @@ func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
 
 func (l *Layout) newEncoders() (*encoders, error) {
 	c := l.cfg
-	ve, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{
-		TrackID: "video", Width: c.Width, Height: c.Height, FPS: c.FPS,
-		BitrateKbps: c.VideoKbps, KeyframeInterval: c.KeyframeInterval,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("video encoder: %w", err)
-	}
 	ae, err := codec.NewAudioEncoder(codec.AudioEncoderConfig{TrackID: "audio", BitrateKbps: c.AudioKbps})
 	if err != nil {
-		ve.Close()
 		return nil, fmt.Errorf("audio encoder: %w", err)
 	}
-	bg, _ := overlay.ParseColor(c.Background) // checked by Validate
-	return &encoders{video: ve, canvas: newCanvas(c.Width, c.Height, bg, c.Labels), audio: ae}, nil
+	enc := &encoders{audio: ae}
+	for _, cs := range l.canvases {
+		ve, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{
+			TrackID: CanvasTrackID(cs.cfg.Name), Width: cs.cfg.Width, Height: cs.cfg.Height, FPS: c.FPS,
+			BitrateKbps: cs.cfg.VideoKbps, KeyframeInterval: c.KeyframeInterval,
+		})
+		if err != nil {
+			enc.close()
+			return nil, fmt.Errorf("video encoder %s: %w", cs.cfg.Name, err)
+		}
+		bg, _ := overlay.ParseColor(cs.cfg.Background) // checked by Validate
+		enc.outs = append(enc.outs, &canvasOut{stats: cs, video: ve, canvas: newCanvas(cs.cfg.Width, cs.cfg.Height, bg, c.Labels)})
+	}
+	return enc, nil
 }
 
 func (e *encoders) close() {
-	e.video.Close()
-	e.canvas.close()
 	e.audio.Close()
+	for _, o := range e.outs {
+		o.video.Close()
+		o.canvas.close()
+	}
 }
 
 // produce emits everything due by horizon.
@@ -123,7 +135,8 @@ func (l *Layout) audioOut(enc *encoders, horizon time.Duration) ([]*media.Unit, 
 	return out, nil
 }
 
-// videoOut sends passthrough units, or encodes one frame per slot.
+// videoOut sends passthrough units, or encodes one frame per slot and
+// canvas.
 func (l *Layout) videoOut(enc *encoders, horizon time.Duration) ([]*media.Unit, error) {
 	var out []*media.Unit
 	for {
@@ -132,46 +145,49 @@ func (l *Layout) videoOut(enc *encoders, horizon time.Duration) ([]*media.Unit, 
 			break
 		}
 		enc.nextSlot++
-		us, err := l.videoSlot(enc, slot)
-		if err != nil {
-			return nil, err
+		plans := l.plan(slot)
+		for i, o := range enc.outs {
+			us, err := l.videoSlot(o, plans[i], slot)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, monotonic(o, us)...)
 		}
-		out = append(out, us...)
 	}
-	return monotonic(enc, out), nil
+	return out, nil
 }
 
-// videoSlot produces the video for one output slot: the passed-through
-// units due by then, or one composed and encoded frame.
-func (l *Layout) videoSlot(enc *encoders, slot time.Duration) ([]*media.Unit, error) {
-	p := l.plan(slot)
+// videoSlot produces one canvas's video for one output slot: the
+// passed-through units due by then, or one composed and encoded frame.
+func (l *Layout) videoSlot(o *canvasOut, p slotPlan, slot time.Duration) ([]*media.Unit, error) {
 	if p.pass {
-		enc.wasPass = true
+		o.wasPass = true
 		return p.units, nil
 	}
-	if enc.wasPass {
-		enc.video.RequestKeyframe() // back from passthrough: start with an IDR
-		enc.wasPass = false
+	if o.wasPass {
+		o.video.RequestKeyframe() // back from passthrough: start with an IDR
+		o.wasPass = false
 	}
 	pics := l.pictures(p, slot)
 	defer l.timeEncode(time.Now())
-	frame, err := enc.canvas.draw(pics)
+	frame, err := o.canvas.draw(pics)
 	if err != nil {
-		return nil, fmt.Errorf("compose: %w", err)
+		return nil, fmt.Errorf("compose %s: %w", o.stats.cfg.Name, err)
 	}
 	f := *frame
 	f.PTS = slot
-	us, err := enc.video.Encode(&f)
+	us, err := o.video.Encode(&f)
 	if err != nil {
-		return nil, fmt.Errorf("video encode: %w", err)
+		return nil, fmt.Errorf("video encode %s: %w", o.stats.cfg.Name, err)
 	}
+	o.stats.frames.Add(1)
 	return us, nil
 }
 
 // monotonic drops video units that would not move time forward (a switch
 // between passthrough and re-encoding can overlap by a few frames), and
 // after a drop skips to the next keyframe so the output stays decodable.
-func monotonic(enc *encoders, us []*media.Unit) []*media.Unit {
+func monotonic(enc *canvasOut, us []*media.Unit) []*media.Unit {
 	out := us[:0]
 	for _, u := range us {
 		late := enc.lastVideo != 0 && u.DTS <= enc.lastVideo

@@ -8,8 +8,8 @@ import (
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
-// slotPlan is what one output slot shows: passed-through units, or tiles
-// and the sources that fill them.
+// slotPlan is what one canvas shows in one slot: passed-through units,
+// or tiles and the sources that fill them.
 type slotPlan struct {
 	pass  bool
 	units []*media.Unit
@@ -18,40 +18,55 @@ type slotPlan struct {
 	srcs  []*videoSource // per tile; nil: the placeholder
 }
 
-// plan lays the room out for one slot and decides between passthrough
-// and composing; it starts and stops decoding to match.
-func (l *Layout) plan(slot time.Duration) slotPlan {
+// plan lays the room out on every canvas for one slot and decides
+// between passthrough and composing; it starts and stops decoding to
+// match: a source decodes while any canvas composes it.
+func (l *Layout) plan(slot time.Duration) []slotPlan {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	scene := l.roster.scene(l.cfg.Width, l.cfg.Height, l.selector.Current())
-	tiles := l.view.layout().Tiles(scene)
-	slices.SortStableFunc(tiles, func(a, b tile.Tile) int { return a.Z - b.Z })
-	p := slotPlan{tiles: tiles, names: make([]string, len(tiles)), srcs: make([]*videoSource, len(tiles))}
-	for i, t := range tiles {
-		m, src := l.roster.source(t)
-		if m != nil {
-			p.names[i], p.srcs[i] = m.name, src
+	speaker := l.selector.Current()
+	plans := make([]slotPlan, len(l.canvases))
+	for i, c := range l.canvases {
+		view := l.view
+		if c.view != nil {
+			view = *c.view
 		}
+		plans[i] = l.layOut(view, c.cfg.Width, c.cfg.Height, speaker)
 	}
-	if src := l.passSource(p); src != nil {
-		l.startPassing(src.track)
-		p.pass, p.units = true, l.video.takePassthrough(slot)
-		return p
+	if len(plans) == 1 {
+		if src := l.passSource(l.view, plans[0]); src != nil {
+			l.startPassing(src.track)
+			plans[0].pass, plans[0].units = true, l.video.takePassthrough(slot)
+			return plans
+		}
 	}
 	if l.passing {
 		l.passing = false
 		l.video.release()
 	}
 	for _, src := range l.sources {
-		src.want(slices.Contains(p.srcs, src))
+		src.want(slices.ContainsFunc(plans, func(p slotPlan) bool { return slices.Contains(p.srcs, src) }))
+	}
+	return plans
+}
+
+// layOut computes one canvas's tiles and their sources.
+func (l *Layout) layOut(view View, width, height int, speaker string) slotPlan {
+	tiles := view.layout().Tiles(l.roster.scene(width, height, speaker))
+	slices.SortStableFunc(tiles, func(a, b tile.Tile) int { return a.Z - b.Z })
+	p := slotPlan{tiles: tiles, names: make([]string, len(tiles)), srcs: make([]*videoSource, len(tiles))}
+	for i, t := range tiles {
+		if m, src := l.roster.source(t); m != nil {
+			p.names[i], p.srcs[i] = m.name, src
+		}
 	}
 	return p
 }
 
 // passSource returns the source to pass through untouched, or nil: when
 // the view allows it and shows one H.264 camera alone, on the whole canvas.
-func (l *Layout) passSource(p slotPlan) *videoSource {
-	if l.cfg.NoPassthrough || !l.view.mayPassThrough() || len(p.tiles) != 1 {
+func (l *Layout) passSource(view View, p slotPlan) *videoSource {
+	if l.cfg.NoPassthrough || !view.mayPassThrough() || len(p.tiles) != 1 {
 		return nil
 	}
 	r, src := p.tiles[0].Rect, p.srcs[0]

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,13 +162,21 @@ func TestCompositeGrid(t *testing.T) {
 // decode.
 func checkComposite(t *testing.T, path string, want time.Duration, what string) {
 	t.Helper()
+	checkCanvasOutput(t, path, 1280, 720, want, what)
+}
+
+// checkCanvasOutput checks an output of a w×h canvas: H.264 + AAC at that
+// size, a constant 30 fps with no step over one frame interval, and a
+// clean decode.
+func checkCanvasOutput(t *testing.T, path string, w, h int, want time.Duration, what string) {
+	t.Helper()
 	p, err := harness.ProbeFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range p.Streams {
-		if st.CodecType == "video" && (st.Width != 1280 || st.Height != 720 || st.CodecName != "h264") {
-			t.Errorf("%s: video %s %dx%d, want h264 1280x720", what, st.CodecName, st.Width, st.Height)
+		if st.CodecType == "video" && (st.Width != w || st.Height != h || st.CodecName != "h264") {
+			t.Errorf("%s: video %s %dx%d, want h264 %dx%d", what, st.CodecName, st.Width, st.Height, w, h)
 		}
 	}
 	if d := (p.Duration - want).Abs(); d > 2*time.Second {
@@ -187,4 +196,86 @@ func checkComposite(t *testing.T, path string, want time.Duration, what string) 
 	if dir := os.Getenv("ROOMCAST_E2E_KEEP"); dir != "" {
 		_ = exec.Command("cp", path, filepath.Join(dir, t.Name()+"-"+what+filepath.Ext(path))).Run()
 	}
+}
+
+// TestCompositeRenditions: one job with a 16:9 grid to one target and a
+// 9:16 speaker canvas to another target and to the recording. Each output
+// gets its canvas's size, and each canvas is encoded once (its frame
+// counter follows the frame rate, not the number of readers).
+func TestCompositeRenditions(t *testing.T) {
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{Meta: "copy"})
+	s, _ := compositeRoom(t, ng, 3, 2*time.Minute)
+	var job egressInfo
+	body := map[string]any{
+		"room": "grid", "layout": "grid",
+		"video":    map[string]any{"width": 1280, "height": 720, "fps": 30, "bitrate_kbps": 2000},
+		"canvases": []map[string]any{{"name": "vertical", "width": 720, "height": 1280, "bitrate_kbps": 1500, "layout": "speaker"}},
+		"outputs": map[string]any{
+			"rtmp": []any{ng.RTMPURL("live", "wide"), map[string]string{"url": ng.RTMPURL("live", "tall"), "canvas": "vertical"}},
+			"record": map[string]any{"segment_seconds": 2, "canvas": "vertical"},
+		},
+	}
+	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
+		t.Fatalf("start egress: status %d", code)
+	}
+	waitStates(t, s, job.ID, 20*time.Second, "live", "live")
+	start := time.Now()
+	hold(t, s, job.ID, 8*time.Second)
+	metrics := string(fetch(t, s, "/metrics"))
+	elapsed := time.Since(start)
+	final := stopEgress(t, s, job.ID)
+
+	frames := map[string]float64{}
+	for _, c := range []string{"main", "vertical"} {
+		frames[c] = metricValue(t, metrics, fmt.Sprintf(`roomcast_egress_canvas_frames_encoded_total{canvas=%q,egress=%q}`, c, job.ID))
+	}
+	if outs := metricValue(t, metrics, fmt.Sprintf(`roomcast_egress_canvas_outputs{canvas="vertical",egress=%q}`, job.ID)); outs != 2 {
+		t.Errorf("outputs reading the vertical canvas = %v, want 2 (a target and the recording)", outs)
+	}
+	// Both canvases started with the job; each was encoded once per
+	// frame slot: about 30 a second since, never twice that.
+	for c, n := range frames {
+		if max := 30 * (elapsed.Seconds() + 25); n > max || n < 30*(elapsed.Seconds()-2) {
+			t.Errorf("canvas %s encoded %v frames in a job of at most %.0f s: want 30 a second, once per slot", c, n, elapsed.Seconds()+25)
+		}
+	}
+	if d := frames["main"] - frames["vertical"]; d < -2 || d > 2 {
+		t.Errorf("canvases encoded %v and %v frames: want the same, one per slot each", frames["main"], frames["vertical"])
+	}
+	wide, err := ng.WaitRecordDone("wide", 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tall, err := ng.WaitRecordDone("tall", 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCanvasOutput(t, wide, 1280, 720, elapsed, "16:9 target")
+	checkCanvasOutput(t, tall, 720, 1280, elapsed, "9:16 target")
+	l := harness.GrabLuma(t, tall, 4*time.Second, 720, 1280, "tall")
+	if m := l.Centre(0, 0, 720, 1066); m < 30 {
+		t.Errorf("9:16 canvas: the speaker's stage is black (mean luma %.0f)", m)
+	}
+	m := waitStatus(t, s, final.Outputs.Record.RecordingID, "complete", 30*time.Second)
+	mp4 := filepath.Join(t.TempDir(), "tall.mp4")
+	if err := os.WriteFile(mp4, fetch(t, s, "/v1/recordings/"+m.ID+"/download"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkCanvasOutput(t, mp4, 720, 1280, elapsed, "9:16 recording")
+}
+
+// metricValue finds one series in a Prometheus text exposition.
+func metricValue(t *testing.T, text, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no series %s in /metrics", series)
+	return 0
 }
