@@ -211,7 +211,7 @@ func TestCompositeRenditions(t *testing.T) {
 		"video":    map[string]any{"width": 1280, "height": 720, "fps": 30, "bitrate_kbps": 2000},
 		"canvases": []map[string]any{{"name": "vertical", "width": 720, "height": 1280, "bitrate_kbps": 1500, "layout": "speaker"}},
 		"outputs": map[string]any{
-			"rtmp": []any{ng.RTMPURL("live", "wide"), map[string]string{"url": ng.RTMPURL("live", "tall"), "canvas": "vertical"}},
+			"rtmp":   []any{ng.RTMPURL("live", "wide"), map[string]string{"url": ng.RTMPURL("live", "tall"), "canvas": "vertical"}},
 			"record": map[string]any{"segment_seconds": 2, "canvas": "vertical"},
 		},
 	}
