@@ -15,7 +15,8 @@ import (
 	"github.com/roomcast/roomcast/room/synth"
 )
 
-// publish runs a synthetic participant: a looping test pattern with a tone.
+// publish runs a synthetic participant: a looping test pattern with a tone,
+// or a media file (--file).
 func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -23,13 +24,17 @@ func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	token := fs.String("token", "", "API key (default $ROOMCAST_API_KEY)")
 	roomName := fs.String("room", "", "room to join (required)")
 	name := fs.String("name", "synthetic", "participant name")
-	codec := fs.String("codec", "vp8", "video codec: vp8 or h264")
+	codec := fs.String("codec", "vp8", "video codec: vp8 or h264 (with --file: the codec a transcoded video gets)")
 	duration := fs.Duration("duration", 0, "how long to publish (0 = until interrupted)")
 	width := fs.Int("width", 640, "video width")
 	height := fs.Int("height", 360, "video height")
 	fps := fs.Int("fps", 30, "video frame rate")
 	loopback := fs.Bool("loopback", false, "keep ICE on 127.0.0.1 (server on this machine)")
 	asJSON := fs.Bool("json", false, "print the final stats as one JSON line")
+	file := fs.String("file", "", "publish this media file (any ffmpeg reads) instead of the test pattern and tone:\n"+
+		"VP8, Opus and H.264 without B-frames go out as they are, the rest is transcoded (video to --codec)")
+	loop := fs.Bool("loop", true, "with --file: play the file again and again until --duration or interrupted;\n"+
+		"--loop=false plays it once")
 	speak := fs.String("speak", "", "speaking schedule, e.g. 0-5s,10-15s or 1m-1m30s,2m-: the tone inside the spans\n"+
 		"(offsets from the start of publishing; a bare number is seconds; START- runs to the end),\n"+
 		"silence outside (default: the tone all along)")
@@ -60,7 +65,7 @@ func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	p, err := synth.New(synth.Config{
 		Server: *server, Token: *token, Room: *roomName, Name: *name, Codec: c,
 		Width: *width, Height: *height, FPS: *fps, Duration: *duration, LoopbackOnly: *loopback,
-		Speak: spans, Screen: *screen, ScreenFPS: *screenFPS,
+		Speak: spans, Screen: *screen, ScreenFPS: *screenFPS, File: *file, Loop: *loop,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
 	})
 	if err != nil {

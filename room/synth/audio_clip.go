@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 type audioClip struct {
 	packets [][]byte
 	samples []uint32
+	preSkip uint32 // OpusHead's pre-skip: encoder delay at the start, in samples
 }
 
 // loadAudioClip reads the Opus packets of an Ogg Opus file (RFC 7845),
@@ -37,6 +39,9 @@ func parseOggOpus(data []byte) (*audioClip, error) {
 		return nil, errors.New("not an Ogg Opus stream with audio (want OpusHead, OpusTags, packets)")
 	}
 	c := &audioClip{}
+	if len(packets[0]) >= 12 { // RFC 7845 section 5.1: pre-skip at bytes 10-11
+		c.preSkip = uint32(binary.LittleEndian.Uint16(packets[0][10:]))
+	}
 	for i, p := range packets[2:] {
 		if len(p) == 0 { // RFC 7845 section 3: skip, it carries no audio
 			continue

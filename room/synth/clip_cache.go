@@ -76,19 +76,26 @@ func generate(ctx context.Context, dst string, args []string) error {
 
 // runFFmpeg runs the ffmpeg command and puts its stderr in the error.
 func runFFmpeg(ctx context.Context, args []string) error {
-	bin, err := exec.LookPath("ffmpeg")
+	_, err := runFFTool(ctx, "ffmpeg", append([]string{"-nostdin", "-v", "error", "-y"}, args...))
+	return err
+}
+
+// runFFTool runs ffmpeg or ffprobe and returns its stdout; an error wraps
+// ErrFFmpeg and holds the end of its stderr.
+func runFFTool(ctx context.Context, name string, args []string) ([]byte, error) {
+	bin, err := exec.LookPath(name)
 	if err != nil {
-		return fmt.Errorf("%w: not found on PATH (install ffmpeg with libvpx, libx264 and libopus): %w", ErrFFmpeg, err)
+		return nil, fmt.Errorf("%w: %s not found on PATH (install ffmpeg with libvpx, libx264 and libopus): %w", ErrFFmpeg, name, err)
 	}
-	cmd := exec.CommandContext(ctx, bin, append([]string{"-nostdin", "-v", "error", "-y"}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if len(msg) > 2000 {
 			msg = msg[len(msg)-2000:]
 		}
-		return fmt.Errorf("%w: %w: %s", ErrFFmpeg, err, msg)
+		return nil, fmt.Errorf("%w: %w: %s", ErrFFmpeg, err, msg)
 	}
-	return nil
+	return stdout.Bytes(), nil
 }

@@ -44,6 +44,12 @@ type Config struct {
 	Screen    bool
 	ScreenFPS int
 
+	// File, when set, is a media file (any ffmpeg reads) published instead
+	// of the test pattern and the tone; Loop plays it again and again, else
+	// publishing ends at its end. See file_source.go.
+	File string
+	Loop bool
+
 	// CacheDir holds the generated media files; default
 	// os.UserCacheDir()/roomcast/synth, or os.TempDir()/roomcast/synth.
 	CacheDir string
@@ -102,6 +108,9 @@ func (c Config) validate() error {
 	}
 	if c.Duration < 0 {
 		return invalid("Duration", "%s is negative", c.Duration)
+	}
+	if err := c.validateFile(); err != nil {
+		return err
 	}
 	return c.validateExtras()
 }

@@ -7,4 +7,8 @@
 // reads it into memory and writes it on an absolute schedule, so the RTP
 // timestamps (and the RTCP sender reports pion derives from them) follow the
 // wall clock for video and audio alike.
+//
+// With Config.File it publishes a media file instead, copied where WebRTC
+// can carry its codecs and transcoded where not, in the file's own sync
+// (file_source.go, file_loop.go).
 package synth

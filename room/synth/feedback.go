@@ -10,8 +10,11 @@ import (
 // readFeedback reads RTCP from sender until the sender stops, counting PLI,
 // FIR and NACK. Reading also drives the interceptors: pion's NACK responder
 // sees NACKs only through this read. A PLI or FIR sets keyRequest when it
-// is not nil.
+// is not nil. A nil sender, a track left out, has nothing to read.
 func readFeedback(sender *webrtc.RTPSender, stats *counters, keyRequest *atomic.Bool) {
+	if sender == nil {
+		return
+	}
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {

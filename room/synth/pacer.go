@@ -21,8 +21,9 @@ type unit struct {
 // before it, so neither timer lateness nor the loop wrap-around drifts.
 type pacer struct {
 	kind    string
-	clock   uint32 // RTP clock rate
-	next    func() unit
+	clock   uint32        // RTP clock rate
+	lead    time.Duration // the first unit is due this long after start
+	next    func() unit   // nil: nothing to send
 	write   func(media.Sample) error
 	written func(unit)
 	log     *slog.Logger
@@ -34,6 +35,10 @@ type pacer struct {
 // logged, not fatal: the connection state decides whether the session is
 // over.
 func (p pacer) run(ctx context.Context, start, end time.Time) {
+	if p.next == nil {
+		return
+	}
+	start = start.Add(p.lead)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var elapsed uint64 // ticks already written

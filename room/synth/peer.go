@@ -49,8 +49,9 @@ type peer struct {
 }
 
 // newPeer builds the PeerConnection and adds the send-only tracks; the
-// stream id of both is the participant name, made safe for SDP.
-func newPeer(cfg Config, stats *counters) (*peer, error) {
+// stream id of both is the participant name, made safe for SDP. c says
+// which tracks have media to send and in which video codec.
+func newPeer(cfg Config, c clips, stats *counters) (*peer, error) {
 	api, err := rtc.NewAPI(rtc.Options{LoopbackOnly: cfg.LoopbackOnly, SenderReports: true, NACKResponder: true})
 	if err != nil {
 		return nil, fmt.Errorf("webrtc api: %w", err)
@@ -61,17 +62,17 @@ func newPeer(cfg Config, stats *counters) (*peer, error) {
 	}
 	p := &peer{pc: pc, log: cfg.Logger, stats: stats, connected: make(chan struct{}), ended: make(chan struct{})}
 	pc.OnConnectionStateChange(p.onState)
-	if err := p.addTracks(cfg); err != nil {
+	if err := p.addTracks(cfg, c); err != nil {
 		p.close()
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *peer) addTracks(cfg Config) error {
+func (p *peer) addTracks(cfg Config, c clips) error {
 	var err error
 	sid := streamID(cfg.Name)
-	p.video, err = webrtc.NewTrackLocalStaticSample(videoCapability(cfg.Codec), "video", sid)
+	p.video, err = webrtc.NewTrackLocalStaticSample(videoCapability(c.videoCodec(cfg.Codec)), "video", sid)
 	if err != nil {
 		return fmt.Errorf("video track: %w", err)
 	}
@@ -80,10 +81,10 @@ func (p *peer) addTracks(cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("audio track: %w", err)
 	}
-	if p.videoSender, err = p.addSendOnly(p.video); err != nil {
+	if p.videoSender, err = p.addSendOnlyIf(c.sends(media.KindVideo), p.video); err != nil {
 		return err
 	}
-	if p.audioSender, err = p.addSendOnly(p.audio); err != nil {
+	if p.audioSender, err = p.addSendOnlyIf(c.sends(media.KindAudio), p.audio); err != nil {
 		return err
 	}
 	return p.addScreen(cfg)

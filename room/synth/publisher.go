@@ -53,7 +53,7 @@ func New(cfg Config) (*Publisher, error) {
 func (p *Publisher) Stats() Stats { return p.stats.snapshot() }
 
 // Ready is closed once the PeerConnection is connected and the first video
-// frame is written.
+// frame is written (the first audio packet, for a File without video).
 func (p *Publisher) Ready() <-chan struct{} { return p.ready }
 
 // Run generates (or reuses) the media, publishes it over WHIP and sends it
@@ -84,9 +84,14 @@ type clips struct {
 
 	silence *audioClip // with Config.Speak
 	screen  *videoClip // with Config.Screen
+
+	file *fileMedia // with Config.File: video and audio are its clips
 }
 
 func (p *Publisher) loadClips(ctx context.Context) (clips, error) {
+	if p.cfg.File != "" {
+		return p.loadFile(ctx)
+	}
 	cache := clipCache{dir: p.cfg.CacheDir, log: p.log}
 	vpath, err := cache.path(ctx, videoSpec(p.cfg.Codec, p.cfg.Width, p.cfg.Height, p.cfg.FPS))
 	if err != nil {
@@ -113,7 +118,7 @@ func (p *Publisher) loadClips(ctx context.Context) (clips, error) {
 // DELETE, close the PeerConnection, then wait for the RTCP readers, which
 // the close unblocks.
 func (p *Publisher) publish(ctx context.Context, c clips) error {
-	pr, err := newPeer(p.cfg, &p.stats)
+	pr, err := newPeer(p.cfg, c, &p.stats)
 	if err != nil {
 		return err
 	}
@@ -157,8 +162,11 @@ func (p *Publisher) negotiate(ctx context.Context, pr *peer, whip *whipClient) (
 		p.unpublish(ctx, whip, sess)
 		return nil, err
 	}
-	p.log.Info("published over WHIP", "participant", sess.participantID(), "codec", p.cfg.Codec,
-		"size", fmt.Sprintf("%dx%d", p.cfg.Width, p.cfg.Height), "fps", p.cfg.FPS)
+	sent := []any{"codec", p.cfg.Codec, "size", fmt.Sprintf("%dx%d", p.cfg.Width, p.cfg.Height), "fps", p.cfg.FPS}
+	if p.cfg.File != "" { // the "media file" line told what is sent
+		sent = []any{"file", p.cfg.File}
+	}
+	p.log.Info("published over WHIP", append([]any{"participant", sess.participantID()}, sent...)...)
 	return sess, nil
 }
 
@@ -179,7 +187,8 @@ func (p *Publisher) stream(ctx context.Context, pr *peer, c clips, keyRequest *a
 	if p.cfg.Duration > 0 {
 		end = start.Add(p.cfg.Duration)
 	}
-	video, audio := p.videoPacer(pr, c.video, keyRequest), p.audioPacer(pr, c)
+	video, audio := p.cameraPacers(pr, c, keyRequest)
+	end = c.file.playEnd(start, end, p.cfg.Loop)
 	done := make(chan struct{})
 	go func() {
 		var pacers sync.WaitGroup

@@ -17,6 +17,11 @@ import (
 type videoClip struct {
 	frames [][]byte
 	keys   []bool
+
+	// pts are the frame timestamps of an IVF clip, in units of
+	// timebase[0]/timebase[1] seconds; H.264 clips have none.
+	pts      []uint64
+	timebase [2]uint32
 }
 
 // loadVideoClip reads the clip at path for codec.
@@ -45,13 +50,13 @@ func loadVideoClip(path string, codec media.Codec) (*videoClip, error) {
 // readVP8Clip reads the frames of an IVF file (RFC 6386 section 9.1: bit 0
 // of the first byte is 0 on a keyframe).
 func readVP8Clip(r io.Reader) (*videoClip, error) {
-	ivf, _, err := ivfreader.NewWith(r)
+	ivf, hdr, err := ivfreader.NewWith(r)
 	if err != nil {
 		return nil, fmt.Errorf("ivf header: %w", err)
 	}
-	c := &videoClip{}
+	c := &videoClip{timebase: [2]uint32{hdr.TimebaseNumerator, hdr.TimebaseDenominator}}
 	for {
-		frame, _, err := ivf.ParseNextFrame()
+		frame, fh, err := ivf.ParseNextFrame()
 		if errors.Is(err, io.EOF) {
 			return c, nil
 		}
@@ -63,6 +68,7 @@ func readVP8Clip(r io.Reader) (*videoClip, error) {
 		}
 		c.frames = append(c.frames, frame)
 		c.keys = append(c.keys, frame[0]&0x01 == 0)
+		c.pts = append(c.pts, fh.Timestamp)
 	}
 }
 

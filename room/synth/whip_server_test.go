@@ -154,8 +154,11 @@ type testPeer struct {
 	firstFrameKey atomic.Int32 // 0 unknown, 1 key, -1 not key
 	streamIDs     sync.Map     // kind -> stream id
 
-	offer            string // the SDP offer
-	audioLog, screen rtpLog // every audio and screen-track packet
+	offer            string   // the SDP offer
+	audioLog, screen rtpLog   // every audio and screen-track packet
+	videoLog         rtpLog   // every camera-track packet
+	codecs           sync.Map // kind -> MIME type
+	senderReports    srLog
 
 	mu     sync.Mutex
 	closed bool
@@ -207,13 +210,15 @@ func (p *testPeer) close() {
 	})
 }
 
-func (p *testPeer) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (p *testPeer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 	p.streamIDs.Store(track.Kind().String(), track.StreamID())
+	p.codecs.Store(track.Kind().String(), track.Codec().MimeType)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return
 	}
+	p.readers.Go(func() { p.senderReports.read(receiver) })
 	p.readers.Add(1)
 	go func() {
 		defer p.readers.Done()
@@ -248,6 +253,7 @@ func (p *testPeer) readVideo(track *webrtc.TrackRemote, h264 bool) {
 		if err != nil {
 			return
 		}
+		p.videoLog.add(pkt)
 		key = key || packetHasKeyframe(pkt, h264)
 		if pkt.Marker {
 			p.frameDone(key)
