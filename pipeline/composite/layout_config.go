@@ -52,6 +52,9 @@ func (c LayoutConfig) withDefaults() LayoutConfig {
 	setDefault(&c.AudioKbps, 128)
 	setDefault(&c.Latency, 500*time.Millisecond)
 	setDefault(&c.PlaceholderAfter, 3*time.Second)
+	// A picture switches to a new speaker after a second of speech
+	// (the selector's own default, 1.5 s, is for audio-only use).
+	setDefault(&c.Speaker.Hold, time.Second)
 	if c.Background == "" {
 		c.Background = "#000000"
 	}

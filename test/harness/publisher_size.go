@@ -12,10 +12,17 @@ import (
 // video size; t.Cleanup kills it if it is still running.
 func (s *Server) StartPublisherSize(t testing.TB, room, name, codec string, width, height int, duration time.Duration) *Publisher {
 	t.Helper()
-	cmd := exec.Command(s.binary, "publish", "--server", s.URL, "--room", room, "--name", name,
-		"--codec", codec, "--duration", duration.String(),
-		"--width", strconv.Itoa(width), "--height", strconv.Itoa(height),
-		"--loopback", "--json")
+	return s.StartPublisherArgs(t, room, name, "--codec", codec, "--duration", duration.String(),
+		"--width", strconv.Itoa(width), "--height", strconv.Itoa(height))
+}
+
+// StartPublisherArgs runs `roomcast publish` in room as name with extra
+// flags (--codec, --speak, --screen, --file …); t.Cleanup kills it if it
+// is still running.
+func (s *Server) StartPublisherArgs(t testing.TB, room, name string, extra ...string) *Publisher {
+	t.Helper()
+	args := append([]string{"publish", "--server", s.URL, "--room", room, "--name", name, "--loopback", "--json"}, extra...)
+	cmd := exec.Command(s.binary, args...)
 	cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+s.Key)
 	p := &Publisher{Name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
