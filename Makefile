@@ -8,7 +8,7 @@ LISTEN  ?= 127.0.0.1:8080
 DATA    ?= ./data
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
-.PHONY: run test build deps test-deps lint bench fuzz clean
+.PHONY: run test build deps test-deps lint bench soak fuzz clean
 
 # The all-in-one trial listens on loopback, so its WebRTC stays there too;
 # a deployment sets webrtc.loopback_only: false and nat_1to1_ips instead.
@@ -41,6 +41,10 @@ test: test-deps lint
 
 bench: test-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...
+
+# The long runs that make test does shortened: lip sync over ten minutes.
+soak: test-deps
+	ROOMCAST_SOAK=1 $(GO) test -count=1 -timeout 30m -run 'TestCompositeLipSync' -v ./test/e2e/
 
 # A short fuzzing pass over every parser and depacketizer: each Fuzz target
 # of every package, FUZZTIME each. Seed corpora live in testdata/fuzz.

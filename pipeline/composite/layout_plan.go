@@ -89,17 +89,21 @@ func (l *Layout) startPassing(t *media.Track) {
 	}
 }
 
-// pictures takes each tile's frame for the slot: the newest decoded one,
-// or the placeholder when there is none or it is older than
-// PlaceholderAfter (a stalled or silent camera).
+// pictures takes each tile's frame for the slot: the decoded one nearest
+// to it (the newest at or before half a frame interval after it, so a
+// source's frames land on the output's frame grid with at most half an
+// interval of error either way, not a whole one late), or the placeholder
+// when there is none or it is older than PlaceholderAfter (a stalled or
+// silent camera).
 func (l *Layout) pictures(p slotPlan, slot time.Duration) []picture {
+	half := time.Second / time.Duration(2*l.cfg.FPS)
 	pics := make([]picture, len(p.tiles))
 	for i, t := range p.tiles {
 		pics[i] = picture{tile: t, name: p.names[i]}
 		if p.srcs[i] == nil {
 			continue
 		}
-		f := p.srcs[i].frameAt(slot)
+		f := p.srcs[i].frameAt(slot + half)
 		if f != nil && slot-f.PTS <= l.cfg.PlaceholderAfter {
 			pics[i].frame = f
 		}
