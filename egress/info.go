@@ -55,6 +55,8 @@ type Info struct {
 	// Canvases are the pictures the job composes, the main one first,
 	// each encoded once whatever number of outputs read it.
 	Canvases []CanvasInfo `json:"canvases,omitempty"`
+	// Quality is the job's quality report, while and after it runs.
+	Quality *QualityInfo `json:"quality,omitempty"`
 }
 
 // CanvasInfo is one canvas of a running job.

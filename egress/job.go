@@ -212,6 +212,7 @@ func (j *Job) endRecording(rec *record.Recording, jobErr error) error {
 		}
 		return jobErr
 	}
+	rec.SetQuality(j.qualityJSON())
 	if err := rec.Finish(jobErr); err != nil && jobErr == nil {
 		return err
 	}
@@ -403,6 +404,7 @@ func (j *Job) Info() Info {
 	if j.media != nil {
 		info.EncodeSeconds = j.media.EncodeTime().Seconds()
 		info.Canvases = j.canvasInfo()
+		info.Quality = j.quality()
 	}
 	info.Outputs.RTMP = make([]RTMPInfo, 0, len(j.outputs))
 	for _, h := range j.outputs {

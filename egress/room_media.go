@@ -84,6 +84,9 @@ func (m *roomMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	return errors.Join(first, <-errc)
 }
 
+// Quality reports the layout's quality so far.
+func (m *roomMedia) Quality() composite.Quality { return m.layout.Quality() }
+
 // Canvases reports the layout's canvases.
 func (m *roomMedia) Canvases() []composite.CanvasStats { return m.layout.Canvases() }
 

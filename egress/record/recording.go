@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -224,6 +225,14 @@ func (r *Recording) Finish(jobErr error) error {
 	}
 	removeJournal(r.cfg.WorkDir, r.cfg.ID)
 	return nil
+}
+
+// SetQuality keeps the job's quality report for the manifest that
+// Finish writes.
+func (r *Recording) SetQuality(q json.RawMessage) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.man.Quality = q
 }
 
 // Status is a recording's progress.

@@ -371,3 +371,34 @@ func Eventually(t *testing.T, within time.Duration, what string, cond func() boo
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestQualityReport: the report counts what happened to each
+// participant's video and the canvas's encoding.
+func TestQualityReport(t *testing.T) {
+	l, _ := runLayout(t, composite.LayoutConfig{View: composite.View{Mode: composite.ModeGrid}})
+	steady, jumpy := newCamera(t, "p1", media.SourceCamera, 64, 48, 60), newCamera(t, "p2", media.SourceCamera, 64, 48, 180)
+	r := startRoom(t, l, steady, jumpy)
+	Eventually(t, 8*time.Second, "frames shown", func() bool { return l.Canvases()[0].Frames > 30 })
+	r.pause(jumpy)
+	time.Sleep(600 * time.Millisecond) // a break in p2's input
+	r.mu.Lock()
+	delete(r.paused, jumpy)
+	r.mu.Unlock()
+	Eventually(t, 8*time.Second, "more frames", func() bool { return l.Canvases()[0].Frames > 90 })
+	q := l.Quality()
+	byID := map[string]composite.ParticipantQuality{}
+	for _, p := range q.Participants {
+		byID[p.ID] = p
+	}
+	if p := byID["p1"]; p.FramesShown < 40 || p.VideoGaps != 0 || p.DecodeErrors != 0 || p.Name != "Name p1" {
+		t.Errorf("p1: %+v, want 40+ frames shown, no gaps or errors", p)
+	}
+	if p := byID["p2"]; p.VideoGaps != 1 || p.FramesRepeated < 10 {
+		t.Errorf("p2: %+v, want the one break counted and the frame held (repeated) through it", p)
+	}
+	c := q.Canvases[0]
+	if c.Name != composite.MainCanvas || c.FramesEncoded < 90 || c.EncodeP50 <= 0 || c.EncodeP99 < c.EncodeP50 {
+		t.Errorf("canvas: %+v, want 90+ frames encoded and encode times", c)
+	}
+	t.Logf("quality: %+v", q)
+}

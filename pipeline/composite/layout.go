@@ -35,6 +35,7 @@ type Layout struct {
 	tracks   map[*media.Track]*inputTrack
 	sources  map[*media.Track]*videoSource
 	roster   *roster
+	history  map[string]*participantHistory // what ended tracks left, for Quality
 	selector *SpeakerSelector
 	mixer    *Mixer
 	video    *videoPath // the passed-through track
@@ -44,9 +45,21 @@ type Layout struct {
 
 // inputTrack is the per-track state of one source audio track.
 type inputTrack struct {
-	track *media.Track
-	audio *codec.AudioDecoder
-	resam *codec.Resampler
+	track   *media.Track
+	audio   *codec.AudioDecoder
+	resam   *codec.Resampler
+	placed  offsetStats // mix position − capture time of each block
+	gaps    uint64      // breaks of over audioGap in the input
+	errors  uint64      // packets the decoder refused
+	lastEnd time.Duration
+	seen    bool
+}
+
+// foldInto adds the track's counters to its participant's history.
+func (in *inputTrack) foldInto(h *participantHistory) {
+	h.audio.merge(in.placed)
+	h.audioGaps += in.gaps
+	h.decodeErrors += in.errors
 }
 
 // NewLayout builds a layout.
@@ -65,7 +78,7 @@ func NewLayout(cfg LayoutConfig) (*Layout, error) {
 	}
 	l := &Layout{
 		cfg: cfg, log: cfg.Logger, clock: mediaClock{now: cfg.Now}, view: cfg.View,
-		tracks: map[*media.Track]*inputTrack{}, sources: map[*media.Track]*videoSource{},
+		tracks: map[*media.Track]*inputTrack{}, sources: map[*media.Track]*videoSource{}, history: map[string]*participantHistory{},
 		roster: newRoster(), selector: sel, out: out, canvases: cfg.canvasList(),
 	}
 	l.video = newVideoPath(cfg, l.log)
@@ -128,6 +141,7 @@ func (l *Layout) TrackRemoved(t *media.Track) {
 			return
 		}
 		delete(l.tracks, t)
+		in.foldInto(l.historyOf(l.history, t.ParticipantID, t.ParticipantName))
 		in.close()
 		if l.mixer != nil {
 			l.mixer.Remove(t.ParticipantID)
@@ -136,6 +150,7 @@ func (l *Layout) TrackRemoved(t *media.Track) {
 	case media.KindVideo:
 		if src := l.sources[t]; src != nil {
 			delete(l.sources, t)
+			src.foldInto(l.historyOf(l.history, t.ParticipantID, t.ParticipantName))
 			src.close()
 		}
 		l.video.removeTrack(t)

@@ -17,12 +17,17 @@ func (l *Layout) audioUnit(in *inputTrack, u *media.Unit) {
 	}
 	frames, err := l.decodeAudio(in, u)
 	if err != nil {
+		in.errors++
 		l.log.Debug("audio decode", "track", in.track.ID, "err", err)
 		return
 	}
 	for _, f := range frames {
 		pcm := PCM{PTS: f.PTS, Samples: f.Samples}
-		l.mixer.Push(in.track.ParticipantID, pcm)
+		if in.seen && f.PTS-in.lastEnd > audioGap {
+			in.gaps++
+		}
+		in.lastEnd, in.seen = f.PTS+frameToPTS(int64(pcm.Frames())), true
+		in.placed.add(l.mixer.Push(in.track.ParticipantID, pcm))
 		if _, changed := l.selector.Observe(in.track.ParticipantID, f.PTS, Level(pcm)); changed {
 			l.log.Info("active speaker", "participant", l.selector.Current())
 		}

@@ -77,7 +77,7 @@ func (l *Layout) newEncoders() (*encoders, error) {
 			return nil, fmt.Errorf("video encoder %s: %w", cs.cfg.Name, err)
 		}
 		bg, _ := overlay.ParseColor(cs.cfg.Background) // checked by Validate
-		enc.outs = append(enc.outs, &canvasOut{stats: cs, video: ve, canvas: newCanvas(cs.cfg.Width, cs.cfg.Height, bg, c.Labels)})
+		enc.outs = append(enc.outs, &canvasOut{stats: cs, video: ve, canvas: newCanvas(cs.cfg.Width, cs.cfg.Height, bg, c.Labels, c.Branding.look(cs.cfg.Width, cs.cfg.Height, c.Width, c.Height, bg))})
 	}
 	return enc, nil
 }
@@ -169,10 +169,15 @@ func (l *Layout) videoSlot(o *canvasOut, p slotPlan, slot time.Duration) ([]*med
 		o.wasPass = false
 	}
 	pics := l.pictures(p, slot)
-	defer l.timeEncode(time.Now())
+	start := time.Now()
+	defer l.timeEncode(start)
+	redraws := o.canvas.redraws
 	frame, err := o.canvas.draw(pics)
 	if err != nil {
 		return nil, fmt.Errorf("compose %s: %w", o.stats.cfg.Name, err)
+	}
+	if o.canvas.redraws == redraws {
+		o.stats.unchanged.Add(1)
 	}
 	f := *frame
 	f.PTS = slot
@@ -181,6 +186,7 @@ func (l *Layout) videoSlot(o *canvasOut, p slotPlan, slot time.Duration) ([]*med
 		return nil, fmt.Errorf("video encode %s: %w", o.stats.cfg.Name, err)
 	}
 	o.stats.frames.Add(1)
+	o.stats.encode.add(time.Since(start))
 	return us, nil
 }
 
@@ -193,6 +199,7 @@ func monotonic(enc *canvasOut, us []*media.Unit) []*media.Unit {
 		late := enc.lastVideo != 0 && u.DTS <= enc.lastVideo
 		if late || (enc.dropping && !u.Key) {
 			enc.dropping = true
+			enc.stats.dropped.Add(1)
 			continue
 		}
 		enc.dropping = false

@@ -103,7 +103,7 @@ func (l *Layout) pictures(p slotPlan, slot time.Duration) []picture {
 		if p.srcs[i] == nil {
 			continue
 		}
-		f := p.srcs[i].frameAt(slot + half)
+		f := p.srcs[i].frameAt(slot+half, slot)
 		if f != nil && slot-f.PTS <= l.cfg.PlaceholderAfter {
 			pics[i].frame = f
 		}

@@ -65,11 +65,13 @@ func NewMixer(cfg MixerConfig) (*Mixer, error) {
 
 // Push adds the whole frames of p to participant's stream, adding the
 // participant when new, or back when removed. Push copies the samples: the
-// caller keeps p.Samples and may reuse it.
-func (m *Mixer) Push(participant string, p PCM) {
+// caller keeps p.Samples and may reuse it. It returns where the block was
+// placed relative to its PTS (contiguous placement absorbs jitter), for
+// the A/V offset of the quality report.
+func (m *Mixer) Push(participant string, p PCM) time.Duration {
 	n := int64(p.Frames())
 	if n == 0 {
-		return
+		return 0
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -80,11 +82,14 @@ func (m *Mixer) Push(participant string, p PCM) {
 	}
 	in := m.input(participant, frame)
 	w, s := m.anchor(in, frame, p.Samples[:n*Channels])
+	// Where the block's first sample went (anchor may trim the front).
+	placed := frameToPTS(w-(n-int64(len(s)/Channels))) - frameToPTS(frame)
 	w, s = m.dropLate(in, w, s)
 	s = m.dropOverflow(w, s)
 	if len(s) > 0 {
 		in.write(w, s, m.next)
 	}
+	return placed
 }
 
 // Pull mixes and returns the whole blocks that end at or before until, in

@@ -43,9 +43,12 @@ type CanvasStats struct {
 // canvasStats is a canvas's configuration and counters; its view is
 // guarded by Layout.mu.
 type canvasStats struct {
-	cfg    CanvasConfig
-	view   *View
-	frames atomic.Uint64
+	cfg       CanvasConfig
+	view      *View
+	frames    atomic.Uint64
+	unchanged atomic.Uint64 // frames whose picture did not change
+	dropped   atomic.Uint64 // units dropped to keep time monotonic
+	encode    timings       // compose + encode time per frame
 }
 
 // validate checks a rendition against the main canvas.

@@ -33,8 +33,13 @@ type videoSource struct {
 	last     *codec.VideoFrame   // the newest frame at or before the last slot
 	decoded  uint64
 	errors   uint64 // units the decoder refused
-	gaps     uint64 // frames dropped because the queue was full
+	overflow uint64 // frames dropped because the queue was full
+	gaps     uint64 // breaks of over videoGap in the input
 	lastUnit time.Duration
+	seenUnit bool
+	shown    offsetStats   // slot − capture time of each frame shown, and counts
+	lastSlot time.Duration // the slot frameAt last served
+	served   bool
 	closed   bool
 }
 
@@ -46,7 +51,10 @@ func newVideoSource(t *media.Track, log *slog.Logger, keyframe func(string)) *vi
 func (s *videoSource) unit(u *media.Unit) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.lastUnit = u.PTS
+	if s.seenUnit && u.PTS-s.lastUnit > videoGap {
+		s.gaps++
+	}
+	s.lastUnit, s.seenUnit = u.PTS, true
 	if s.closed {
 		return
 	}
@@ -76,7 +84,7 @@ func (s *videoSource) unit(u *media.Unit) {
 	s.decoded += uint64(len(frames))
 	s.frames = append(s.frames, frames...)
 	if n := len(s.frames) - maxPendingFrames; n > 0 {
-		s.gaps += uint64(n)
+		s.overflow += uint64(n)
 		s.frames = s.frames[n:]
 	}
 }
@@ -96,22 +104,40 @@ func (s *videoSource) want(on bool) {
 }
 
 // frameAt returns the newest decoded frame at or before pts (the last
-// shown one when none is newer), or nil before any frame.
-func (s *videoSource) frameAt(pts time.Duration) *codec.VideoFrame {
+// shown one when none is newer), or nil before any frame, for the output
+// slot slot. The first call of a slot counts the frame as shown (its
+// slot − capture offset), repeated, or skipped over.
+func (s *videoSource) frameAt(pts, slot time.Duration) *codec.VideoFrame {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.served && slot == s.lastSlot {
+		return s.last // another canvas of the same slot
+	}
+	s.lastSlot, s.served = slot, true
+	popped := uint64(0)
 	for len(s.frames) > 0 && s.frames[0].PTS <= pts {
 		s.last = s.frames[0]
 		s.frames = s.frames[1:]
+		popped++
+	}
+	switch {
+	case popped > 0:
+		s.shown.shown++
+		s.shown.skipped += popped - 1
+		s.shown.add(slot - s.last.PTS)
+	case s.last != nil:
+		s.shown.repeat++
 	}
 	return s.last
 }
 
-// stats returns the decoded, refused and dropped frame counts.
-func (s *videoSource) stats() (decoded, errors, gaps uint64) {
+// foldInto adds the source's counters to its participant's history.
+func (s *videoSource) foldInto(h *participantHistory) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.decoded, s.errors, s.gaps
+	h.video.merge(s.shown)
+	h.videoGaps += s.gaps
+	h.decodeErrors += s.errors
 }
 
 func (s *videoSource) close() {

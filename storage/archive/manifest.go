@@ -34,6 +34,9 @@ type Manifest struct {
 	Segments        []Segment       `json:"segments"`
 	Discontinuities []Discontinuity `json:"discontinuities"`
 	Raw             []RawFile       `json:"raw,omitempty"`
+	// Quality is the egress job's quality report at its end (see
+	// egress.QualityInfo), kept as the job gave it.
+	Quality json.RawMessage `json:"quality,omitempty"`
 }
 
 // Summary is what a manifest says of the recording as a whole, without

@@ -28,6 +28,24 @@ type egressInfo struct {
 			RecordingID string `json:"recording_id"`
 		} `json:"record"`
 	} `json:"outputs"`
+	Quality *qualityReport `json:"quality"`
+}
+
+// qualityReport is the part of a job's quality report the tests check.
+type qualityReport struct {
+	Participants []struct {
+		Name           string  `json:"name"`
+		AVOffsetMeanMs float64 `json:"av_offset_mean_ms"`
+		AVOffsetMaxMs  float64 `json:"av_offset_max_ms"`
+		FramesShown    uint64  `json:"frames_shown"`
+		DecodeErrors   uint64  `json:"decode_errors"`
+	} `json:"participants"`
+	Canvases []struct {
+		Name          string  `json:"name"`
+		FramesEncoded uint64  `json:"frames_encoded"`
+		EncodeMsP50   float64 `json:"encode_ms_p50"`
+		EncodeMsP99   float64 `json:"encode_ms_p99"`
+	} `json:"canvases"`
 }
 
 type rtmpInfo struct {

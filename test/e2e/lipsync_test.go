@@ -76,6 +76,35 @@ func TestCompositeLipSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSync(t, mp4, "recording")
+	checkQuality(t, final.Quality, "job")
+	checkQuality(t, m.Quality, "manifest")
+}
+
+// checkQuality checks a quality report of the lip-sync job: the flash
+// participant's measured A/V offset is within ±40 ms, every participant's
+// frames reached the canvas without decode errors, and the canvas reports
+// its encoder's speed.
+func checkQuality(t *testing.T, q *qualityReport, what string) {
+	t.Helper()
+	if q == nil || len(q.Participants) != 4 || len(q.Canvases) != 1 {
+		t.Fatalf("%s quality report %+v: want 4 participants and 1 canvas", what, q)
+	}
+	for _, p := range q.Participants {
+		if p.FramesShown < 30*uint64(syncWindow.Seconds()/2) || p.DecodeErrors != 0 {
+			t.Errorf("%s quality: %s showed %d frames with %d decode errors", what, p.Name, p.FramesShown, p.DecodeErrors)
+		}
+		if p.Name == "flash" {
+			if p.AVOffsetMeanMs < -40 || p.AVOffsetMeanMs > 40 || p.AVOffsetMaxMs > 80 {
+				t.Errorf("%s quality: flash's A/V offset mean %.1f ms, max %.1f ms: want the mean within ±40 ms", what, p.AVOffsetMeanMs, p.AVOffsetMaxMs)
+			}
+			t.Logf("%s quality: flash A/V offset mean %.1f ms, max %.1f ms", what, p.AVOffsetMeanMs, p.AVOffsetMaxMs)
+		}
+	}
+	c := q.Canvases[0]
+	if c.FramesEncoded < 30*uint64(syncWindow.Seconds()-2) || c.EncodeMsP50 <= 0 || c.EncodeMsP99 < c.EncodeMsP50 {
+		t.Errorf("%s quality: canvas %+v", what, c)
+	}
+	t.Logf("%s quality: %d frames encoded, %.2f ms p50, %.2f ms p99 per frame", what, c.FramesEncoded, c.EncodeMsP50, c.EncodeMsP99)
 }
 
 func checkSync(t *testing.T, path, what string) {

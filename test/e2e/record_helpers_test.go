@@ -47,6 +47,7 @@ type manifest struct {
 		Sequence uint64 `json:"sequence"`
 		Reason   string `json:"reason"`
 	} `json:"discontinuities"`
+	Quality *qualityReport `json:"quality"`
 }
 
 type rawInfo struct {

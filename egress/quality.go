@@ -1,0 +1,93 @@
+package egress
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/composite"
+)
+
+// QualityInfo is a job's quality report (also kept in its recording's
+// manifest): per participant, the A/V offset and what happened to its
+// frames and input; per canvas, the encoder's work and speed.
+type QualityInfo struct {
+	Participants []ParticipantQuality `json:"participants"`
+	Canvases     []CanvasQuality      `json:"canvases"`
+}
+
+// ParticipantQuality is one participant's part of the report.
+type ParticipantQuality struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// AVOffsetMeanMs is how much later its audio is than its video
+	// (negative: audio early), on average; AVOffsetMaxMs bounds it.
+	AVOffsetMeanMs float64 `json:"av_offset_mean_ms"`
+	AVOffsetMaxMs  float64 `json:"av_offset_max_ms"`
+	FramesShown    uint64  `json:"frames_shown"`
+	FramesRepeated uint64  `json:"frames_repeated"`
+	FramesSkipped  uint64  `json:"frames_skipped"`
+	VideoGaps      uint64  `json:"video_gaps"`
+	AudioGaps      uint64  `json:"audio_gaps"`
+	DecodeErrors   uint64  `json:"decode_errors"`
+}
+
+// CanvasQuality is one canvas's part of the report.
+type CanvasQuality struct {
+	Name            string  `json:"name"`
+	FramesEncoded   uint64  `json:"frames_encoded"`
+	FramesUnchanged uint64  `json:"frames_unchanged"`
+	FramesDropped   uint64  `json:"frames_dropped"`
+	EncodeMsP50     float64 `json:"encode_ms_p50"`
+	EncodeMsP99     float64 `json:"encode_ms_p99"`
+}
+
+// qualityReporter is a Media that reports quality.
+type qualityReporter interface {
+	Quality() composite.Quality
+}
+
+// quality reports the job's media; nil before media or without a
+// report. Called with j.mu held.
+func (j *Job) quality() *QualityInfo {
+	qr, ok := j.media.(qualityReporter)
+	if !ok {
+		return nil
+	}
+	q := qr.Quality()
+	out := &QualityInfo{Participants: []ParticipantQuality{}, Canvases: []CanvasQuality{}}
+	for _, p := range q.Participants {
+		out.Participants = append(out.Participants, ParticipantQuality{
+			ID: p.ID, Name: p.Name, AVOffsetMeanMs: ms(p.AVOffsetMean), AVOffsetMaxMs: ms(p.AVOffsetMax),
+			FramesShown: p.FramesShown, FramesRepeated: p.FramesRepeated, FramesSkipped: p.FramesSkipped,
+			VideoGaps: p.VideoGaps, AudioGaps: p.AudioGaps, DecodeErrors: p.DecodeErrors,
+		})
+	}
+	for _, c := range q.Canvases {
+		out.Canvases = append(out.Canvases, CanvasQuality{
+			Name: c.Name, FramesEncoded: c.FramesEncoded, FramesUnchanged: c.FramesUnchanged, FramesDropped: c.FramesDropped,
+			EncodeMsP50: ms(c.EncodeP50), EncodeMsP99: ms(c.EncodeP99),
+		})
+	}
+	return out
+}
+
+// ms is d in milliseconds, to the microsecond.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// qualityJSON is the report for a recording's manifest.
+func (j *Job) qualityJSON() json.RawMessage {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.media == nil {
+		return nil
+	}
+	q := j.quality()
+	if q == nil {
+		return nil
+	}
+	b, err := json.Marshal(q)
+	if err != nil {
+		return nil
+	}
+	return b
+}
