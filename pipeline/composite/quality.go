@@ -102,10 +102,10 @@ func (o *offsetStats) merge(other offsetStats) {
 
 // participantHistory is what a participant's ended tracks left.
 type participantHistory struct {
-	name                  string
-	video, audio          offsetStats
-	videoGaps, audioGaps  uint64
-	decodeErrors          uint64
+	name                 string
+	video, audio         offsetStats
+	videoGaps, audioGaps uint64
+	decodeErrors         uint64
 }
 
 // timings keeps the last durations of something for quantiles.
