@@ -29,6 +29,7 @@ type canvas struct {
 	texts   map[labelKey]*overlay.Image
 	drawn   []picture
 	redraws uint64 // tiles drawn, for the quality report and tests
+	look    *look  // the branding, rendered for this canvas
 }
 
 type tileScaler struct {
@@ -44,15 +45,16 @@ type placeKey struct {
 
 type labelKey struct {
 	name string
-	w    int
+	w, h int
 }
 
-func newCanvas(width, height int, bg overlay.Color, labels bool) *canvas {
+func newCanvas(width, height int, bg overlay.Color, labels bool, lk *look) *canvas {
 	c := &canvas{
-		frame: codec.NewVideoFrame(width, height), bg: bg, labels: labels,
+		frame: codec.NewVideoFrame(width, height), bg: bg, labels: labels, look: lk,
 		scalers: map[int]*tileScaler{}, places: map[placeKey]*codec.VideoFrame{}, texts: map[labelKey]*overlay.Image{},
 	}
-	overlay.Fill(c.frame, 0, 0, width, height, bg)
+	c.fillBackground(0, 0, width, height)
+	c.brandAll()
 	return c
 }
 
@@ -63,7 +65,7 @@ func (c *canvas) draw(pics []picture) (*codec.VideoFrame, error) {
 		full = true
 	}
 	if full {
-		overlay.Fill(c.frame, 0, 0, c.frame.Width, c.frame.Height, c.bg)
+		c.fillBackground(0, 0, c.frame.Width, c.frame.Height)
 		c.dropScalers(len(pics))
 	}
 	for i, p := range pics {
@@ -76,6 +78,12 @@ func (c *canvas) draw(pics []picture) (*codec.VideoFrame, error) {
 		if err := c.drawTile(i, p); err != nil {
 			return nil, err
 		}
+		if !full {
+			c.brandTile(p.tile.Rect)
+		}
+	}
+	if full {
+		c.brandAll()
 	}
 	c.drawn = append(c.drawn[:0], pics...)
 	return c.frame, nil
@@ -129,7 +137,7 @@ func (c *canvas) drawTile(i int, p picture) error {
 	if src == nil {
 		src, fit = c.placeholder(p.name, r.W, r.H), tile.FitCover
 	} else if fit != tile.FitCover {
-		overlay.Fill(c.frame, r.X, r.Y, r.W, r.H, c.bg) // the bars
+		c.fillBackground(r.X, r.Y, r.W, r.H) // the bars
 	}
 	sc, err := c.scaler(i, r.W, r.H, fit)
 	if err != nil {
@@ -195,17 +203,13 @@ func (c *canvas) placeholder(name string, w, h int) *codec.VideoFrame {
 
 // drawLabel blends the participant's name at the bottom left of r.
 func (c *canvas) drawLabel(name string, r tile.Rect) {
-	k := labelKey{name, r.W}
+	k := labelKey{name, r.W, r.H}
 	img, ok := c.texts[k]
 	if !ok {
 		if len(c.texts) >= maxCached {
 			clear(c.texts)
 		}
-		size := max(12, min(28, float64(r.H)/12))
-		img = overlay.Text(name, overlay.TextStyle{
-			Size: size, Color: overlay.Color{R: 255, G: 255, B: 255, A: 255},
-			Background: overlay.Color{A: 140}, Padding: int(size / 3),
-		}, r.W-8)
+		img = overlay.Text(name, c.look.labelStyle(r.H), r.W-8)
 		c.texts[k] = img
 	}
 	if img != nil {

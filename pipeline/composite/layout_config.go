@@ -21,6 +21,9 @@ type LayoutConfig struct {
 	Background string
 	// Labels draws each participant's name at the bottom of its tile.
 	Labels bool
+	// Branding is a background picture, a logo, a title bar and the
+	// labels' style; nil: none.
+	Branding *Branding
 	// PlaceholderAfter is how long a stalled tile holds its last frame
 	// before it shows the participant's placeholder. Default 3 s.
 	PlaceholderAfter time.Duration
@@ -58,6 +61,7 @@ func (c LayoutConfig) withDefaults() LayoutConfig {
 	if c.Background == "" {
 		c.Background = "#000000"
 	}
+	c.NoPassthrough = c.NoPassthrough || c.Branding.overlays() // passthrough would not show them
 	if c.RequestKeyframe == nil {
 		c.RequestKeyframe = func(string) {}
 	}
@@ -83,6 +87,9 @@ func (c LayoutConfig) Validate() error {
 	}
 	if err := c.View.Validate(c.Width, c.Height); err != nil {
 		return fmt.Errorf("layout: %w", err)
+	}
+	if err := c.Branding.validate(); err != nil {
+		return err
 	}
 	names := map[string]bool{}
 	for _, r := range c.Canvases {
