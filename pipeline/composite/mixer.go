@@ -24,8 +24,10 @@ import (
 // starts at frame first+k×BlockFrames, its PTS rounded to the nanosecond,
 // so the PTS never drift. Each output sample is the sum of the
 // participants' samples (silence where a participant has none), passed
-// through a soft clipper that leaves sums within ±0.8 unchanged and keeps
-// every output within −1..1. Input samples are clamped to −1..1 and NaN is
+// through a limiter that turns the gain down (1 ms attack at a block's
+// start, 150 ms release) to keep the peaks under −2 dBFS, then a soft
+// clipper as a safety net that leaves sums within ±0.8 unchanged and
+// keeps every output within −1..1. Input samples are clamped to −1..1 and NaN is
 // taken as silence.
 //
 // Participants are summed in the order they joined, so the output is
@@ -42,6 +44,7 @@ type Mixer struct {
 
 	inputs map[string]*mixerInput
 	order  []*mixerInput // join order
+	limit  *limiter
 	stats  MixerStats
 }
 
@@ -56,6 +59,7 @@ func NewMixer(cfg MixerConfig) (*Mixer, error) {
 		reanchor: ptsToFrame(cfg.Reanchor),
 		maxAhead: ptsToFrame(cfg.MaxAhead),
 		inputs:   map[string]*mixerInput{},
+		limit:    newLimiter(),
 	}
 	if cfg.Start != nil {
 		m.started, m.next = true, ptsToFrame(*cfg.Start)
@@ -204,8 +208,9 @@ func (m *Mixer) mix() PCM {
 	for _, in := range m.order {
 		in.addTo(out.Samples, m.next)
 	}
+	m.limit.process(out.Samples)
 	for i, v := range out.Samples {
-		out.Samples[i] = softClip(v)
+		out.Samples[i] = softClip(v) // a safety net: the limiter keeps sums under it
 	}
 	m.next += m.block
 	return out
