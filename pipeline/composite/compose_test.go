@@ -402,3 +402,49 @@ func TestQualityReport(t *testing.T) {
 	}
 	t.Logf("quality: %+v", q)
 }
+
+// TestUndecodableParticipant: a participant whose stream cannot be
+// decoded gets its placeholder and is counted; the others and the output
+// go on.
+func TestUndecodableParticipant(t *testing.T) {
+	l, out := runLayout(t, composite.LayoutConfig{View: composite.View{Mode: composite.ModeGrid}})
+	good := newCamera(t, "p1", media.SourceCamera, 64, 48, 200)
+	startRoom(t, l, good)
+	bad := &media.Track{ID: "bad", Kind: media.KindVideo, Codec: media.CodecVP8, ClockRate: 90000, ParticipantID: "p2", ParticipantName: "Broken Cam"}
+	l.TrackAdded(bad)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // garbage "keyframes" at 30 fps
+		defer close(done)
+		tk := time.NewTicker(time.Second / 30)
+		defer tk.Stop()
+		start := time.Now()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tk.C:
+			}
+			junk := make([]byte, 200)
+			for j := range junk {
+				junk[j] = byte(i*31 + j*7)
+			}
+			l.Unit(&media.Unit{Track: bad, PTS: time.Since(start), DTS: time.Since(start), Key: true, Data: junk})
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	// 2×1 grid of 160×180 cells: the good camera left, the broken one's
+	// placeholder (a colour, not the canvas black, not the camera) right.
+	waitPicture(t, out, "placeholder for an undecodable stream", func(f *codec.VideoFrame) bool {
+		right := lumaAt(f, 240, 30)
+		return near(lumaAt(f, 80, 90), 200) && right > 30 && !near(right, 200)
+	})
+	Eventually(t, 5*time.Second, "decode errors counted", func() bool {
+		for _, p := range l.Quality().Participants {
+			if p.ID == "p2" && p.DecodeErrors > 10 && p.FramesShown == 0 {
+				return true
+			}
+		}
+		return false
+	})
+}
