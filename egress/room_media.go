@@ -36,10 +36,14 @@ type roomMedia struct {
 func NewRoomMedia(src RoomSource) func(Spec, source.Handler, *slog.Logger) (Media, error) {
 	return func(spec Spec, tap source.Handler, log *slog.Logger) (Media, error) {
 		m := &roomMedia{src: src, spec: spec, log: log, tap: tap}
+		brand, err := spec.Branding.compositor()
+		if err != nil {
+			return nil, fmt.Errorf("branding: %w", err)
+		}
 		l, err := composite.NewLayout(composite.LayoutConfig{
 			RequestKeyframe: m.requestKeyframe,
 			View:            spec.View(), PlaceholderAfter: spec.PlaceholderAfter(),
-			Background: spec.Video.Background, Labels: spec.Branding.ShowLabels(), MuteAudio: spec.Audio.Exclude,
+			Background: spec.Video.Background, Labels: spec.Branding.ShowLabels(), Branding: brand, MuteAudio: spec.Audio.Exclude,
 			Canvases: spec.canvasConfigs(),
 			Width:    spec.Video.Width, Height: spec.Video.Height, FPS: spec.Video.FPS,
 			VideoKbps: spec.Video.BitrateKbps, AudioKbps: spec.Audio.BitrateKbps,

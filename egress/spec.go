@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/roomcast/roomcast/pipeline/composite"
 	"github.com/roomcast/roomcast/pipeline/composite/overlay"
 	"github.com/roomcast/roomcast/pipeline/composite/tile"
 )
@@ -74,10 +77,117 @@ type LayoutSpec struct {
 	PlaceholderAfterSeconds float64 `json:"placeholder_after_seconds,omitempty"`
 }
 
-// BrandingSpec is the job's look.
+// BrandingSpec is the job's look (white label): a background picture,
+// a logo, a title bar and the name labels' style. Sizes in pixels are
+// the main canvas's; renditions scale them to their own size.
 type BrandingSpec struct {
 	// Labels draws each participant's name under its tile (default true).
 	Labels *bool `json:"labels,omitempty"`
+	// Label is the labels' style (default: white on translucent black,
+	// sized by the tile's height).
+	Label *TextStyleSpec `json:"label,omitempty"`
+	// Logo is a PNG in a corner of the picture.
+	Logo *LogoSpec `json:"logo,omitempty"`
+	// BackgroundImage is a PNG covering the canvas (scaled to cover,
+	// centred) in place of video.background, which shows through where
+	// it is transparent.
+	BackgroundImage *ImageSpec `json:"background_image,omitempty"`
+	// Title is a bar across the top or bottom with one line of text.
+	Title *TitleSpec `json:"title,omitempty"`
+}
+
+// TextStyleSpec is how labels or the title are set, in the Go font.
+type TextStyleSpec struct {
+	// FontSize in pixels (6 to 200); 0 picks one by the height of the
+	// tile (labels) or of the canvas (title).
+	FontSize float64 `json:"font_size,omitempty"`
+	// Color and Background are "#RRGGBB" or "#RRGGBBAA" (with alpha); a
+	// transparent background ("#00000000") draws none.
+	Color      string `json:"color,omitempty"`
+	Background string `json:"background,omitempty"`
+}
+
+// ImageSpec is a picture in the request: a PNG file of at most 1 MB,
+// base64 (standard alphabet; a "data:image/png;base64," prefix is fine).
+type ImageSpec struct {
+	PNGBase64 string `json:"png_base64"`
+}
+
+// LogoSpec is the logo: a PNG with alpha and where it goes.
+type LogoSpec struct {
+	PNGBase64 string `json:"png_base64"`
+	// Position is top-left, top-right (the default), bottom-left or
+	// bottom-right.
+	Position string `json:"position,omitempty"`
+	// Scale is the logo's width as a share of the canvas width, 0.02 to
+	// 0.5 (default 0.12).
+	Scale float64 `json:"scale,omitempty"`
+	// Margin is the gap to the canvas edges in pixels (default 24).
+	Margin *int `json:"margin,omitempty"`
+}
+
+// TitleSpec is the title bar.
+type TitleSpec struct {
+	Text     string `json:"text"`               // at most 120 characters
+	Position string `json:"position,omitempty"` // top (the default) or bottom
+	TextStyleSpec
+}
+
+// validate checks the branding, naming the field at fault; the PNGs are
+// decoded in full, so a broken one is refused here and not by the job.
+func (b *BrandingSpec) validate() error {
+	if b == nil {
+		return nil
+	}
+	if err := b.Label.validate("branding.label"); err != nil {
+		return err
+	}
+	if l := b.Logo; l != nil {
+		switch {
+		case l.Position != "" && !slices.Contains(composite.LogoPositions, l.Position):
+			return &FieldError{"branding.logo.position", fmt.Sprintf("unknown position %q (want top-left, top-right, bottom-left or bottom-right)", l.Position)}
+		case l.Scale != 0 && (l.Scale < composite.MinLogoScale || l.Scale > composite.MaxLogoScale):
+			return &FieldError{"branding.logo.scale", fmt.Sprintf("must be between %v and %v (a share of the canvas width)", composite.MinLogoScale, composite.MaxLogoScale)}
+		case l.Margin != nil && (*l.Margin < 0 || *l.Margin > composite.MaxLogoMargin):
+			return &FieldError{"branding.logo.margin", fmt.Sprintf("must be between 0 and %d pixels", composite.MaxLogoMargin)}
+		}
+		if _, err := decodePNG("branding.logo.png_base64", l.PNGBase64); err != nil {
+			return err
+		}
+	}
+	if bg := b.BackgroundImage; bg != nil {
+		if _, err := decodePNG("branding.background_image.png_base64", bg.PNGBase64); err != nil {
+			return err
+		}
+	}
+	if t := b.Title; t != nil {
+		switch n := utf8.RuneCountInString(t.Text); {
+		case strings.TrimSpace(t.Text) == "":
+			return &FieldError{"branding.title.text", "required with a title"}
+		case n > composite.MaxTitleRunes:
+			return &FieldError{"branding.title.text", fmt.Sprintf("%d characters, at most %d", n, composite.MaxTitleRunes)}
+		case t.Position != "" && t.Position != composite.TitleTop && t.Position != composite.TitleBottom:
+			return &FieldError{"branding.title.position", fmt.Sprintf("unknown position %q (want top or bottom)", t.Position)}
+		}
+		return t.TextStyleSpec.validate("branding.title")
+	}
+	return nil
+}
+
+// validate checks a text style whose fields are named under prefix.
+func (s *TextStyleSpec) validate(prefix string) error {
+	if s == nil {
+		return nil
+	}
+	if s.FontSize != 0 && (s.FontSize < composite.MinFontSize || s.FontSize > composite.MaxFontSize) {
+		return &FieldError{prefix + ".font_size", fmt.Sprintf("must be between %d and %d pixels", composite.MinFontSize, composite.MaxFontSize)}
+	}
+	for _, c := range []struct{ field, value string }{{".color", s.Color}, {".background", s.Background}} {
+		if _, err := overlay.ParseColor(c.value); c.value != "" && err != nil {
+			return &FieldError{prefix + c.field, err.Error()}
+		}
+	}
+	return nil
 }
 
 // ShowLabels reports whether tiles carry name labels.
@@ -189,6 +299,9 @@ func (s Spec) Validate(parseURL func(string) error) error {
 	}
 	if b := s.Audio.BitrateKbps; b < 32 || b > 512 {
 		return &FieldError{"audio.bitrate_kbps", "must be between 32 and 512"}
+	}
+	if err := s.Branding.validate(); err != nil {
+		return err
 	}
 	return s.Outputs.validate(parseURL)
 }
