@@ -61,8 +61,11 @@ func (j *Job) SetLayout(l LayoutSpec) error {
 func (j *Job) setLayout(l LayoutSpec) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.media == nil || !j.info.Active() {
+	if !j.info.Active() {
 		return ErrEnded
+	}
+	if j.media == nil {
+		return ErrNotRunning // starting: its media is not built yet
 	}
 	if err := l.Validate(j.spec.Video.Width, j.spec.Video.Height); err != nil {
 		return err

@@ -279,3 +279,72 @@ func metricValue(t *testing.T, text, series string) float64 {
 	t.Fatalf("no series %s in /metrics", series)
 	return 0
 }
+
+// TestCompositeBadRequests: a bad layout, fit, region, canvas or output
+// canvas gets a 400 naming the field, at start and in a PATCH; a PATCH to
+// an ended job gets a 409.
+func TestCompositeBadRequests(t *testing.T) {
+	s := StartServer(t)
+	s.CreateRoom(t, "live")
+	rtmp := []string{"rtmp://127.0.0.1/live/k"}
+	regions := func(n int) []map[string]any {
+		var rs []map[string]any
+		for i := range n {
+			rs = append(rs, map[string]any{"x": i * 40, "y": 0, "w": 40, "h": 40, "source": "next"})
+		}
+		return rs
+	}
+	cases := []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"layout": "mosaic"}, "layout"},
+		{map[string]any{"layout": "grid", "fit": "stretch"}, "fit"},
+		{map[string]any{"layout": "custom"}, "regions"},
+		{map[string]any{"layout": "custom", "regions": []map[string]any{{"x": 1000, "y": 0, "w": 400, "h": 300, "source": "next"}}}, "regions[0].w"},
+		{map[string]any{"layout": "custom", "regions": []map[string]any{
+			{"x": 0, "y": 0, "w": 0.6, "h": 1, "source": "speaker"}, {"x": 0.5, "y": 0, "w": 0.5, "h": 1, "source": "next"}}}, "regions[1].z"},
+		{map[string]any{"layout": "custom", "regions": regions(26)}, "regions"},
+		{map[string]any{"video": map[string]int{"width": 1920, "height": 1200}}, "video"},
+		{map[string]any{"video": map[string]int{"fps": 61}}, "video.fps"},
+		{map[string]any{"video": map[string]any{"background": "teal"}}, "video.background"},
+		{map[string]any{"canvases": []map[string]any{{"name": "v", "width": 1080, "height": 2000}}}, "canvases[0].height"},
+		{map[string]any{"outputs": map[string]any{"rtmp": []any{map[string]string{"url": rtmp[0], "canvas": "vertical"}}}}, "outputs.rtmp[0].canvas"},
+	}
+	for _, tc := range cases {
+		body := map[string]any{"room": "live", "outputs": map[string]any{"rtmp": rtmp}}
+		for k, v := range tc.body {
+			body[k] = v
+		}
+		var e struct{ Error string }
+		if code := s.Do(t, "POST", "/v1/egress", body, &e); code != http.StatusBadRequest || !strings.HasPrefix(e.Error, tc.field) {
+			t.Errorf("POST %v: %d %q, want 400 naming %s", tc.body, code, e.Error, tc.field)
+		}
+	}
+
+	job := s.StartRecording(t, "live") // an empty room records too
+	Eventually(t, 20*time.Second, "the job active", func() bool { return getEgress(t, s, job.ID).Status == "active" })
+	for _, tc := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"layout": "mosaic"}, "layout"},
+		{map[string]any{"layout": "grid", "fit": "fill"}, "fit"},
+		{map[string]any{"fit": "cover"}, "layout"},
+		{map[string]any{"layout": "custom", "regions": []map[string]any{{"x": 2000, "y": 0, "w": 40, "h": 40, "source": "next"}}}, "regions[0]"},
+	} {
+		var e struct{ Error string }
+		if code := s.Do(t, "PATCH", "/v1/egress/"+job.ID, tc.body, &e); code != http.StatusBadRequest || !strings.HasPrefix(e.Error, tc.field) {
+			t.Errorf("PATCH %v: %d %q, want 400 naming %s", tc.body, code, e.Error, tc.field)
+		}
+	}
+	var ok egressInfo
+	if code := s.Do(t, "PATCH", "/v1/egress/"+job.ID, map[string]any{"layout": "grid"}, &ok); code != http.StatusOK {
+		t.Errorf("PATCH a good layout: %d", code)
+	}
+	stopEgress(t, s, job.ID)
+	var e struct{ Error string }
+	if code := s.Do(t, "PATCH", "/v1/egress/"+job.ID, map[string]any{"layout": "speaker"}, &e); code != http.StatusConflict {
+		t.Errorf("PATCH an ended job: %d %q, want 409", code, e.Error)
+	}
+}
