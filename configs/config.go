@@ -139,7 +139,7 @@ func Default() Config {
 	return Config{
 		Listen: "127.0.0.1:8080",
 		Data:   "./data",
-		API:    API{MaxBodyBytes: 1 << 20},
+		API:    API{MaxBodyBytes: 4 << 20}, // a job's branding pictures: two PNGs of 1 MB, base64
 		Rooms:  Rooms{MaxParticipants: 16},
 		Storage: Storage{
 			Backend: "local", SpoolMaxBytes: 4 << 30, PresignTTL: 6 * time.Hour,

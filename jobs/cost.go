@@ -63,8 +63,8 @@ func Classify(spec egress.Spec, videos []RoomVideo) string {
 	switch {
 	case len(sources) > 1:
 		return KindComposite
-	case len(sources) == 1 && sources[0].Codec != "H264":
-		return KindTranscode
+	case len(sources) == 1 && (sources[0].Codec != "H264" || spec.Branding.Overlays()):
+		return KindTranscode // a logo or title cannot ride on passed-through video
 	}
 	return KindPassthrough
 }

@@ -29,6 +29,8 @@ func TestClassify(t *testing.T) {
 		{"grid of one H.264", layout(egress.LayoutGrid, ""), []RoomVideo{h264}, KindComposite},
 		{"presentation of an empty room", layout(egress.LayoutPresentation, ""), nil, KindComposite},
 		{"custom", layout(egress.LayoutCustom, ""), []RoomVideo{vp8}, KindComposite},
+		{"single H.264 with a title", egress.Spec{LayoutSpec: egress.LayoutSpec{Layout: egress.LayoutSingle, Participant: "alice"},
+			Branding: &egress.BrandingSpec{Title: &egress.TitleSpec{Text: "Live"}}}, []RoomVideo{h264}, KindTranscode},
 	} {
 		if got := Classify(c.spec, c.videos); got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)

@@ -22,6 +22,12 @@ type Embedded struct {
 	srv *server.Server
 }
 
+// MaxPayload is the largest message of the NATS servers roomcast starts:
+// a job's record carries its spec, whose branding pictures (PNGs up to
+// 1 MB each, base64) pass NATS's 1 MB default. An external NATS needs
+// max_payload set as high for such jobs.
+const MaxPayload = 8 << 20
+
 // StartEmbedded starts a JetStream-enabled NATS server storing under dir.
 // It accepts in-process connections only (no TCP listener).
 func StartEmbedded(dir string, ready time.Duration) (*Embedded, error) {
@@ -34,6 +40,7 @@ func StartEmbedded(dir string, ready time.Duration) (*Embedded, error) {
 		StoreDir:   dir,
 		DontListen: true,
 		NoSigs:     true,
+		MaxPayload: MaxPayload,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats: %w", err)
@@ -88,7 +95,7 @@ func StartServer(addr, dir string, ready time.Duration) (*Server, error) {
 	}
 	srv, err := server.NewServer(&server.Options{
 		ServerName: "roomcast-nats", JetStream: true, StoreDir: dir,
-		Host: host, Port: port, NoSigs: true,
+		Host: host, Port: port, NoSigs: true, MaxPayload: MaxPayload,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)

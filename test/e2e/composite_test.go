@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"os"
@@ -280,6 +281,14 @@ func metricValue(t *testing.T, text, series string) float64 {
 	return 0
 }
 
+// bigPNG is 1.2 MB starting with the PNG signature: over the logo limit,
+// and well under the request body limit once in base64.
+func bigPNG() []byte {
+	b := make([]byte, 1200<<10)
+	copy(b, "\x89PNG\r\n\x1a\n")
+	return b
+}
+
 // TestCompositeBadRequests: a bad layout, fit, region, canvas or output
 // canvas gets a 400 naming the field, at start and in a PATCH; a PATCH to
 // an ended job gets a 409.
@@ -310,6 +319,8 @@ func TestCompositeBadRequests(t *testing.T) {
 		{map[string]any{"video": map[string]any{"background": "teal"}}, "video.background"},
 		{map[string]any{"canvases": []map[string]any{{"name": "v", "width": 1080, "height": 2000}}}, "canvases[0].height"},
 		{map[string]any{"outputs": map[string]any{"rtmp": []any{map[string]string{"url": rtmp[0], "canvas": "vertical"}}}}, "outputs.rtmp[0].canvas"},
+		{map[string]any{"branding": map[string]any{"logo": map[string]any{"png_base64": base64.StdEncoding.EncodeToString([]byte("GIF89a not a png"))}}}, "branding.logo.png_base64"},
+		{map[string]any{"branding": map[string]any{"logo": map[string]any{"png_base64": base64.StdEncoding.EncodeToString(bigPNG())}}}, "branding.logo.png_base64"},
 	}
 	for _, tc := range cases {
 		body := map[string]any{"room": "live", "outputs": map[string]any{"rtmp": rtmp}}
