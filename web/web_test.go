@@ -226,3 +226,19 @@ func TestRoomPageSharesScreen(t *testing.T) {
 		t.Errorf("Permissions-Policy %q does not allow display-capture", p)
 	}
 }
+
+// TestRoomPageAutoShare checks the fragment that lets a test share a
+// screen without a click (test/e2e/browser_screen_test.go): autoshare=1
+// next to autojoin=1 starts sharing once the page has joined, when the
+// browser can share.
+func TestRoomPageAutoShare(t *testing.T) {
+	script := get(t, Handler(), "/static/room.js")
+	for _, want := range []string{
+		"autoshare: p.get('autoshare') === '1'", "join(key, name, autoshare)",
+		"if (share && !$('share').hidden) s.startShare();",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("room.js lacks %q", want)
+		}
+	}
+}

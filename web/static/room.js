@@ -1,4 +1,7 @@
-// The room page: /rooms/{room}#key=KEY&name=NAME[&autojoin=1].
+// The room page: /rooms/{room}#key=KEY&name=NAME[&autojoin=1[&autoshare=1]].
+// autoshare=1 clicks Share screen once autojoin has joined: for tests (a
+// browser that wants a real click refuses it, as it would a cancelled
+// picker).
 //
 // Join publishes the camera and microphone over WHIP (RFC 9725) and opens a
 // room subscription that shows every other participant. The subscription
@@ -288,7 +291,7 @@ function toggleShare() {
   }
 }
 
-async function join(key, name) {
+async function join(key, name, share = false) {
   saveKey(key);
   sessionStorage.setItem(nameItem, name);
   setStatus($('error'), '');
@@ -299,6 +302,7 @@ async function join(key, name) {
   try {
     await s.start();
     $('share').hidden = s.closed || !canShare();
+    if (share && !$('share').hidden) s.startShare();
   } catch (e) {
     if (s.closed) return;
     setStatus($('error'), `Could not join: ${e.message}`, 'error');
@@ -326,20 +330,21 @@ function showForm() {
   $('join-form').hidden = false;
 }
 
-// fromFragment reads key, name and autojoin from the URL fragment, which
-// never reaches the server, then removes it from the address bar.
+// fromFragment reads key, name, autojoin and autoshare from the URL
+// fragment, which never reaches the server, then removes it from the
+// address bar.
 function fromFragment() {
   const p = new URLSearchParams(location.hash.slice(1));
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
   if (p.get('key')) saveKey(p.get('key'));
   if (p.get('name')) sessionStorage.setItem(nameItem, p.get('name'));
-  return p.get('autojoin') === '1';
+  return { autojoin: p.get('autojoin') === '1', autoshare: p.get('autoshare') === '1' };
 }
 
 function init() {
   document.title = `${room} · roomcast`;
   $('room-title').textContent = `room ${room}`;
-  const autojoin = fromFragment();
+  const { autojoin, autoshare } = fromFragment();
   const key = loadKey();
   const name = sessionStorage.getItem(nameItem) || '';
   $('join-form').addEventListener('submit', (e) => {
@@ -360,7 +365,7 @@ function init() {
     return;
   }
   if (autojoin && key && name) {
-    join(key, name);
+    join(key, name, autoshare);
   } else {
     showForm();
     setStatus(status, 'Enter the API key and your name, then join.');
