@@ -112,6 +112,12 @@ type Costs struct {
 	Passthrough int `yaml:"passthrough"`
 	Transcode   int `yaml:"transcode"`
 	Composite   int `yaml:"composite"`
+	// CompositeTiles prices composites by layout and tile count at
+	// 1280x720 30 fps (layout → tiles → cost); empty: the figures `make
+	// bench` measured, built in.
+	CompositeTiles map[string]map[int]int `yaml:"composite_tiles"`
+	// Rendition prices each extra canvas; 0: the built-in figure.
+	Rendition int `yaml:"rendition"`
 }
 
 // Webhook is where job events are POSTed; empty URL: none.

@@ -115,3 +115,25 @@ func TestS3EndpointWithCredentialsRefused(t *testing.T) {
 		t.Fatalf("endpoint with credentials: %v", err)
 	}
 }
+
+func TestTileCostsValidation(t *testing.T) {
+	for _, bad := range []map[string]map[int]int{
+		{"mosaic": {2: 10}},
+		{"grid": {}},
+		{"grid": {0: 10}},
+		{"grid": {26: 10}},
+		{"grid": {4: 0}},
+	} {
+		c := Default()
+		c.Worker.Costs.CompositeTiles = bad
+		var fe *FieldError
+		if err := c.Validate(); !errors.As(err, &fe) || !strings.HasPrefix(fe.Field, "worker.costs.composite_tiles.") {
+			t.Errorf("%v: %v, want an error naming worker.costs.composite_tiles.<layout>", bad, err)
+		}
+	}
+	c := Default()
+	c.Worker.Costs.CompositeTiles = map[string]map[int]int{"grid": {2: 30, 10: 60}}
+	if err := c.Validate(); err != nil {
+		t.Errorf("good tile costs: %v", err)
+	}
+}

@@ -157,12 +157,15 @@ func (c *Config) validateWorker() error {
 		return &FieldError{"worker.count", "0 needs an external NATS (nats.url): the embedded one has no other workers"}
 	case w.Capacity < 0:
 		return &FieldError{"worker.capacity", "must not be negative (0: 80 per CPU)"}
-	case w.Costs.Passthrough <= 0 || w.Costs.Transcode <= 0 || w.Costs.Composite <= 0:
+	case w.Costs.Passthrough <= 0 || w.Costs.Transcode <= 0 || w.Costs.Composite <= 0 || w.Costs.Rendition < 0:
 		return &FieldError{"worker.costs", "every cost must be positive"}
 	case w.Lease < time.Second || w.Lease > time.Minute:
 		return &FieldError{"worker.lease", "must be between 1s and 1m"}
 	case w.DrainTimeout < time.Second:
 		return &FieldError{"worker.drain_timeout", "must be at least 1s"}
+	}
+	if err := validateTileCosts(w.Costs.CompositeTiles); err != nil {
+		return err
 	}
 	if w.MetricsListen != "" {
 		if _, _, err := net.SplitHostPort(w.MetricsListen); err != nil {
@@ -187,6 +190,27 @@ func (c *Config) validateWebhook() error {
 	}
 	if len(h.Secret) < 16 {
 		return &FieldError{"webhook.secret", "at least 16 characters, to sign the events"}
+	}
+	return nil
+}
+
+// validateTileCosts checks worker.costs.composite_tiles.
+func validateTileCosts(m map[string]map[int]int) error {
+	for layout, byTiles := range m {
+		field := "worker.costs.composite_tiles." + layout
+		switch layout {
+		case "grid", "speaker", "presentation", "single", "custom":
+		default:
+			return &FieldError{field, "unknown layout (want grid, speaker, presentation, single or custom)"}
+		}
+		if len(byTiles) == 0 {
+			return &FieldError{field, "give at least one tile count: cost"}
+		}
+		for n, cost := range byTiles {
+			if n < 1 || n > 25 || cost <= 0 {
+				return &FieldError{field, fmt.Sprintf("%d tiles: %d: want 1-25 tiles and a positive cost", n, cost)}
+			}
+		}
 	}
 	return nil
 }

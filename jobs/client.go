@@ -44,7 +44,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if cfg.Lease <= 0 {
 		cfg.Lease = DefaultLease
 	}
-	if cfg.Costs == (Costs{}) {
+	if cfg.Costs.Passthrough == 0 && cfg.Costs.Transcode == 0 && cfg.Costs.Composite == 0 {
 		cfg.Costs = DefaultCosts
 	}
 	if cfg.Logger == nil {
@@ -74,9 +74,10 @@ func (c *Client) Start(ctx context.Context, tenant string, spec egress.Spec) (eg
 
 func (c *Client) newRecord(tenant string, spec egress.Spec) *Record {
 	now := time.Now().UTC()
-	kind := KindComposite
+	kind, videos := KindComposite, 0
 	if c.cfg.Videos != nil {
-		kind = Classify(spec, c.cfg.Videos(spec.Room))
+		vs := c.cfg.Videos(spec.Room)
+		kind, videos = Classify(spec, vs), len(vs)
 	}
 	info := egress.Info{
 		ID: egress.NewJobID(), Room: spec.Room, Layout: spec.Layout, Status: egress.StatusPending,
@@ -89,7 +90,7 @@ func (c *Client) newRecord(tenant string, spec egress.Spec) *Record {
 	if spec.Outputs.Record != nil {
 		info.Outputs.Record = &egress.RecordInfo{RecordingID: archive.NewID(now), State: egress.StateConnecting}
 	}
-	return &Record{Info: info, Tenant: tenant, Spec: spec, Cost: c.cfg.Costs.Of(kind)}
+	return &Record{Info: info, Tenant: tenant, Spec: spec, Cost: c.cfg.Costs.Price(kind, spec, videos)}
 }
 
 // get reads a job's record and its revision.

@@ -17,12 +17,26 @@ const (
 // measures them); a worker's capacity is in the same unit.
 type Costs struct {
 	Passthrough, Transcode, Composite int
+	// Tiles prices composites by layout and tile count (Composite is
+	// the price of a layout it has no figures for).
+	Tiles map[string]TileCosts
+	// Rendition is the price of each canvas beyond the main one.
+	Rendition int
+}
+
+// Price is the cost of a job of kind: for a composite, by its layout,
+// the room's video participants, its canvas and renditions.
+func (c Costs) Price(kind string, spec egress.Spec, videos int) int {
+	if kind != KindComposite {
+		return c.Of(kind)
+	}
+	return c.compositeCost(spec, videos)
 }
 
 // DefaultCosts are the figures `make bench` (BenchmarkJobCost) measured
 // for a worker process on the reference 2-core machine at 1280x720,
 // 30 fps, one RTMP output — 7.8, 41.4 and 44.1 % of a core — rounded up.
-var DefaultCosts = Costs{Passthrough: 10, Transcode: 45, Composite: 50}
+var DefaultCosts = Costs{Passthrough: 10, Transcode: 45, Composite: 50, Tiles: DefaultTileCosts, Rendition: DefaultRenditionCost}
 
 // Of is the cost of a kind.
 func (c Costs) Of(kind string) int {
@@ -50,9 +64,11 @@ type RoomVideo struct {
 // transcoded; anything composed (grid, presentation, custom, or a speaker
 // layout over several videos) is a composite.
 func Classify(spec egress.Spec, videos []RoomVideo) string {
-	switch spec.Layout {
-	case egress.LayoutGrid, egress.LayoutPresentation, egress.LayoutCustom:
+	switch {
+	case spec.Layout == egress.LayoutGrid, spec.Layout == egress.LayoutPresentation, spec.Layout == egress.LayoutCustom:
 		return KindComposite
+	case len(spec.Canvases) > 0:
+		return KindComposite // every canvas is composed and encoded
 	}
 	var sources []RoomVideo
 	for _, v := range videos {

@@ -36,7 +36,44 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}
 	}
-	if DefaultCosts.Of(KindTranscode) != 45 || (Costs{1, 2, 3}).Of("unknown") != 3 {
+	if DefaultCosts.Of(KindTranscode) != 45 || (Costs{Passthrough: 1, Transcode: 2, Composite: 3}).Of("unknown") != 3 {
 		t.Error("costs by kind")
+	}
+}
+
+func TestCompositePrice(t *testing.T) {
+	c := Costs{Passthrough: 10, Transcode: 45, Composite: 50, Rendition: 30,
+		Tiles: map[string]TileCosts{egress.LayoutGrid: {2: 35, 4: 40, 10: 58}}}
+	grid := func(w, h, fps int) egress.Spec {
+		return egress.Spec{LayoutSpec: egress.LayoutSpec{Layout: egress.LayoutGrid}, Video: egress.VideoSpec{Width: w, Height: h, FPS: fps}}
+	}
+	hd := grid(1280, 720, 30)
+	withVertical := hd
+	withVertical.Canvases = []egress.CanvasSpec{{Name: "v", Width: 720, Height: 1280}}
+	custom := hd
+	custom.Layout = egress.LayoutCustom
+	for _, tc := range []struct {
+		name   string
+		spec   egress.Spec
+		videos int
+		want   int
+	}{
+		{"an empty room prices two tiles", hd, 0, 35},
+		{"measured", hd, 4, 40},
+		{"interpolated", hd, 7, 49},
+		{"past the last figure", hd, 16, 76},
+		{"capped at 25 tiles", hd, 40, 103},
+		{"a 1080p canvas costs more", grid(1920, 1080, 30), 4, 90},
+		{"a smaller canvas does not cost less", grid(640, 360, 30), 4, 40},
+		{"a rendition adds its price", withVertical, 4, 70},
+		{"custom prices like a grid", custom, 10, 58},
+		{"a layout without figures takes Composite", egress.Spec{LayoutSpec: egress.LayoutSpec{Layout: egress.LayoutSpeaker}, Video: hd.Video}, 3, 50},
+	} {
+		if got := c.Price(KindComposite, tc.spec, tc.videos); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if got := c.Price(KindPassthrough, hd, 1); got != 10 {
+		t.Errorf("passthrough: %d, want 10", got)
 	}
 }

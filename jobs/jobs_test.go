@@ -102,7 +102,7 @@ func (b *bus) conn(name string) *nats.Conn {
 
 func (b *bus) client() *Client {
 	b.t.Helper()
-	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Costs: Costs{10, 10, 10}, Lease: testLease})
+	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Costs: Costs{Passthrough: 10, Transcode: 10, Composite: 10}, Lease: testLease})
 	if err != nil {
 		b.t.Fatal(err)
 	}

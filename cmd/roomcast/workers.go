@@ -94,5 +94,16 @@ func (p *workerPool) Stop() {
 
 func jobCosts(cfg configs.Config) jobs.Costs {
 	c := cfg.Worker.Costs
-	return jobs.Costs{Passthrough: c.Passthrough, Transcode: c.Transcode, Composite: c.Composite}
+	out := jobs.Costs{Passthrough: c.Passthrough, Transcode: c.Transcode, Composite: c.Composite,
+		Tiles: jobs.DefaultTileCosts, Rendition: jobs.DefaultRenditionCost}
+	if len(c.CompositeTiles) > 0 {
+		out.Tiles = map[string]jobs.TileCosts{}
+		for layout, byTiles := range c.CompositeTiles {
+			out.Tiles[layout] = jobs.TileCosts(byTiles)
+		}
+	}
+	if c.Rendition > 0 {
+		out.Rendition = c.Rendition
+	}
+	return out
 }

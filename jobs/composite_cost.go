@@ -1,0 +1,91 @@
+package jobs
+
+import (
+	"math"
+	"slices"
+
+	"github.com/roomcast/roomcast/egress"
+)
+
+// TileCosts prices a composite layout by the tiles it shows: tile count →
+// cost (percent of one core at 1280×720, 30 fps), as `make bench`
+// (BenchmarkComposite) measures them.
+type TileCosts map[int]int
+
+// at is the cost of n tiles: measured, interpolated between measured
+// counts, or extended at the last step's rate past the last one (and the
+// first one's below it).
+func (tc TileCosts) at(n int) (int, bool) {
+	if len(tc) == 0 {
+		return 0, false
+	}
+	ns := make([]int, 0, len(tc))
+	for k := range tc {
+		ns = append(ns, k)
+	}
+	slices.Sort(ns)
+	if c, ok := tc[n]; ok {
+		return c, true
+	}
+	if n < ns[0] {
+		return tc[ns[0]], true
+	}
+	lo, hi := ns[0], ns[len(ns)-1]
+	for i := 1; i < len(ns); i++ {
+		if ns[i] > n {
+			lo, hi = ns[i-1], ns[i]
+			break
+		}
+		if i == len(ns)-1 { // past the last: the last step's rate
+			lo, hi = ns[i-1], ns[i]
+		}
+	}
+	if lo == hi {
+		return tc[lo], true
+	}
+	slope := float64(tc[hi]-tc[lo]) / float64(hi-lo)
+	return int(math.Ceil(float64(tc[lo]) + slope*float64(n-lo))), true
+}
+
+// DefaultTileCosts and DefaultRenditionCost are what BenchmarkComposite
+// measured on the reference 2-core machine, rounded up.
+var (
+	DefaultTileCosts = map[string]TileCosts{
+		egress.LayoutGrid:         {2: 35, 4: 40, 10: 55},
+		egress.LayoutSpeaker:      {2: 35, 4: 40, 10: 55},
+		egress.LayoutPresentation: {2: 40, 4: 45, 10: 55},
+	}
+	DefaultRenditionCost = 30
+)
+
+// referencePixelRate is the canvas the costs are measured at.
+const referencePixelRate = 1280 * 720 * 30
+
+// compositeCost prices a composite job: its layout's cost for the tiles
+// (the room's video participants, at least 2, at most 25), scaled up for
+// a larger or faster canvas (never down: decoding does not shrink with
+// the canvas), plus each rendition's.
+func (c Costs) compositeCost(spec egress.Spec, videos int) int {
+	tiles := min(max(videos, 2), 25)
+	layout := spec.Layout
+	if layout == egress.LayoutCustom {
+		layout = egress.LayoutGrid // regions compose like a grid
+	}
+	base, ok := c.Tiles[layout].at(tiles)
+	if !ok {
+		base = c.Composite
+	}
+	cost := scaleByCanvas(base, spec.Video.Width, spec.Video.Height, spec.Video.FPS)
+	for _, cv := range spec.Canvases {
+		cost += scaleByCanvas(c.Rendition, cv.Width, cv.Height, spec.Video.FPS)
+	}
+	return cost
+}
+
+func scaleByCanvas(cost, w, h, fps int) int {
+	r := float64(w*h*fps) / referencePixelRate
+	if r <= 1 {
+		return cost
+	}
+	return int(math.Ceil(float64(cost) * r))
+}
