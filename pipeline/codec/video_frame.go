@@ -27,16 +27,24 @@ const (
 
 // NewVideoFrame returns a black width×height frame with tight strides.
 func NewVideoFrame(width, height int) *VideoFrame {
-	cw, ch := chromaSize(width, height)
-	f := &VideoFrame{
-		Width: width, Height: height,
-		Y: make([]byte, width*height), U: make([]byte, cw*ch), V: make([]byte, cw*ch),
-		StrideY: width, StrideU: cw, StrideV: cw,
-	}
+	f := newUnfilledFrame(width, height)
 	fill(f.Y, blackY)
 	fill(f.U, blackChroma)
 	fill(f.V, blackChroma)
 	return f
+}
+
+// newUnfilledFrame returns a width×height frame with tight strides whose
+// planes the caller fills entirely. One buffer holds the three planes.
+func newUnfilledFrame(width, height int) *VideoFrame {
+	cw, ch := chromaSize(width, height)
+	buf := make([]byte, width*height+2*cw*ch)
+	y, u := width*height, width*height+cw*ch
+	return &VideoFrame{
+		Width: width, Height: height,
+		Y: buf[:y:y], U: buf[y:u:u], V: buf[u:],
+		StrideY: width, StrideU: cw, StrideV: cw,
+	}
 }
 
 // chromaSize is the size of a 4:2:0 chroma plane.
@@ -87,7 +95,7 @@ func copyPlane(dst []byte, dstStride int, src []byte, srcStride, width, rows int
 
 // videoFrameFromC copies a YUV420P AVFrame into Go memory.
 func videoFrameFromC(src *astiav.Frame, pts time.Duration) *VideoFrame {
-	f := NewVideoFrame(src.Width(), src.Height())
+	f := newUnfilledFrame(src.Width(), src.Height()) // every byte is copied over
 	f.PTS = pts
 	f.copyFromC(src, 0, 0)
 	return f
