@@ -37,7 +37,7 @@ lint:
 # not see change.
 test: test-deps lint
 	$(GO) test -race -timeout 10m $$($(GO) list ./... | grep -v /test/e2e)
-	$(GO) test -race -count=1 -timeout 12m ./test/e2e/
+	$(GO) test -race -count=1 -timeout 18m ./test/e2e/
 
 bench: test-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...
