@@ -117,16 +117,16 @@ func TestCompositeGrid(t *testing.T) {
 	at := func(d time.Duration) { // waits until d after the output went live
 		hold(t, s, job.ID, time.Until(live.Add(d)))
 	}
-	at(9 * time.Second)
-	pubs[9].Leave(t, 10*time.Second) // p10 leaves at 9 s
-	at(14 * time.Second)
-	s.StartPublisherSize(t, "grid", "p11", "vp8", 320, 240, 2*time.Minute) // joins at 14 s
+	at(12 * time.Second)
+	pubs[9].Leave(t, 10*time.Second) // p10 leaves at 12 s
+	at(16 * time.Second)
+	s.StartPublisherSize(t, "grid", "p11", "vp8", 320, 240, 2*time.Minute) // joins at 16 s
 	waitTracks(t, s, "grid", 20)
-	at(22 * time.Second)
+	at(24 * time.Second)
 	patchLayout(t, s, job.ID, map[string]any{"layout": "speaker"})
-	at(26 * time.Second)
+	at(28 * time.Second)
 	patchLayout(t, s, job.ID, map[string]any{"layout": "presentation", "max_cameras": 4})
-	at(30 * time.Second)
+	at(32 * time.Second)
 	final := stopEgress(t, s, job.ID)
 	if rc := final.Outputs.RTMP[0].Reconnects; rc != 0 {
 		t.Errorf("RTMP target reconnected %d times, want never", rc)
@@ -136,14 +136,14 @@ func TestCompositeGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkComposite(t, path, 30*time.Second, "rtmp")
-	l := harness.GrabLuma(t, path, 7*time.Second, 1280, 720, "grid10")
-	checkTiles(t, l, gridTiles(10, 1280, 720), "10 publishers at 7 s")
-	l = harness.GrabLuma(t, path, 12*time.Second, 1280, 720, "grid9")
-	checkTiles(t, l, gridTiles(9, 1280, 720), "after one left, at 12 s")
-	l = harness.GrabLuma(t, path, 20*time.Second, 1280, 720, "grid10-again")
-	checkTiles(t, l, gridTiles(10, 1280, 720), "after one joined, at 20 s")
-	l = harness.GrabLuma(t, path, 24500*time.Millisecond, 1280, 720, "speaker")
+	checkComposite(t, path, 32*time.Second, "rtmp")
+	l := harness.GrabLuma(t, path, 10*time.Second, 1280, 720, "grid10")
+	checkTiles(t, l, gridTiles(10, 1280, 720), "10 publishers at 10 s")
+	l = harness.GrabLuma(t, path, 15*time.Second, 1280, 720, "grid9")
+	checkTiles(t, l, gridTiles(9, 1280, 720), "after one left, at 15 s")
+	l = harness.GrabLuma(t, path, 22*time.Second, 1280, 720, "grid10-again")
+	checkTiles(t, l, gridTiles(10, 1280, 720), "after one joined, at 22 s")
+	l = harness.GrabLuma(t, path, 26500*time.Millisecond, 1280, 720, "speaker")
 	if m := l.Centre(0, 0, 1024, 720); m < 30 {
 		t.Errorf("speaker layout: the stage is black (mean luma %.0f)", m)
 	}
@@ -153,9 +153,9 @@ func TestCompositeGrid(t *testing.T) {
 	if err := os.WriteFile(mp4, fetch(t, s, "/v1/recordings/"+m.ID+"/download"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	checkComposite(t, mp4, 30*time.Second, "recording")
-	l = harness.GrabLuma(t, mp4, 7*time.Second, 1280, 720, "recording-grid10")
-	checkTiles(t, l, gridTiles(10, 1280, 720), "recording at 7 s")
+	checkComposite(t, mp4, 32*time.Second, "recording")
+	l = harness.GrabLuma(t, mp4, 10*time.Second, 1280, 720, "recording-grid10")
+	checkTiles(t, l, gridTiles(10, 1280, 720), "recording at 10 s")
 }
 
 // checkComposite checks a composite output: 1280×720 H.264 + AAC, a
