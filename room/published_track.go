@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v3"
@@ -37,6 +38,7 @@ type publishedTrack struct {
 	cache   *gopCache
 	downs   []*downTrack // copy on write
 	lastPLI int64        // unix nanos of the last keyframe request
+	pliWait *time.Timer  // a request held back by the throttle, sent when it ends
 	ended   bool
 }
 
@@ -111,6 +113,10 @@ func (t *publishedTrack) end() {
 	t.mu.Lock()
 	t.ended = true
 	t.cache.reset()
+	if t.pliWait != nil {
+		t.pliWait.Stop()
+		t.pliWait = nil
+	}
 	t.mu.Unlock()
 }
 
@@ -121,19 +127,47 @@ func (t *publishedTrack) isEnded() bool {
 }
 
 // requestKeyframe sends a PLI to the publisher, at most one per throttle
-// period (RFC 4585 section 6.3.1).
+// period (RFC 4585 section 6.3.1). A request inside the period is not
+// dropped but held and sent once the period ends (one for all held):
+// browsers send keyframes only when asked, so a request dropped while the
+// answer to an earlier one was consumed before its asker was ready would
+// leave that asker waiting for good.
 func (t *publishedTrack) requestKeyframe() {
 	if !t.video() {
 		return
 	}
 	now := t.env.now()
 	t.mu.Lock()
-	if t.ended || (t.lastPLI != 0 && now.UnixNano()-t.lastPLI < int64(t.env.pliThrottle)) {
+	if t.ended {
+		t.mu.Unlock()
+		return
+	}
+	if wait := t.lastPLI + int64(t.env.pliThrottle) - now.UnixNano(); t.lastPLI != 0 && wait > 0 {
+		if t.pliWait == nil {
+			t.pliWait = time.AfterFunc(time.Duration(wait), t.sendHeldKeyframe)
+		}
 		t.mu.Unlock()
 		return
 	}
 	t.lastPLI = now.UnixNano()
 	t.mu.Unlock()
+	t.sendPLI(now)
+}
+
+// sendHeldKeyframe sends the request the throttle held back.
+func (t *publishedTrack) sendHeldKeyframe() {
+	now := t.env.now()
+	t.mu.Lock()
+	if t.ended || t.pliWait == nil {
+		t.mu.Unlock()
+		return
+	}
+	t.pliWait, t.lastPLI = nil, now.UnixNano()
+	t.mu.Unlock()
+	t.sendPLI(now)
+}
+
+func (t *publishedTrack) sendPLI(now time.Time) {
 	pli := &rtcp.PictureLossIndication{MediaSSRC: t.ssrc}
 	if err := t.pli.WriteRTCP([]rtcp.Packet{pli}); err != nil && !isClosedErr(err) {
 		t.errLog.log(t.log, now, slog.LevelWarn, "send PLI to publisher", "err", err)
