@@ -85,7 +85,7 @@ func (r *roster) scene(width, height int, speaker string) tile.Scene {
 	s := tile.Scene{Width: width, Height: height, Speaker: speaker, Participants: make([]tile.Participant, 0, len(r.order))}
 	var newest uint64
 	for _, m := range r.order {
-		s.Participants = append(s.Participants, tile.Participant{ID: m.id, Name: m.name, Camera: m.camera != nil, Screen: m.screen != nil})
+		s.Participants = append(s.Participants, tile.Participant{ID: m.id, Name: m.name, Camera: m.camera != nil, Screen: m.screen != nil, Audio: m.audio > 0})
 		if m.screen != nil && m.shareSeq > newest {
 			s.Screen, newest = m.id, m.shareSeq
 		}

@@ -65,7 +65,7 @@ func (c custom) resolve(s Scene) []int {
 		if r.Source != SourceNext {
 			continue
 		}
-		for next < len(shown) && shown[next] {
+		for next < len(shown) && (shown[next] || !s.Participants[next].tiled()) {
 			next++
 		}
 		if next < len(shown) {

@@ -26,6 +26,7 @@ type grid struct{ fit Fit }
 
 // Tiles implements Layout.
 func (g grid) Tiles(s Scene) []Tile {
+	s = s.people()
 	n := min(len(s.Participants), MaxTiles)
 	if n == 0 {
 		return nil

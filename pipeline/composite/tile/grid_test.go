@@ -1,6 +1,7 @@
 package tile
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -149,5 +150,32 @@ func TestGridStability(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestScreenSessionHasNoCameraTile: a screen share published as its own
+// session (a screen, no camera, no audio) gets no camera tile in the grid
+// or a strip; its screen still takes the presentation stage. Someone
+// with audio and no camera keeps a (placeholder) tile.
+func TestScreenSessionHasNoCameraTile(t *testing.T) {
+	s := Scene{Width: 1280, Height: 720, Screen: "share", Participants: []Participant{
+		{ID: "ann", Camera: true, Audio: true},
+		{ID: "share", Screen: true},
+		{ID: "phone", Audio: true},
+	}}
+	ids := func(ts []Tile) (out []string) {
+		for _, tl := range ts {
+			out = append(out, fmt.Sprintf("%s%v", tl.Participant, map[bool]string{true: "/screen"}[tl.Screen]))
+		}
+		return out
+	}
+	if got := ids(Grid(GridOptions{}).Tiles(s)); !slices.Equal(got, []string{"ann", "phone"}) {
+		t.Errorf("grid tiles %v, want ann and phone", got)
+	}
+	if got := ids(Presentation(PresentationOptions{}).Tiles(s)); !slices.Equal(got, []string{"share/screen", "ann", "phone"}) {
+		t.Errorf("presentation tiles %v, want the screen then ann and phone", got)
+	}
+	if got := ids(Speaker(SpeakerOptions{Thumbnails: true}).Tiles(s)); !slices.Equal(got, []string{"ann", "phone"}) {
+		t.Errorf("speaker tiles %v, want ann and phone", got)
 	}
 }

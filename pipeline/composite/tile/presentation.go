@@ -50,7 +50,7 @@ func (l presentation) Tiles(s Scene) []Tile {
 	}
 	w, h := canvasSize(s)
 	screen := Tile{Participant: s.Participants[si].ID, Screen: true, Fit: FitContain}
-	return stageAndStrip(w, h, screen, speakerFirst(s, l.maxCameras))
+	return stageAndStrip(w, h, screen, speakerFirst(s.people(), l.maxCameras))
 }
 
 // speakerFirst returns the ids of the active speaker, when it is in the

@@ -30,6 +30,7 @@ type speaker struct {
 
 // Tiles implements Layout.
 func (l speaker) Tiles(s Scene) []Tile {
+	s = s.people()
 	i := stageIndex(s)
 	if i < 0 {
 		return nil

@@ -25,8 +25,25 @@ const (
 type Participant struct {
 	ID   string // participant id, unique in the room
 	Name string
-	// Camera and Screen say which video tracks it publishes now.
-	Camera, Screen bool
+	// Camera, Screen and Audio say which tracks it publishes now.
+	Camera, Screen, Audio bool
+}
+
+// tiled reports whether the participant gets a camera tile (its
+// placeholder when it has no camera): everyone but a screen share's own
+// session, which publishes a screen and nothing else.
+func (p Participant) tiled() bool { return p.Camera || p.Audio || !p.Screen }
+
+// people returns s with only the participants that get camera tiles.
+func (s Scene) people() Scene {
+	out := s
+	out.Participants = make([]Participant, 0, len(s.Participants))
+	for _, p := range s.Participants {
+		if p.tiled() {
+			out.Participants = append(out.Participants, p)
+		}
+	}
+	return out
 }
 
 // Scene is what a layout is computed from.
