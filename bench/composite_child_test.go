@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime/metrics"
 	"sync"
 	"time"
@@ -67,25 +68,32 @@ func runCompositeWorker(spec workerSpec) (workerResult, error) {
 	return res, nil
 }
 
-// newBenchLayouts builds one Layout per canvas, configured as the
-// egress configures a job's: 30 fps, 2500 kbit/s CBR, a keyframe every
-// 2 s, AAC 128 kbit/s, thumbnails in the speaker layout; their keyframe
-// requests go to the feeders.
+// newBenchLayouts builds the Layout of the canvases as the egress
+// configures a job's: the first canvas is the main one, the others its
+// renditions (composed from the same decoded sources, each encoded
+// once); 30 fps, 2500 kbit/s CBR, a keyframe every 2 s, AAC 128 kbit/s,
+// thumbnails in the speaker layout; its keyframe requests go to the
+// feeders.
 func newBenchLayouts(cs []canvasSpec, requestKeyframe func(string)) (benchLayouts, error) {
-	var ls benchLayouts
-	for _, c := range cs {
-		l, err := composite.NewLayout(composite.LayoutConfig{
-			View:  composite.View{Mode: c.Mode, Thumbnails: true},
-			Width: c.Width, Height: c.Height, FPS: cameraFPS, VideoKbps: compositeKbps,
-			KeyframeInterval: 2 * time.Second, AudioKbps: 128, Labels: c.Labels, Latency: c.Latency,
-			RequestKeyframe: requestKeyframe,
-		})
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
+	if len(cs) == 0 {
+		return nil, nil
 	}
-	return ls, nil
+	var renditions []composite.CanvasConfig
+	for i, c := range cs[1:] {
+		v := composite.View{Mode: c.Mode, Thumbnails: true}
+		renditions = append(renditions, composite.CanvasConfig{Name: fmt.Sprintf("r%d", i+1), Width: c.Width, Height: c.Height, View: &v})
+	}
+	c := cs[0]
+	l, err := composite.NewLayout(composite.LayoutConfig{
+		View:  composite.View{Mode: c.Mode, Thumbnails: true},
+		Width: c.Width, Height: c.Height, FPS: cameraFPS, VideoKbps: compositeKbps, Canvases: renditions,
+		KeyframeInterval: 2 * time.Second, AudioKbps: 128, Labels: c.Labels, Latency: c.Latency,
+		RequestKeyframe: requestKeyframe,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return benchLayouts{l}, nil
 }
 
 // dropAll takes the units and does nothing: the feeding-only run.
@@ -95,8 +103,7 @@ func (dropAll) TrackAdded(*media.Track)   {}
 func (dropAll) Unit(*media.Unit)          {}
 func (dropAll) TrackRemoved(*media.Track) {}
 
-// benchLayouts hands every call to each Layout in turn, as the ingest
-// of two jobs over one room would: each Layout decodes for itself.
+// benchLayouts hands every call to each Layout in turn.
 type benchLayouts []*composite.Layout
 
 func (ls benchLayouts) TrackAdded(t *media.Track) {

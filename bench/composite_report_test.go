@@ -205,7 +205,7 @@ func printCompositeGoals(w io.Writer, rows []compositeRow) {
 		}
 	}
 	if cpu, rss, ok := renditionCost(rows); ok {
-		fmt.Fprintf(w, "  9:16      a second 720x1280 grid canvas adds %.1f %%core and %.0f MB peak RSS\n", 100*cpu, mb(rss))
+		fmt.Fprintf(w, "  9:16      a 720x1280 grid rendition adds %.1f %%core and %.0f MB peak RSS\n", 100*cpu, mb(rss))
 	}
 	if n, net, ok := roomsPerWorker(rows); ok {
 		fmt.Fprintf(w, "  capacity  composite rooms (grid-10, labels) per %d-core worker in real time: floor(%d × %.1f ÷ %.2f) = %d\n",
@@ -228,13 +228,13 @@ RSS MB: peak resident set of the process (wait4). Go MB: what the Go runtime hol
   runtime); the rest of RSS is C (libav*, x264) and the shared libraries.
 p50/p99: added latency, from when the newest input frame a picture shows was handed to the Layout to when its
   encoded unit came out. The Layout holds its output LayoutConfig.Latency behind the newest input by design:
-  500 ms by default, as the egress runs it; the hold200ms case sets 200 ms.
+  250 ms by default (composite.DefaultLatency), as the egress runs it; the hold200ms case sets 200 ms.
 fps, kbit/s: the first canvas's output. enc%: Layout.EncodeTime (compose + encode). GC%, alloc/s: the child's Go
   runtime. lag p99: how late the feeder handed units over (a starved child). others: CPU the rest of the
   machine used during the window (noise). !: others ≥ 50% or lag p99 ≥ 50 ms (a single case is then run
   once more and the quieter run kept): that row shows the machine's load as much as roomcast's.
 speaker: thumbnails on. presentation: participant 0 also shares a 1280x720 15 fps VP8 screen; 4 cameras at most.
-+9x16: a second Layout (720x1280 grid) fed the same units, each Layout with its own decoders; a rendition that
-  shares the decoders (LayoutConfig.Canvases, in progress) would cost less.
++9x16: a 720x1280 grid rendition of the same Layout (LayoutConfig.Canvases): the participants decoded once,
+  the second canvas composed and encoded once more.
 reproduce: make bench, or go test -run '^$' -bench BenchmarkComposite -benchtime 1x -timeout 30m ./bench/
 `

@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/roomcast/roomcast/egress"
 )
 
 // BenchmarkComposite runs each roomcast case in a child process (this
@@ -52,6 +54,7 @@ func TestCompositeWorker(t *testing.T) {
 	if raw == "" {
 		t.Skip("the child process of BenchmarkComposite")
 	}
+	egress.TuneGC() // as roomcast serve and worker run
 	var spec workerSpec
 	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
 		t.Fatalf("%s: %v", compositeWorkerEnv, err)

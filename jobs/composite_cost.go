@@ -48,12 +48,16 @@ func (tc TileCosts) at(n int) (int, bool) {
 }
 
 // DefaultTileCosts and DefaultRenditionCost are what BenchmarkComposite
-// measured on the reference 2-core machine, rounded up.
+// measured for the compositor on the reference 2-core machine (grid 34,
+// 39, 47 % of a core at 2, 4, 10 participants; speaker 37, 40, 52;
+// presentation 34, 36, 34 — its strip shows 4 cameras at most; a 9:16
+// rendition 26), plus 10 for the job's own room subscription and outputs
+// (BenchmarkJobCost's passthrough job), rounded up.
 var (
 	DefaultTileCosts = map[string]TileCosts{
-		egress.LayoutGrid:         {2: 35, 4: 40, 10: 55},
-		egress.LayoutSpeaker:      {2: 35, 4: 40, 10: 55},
-		egress.LayoutPresentation: {2: 40, 4: 45, 10: 55},
+		egress.LayoutGrid:         {2: 45, 4: 50, 10: 60},
+		egress.LayoutSpeaker:      {2: 50, 4: 50, 10: 65},
+		egress.LayoutPresentation: {2: 45, 4: 50, 10: 50},
 	}
 	DefaultRenditionCost = 30
 )

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/roomcast/roomcast/egress"
 	"io"
 	"os"
 	"os/signal"
@@ -43,10 +44,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "serve":
+		egress.TuneGC() // it runs jobs (its in-process workers)
 		err = serve(ctx, args[1:], stdout, stderr)
 	case "publish":
 		err = publish(ctx, args[1:], stdout, stderr)
 	case "worker":
+		egress.TuneGC()
 		err = workerCmd(ctx, args[1:], stdout, stderr)
 	case "nats":
 		err = natsCmd(ctx, args[1:], stdout, stderr)

@@ -2,6 +2,7 @@ package composite
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/roomcast/roomcast/pipeline/codec"
 	"github.com/roomcast/roomcast/pipeline/composite/overlay"
@@ -14,7 +15,13 @@ type picture struct {
 	tile  tile.Tile
 	name  string // participant name, for the placeholder and the label
 	frame *codec.VideoFrame
+	// pts is the frame's PTS when it was picked: decoders reuse frames,
+	// so the same frame with another PTS is another picture.
+	pts time.Duration
 }
+
+// same reports whether p shows what q showed.
+func (p picture) same(q picture) bool { return p.frame == q.frame && p.pts == q.pts }
 
 // canvas is the persistent output picture. It redraws only what changed:
 // everything when the tiles move, otherwise the tiles whose frame changed
@@ -69,7 +76,7 @@ func (c *canvas) draw(pics []picture) (*codec.VideoFrame, error) {
 		c.dropScalers(len(pics))
 	}
 	for i, p := range pics {
-		if !full && p.frame == c.drawn[i].frame && p.frame != nil {
+		if !full && p.frame != nil && p.same(c.drawn[i]) {
 			continue
 		}
 		if !full && p.frame == nil && c.drawn[i].frame == nil {
@@ -105,7 +112,7 @@ func (c *canvas) moved(pics []picture) bool {
 
 func (c *canvas) changed(pics []picture) bool {
 	for i, p := range pics {
-		if p.frame != c.drawn[i].frame {
+		if !p.same(c.drawn[i]) {
 			return true
 		}
 	}

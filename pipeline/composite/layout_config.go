@@ -8,6 +8,13 @@ import (
 	"github.com/roomcast/roomcast/pipeline/composite/overlay"
 )
 
+// DefaultLatency is how far a layout's output runs behind its newest
+// input by default: enough for the jitter of publishers on one network
+// and a decode under load. Each decoded frame waits that long (10
+// participants at 640x360 hold about 2.6 MB per 100 ms), so it is also
+// what bounds the memory.
+const DefaultLatency = 250 * time.Millisecond
+
 // LayoutConfig configures a Layout. A zero field takes its default.
 type LayoutConfig struct {
 	View // what the picture shows; SetView changes it live
@@ -30,7 +37,7 @@ type LayoutConfig struct {
 	// MuteAudio lists participants (names or ids) left out of the mix.
 	MuteAudio []string
 	// Latency is how far the output runs behind the newest input, so that
-	// late tracks and jitter are absorbed. Default 500 ms.
+	// late tracks and jitter are absorbed. Default DefaultLatency.
 	Latency time.Duration
 	// NoPassthrough forces re-encoding even when the chosen video is
 	// H.264 and could pass through untouched.
@@ -53,7 +60,7 @@ func (c LayoutConfig) withDefaults() LayoutConfig {
 	setDefault(&c.VideoKbps, 2500)
 	setDefault(&c.KeyframeInterval, 2*time.Second)
 	setDefault(&c.AudioKbps, 128)
-	setDefault(&c.Latency, 500*time.Millisecond)
+	setDefault(&c.Latency, DefaultLatency)
 	setDefault(&c.PlaceholderAfter, 3*time.Second)
 	// A picture switches to a new speaker after a second of speech
 	// (the selector's own default, 1.5 s, is for audio-only use).

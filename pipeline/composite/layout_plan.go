@@ -105,7 +105,7 @@ func (l *Layout) pictures(p slotPlan, slot time.Duration) []picture {
 		}
 		f := p.srcs[i].frameAt(slot+half, slot)
 		if f != nil && slot-f.PTS <= l.cfg.PlaceholderAfter {
-			pics[i].frame = f
+			pics[i].frame, pics[i].pts = f, f.PTS
 		}
 	}
 	return pics

@@ -85,6 +85,7 @@ func (s *videoSource) unit(u *media.Unit) {
 	s.frames = append(s.frames, frames...)
 	if n := len(s.frames) - maxPendingFrames; n > 0 {
 		s.overflow += uint64(n)
+		s.reuse(s.frames[:n]...)
 		s.frames = s.frames[n:]
 	}
 }
@@ -99,8 +100,21 @@ func (s *videoSource) want(on bool) {
 		return
 	}
 	s.mu.Lock()
+	s.reuse(s.frames...)
+	s.reuse(s.last)
 	s.frames, s.last = nil, nil
 	s.mu.Unlock()
+}
+
+// reuse gives frames nobody shows any more back to the decoder, for its
+// next pictures. Called with s.mu held.
+func (s *videoSource) reuse(fs ...*codec.VideoFrame) {
+	if s.decoder == nil {
+		return
+	}
+	for _, f := range fs {
+		s.decoder.Reuse(f)
+	}
 }
 
 // frameAt returns the newest decoded frame at or before pts (the last
@@ -116,6 +130,9 @@ func (s *videoSource) frameAt(pts, slot time.Duration) *codec.VideoFrame {
 	s.lastSlot, s.served = slot, true
 	popped := uint64(0)
 	for len(s.frames) > 0 && s.frames[0].PTS <= pts {
+		// The frame shown until now (or skipped over) is done with: every
+		// canvas drew it in an earlier slot.
+		s.reuse(s.last)
 		s.last = s.frames[0]
 		s.frames = s.frames[1:]
 		popped++
