@@ -62,9 +62,10 @@ func (c LayoutConfig) withDefaults() LayoutConfig {
 	setDefault(&c.AudioKbps, 128)
 	setDefault(&c.Latency, DefaultLatency)
 	setDefault(&c.PlaceholderAfter, 3*time.Second)
-	// A picture switches to a new speaker after a second of speech
-	// (the selector's own default, 1.5 s, is for audio-only use).
-	setDefault(&c.Speaker.Hold, time.Second)
+	// A picture switches to a new speaker after 0.8 s of speech (the
+	// selector's own default, 1.5 s, is for audio-only use): with the
+	// output's hold the stage follows a turn within about 1.1 s.
+	setDefault(&c.Speaker.Hold, 800*time.Millisecond)
 	if c.Background == "" {
 		c.Background = "#000000"
 	}

@@ -112,21 +112,21 @@ func TestCompositeGrid(t *testing.T) {
 	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
 		t.Fatalf("start egress: status %d", code)
 	}
-	waitStates(t, s, job.ID, 20*time.Second, "live")
+	waitStates(t, s, job.ID, 30*time.Second, "live")
 	live := time.Now()
 	at := func(d time.Duration) { // waits until d after the output went live
 		hold(t, s, job.ID, time.Until(live.Add(d)))
 	}
 	at(12 * time.Second)
 	pubs[9].Leave(t, 10*time.Second) // p10 leaves at 12 s
-	at(16 * time.Second)
-	s.StartPublisherSize(t, "grid", "p11", "vp8", 320, 240, 2*time.Minute) // joins at 16 s
+	at(20 * time.Second)
+	s.StartPublisherSize(t, "grid", "p11", "vp8", 320, 240, 2*time.Minute) // joins at 20 s
 	waitTracks(t, s, "grid", 20)
-	at(24 * time.Second)
-	patchLayout(t, s, job.ID, map[string]any{"layout": "speaker"})
 	at(28 * time.Second)
-	patchLayout(t, s, job.ID, map[string]any{"layout": "presentation", "max_cameras": 4})
+	patchLayout(t, s, job.ID, map[string]any{"layout": "speaker"})
 	at(32 * time.Second)
+	patchLayout(t, s, job.ID, map[string]any{"layout": "presentation", "max_cameras": 4})
+	at(36 * time.Second)
 	final := stopEgress(t, s, job.ID)
 	if rc := final.Outputs.RTMP[0].Reconnects; rc != 0 {
 		t.Errorf("RTMP target reconnected %d times, want never", rc)
@@ -136,14 +136,17 @@ func TestCompositeGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkComposite(t, path, 32*time.Second, "rtmp")
+	checkComposite(t, path, 36*time.Second, "rtmp")
 	l := harness.GrabLuma(t, path, 10*time.Second, 1280, 720, "grid10")
 	checkTiles(t, l, gridTiles(10, 1280, 720), "10 publishers at 10 s")
-	l = harness.GrabLuma(t, path, 15*time.Second, 1280, 720, "grid9")
-	checkTiles(t, l, gridTiles(9, 1280, 720), "after one left, at 15 s")
-	l = harness.GrabLuma(t, path, 22*time.Second, 1280, 720, "grid10-again")
-	checkTiles(t, l, gridTiles(10, 1280, 720), "after one joined, at 22 s")
-	l = harness.GrabLuma(t, path, 26500*time.Millisecond, 1280, 720, "speaker")
+	// The output's clock starts with its first frame, up to a few
+	// seconds before the job reports the target live: each grab is 6 s
+	// after the change it checks.
+	l = harness.GrabLuma(t, path, 18*time.Second, 1280, 720, "grid9")
+	checkTiles(t, l, gridTiles(9, 1280, 720), "after one left, at 18 s")
+	l = harness.GrabLuma(t, path, 26*time.Second, 1280, 720, "grid10-again")
+	checkTiles(t, l, gridTiles(10, 1280, 720), "after one joined, at 26 s")
+	l = harness.GrabLuma(t, path, 31500*time.Millisecond, 1280, 720, "speaker")
 	if m := l.Centre(0, 0, 1024, 720); m < 30 {
 		t.Errorf("speaker layout: the stage is black (mean luma %.0f)", m)
 	}
@@ -153,7 +156,7 @@ func TestCompositeGrid(t *testing.T) {
 	if err := os.WriteFile(mp4, fetch(t, s, "/v1/recordings/"+m.ID+"/download"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	checkComposite(t, mp4, 32*time.Second, "recording")
+	checkComposite(t, mp4, 36*time.Second, "recording")
 	l = harness.GrabLuma(t, mp4, 10*time.Second, 1280, 720, "recording-grid10")
 	checkTiles(t, l, gridTiles(10, 1280, 720), "recording at 10 s")
 }
