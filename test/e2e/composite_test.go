@@ -132,10 +132,7 @@ func TestCompositeGrid(t *testing.T) {
 		t.Errorf("RTMP target reconnected %d times, want never", rc)
 	}
 
-	path, err := ng.WaitRecordDone("grid", 20*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := recordedFLV(t, ng, "grid")
 	checkComposite(t, path, 36*time.Second, "rtmp")
 	l := harness.GrabLuma(t, path, 10*time.Second, 1280, 720, "grid10")
 	checkTiles(t, l, gridTiles(10, 1280, 720), "10 publishers at 10 s")
@@ -151,11 +148,7 @@ func TestCompositeGrid(t *testing.T) {
 		t.Errorf("speaker layout: the stage is black (mean luma %.0f)", m)
 	}
 
-	m := waitStatus(t, s, final.Outputs.Record.RecordingID, "complete", 30*time.Second)
-	mp4 := filepath.Join(t.TempDir(), "grid.mp4")
-	if err := os.WriteFile(mp4, fetch(t, s, "/v1/recordings/"+m.ID+"/download"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	_, mp4 := downloadRecording(t, s, final.Outputs.Record.RecordingID)
 	checkComposite(t, mp4, 36*time.Second, "recording")
 	l = harness.GrabLuma(t, mp4, 10*time.Second, 1280, 720, "recording-grid10")
 	checkTiles(t, l, gridTiles(10, 1280, 720), "recording at 10 s")
@@ -246,25 +239,14 @@ func TestCompositeRenditions(t *testing.T) {
 	if d := frames["main"] - frames["vertical"]; d < -2 || d > 2 {
 		t.Errorf("canvases encoded %v and %v frames: want the same, one per slot each", frames["main"], frames["vertical"])
 	}
-	wide, err := ng.WaitRecordDone("wide", 20*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tall, err := ng.WaitRecordDone("tall", 20*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wide, tall := recordedFLV(t, ng, "wide"), recordedFLV(t, ng, "tall")
 	checkCanvasOutput(t, wide, 1280, 720, elapsed, "16:9 target")
 	checkCanvasOutput(t, tall, 720, 1280, elapsed, "9:16 target")
 	l := harness.GrabLuma(t, tall, 4*time.Second, 720, 1280, "tall")
 	if m := l.Centre(0, 0, 720, 1066); m < 30 {
 		t.Errorf("9:16 canvas: the speaker's stage is black (mean luma %.0f)", m)
 	}
-	m := waitStatus(t, s, final.Outputs.Record.RecordingID, "complete", 30*time.Second)
-	mp4 := filepath.Join(t.TempDir(), "tall.mp4")
-	if err := os.WriteFile(mp4, fetch(t, s, "/v1/recordings/"+m.ID+"/download"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	_, mp4 := downloadRecording(t, s, final.Outputs.Record.RecordingID)
 	checkCanvasOutput(t, mp4, 720, 1280, elapsed, "9:16 recording")
 }
 
@@ -361,4 +343,26 @@ func TestCompositeBadRequests(t *testing.T) {
 	if code := s.Do(t, "PATCH", "/v1/egress/"+job.ID, map[string]any{"layout": "speaker"}, &e); code != http.StatusConflict {
 		t.Errorf("PATCH an ended job: %d %q, want 409", code, e.Error)
 	}
+}
+
+// recordedFLV waits for nginx-rtmp to close the FLV it recorded of key.
+func recordedFLV(t *testing.T, ng *nginxrtmp.Server, key string) string {
+	t.Helper()
+	path, err := ng.WaitRecordDone(key, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// downloadRecording waits for a recording to complete and downloads it
+// as one MP4; it returns the manifest and the file.
+func downloadRecording(t *testing.T, s *Server, id string) (manifest, string) {
+	t.Helper()
+	m := waitStatus(t, s, id, "complete", 30*time.Second)
+	path := filepath.Join(t.TempDir(), m.ID+".mp4")
+	if err := os.WriteFile(path, fetch(t, s, "/v1/recordings/"+m.ID+"/download"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return m, path
 }

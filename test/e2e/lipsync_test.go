@@ -65,16 +65,8 @@ func TestCompositeLipSync(t *testing.T) {
 	hold(t, s, job.ID, syncWindow)
 	final := stopEgress(t, s, job.ID)
 
-	flv, err := ng.WaitRecordDone("sync", 20*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkSync(t, flv, "rtmp")
-	m := waitStatus(t, s, final.Outputs.Record.RecordingID, "complete", 30*time.Second)
-	mp4 := filepath.Join(t.TempDir(), "sync.mp4")
-	if err := os.WriteFile(mp4, fetch(t, s, "/v1/recordings/"+m.ID+"/download"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	checkSync(t, recordedFLV(t, ng, "sync"), "rtmp")
+	m, mp4 := downloadRecording(t, s, final.Outputs.Record.RecordingID)
 	checkSync(t, mp4, "recording")
 	checkQuality(t, final.Quality, "job")
 	checkQuality(t, m.Quality, "manifest")

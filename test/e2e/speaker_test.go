@@ -97,10 +97,7 @@ func TestCompositeSpeakerAndPresentation(t *testing.T) {
 	hold(t, s, job.ID, 4*time.Second)
 	stopEgress(t, s, job.ID)
 
-	path, err := ng.WaitRecordDone("talk", 20*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := recordedFLV(t, ng, "talk")
 	onsets, ends := speechOnsets(t, path)
 	t.Logf("sounds start at %v, end at %v", onsets, ends)
 	// The turns are the long sounds (6 s); the screen's beeps (1 or 2 s)
