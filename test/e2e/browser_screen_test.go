@@ -64,9 +64,7 @@ func TestBrowserScreenShare(t *testing.T) {
 		"video":   map[string]any{"width": 1280, "height": 720, "fps": 30, "bitrate_kbps": 2000},
 		"outputs": map[string]any{"rtmp": []string{ng.RTMPURL("live", "present")}},
 	}
-	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
-		t.Fatalf("start egress: status %d", code)
-	}
+	job = postEgress(t, s, body)
 	waitStates(t, s, job.ID, 20*time.Second, "live")
 	hold(t, s, job.ID, 7*time.Second)
 	stopEgress(t, s, job.ID)

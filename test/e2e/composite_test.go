@@ -109,9 +109,7 @@ func TestCompositeGrid(t *testing.T) {
 			"record": map[string]any{"segment_seconds": 2},
 		},
 	}
-	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
-		t.Fatalf("start egress: status %d", code)
-	}
+	job = postEgress(t, s, body)
 	waitStates(t, s, job.ID, 30*time.Second, "live")
 	live := time.Now()
 	at := func(d time.Duration) { // waits until d after the output went live
@@ -212,9 +210,7 @@ func TestCompositeRenditions(t *testing.T) {
 			"record": map[string]any{"segment_seconds": 2, "canvas": "vertical"},
 		},
 	}
-	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
-		t.Fatalf("start egress: status %d", code)
-	}
+	job = postEgress(t, s, body)
 	waitStates(t, s, job.ID, 20*time.Second, "live", "live")
 	start := time.Now()
 	hold(t, s, job.ID, 8*time.Second)

@@ -73,12 +73,18 @@ func egressRoom(t *testing.T, ng *nginxrtmp.Server, codec string, d time.Duratio
 
 func startEgress(t *testing.T, s *Server, urls ...string) egressInfo {
 	t.Helper()
-	var job egressInfo
-	body := map[string]any{
+	return postEgress(t, s, map[string]any{
 		"room": "live", "layout": "speaker",
 		"video":   map[string]int{"width": 640, "height": 360, "fps": 30, "bitrate_kbps": 1000},
 		"outputs": map[string]any{"rtmp": urls},
-	}
+	})
+}
+
+// postEgress starts a job from body and fails the test unless it is
+// created.
+func postEgress(t *testing.T, s *Server, body map[string]any) egressInfo {
+	t.Helper()
+	var job egressInfo
 	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
 		t.Fatalf("start egress: status %d %+v", code, job)
 	}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,9 +57,7 @@ func TestCompositeLipSync(t *testing.T) {
 		"video":   map[string]any{"width": 1280, "height": 720, "fps": 30, "bitrate_kbps": 2000},
 		"outputs": map[string]any{"rtmp": []string{ng.RTMPURL("live", "sync")}, "record": map[string]any{"segment_seconds": 4}},
 	}
-	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
-		t.Fatalf("start egress: status %d", code)
-	}
+	job = postEgress(t, s, body)
 	waitStates(t, s, job.ID, 20*time.Second, "live")
 	hold(t, s, job.ID, syncWindow)
 	final := stopEgress(t, s, job.ID)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"net/http"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -84,9 +83,7 @@ func TestCompositeSpeakerAndPresentation(t *testing.T) {
 		"video":   map[string]any{"width": 1280, "height": 720, "fps": 30, "bitrate_kbps": 2000},
 		"outputs": map[string]any{"rtmp": []string{ng.RTMPURL("live", "talk")}},
 	}
-	if code := s.Do(t, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
-		t.Fatalf("start egress: status %d", code)
-	}
+	job = postEgress(t, s, body)
 	waitStates(t, s, job.ID, 20*time.Second, "live")
 	hold(t, s, job.ID, 30*time.Second) // past three turns, into the silence
 	patchLayout(t, s, job.ID, map[string]any{"layout": "presentation"})
