@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
 
 	"github.com/roomcast/roomcast/pipeline/rawrec"
@@ -14,7 +15,9 @@ import (
 
 // rawFile spools a closed raw part and names it in the manifest.
 func (r *Recording) rawFile(f rawrec.File) {
-	name := archive.RawDir + f.Name
+	r.mu.Lock()
+	name := rawName(r.man.Generation, f.Name)
+	r.mu.Unlock()
 	sum, err := fileSHA256(f.Path)
 	if err == nil && !archive.ValidName(name) {
 		err = fmt.Errorf("bad raw file name %q", name)
@@ -39,6 +42,15 @@ func (r *Recording) rawFile(f rawrec.File) {
 			r.lastErr = err
 		}
 	}
+}
+
+// rawName is the object name of raw part file name (participant/track-part)
+// written by recorder generation gen: like segments, a later generation's
+// parts carry "g{gen}-", so a new owner that numbers its parts from 1
+// again never overwrites or duplicates the names an earlier one wrote.
+func rawName(gen int, name string) string {
+	dir, base := path.Split(name)
+	return archive.RawDir + dir + archive.GenName(gen, base)
 }
 
 func fileSHA256(path string) (string, error) {

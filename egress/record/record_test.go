@@ -332,3 +332,78 @@ func TestResumeAfterHandover(t *testing.T) {
 	}
 	e.checkHashes(t, m)
 }
+
+// TestRawNamesAfterHandover: a new owner numbers its raw parts from 1
+// again; its names carry its generation, so no name is listed twice and
+// every listed part is stored with its hash.
+func TestRawNamesAfterHandover(t *testing.T) {
+	fx := mediafixture.Load(t)
+	e := newEnv(t, 1<<30)
+	id := archive.NewID(time.Now())
+	track := *fx.Video
+	track.ParticipantID, track.ParticipantName = "p1", "alice"
+	feed := func(r *Recording, from, to time.Duration) {
+		r.TrackAdded(&track)
+		for _, u := range fx.Units {
+			if u.Track == fx.Video && u.DTS >= from && u.DTS < to {
+				c := *u
+				c.Track = &track
+				r.Unit(&c)
+			}
+		}
+		r.TrackRemoved(&track)
+	}
+	cfg := Config{ID: id, Tenant: "acme", Room: "hall", Egress: "EG_1", Raw: true, Spool: e.spool, WorkDir: e.work}
+	first, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed(first, 0, 5*time.Second)
+	if err := first.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t)
+	stored, err := e.cat.Get(context.Background(), "acme", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Resume = stored
+	second, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed(second, 5*time.Second, fx.Length+time.Second)
+	if err := second.Finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t)
+	m, err := e.cat.Get(context.Background(), "acme", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var gen1 int
+	for _, f := range m.Raw {
+		if seen[f.Name] {
+			t.Errorf("raw part %s listed twice", f.Name)
+		}
+		seen[f.Name] = true
+		if strings.Contains(f.Name, "/g1-") {
+			gen1++
+		}
+	}
+	if len(m.Raw) != 2 || gen1 != 1 {
+		t.Fatalf("raw parts %+v: want one of each generation", m.Raw)
+	}
+	for _, f := range m.Raw {
+		rc, err := e.cat.Open(context.Background(), m, f.Name)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != f.SHA256 {
+			t.Errorf("%s: stored object does not match the manifest", f.Name)
+		}
+	}
+}
