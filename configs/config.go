@@ -3,7 +3,10 @@
 // validates the result, naming the field at fault.
 package configs
 
-import "time"
+import (
+	"path/filepath"
+	"time"
+)
 
 // Config is the whole roomcast configuration. Field names in YAML are the
 // snake_case names in the tags; configs/roomcast.yaml documents each one.
@@ -61,14 +64,33 @@ type Egress struct {
 
 // Storage selects where recordings are archived.
 type Storage struct {
-	// Backend is "local" (under data/recordings) or "s3".
-	Backend string `yaml:"backend"`
-	S3      S3     `yaml:"s3"`
+	// Backend is "local" (under data/recordings, or Local.Path) or "s3".
+	Backend string       `yaml:"backend"`
+	Local   LocalStorage `yaml:"local"`
+	S3      S3           `yaml:"s3"`
 	// SpoolMaxBytes bounds the local upload spool (data/spool); when it
 	// is full, record outputs report an error.
 	SpoolMaxBytes int64 `yaml:"spool_max_bytes"`
 	// PresignTTL is how long playlist segment URLs stay valid.
 	PresignTTL time.Duration `yaml:"presign_ttl"`
+}
+
+// LocalStorage is the local backend's directory.
+type LocalStorage struct {
+	// Path holds the recordings; empty: data/recordings. A fleet (API
+	// server and `roomcast worker`s on several machines) sets it to one
+	// directory every node mounts, e.g. over NFS: a worker refuses the
+	// local backend without it, since the API could not see what it
+	// records.
+	Path string `yaml:"path"`
+}
+
+// RecordingsDir is where the local backend keeps recordings.
+func (c *Config) RecordingsDir() string {
+	if c.Storage.Local.Path != "" {
+		return c.Storage.Local.Path
+	}
+	return filepath.Join(c.Data, "recordings")
 }
 
 // S3 is an S3-compatible bucket. Empty credentials use the standard AWS

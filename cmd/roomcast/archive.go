@@ -65,7 +65,7 @@ func openArchive(ctx context.Context, cfg configs.Config, log *slog.Logger) (*ar
 
 func openStore(ctx context.Context, cfg configs.Config, log *slog.Logger) (storage.Store, error) {
 	if cfg.Storage.Backend != "s3" {
-		st, err := local.Open(filepath.Join(cfg.Data, "recordings"), log)
+		st, err := local.Open(cfg.RecordingsDir(), log)
 		if err != nil {
 			return nil, fmt.Errorf("storage: %w", err)
 		}

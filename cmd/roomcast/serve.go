@@ -90,7 +90,7 @@ func generateKey() (string, error) {
 
 // runServer starts NATS, the rooms and the API, and serves until ctx ends.
 func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.Writer) error {
-	if err := os.MkdirAll(filepath.Join(cfg.Data, "recordings"), 0o750); err != nil {
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	nc, closeNATS, err := connectNATS(cfg, log)

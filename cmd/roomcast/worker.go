@@ -57,7 +57,24 @@ func workerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if cfg.Worker.Server == "" || len(cfg.API.Keys) == 0 {
 		return errors.New("--server (worker.server) and an API key (ROOMCAST_API_KEY) are required to subscribe to rooms")
 	}
+	if err := workerStorage(cfg); err != nil {
+		return err
+	}
 	return runWorker(ctx, cfg, stdout, stderr)
+}
+
+// errLocalNotShared refuses a worker whose recordings would stay on its
+// own disk, out of the API server's sight.
+var errLocalNotShared = errors.New("worker: storage.backend local keeps recordings in this worker's data directory, " +
+	"where the API server can neither list nor serve them, and a job taken over by another worker would be split across two disks: " +
+	"set storage.local.path (env ROOMCAST_STORAGE_LOCAL_PATH) to a directory that the API server and every worker mount (e.g. NFS), " +
+	"the same on each, or use storage.backend s3")
+
+func workerStorage(cfg configs.Config) error {
+	if cfg.Storage.Backend == "local" && cfg.Storage.Local.Path == "" {
+		return errLocalNotShared
+	}
+	return nil
 }
 
 func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer) error {

@@ -428,7 +428,7 @@ func TestNATSUnreachable(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, binary, args...)
-			cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+harness.TestKey)
+			cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+harness.TestKey, "ROOMCAST_STORAGE_LOCAL_PATH="+t.TempDir())
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.ExitCode() == 0 || ctx.Err() != nil {
