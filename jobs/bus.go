@@ -60,9 +60,16 @@ type Record struct {
 }
 
 // info is the record as the API shows it.
+// A running job whose worker let its lease lapse (it died, or lost the
+// bus) shows as pending, with why, until another worker takes it over.
 func (r *Record) info() egress.Info {
 	i := r.Info
 	i.Tenant = r.Tenant
+	if i.Active() && i.Worker != "" && !r.Lease.IsZero() && time.Now().After(r.Lease) {
+		i.Status = egress.StatusPending
+		i.Reason = fmt.Sprintf("worker %s stopped renewing its lease at %s; waiting for a worker to take the job over",
+			i.Worker, r.Lease.UTC().Format(time.RFC3339))
+	}
 	return i
 }
 

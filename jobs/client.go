@@ -24,6 +24,12 @@ type ClientConfig struct {
 	Videos func(room string) []RoomVideo
 	Costs  Costs
 	Lease  time.Duration // default DefaultLease; must match the workers'
+	// Finalize ends a recording that a job stopped with no worker
+	// running it leaves open (see record.Interrupt); nil: none.
+	Finalize func(ctx context.Context, tenant, room, recordingID string) (bool, error)
+	// Events receives the events of jobs that end with no worker (nil:
+	// none); workers send the others.
+	Events EventSink
 	Logger *slog.Logger
 }
 
@@ -192,14 +198,61 @@ func (c *Client) Stop(ctx context.Context, id string) (egress.Info, error) {
 		if !rec.Info.Active() {
 			return rec.info(), nil
 		}
-		now := time.Now().UTC()
-		rec.StopRequested = true
-		rec.Info.Status, rec.Info.EndedAt, rec.Info.Reason = egress.StatusComplete, &now, "stopped before a worker took it"
+		started := rec.Started
+		stopUnowned(rec)
 		if _, err := c.jobs.Update(ctx, id, rec.encode(), rev); err == nil {
+			c.endedUnowned(ctx, rec, started)
 			return rec.info(), nil
 		}
 	}
 	return egress.Info{}, busErr("stop job", errors.New("record kept changing"))
+}
+
+// stopUnowned marks a job that no worker runs stopped: one that never
+// ran, or one whose worker died and that waits to be taken over.
+func stopUnowned(rec *Record) {
+	now := time.Now().UTC()
+	rec.StopRequested = true
+	rec.Info.Status, rec.Info.EndedAt = egress.StatusComplete, &now
+	rec.Info.Reason = "stopped before a worker took it"
+	if rec.Started {
+		rec.Info.Reason = "stopped while waiting for a worker to take it over"
+	}
+	rec.Info.Worker, rec.Lease = "", time.Time{}
+	for i := range rec.Info.Outputs.RTMP {
+		if rec.Info.Outputs.RTMP[i].State != egress.StateFailed {
+			rec.Info.Outputs.RTMP[i].State = egress.StateStopped
+		}
+	}
+	if r := rec.Info.Outputs.Record; r != nil {
+		r.State = egress.StateStopped
+	}
+}
+
+// endedUnowned finishes what a job stopped with no worker leaves behind:
+// the recording its last worker left open is marked interrupted (its
+// playlist a VOD, so it plays and can be deleted), and the job's events
+// fire, as a worker would have sent them.
+func (c *Client) endedUnowned(ctx context.Context, rec *Record, started bool) {
+	ctx = context.WithoutCancel(ctx)
+	info := rec.info()
+	ready := false
+	if r := rec.Info.Outputs.Record; r != nil && started && c.cfg.Finalize != nil {
+		var err error
+		ready, err = c.cfg.Finalize(ctx, rec.Tenant, rec.Spec.Room, r.RecordingID)
+		if err != nil {
+			c.log.Error("recording of a stopped job left open", "egress", info.ID, "recording", r.RecordingID, "err", err)
+		} else if ready {
+			c.log.Info("recording of a job stopped while waiting for a worker marked interrupted", "egress", info.ID, "recording", r.RecordingID)
+		}
+	}
+	if c.cfg.Events == nil {
+		return
+	}
+	c.cfg.Events("egress_ended", info)
+	if ready {
+		c.cfg.Events("recording_ready", info)
+	}
 }
 
 // control sends a command to the job's worker and decodes its answer.

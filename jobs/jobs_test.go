@@ -367,3 +367,75 @@ func TestStopMarkedInRecordReachesTheWorker(t *testing.T) {
 	}
 	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return i.Status == egress.StatusComplete })
 }
+
+// TestStopOrphanedJobEndsItsRecording: a job whose worker died shows as
+// pending; stopping it then ends the recording that worker left open
+// and sends the events no worker is left to send.
+func TestStopOrphanedJobEndsItsRecording(t *testing.T) {
+	b := newBus(t)
+	type call struct{ tenant, room, id string }
+	var mu sync.Mutex
+	var finalized []call
+	var events []string
+	c, err := NewClient(context.Background(), ClientConfig{
+		NC: b.conn("api"), Costs: Costs{Passthrough: 10, Transcode: 10, Composite: 10}, Lease: testLease,
+		Finalize: func(_ context.Context, tenant, room, id string) (bool, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			finalized = append(finalized, call{tenant, room, id})
+			return true, nil
+		},
+		Events: func(typ string, info egress.Info) {
+			mu.Lock()
+			defer mu.Unlock()
+			events = append(events, typ+":"+info.Status)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	info, err := c.Start(ctx, "acme", spec("r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a worker that ran the job and died leaves in its record.
+	rec, rev, err := c.get(ctx, info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Started, rec.Info.Status, rec.Info.Worker, rec.Lease = true, egress.StatusActive, "dead", time.Now().Add(-time.Second)
+	rec.Info.Outputs.Record = &egress.RecordInfo{RecordingID: "REC_0123456789abcdef0123", State: egress.StateLive}
+	if _, err := c.jobs.Update(ctx, info.ID, rec.encode(), rev); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Get(ctx, info.ID)
+	if err != nil || got.Status != egress.StatusPending || !strings.Contains(got.Reason, "worker dead stopped renewing its lease") {
+		t.Fatalf("orphaned job shows %q (%q), %v; want pending with why", got.Status, got.Reason, err)
+	}
+	stopped, err := c.Stop(ctx, info.ID)
+	if err != nil || stopped.Status != egress.StatusComplete || stopped.Outputs.Record.State != egress.StateStopped || stopped.Worker != "" {
+		t.Fatalf("stop: %+v, %v", stopped, err)
+	}
+	mu.Lock()
+	if want := (call{"acme", "r1", "REC_0123456789abcdef0123"}); len(finalized) != 1 || finalized[0] != want {
+		t.Errorf("finalized %+v, want %+v", finalized, want)
+	}
+	if strings.Join(events, ",") != "egress_ended:complete,recording_ready:complete" {
+		t.Errorf("events %v", events)
+	}
+	mu.Unlock()
+	// A job stopped before any worker ran it has no recording to end.
+	info2, err := c.Start(ctx, "acme", spec("r2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stop(ctx, info2.ID); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(finalized) != 1 {
+		t.Errorf("a job that never ran finalized a recording: %+v", finalized)
+	}
+}

@@ -94,6 +94,15 @@ func (a *archiveService) recover(ctx context.Context, left *record.Recovery) {
 	}
 }
 
+// interruptRecording is jobs.ClientConfig.Finalize: it ends the
+// recording of a job stopped while no worker ran it.
+func (a *archiveService) interruptRecording(ctx context.Context, tenant, room, id string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return record.Interrupt(ctx, tenant, room, id,
+		"the job was stopped while it waited for a worker to take it over; every segment stored is kept", a.spool, a.catalog)
+}
+
 // newRecording is egress.Deps.NewRecording. It refuses to start when the
 // store rejects the credentials or the bucket is gone; a store that is
 // merely unreachable does not stop a recording, whose segments wait in

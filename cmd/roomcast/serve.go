@@ -127,9 +127,13 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	}
 	defer arch.close(cfg.Server.ShutdownTimeout)
 	arch.registerMetrics(reg)
+	events, err := eventSink(ctx, nc, log)
+	if err != nil {
+		return err
+	}
 	client, err := jobs.NewClient(ctx, jobs.ClientConfig{
 		NC: nc, Videos: roomVideos(rooms), Costs: jobCosts(cfg), Lease: cfg.Worker.Lease,
-		Logger: log.With("component", "jobs"),
+		Finalize: arch.interruptRecording, Events: events, Logger: log.With("component", "jobs"),
 	})
 	if err != nil {
 		return err
@@ -149,10 +153,6 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	}
 	metrics := egress.NewMetrics(reg, client)
 	deps, err := workerDeps(cfg, "http://"+ln.Addr().String(), internalKey, arch, metrics.ObserveLatency, log)
-	if err != nil {
-		return err
-	}
-	events, err := eventSink(ctx, nc, log)
 	if err != nil {
 		return err
 	}

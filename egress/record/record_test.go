@@ -407,3 +407,47 @@ func TestRawNamesAfterHandover(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptOrphan: a recording its last recorder left open (handed
+// over, then nobody took it) is ended as interrupted with a VOD
+// playlist; an ended one is left alone.
+func TestInterruptOrphan(t *testing.T) {
+	fx := mediafixture.Load(t)
+	e := newEnv(t, 1<<30)
+	r := e.start(t, 2*time.Second)
+	if err := r.Run(context.Background(), &sliceSource{units: fx.Units}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t)
+	ctx := context.Background()
+	done, err := Interrupt(ctx, "acme", "hall", r.ID(), "stopped while waiting for a worker", e.spool, e.cat)
+	if err != nil || !done {
+		t.Fatalf("Interrupt: %v, %v", done, err)
+	}
+	e.flush(t)
+	m, err := e.cat.Get(ctx, "acme", r.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != archive.StatusInterrupted || m.EndedAt == nil || m.Error != "stopped while waiting for a worker" || len(m.Segments) == 0 {
+		t.Fatalf("after Interrupt: status %s, ended %v, error %q, %d segments", m.Status, m.EndedAt, m.Error, len(m.Segments))
+	}
+	rc, err := e.cat.Open(ctx, m, archive.PlaylistName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, _ := io.ReadAll(rc)
+	rc.Close()
+	if !strings.Contains(string(pl), "#EXT-X-ENDLIST") {
+		t.Errorf("playlist is not a VOD:\n%s", pl)
+	}
+	if done, err := Interrupt(ctx, "acme", "hall", r.ID(), "again", e.spool, e.cat); err != nil || done {
+		t.Errorf("second Interrupt: %v, %v; want false, nil", done, err)
+	}
+	if done, err := Interrupt(ctx, "acme", "hall", archive.NewID(time.Now()), "none", e.spool, e.cat); err != nil || done {
+		t.Errorf("Interrupt of a missing recording: %v, %v; want false, nil", done, err)
+	}
+}

@@ -117,10 +117,38 @@ func interrupt(ctx context.Context, e journalEntry, spooled *archive.Manifest, s
 	if m == nil {
 		return nil // it died before its first manifest was spooled
 	}
+	return markInterrupted(m, "the recorder stopped unexpectedly; every segment it had closed is kept", sp)
+}
+
+// Interrupt ends a recording that no recorder runs any more, such as
+// one whose job was stopped while it waited for a worker to take it
+// over: the stored manifest is marked interrupted with reason, and its
+// playlist becomes a VOD. It reports false, and changes nothing, when
+// there is no such recording or it has already ended.
+func Interrupt(ctx context.Context, tenant, room, id, reason string, sp Spool, cat *archive.Catalog) (bool, error) {
+	stored, err := cat.Manifest(ctx, tenant, room, id)
+	if errors.Is(err, archive.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("record: interrupt %s: %w", id, err)
+	}
+	if stored.Ended() {
+		return false, nil
+	}
+	if err := markInterrupted(stored, reason, sp); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// markInterrupted spools m marked interrupted, its playlist then its
+// manifest.
+func markInterrupted(m *archive.Manifest, reason string, sp Spool) error {
 	now := time.Now().UTC()
 	m.Status, m.EndedAt, m.UpdatedAt = archive.StatusInterrupted, &now, now
 	if m.Error == "" {
-		m.Error = "the recorder stopped unexpectedly; every segment it had closed is kept"
+		m.Error = reason
 	}
 	var buf writerBuffer
 	if err := m.Playlist().Render(&buf, nil); err != nil {
@@ -131,12 +159,12 @@ func interrupt(ctx context.Context, e journalEntry, spooled *archive.Manifest, s
 		return err
 	}
 	if len(m.Segments) > 0 {
-		if err := sp.Enqueue(archive.Key(e.Tenant, e.Room, e.ID, archive.PlaylistName), buf.b); err != nil {
-			return fmt.Errorf("record: recover %s: %w", e.ID, err)
+		if err := sp.Enqueue(archive.Key(m.Tenant, m.Room, m.ID, archive.PlaylistName), buf.b); err != nil {
+			return fmt.Errorf("record: interrupt %s: %w", m.ID, err)
 		}
 	}
-	if err := sp.Enqueue(archive.Key(e.Tenant, e.Room, e.ID, archive.ManifestName), b); err != nil {
-		return fmt.Errorf("record: recover %s: %w", e.ID, err)
+	if err := sp.Enqueue(archive.Key(m.Tenant, m.Room, m.ID, archive.ManifestName), b); err != nil {
+		return fmt.Errorf("record: interrupt %s: %w", m.ID, err)
 	}
 	return nil
 }
