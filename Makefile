@@ -42,9 +42,10 @@ test: test-deps lint
 bench: test-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...
 
-# The long runs that make test does shortened: lip sync over ten minutes.
+# The long runs that make test does shortened: lip sync over ten minutes,
+# an RTMP target's server down for 90 s.
 soak: test-deps
-	ROOMCAST_SOAK=1 $(GO) test -count=1 -timeout 30m -run 'TestCompositeLipSync' -v ./test/e2e/
+	ROOMCAST_SOAK=1 $(GO) test -count=1 -timeout 30m -run 'TestCompositeLipSync|TestEgressTargetOutage' -v ./test/e2e/
 
 # A short fuzzing pass over every parser and depacketizer: each Fuzz target
 # of every package, FUZZTIME each. Seed corpora live in testdata/fuzz.

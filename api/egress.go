@@ -124,9 +124,9 @@ func (s *Server) updateEgress(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, err.Error())
 		return
 	}
-	for i, raw := range u.AddRTMP {
-		if err := s.cfg.ParseRTMP(raw.URL); err != nil {
-			s.writeEgressError(w, r, &egress.FieldError{Field: fmt.Sprintf("add_rtmp[%d]", i), Reason: err.Error()})
+	for i, t := range u.AddRTMP {
+		if err := t.Validate(fmt.Sprintf("add_rtmp[%d]", i), s.cfg.ParseRTMP); err != nil {
+			s.writeEgressError(w, r, err)
 			return
 		}
 	}

@@ -60,6 +60,9 @@ type Egress struct {
 	// RTMPSCAFile is a PEM file of extra CA certificates trusted for
 	// rtmps:// targets, on top of the system roots.
 	RTMPSCAFile string `yaml:"rtmps_ca_file"`
+	// RTMPMaxBackoff caps the pause between a down RTMP target's attempts
+	// (1 s doubling up to it).
+	RTMPMaxBackoff time.Duration `yaml:"rtmp_max_backoff"`
 }
 
 // Storage selects where recordings are archived.
@@ -169,6 +172,7 @@ func Default() Config {
 		Data:   "./data",
 		API:    API{MaxBodyBytes: 4 << 20}, // a job's branding pictures: two PNGs of 1 MB, base64
 		Rooms:  Rooms{MaxParticipants: 16},
+		Egress: Egress{RTMPMaxBackoff: 30 * time.Second},
 		Storage: Storage{
 			Backend: "local", SpoolMaxBytes: 4 << 30, PresignTTL: 6 * time.Hour,
 		},

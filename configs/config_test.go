@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -38,6 +39,7 @@ func TestLoadOrder(t *testing.T) {
 		"ROOMCAST_DATA":             "/from/env",
 		"ROOMCAST_MAX_PARTICIPANTS": "8",
 		"ROOMCAST_API_KEY":          "0123456789abcdef,acme:fedcba9876543210",
+		"ROOMCAST_RTMP_MAX_BACKOFF": "2s",
 	}), Flags{Data: &flagData})
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +49,9 @@ func TestLoadOrder(t *testing.T) {
 	}
 	if c.Rooms.MaxParticipants != 8 {
 		t.Errorf("env must override file: max_participants = %d", c.Rooms.MaxParticipants)
+	}
+	if c.Egress.RTMPMaxBackoff != 2*time.Second {
+		t.Errorf("env ROOMCAST_RTMP_MAX_BACKOFF: rtmp_max_backoff = %v", c.Egress.RTMPMaxBackoff)
 	}
 	if c.Data != "/from/flag" {
 		t.Errorf("flag must override env: data = %q", c.Data)
@@ -72,6 +77,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"nat ip", "webrtc:\n  nat_1to1_ips: [not-an-ip]\n", nil, "webrtc.nat_1to1_ips[0]"},
 		{"nats", "nats:\n  url: http://x\n", nil, "nats.url"},
 		{"log", "log:\n  level: loud\n", nil, "log.level"},
+		{"rtmp backoff", "egress:\n  rtmp_max_backoff: 100ms\n", nil, "egress.rtmp_max_backoff"},
+		{"rtmp backoff env", "", map[string]string{"ROOMCAST_RTMP_MAX_BACKOFF": "11m"}, "egress.rtmp_max_backoff"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,7 +23,7 @@ const MinKeyLength = 16
 
 // Validate checks every field and returns the first error, naming the field.
 func (c *Config) Validate() error {
-	checks := []func() error{c.validateListen, c.validateData, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateStorage, c.validateWorker, c.validateWebhook, c.validateLog}
+	checks := []func() error{c.validateListen, c.validateData, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateEgress, c.validateStorage, c.validateWorker, c.validateWebhook, c.validateLog}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -140,6 +140,13 @@ func (c *Config) validateStorage() error {
 	}
 	if st.PresignTTL < time.Minute || st.PresignTTL > 7*24*time.Hour {
 		return &FieldError{"storage.presign_ttl", "must be between 1m and 168h"}
+	}
+	return nil
+}
+
+func (c *Config) validateEgress() error {
+	if b := c.Egress.RTMPMaxBackoff; b < time.Second || b > 10*time.Minute {
+		return &FieldError{"egress.rtmp_max_backoff", "must be between 1s and 10m"}
 	}
 	return nil
 }

@@ -99,7 +99,15 @@ type RTMPInfo struct {
 	BitrateKbps   int    `json:"bitrate_kbps"`
 	Reconnects    int    `json:"reconnects"`
 	DroppedFrames uint64 `json:"dropped_frames"`
-	Error         string `json:"error,omitempty"`
+	Error         string `json:"error,omitempty"` // the last error, kept once live again
+	// DownSince is when the target stopped delivering (or started, if it
+	// never went live); while reconnecting and once failed.
+	DownSince *time.Time `json:"down_since,omitempty"`
+	// NextRetryAt is when the next attempt starts (or the current one
+	// started); while reconnecting.
+	NextRetryAt *time.Time `json:"next_retry_at,omitempty"`
+	// MaxRetrySeconds is the target's limit on staying down (0: none).
+	MaxRetrySeconds float64 `json:"max_retry_seconds,omitempty"`
 }
 
 // Active reports whether the job has not ended.

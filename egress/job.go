@@ -38,7 +38,9 @@ type Deps struct {
 	NewRTMP func(rawURL string, src *fanout.Reader, log *slog.Logger) (Output, string, error)
 	// Permanent reports output errors retrying cannot fix.
 	Permanent func(error) bool
-	Backoff   Backoff
+	// Backoff is the pause between an output's attempts (zero:
+	// DefaultBackoff); configs' egress.rtmp_max_backoff sets its cap.
+	Backoff Backoff
 	// OnChange, when set, is called after each change of a job's status
 	// or of an output's state, from the job's goroutines; it must not
 	// block.
@@ -309,7 +311,7 @@ func (j *Job) AddRTMP(t Target) (RTMPInfo, error) {
 	}
 	h := &outputHandle{id: id, url: redacted, target: t, out: out, done: make(chan struct{})}
 	h.sup = NewSupervisor(h, SupervisorOptions{
-		Backoff: j.deps.Backoff, Permanent: j.deps.Permanent,
+		Backoff: j.deps.Backoff, Permanent: j.deps.Permanent, MaxRetry: t.MaxRetry(),
 		OnChange: func(Status) { go j.changed() },
 		Logger:   j.log.With("output", id, "url", redacted),
 	})

@@ -37,19 +37,26 @@ func (tickMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 }
 
 // readerOutput reads its fan-out reader; URLs containing "bad" are
-// rejected permanently after connecting fails.
+// rejected permanently after connecting fails, URLs containing "down"
+// fail to connect every time (a platform outage).
 type readerOutput struct {
 	src       *fanout.Reader
-	bad       bool
+	bad, down bool
 	units     atomic.Int64
 	connected atomic.Bool
 }
 
-var errBadKey = errors.New("publish rejected: bad key")
+var (
+	errBadKey = errors.New("publish rejected: bad key")
+	errDown   = errors.New("connect: connection refused")
+)
 
 func (o *readerOutput) Run(ctx context.Context) error {
 	if o.bad {
 		return errBadKey
+	}
+	if o.down {
+		return errDown
 	}
 	o.connected.Store(true)
 	defer o.connected.Store(false)
@@ -71,7 +78,7 @@ func testDeps() Deps {
 	return Deps{
 		NewMedia: func(Spec, source.Handler, *slog.Logger) (Media, error) { return tickMedia{}, nil },
 		NewRTMP: func(raw string, r *fanout.Reader, _ *slog.Logger) (Output, string, error) {
-			return &readerOutput{src: r, bad: strings.Contains(raw, "bad")}, "rtmp://host/app/****", nil
+			return &readerOutput{src: r, bad: strings.Contains(raw, "bad"), down: strings.Contains(raw, "down")}, "rtmp://host/app/****", nil
 		},
 		Permanent: func(err error) bool { return errors.Is(err, errBadKey) },
 		Backoff:   Backoff{Base: time.Millisecond, Max: time.Millisecond},
@@ -141,6 +148,43 @@ func TestJobFailsWhenNoOutputLeft(t *testing.T) {
 	info = waitInfo(t, m, info.ID, func(i Info) bool { return i.Status == StatusFailed })
 	if !strings.Contains(info.Error, ErrNoOutputs.Error()) {
 		t.Errorf("error = %q", info.Error)
+	}
+}
+
+// TestJobRidesOutAnOutage: a target that cannot connect reconnects for as
+// long as the job runs (hundreds of attempts at a 1 ms backoff), reporting
+// when it went down and when it tries next, and the job stays active even
+// with no other output; a target's max_retry_seconds fails it in time.
+func TestJobRidesOutAnOutage(t *testing.T) {
+	m := NewManager(testDeps())
+	defer m.Close()
+	limited := Target{URL: "rtmp://c/app/down-limited", MaxRetrySeconds: 0.3}
+	info, err := m.Start(context.Background(), "t1", Spec{Room: "r1", Outputs: OutputsSpec{
+		RTMP: append(URLs("rtmp://d/app/down"), limited)}}.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	info = waitInfo(t, m, info.ID, func(i Info) bool {
+		return len(i.Outputs.RTMP) == 2 && i.Outputs.RTMP[1].State == StateFailed
+	})
+	if took := time.Since(started); took < 300*time.Millisecond {
+		t.Errorf("limited target failed after %v, before its max_retry_seconds", took)
+	}
+	if e := info.Outputs.RTMP[1].Error; !strings.Contains(e, "max_retry_seconds") || !strings.Contains(e, "connection refused") {
+		t.Errorf("limited target error %q", e)
+	}
+	o := info.Outputs.RTMP[0]
+	if info.Status != StatusActive || o.State != StateReconnecting || o.Reconnects < 20 || o.DownSince == nil || o.NextRetryAt == nil ||
+		!strings.Contains(o.Error, "connection refused") || o.MaxRetrySeconds != 0 || info.Outputs.RTMP[1].MaxRetrySeconds != 0.3 {
+		t.Fatalf("job %s, unlimited target %+v", info.Status, o)
+	}
+	if o.NextRetryAt.Before(*o.DownSince) {
+		t.Errorf("next retry %v before down since %v", o.NextRetryAt, o.DownSince)
+	}
+	info, err = m.Stop(context.Background(), info.ID)
+	if err != nil || info.Status != StatusComplete || info.Outputs.RTMP[0].State != StateStopped {
+		t.Fatalf("stop: %+v %v", info, err)
 	}
 }
 

@@ -60,5 +60,15 @@ func (h *outputHandle) info() RTMPInfo {
 	return RTMPInfo{
 		ID: h.id, URL: h.url, Canvas: h.target.Canvas, State: st.State, Bytes: ost.Bytes, BitrateKbps: ost.BitrateKbps,
 		Reconnects: st.Reconnects, DroppedFrames: ost.DroppedFrames, Error: st.Error,
+		DownSince: apiTime(st.DownSince), NextRetryAt: apiTime(st.NextRetryAt), MaxRetrySeconds: h.target.MaxRetrySeconds,
 	}
+}
+
+// apiTime is t in UTC to the millisecond for the API; nil when unset.
+func apiTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC().Truncate(time.Millisecond)
+	return &t
 }

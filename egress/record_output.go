@@ -38,8 +38,10 @@ func (j *Job) addRecord(rec *record.Recording) {
 	defer j.mu.Unlock()
 	r := j.fanFor(j.spec.Outputs.Record.Canvas).NewReader("record")
 	h := &outputHandle{id: rec.ID(), out: &recordOutput{rec: rec, src: r}, done: make(chan struct{})}
+	// A recording's failures are local (its reader, its spool): five in a
+	// row end it, where RTMP targets ride out a platform's outage.
 	h.sup = NewSupervisor(h, SupervisorOptions{
-		Backoff: j.deps.Backoff, OnChange: func(Status) { go j.changed() },
+		Backoff: j.deps.Backoff, MaxFailures: 5, OnChange: func(Status) { go j.changed() },
 		Logger: j.log.With("output", "record", "recording", rec.ID()),
 	})
 	j.record, j.rec = h, rec

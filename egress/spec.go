@@ -372,9 +372,9 @@ func (o OutputsSpec) validate(parseURL func(string) error) error {
 	if len(o.RTMP) > MaxRTMPOutputs {
 		return &FieldError{"outputs.rtmp", fmt.Sprintf("at most %d targets", MaxRTMPOutputs)}
 	}
-	for i, u := range o.RTMP {
-		if err := parseURL(u.URL); err != nil {
-			return &FieldError{fmt.Sprintf("outputs.rtmp[%d]", i), err.Error()}
+	for i, t := range o.RTMP {
+		if err := t.Validate(fmt.Sprintf("outputs.rtmp[%d]", i), parseURL); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roomcast/roomcast/pipeline/composite"
 )
@@ -50,11 +51,11 @@ func TestSpecRecordValidation(t *testing.T) {
 
 func TestTargetJSON(t *testing.T) {
 	var o OutputsSpec
-	in := `{"rtmp":["rtmp://a/app/k1",{"url":"rtmp://b/app/k2","canvas":"vertical"}]}`
+	in := `{"rtmp":["rtmp://a/app/k1",{"url":"rtmp://b/app/k2","canvas":"vertical"},{"url":"rtmp://c/app/k3","max_retry_seconds":90}]}`
 	if err := json.Unmarshal([]byte(in), &o); err != nil {
 		t.Fatal(err)
 	}
-	want := []Target{{URL: "rtmp://a/app/k1"}, {URL: "rtmp://b/app/k2", Canvas: "vertical"}}
+	want := []Target{{URL: "rtmp://a/app/k1"}, {URL: "rtmp://b/app/k2", Canvas: "vertical"}, {URL: "rtmp://c/app/k3", MaxRetrySeconds: 90}}
 	if !reflect.DeepEqual(o.RTMP, want) {
 		t.Fatalf("targets %+v, want %+v", o.RTMP, want)
 	}
@@ -66,6 +67,34 @@ func TestTargetJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(bad), &o); err == nil {
 			t.Errorf("%s: accepted", bad)
 		}
+	}
+}
+
+// TestTargetValidation: max_retry_seconds is 0 (no limit) to a day, and
+// an error names it by the target's field.
+func TestTargetValidation(t *testing.T) {
+	ok := func(string) error { return nil }
+	for _, tc := range []struct {
+		secs  float64
+		field string // "" when valid
+	}{{0, ""}, {0.5, ""}, {MaxRetrySeconds, ""}, {-1, "add_rtmp[2].max_retry_seconds"}, {MaxRetrySeconds + 1, "add_rtmp[2].max_retry_seconds"}} {
+		err := Target{URL: "rtmp://a/app/k", MaxRetrySeconds: tc.secs}.Validate("add_rtmp[2]", ok)
+		var fe *FieldError
+		if tc.field == "" && err != nil || tc.field != "" && (!errors.As(err, &fe) || fe.Field != tc.field) {
+			t.Errorf("max_retry_seconds %v: %v, want field %q", tc.secs, err, tc.field)
+		}
+	}
+	if got := (Target{MaxRetrySeconds: 1.5}).MaxRetry(); got != 1500*time.Millisecond {
+		t.Errorf("MaxRetry = %v", got)
+	}
+	bad := func(string) error { return errors.New("unsupported scheme") }
+	var fe *FieldError
+	if err := (Target{URL: "http://x"}).Validate("outputs.rtmp[0]", bad); !errors.As(err, &fe) || fe.Field != "outputs.rtmp[0]" {
+		t.Errorf("bad URL: %v", err)
+	}
+	spec := Spec{Room: "r1", Outputs: OutputsSpec{RTMP: []Target{{URL: "rtmp://a/app/k", MaxRetrySeconds: -3}}}}.WithDefaults()
+	if err := spec.Validate(ok); !errors.As(err, &fe) || fe.Field != "outputs.rtmp[0].max_retry_seconds" {
+		t.Errorf("spec with a negative max_retry_seconds: %v", err)
 	}
 }
 

@@ -8,10 +8,6 @@ import (
 	"time"
 )
 
-// ErrGaveUp wraps the last error of an output that failed to connect
-// MaxFailures times in a row without ever going live in between.
-var ErrGaveUp = errors.New("gave up after repeated failures")
-
 // Runnable is one output bound to its input: Run returns when ctx ends
 // (nil) or on failure; Connected reports whether it is delivering now.
 type Runnable interface {
@@ -19,12 +15,18 @@ type Runnable interface {
 	Connected() bool
 }
 
-// SupervisorOptions tune retries.
+// SupervisorOptions tune retries. By default an output retries for as
+// long as the job runs; only a Permanent error, MaxFailures or MaxRetry
+// end it as failed.
 type SupervisorOptions struct {
 	Backoff Backoff
-	// MaxFailures is how many attempts in a row may fail without going
-	// live before the output is failed for good (default 5).
+	// MaxFailures, when > 0, is how many attempts in a row may fail
+	// without going live before the output is failed for good; 0 retries
+	// while the job runs.
 	MaxFailures int
+	// MaxRetry, when > 0, is how long the output may stay down (since it
+	// last went live, or since it started) before it is failed for good.
+	MaxRetry time.Duration
 	// Permanent reports errors that retrying cannot fix, such as the
 	// server's rejection of a stream key.
 	Permanent func(error) bool
@@ -32,7 +34,8 @@ type SupervisorOptions struct {
 	// state change, for webhooks and job status.
 	OnChange func(Status)
 	Logger   *slog.Logger
-	// After is the clock's timer (tests inject a fast one).
+	// Now and After are the clock (tests inject a fake one).
+	Now   func() time.Time
 	After func(time.Duration) <-chan time.Time
 }
 
@@ -41,6 +44,12 @@ type Status struct {
 	State      State
 	Reconnects int
 	Error      string // last error; empty when none
+	// DownSince is when the output last stopped delivering (or started,
+	// if it never went live); set while reconnecting and once failed.
+	DownSince time.Time
+	// NextRetryAt is when the next attempt starts (or the current one
+	// started); set while reconnecting.
+	NextRetryAt time.Time
 }
 
 // Supervisor runs one output, restarting it with backoff while the job
@@ -54,6 +63,8 @@ type Supervisor struct {
 	state      State
 	reconnects int
 	lastErr    error
+	downSince  time.Time
+	nextRetry  time.Time
 }
 
 // NewSupervisor supervises out.
@@ -61,14 +72,14 @@ func NewSupervisor(out Runnable, o SupervisorOptions) *Supervisor {
 	if o.Backoff == (Backoff{}) {
 		o.Backoff = DefaultBackoff
 	}
-	if o.MaxFailures <= 0 {
-		o.MaxFailures = 5
-	}
 	if o.Permanent == nil {
 		o.Permanent = func(error) bool { return false }
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.After == nil {
 		o.After = time.After
@@ -86,34 +97,30 @@ func (s *Supervisor) Status() Status {
 // Run supervises until ctx ends (stopped, nil) or the output fails for
 // good (failed, the error).
 func (s *Supervisor) Run(ctx context.Context) error {
-	failures := 0
-	for attempt := 1; ; attempt++ {
+	r := retries{opts: &s.opts, downSince: s.opts.Now()}
+	for {
 		wentLive, err := s.runOnce(ctx)
 		if ctx.Err() != nil {
 			s.set(StateStopped, nil)
 			return nil
 		}
-		if wentLive {
-			failures = 0
-		}
-		failures++
 		if err == nil {
 			err = errors.New("output ended unexpectedly")
 		}
-		if s.opts.Permanent(err) || failures >= s.opts.MaxFailures {
-			if !s.opts.Permanent(err) {
-				err = errors.Join(ErrGaveUp, err)
-			}
-			s.set(StateFailed, err)
-			s.log.Warn("output failed", "err", err)
-			return err
+		now := s.opts.Now()
+		r.ended(wentLive, now)
+		if end := r.giveUp(err, now); end != nil {
+			s.set(StateFailed, end)
+			s.log.Warn("output failed", "err", end)
+			return end
 		}
-		s.retry(err)
+		delay := r.pause(now)
+		s.retry(err, r.downSince, now.Add(delay))
 		select {
 		case <-ctx.Done():
 			s.set(StateStopped, nil)
 			return nil
-		case <-s.opts.After(s.opts.Backoff.Delay(failures)):
+		case <-s.opts.After(delay):
 		}
 	}
 }
@@ -142,17 +149,18 @@ func (s *Supervisor) watchLive(ctx context.Context, done chan<- struct{}) {
 			return
 		case <-t.C:
 			if s.out.Connected() {
-				s.setLive(true)
+				s.setLive()
 			}
 		}
 	}
 }
 
-func (s *Supervisor) setLive(live bool) {
+func (s *Supervisor) setLive() {
 	s.mu.Lock()
 	changed := false
-	if live && s.state != StateLive && s.state != StateStopped {
+	if s.state != StateLive && s.state != StateStopped {
 		s.state, changed = StateLive, true
+		s.downSince, s.nextRetry = time.Time{}, time.Time{}
 	}
 	st := s.statusLocked()
 	s.mu.Unlock()
@@ -167,11 +175,14 @@ func (s *Supervisor) sawLive() bool {
 	return s.state == StateLive
 }
 
-func (s *Supervisor) retry(err error) {
+// retry reports the output reconnecting: down since downSince, trying
+// again at next.
+func (s *Supervisor) retry(err error, downSince, next time.Time) {
 	s.mu.Lock()
 	s.reconnects++
+	s.downSince, s.nextRetry = downSince, next
 	s.mu.Unlock()
-	s.log.Info("output will reconnect", "err", err)
+	s.log.Info("output will reconnect", "err", err, "next_retry_at", next, "down_since", downSince)
 	s.set(StateReconnecting, err)
 }
 
@@ -192,6 +203,12 @@ func (s *Supervisor) statusLocked() Status {
 	st := Status{State: s.state, Reconnects: s.reconnects}
 	if s.lastErr != nil {
 		st.Error = s.lastErr.Error()
+	}
+	switch s.state {
+	case StateReconnecting:
+		st.DownSince, st.NextRetryAt = s.downSince, s.nextRetry
+	case StateFailed:
+		st.DownSince = s.downSince
 	}
 	return st
 }

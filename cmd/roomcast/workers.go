@@ -32,6 +32,7 @@ func workerDeps(cfg configs.Config, server, token string, arch *archiveService, 
 		NewRTMP:      egress.NewRTMPOutput(tlsCfg, observe),
 		NewRecording: arch.newRecording,
 		Permanent:    egress.PermanentRTMP,
+		Backoff:      egress.Backoff{Base: time.Second, Max: cfg.Egress.RTMPMaxBackoff},
 		Logger:       log.With("component", "egress"),
 	}, nil
 }

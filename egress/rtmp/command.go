@@ -60,6 +60,12 @@ func (s status) isError() bool {
 		strings.HasSuffix(s.code, ".BadName") || strings.HasSuffix(s.code, ".Failed")
 }
 
+// busy reports a publish refused because the stream is being published
+// already (nginx-rtmp: NetStream.Publish.BadName "Already publishing").
+func (s status) busy() bool {
+	return strings.HasSuffix(s.code, ".BadName") && strings.Contains(strings.ToLower(s.description), "already publishing")
+}
+
 // streamID is createStream's result: its last argument, as gomedia reads it.
 func (c command) streamID() uint32 {
 	if len(c.args) == 0 {

@@ -3,10 +3,10 @@ package rtmp
 import "errors"
 
 // ErrRejected means the server refused the publish: an _error reply, an
-// onStatus of level "error" (NetStream.Publish.BadName,
-// NetConnection.Connect.Rejected, …), or the connection closed right after
-// the publish command, which is how nginx-rtmp answers an on_publish hook
-// that returns 403. The wrapping error names the server's code and
+// onStatus of level "error" (NetStream.Publish.BadName but for "Already
+// publishing", NetConnection.Connect.Rejected, …), or the connection
+// closed right after the publish command, which is how nginx-rtmp answers
+// an on_publish hook that returns 403. The wrapping error names the server's code and
 // description, never the key. Retrying will not help.
 var ErrRejected = errors.New("publish rejected")
 

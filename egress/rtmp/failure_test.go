@@ -148,9 +148,25 @@ func TestWireMedia(t *testing.T) {
 	if err := runBounded(t, o, src); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	var metas, vHeaders, aHeaders, vFrames, aFrames int
+	c := countWireMedia(t, p.messages(t))
+	if c.metas != 1 || c.vHeaders != 1 || c.aHeaders != 1 || c.vFrames != fixtureFPS*2 || c.aFrames < 90 {
+		t.Errorf("metadata %d, headers %d+%d, frames %d video %d audio", c.metas, c.vHeaders, c.aHeaders, c.vFrames, c.aFrames)
+	}
+}
+
+// wireCounts are the media messages of one connection.
+type wireCounts struct {
+	metas, vHeaders, aHeaders, vFrames, aFrames int
+}
+
+// countWireMedia counts one connection's media messages, checking that
+// onMetaData and both sequence headers come first (at timestamp 0), that
+// the first frame is a keyframe, and that timestamps never go back.
+func countWireMedia(t *testing.T, msgs []message) wireCounts {
+	t.Helper()
+	var c wireCounts
 	last := map[uint8]uint32{}
-	for _, m := range p.messages(t) {
+	for _, m := range msgs {
 		if m.typ != msgVideo && m.typ != msgAudio && m.typ != msgDataAMF0 {
 			continue
 		}
@@ -163,29 +179,71 @@ func TestWireMedia(t *testing.T) {
 		last[m.typ] = m.ts
 		switch {
 		case m.typ == msgDataAMF0:
-			metas++
+			c.metas++
 			vals, err := amfDecodeAll(m.payload)
 			if err != nil || len(vals) != 3 || vals[1] != "onMetaData" {
 				t.Fatalf("data message %v %v", vals, err)
 			}
 			checkMetadata(t, vals[2].(map[string]any))
 		case m.typ == msgVideo && m.payload[1] == 0:
-			vHeaders++
-			if vFrames > 0 || m.ts != 0 {
-				t.Error("AVC header after a frame")
+			c.vHeaders++
+			if c.vFrames > 0 || m.ts != 0 || c.metas == 0 {
+				t.Error("AVC header after a frame, or before onMetaData")
 			}
 		case m.typ == msgAudio && m.payload[1] == 0:
-			aHeaders++
-			if aFrames > 0 || vFrames > 0 {
+			c.aHeaders++
+			if c.aFrames > 0 || c.vFrames > 0 {
 				t.Error("AAC header after a frame")
 			}
 		case m.typ == msgVideo:
-			vFrames++
+			if c.vFrames == 0 && m.payload[0]>>4 != 1 {
+				t.Error("first video frame is not a keyframe")
+			}
+			c.vFrames++
 		default:
-			aFrames++
+			c.aFrames++
 		}
 	}
-	if metas != 1 || vHeaders != 1 || aHeaders != 1 || vFrames != fixtureFPS*2 || aFrames < 90 {
-		t.Errorf("metadata %d, headers %d+%d, frames %d video %d audio", metas, vHeaders, aHeaders, vFrames, aFrames)
+	return c
+}
+
+// TestWireReconnect: the server goes away mid-stream and the same Output
+// and Source publish again, as the supervisor retries: the new connection
+// gets onMetaData and both sequence headers again before its first frame
+// (gomedia's muxers send no onMetaData and the AVC header only once).
+func TestWireReconnect(t *testing.T) {
+	f := loadFixture(t)
+	first := newPipeServer(nginxAccept(), false)
+	o := pipeOutput(first, nil)
+	src := newTestSource(f, 2)
+	errc := make(chan error, 1)
+	go func() { errc <- o.Run(context.Background(), src) }()
+	waitFor(t, 5*time.Second, "publishing media", func() bool { _, read := src.stats(); return o.Stats().Connected && read > 60 })
+	first.close() // mid-GOP: the next keyframe is 2 s in
+	select {
+	case err := <-errc:
+		if err == nil || errors.Is(err, ErrRejected) {
+			t.Fatalf("Run = %v, want a connection error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after the server went away")
+	}
+	second := newPipeServer(nginxAccept(), false)
+	defer second.close()
+	o.dial = second.dial
+	if err := runBounded(t, o, src); err != nil {
+		t.Fatalf("Run after reconnecting: %v", err)
+	}
+	before, after := countWireMedia(t, first.messagesCut(t)), countWireMedia(t, second.messages(t))
+	for i, c := range []wireCounts{before, after} {
+		if c.metas != 1 || c.vHeaders != 1 || c.aHeaders != 1 || c.vFrames == 0 {
+			t.Errorf("connection %d: metadata %d, headers %d+%d, %d video frames", i+1, c.metas, c.vHeaders, c.aHeaders, c.vFrames)
+		}
+	}
+	if resets, _ := src.stats(); resets != 2 {
+		t.Errorf("Reset called %d times, want once per connection", resets)
+	}
+	if after.vFrames != 2*fixtureGOP {
+		t.Errorf("second connection: %d video frames, want the fixture's last 2 GOPs (%d)", after.vFrames, 2*fixtureGOP)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -99,7 +100,13 @@ func (p *pipeServer) close() {
 }
 
 // messages parses what the client sent after its handshake.
-func (p *pipeServer) messages(t testing.TB) []message {
+func (p *pipeServer) messages(t testing.TB) []message { t.Helper(); return p.parse(t, false) }
+
+// messagesCut parses what the client sent before the server went away,
+// which may end in the middle of a message.
+func (p *pipeServer) messagesCut(t testing.TB) []message { t.Helper(); return p.parse(t, true) }
+
+func (p *pipeServer) parse(t testing.TB, cut bool) []message {
 	t.Helper()
 	p.mu.Lock()
 	b := bytes.Clone(p.wire.Bytes())
@@ -111,7 +118,7 @@ func (p *pipeServer) messages(t testing.TB) []message {
 	var out []message
 	for {
 		m, err := rd.next()
-		if err == io.EOF {
+		if err == io.EOF || cut && errors.Is(err, io.ErrUnexpectedEOF) {
 			return out
 		}
 		if err != nil {

@@ -72,10 +72,15 @@ func (s *session) afterCommand(cmd command) error {
 }
 
 // refused is ErrRejected before publishing starts; later it is an ordinary
-// destination error, which the supervisor retries.
+// destination error, which the supervisor retries. So is "Already
+// publishing" (nginx-rtmp's BadName): the server still holds an earlier
+// session of the key, as after a network blip, and drops it in time.
 func (s *session) refused(st status) error {
-	if s.publishing.Load() {
+	switch {
+	case s.publishing.Load():
 		return fmt.Errorf("server ended the stream: %s", st.describe(s.t))
+	case st.busy():
+		return fmt.Errorf("stream key busy: %s", st.describe(s.t))
 	}
 	return fmt.Errorf("%w: %s", ErrRejected, st.describe(s.t))
 }

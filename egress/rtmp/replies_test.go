@@ -40,8 +40,11 @@ var replyCases = []struct {
 	{name: "oversized-message", reply: []byte{0x03, 0, 0, 0, 0x20, 0, 0, 20, 0, 0, 0, 0, 2}, want: errChunkProtocol},
 	{name: "connect-rejected", reply: srvMsg(msgCommandAMF0, 0, 0, 128, cmdPayload("_error", 1, amfNullB,
 		statusObj("error", "NetConnection.Connect.Rejected", "unknown application"))), want: ErrRejected},
+	// The server still holds an earlier session of the key: retried.
 	{name: "publish-bad-name", reply: bytes.Join([][]byte{connectOK(128), createStreamOK(128),
-		onStatus(128, 0, "error", "NetStream.Publish.BadName", "Already publishing")}, nil), want: ErrRejected},
+		onStatus(128, 0, "error", "NetStream.Publish.BadName", "Already publishing")}, nil), want: errAnyFailure},
+	{name: "publish-bad-name-invalid", reply: bytes.Join([][]byte{connectOK(128), createStreamOK(128),
+		onStatus(128, 0, "error", "NetStream.Publish.BadName", "invalid stream name")}, nil), want: ErrRejected},
 	// The key echoed back must not reach the error.
 	{name: "rejected-echoing-key", reply: bytes.Join([][]byte{connectOK(128), createStreamOK(128),
 		onStatus(128, 0, "error", "NetStream.Publish.Denied", "stream "+pipeKey+" denied")}, nil), want: ErrRejected},

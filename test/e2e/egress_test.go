@@ -19,10 +19,11 @@ import (
 
 // egressInfo is GET /v1/egress/{id}.
 type egressInfo struct {
-	ID      string `json:"id"`
-	Status  string `json:"status"`
-	Error   string `json:"error"`
-	Outputs struct {
+	ID        string     `json:"id"`
+	Status    string     `json:"status"`
+	Error     string     `json:"error"`
+	StartedAt *time.Time `json:"started_at"`
+	Outputs   struct {
 		RTMP   []rtmpInfo `json:"rtmp"`
 		Record *struct {
 			RecordingID string `json:"recording_id"`
@@ -49,19 +50,22 @@ type qualityReport struct {
 }
 
 type rtmpInfo struct {
-	ID         string `json:"id"`
-	URL        string `json:"url"`
-	State      string `json:"state"`
-	Bytes      uint64 `json:"bytes"`
-	Reconnects int    `json:"reconnects"`
-	Error      string `json:"error"`
+	ID          string     `json:"id"`
+	URL         string     `json:"url"`
+	State       string     `json:"state"`
+	Bytes       uint64     `json:"bytes"`
+	Reconnects  int        `json:"reconnects"`
+	Error       string     `json:"error"`
+	DownSince   *time.Time `json:"down_since"`
+	NextRetryAt *time.Time `json:"next_retry_at"`
 }
 
 // egressRoom starts a server trusting ng's certificate, a room and one
 // publisher of codec, and waits until its tracks are in the room.
-func egressRoom(t *testing.T, ng *nginxrtmp.Server, codec string, d time.Duration) *Server {
+// env adds to the server's environment.
+func egressRoom(t *testing.T, ng *nginxrtmp.Server, codec string, d time.Duration, env ...string) *Server {
 	t.Helper()
-	s := StartServer(t, "ROOMCAST_RTMPS_CA_FILE="+ng.CertFile())
+	s := StartServer(t, append([]string{"ROOMCAST_RTMPS_CA_FILE=" + ng.CertFile()}, env...)...)
 	s.CreateRoom(t, "live")
 	s.StartPublisher(t, "live", "host", codec, d)
 	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
@@ -351,6 +355,7 @@ func TestEgressBadRequests(t *testing.T) {
 		{map[string]any{"room": "live", "video": map[string]int{"width": 3840, "height": 2160}, "outputs": map[string]any{"rtmp": []string{"rtmp://127.0.0.1/live/k"}}}, "video.width"},
 		{map[string]any{"room": "live", "video": map[string]int{"fps": 120}, "outputs": map[string]any{"rtmp": []string{"rtmp://127.0.0.1/live/k"}}}, "video.fps"},
 		{map[string]any{"room": "live", "layout": "single", "participant": "ghost", "outputs": map[string]any{"rtmp": []string{"rtmp://127.0.0.1/live/k"}}}, "participant"},
+		{map[string]any{"room": "live", "outputs": map[string]any{"rtmp": []any{map[string]any{"url": "rtmp://127.0.0.1/live/k", "max_retry_seconds": -1}}}}, "outputs.rtmp[0].max_retry_seconds"},
 	}
 	for _, tc := range cases {
 		var e struct{ Error string }
@@ -358,6 +363,11 @@ func TestEgressBadRequests(t *testing.T) {
 		if code != http.StatusBadRequest || !strings.HasPrefix(e.Error, tc.field) {
 			t.Errorf("%v: %d %q, want 400 naming %s", tc.body, code, e.Error, tc.field)
 		}
+	}
+	var e struct{ Error string }
+	add := map[string]any{"add_rtmp": []any{map[string]any{"url": "rtmp://127.0.0.1/live/k", "max_retry_seconds": 1e6}}}
+	if code := s.Do(t, "PATCH", "/v1/egress/EG_none", add, &e); code != http.StatusBadRequest || !strings.HasPrefix(e.Error, "add_rtmp[0].max_retry_seconds") {
+		t.Errorf("PATCH add_rtmp with max_retry_seconds 1e6: %d %q, want 400 naming add_rtmp[0].max_retry_seconds", code, e.Error)
 	}
 }
 

@@ -31,4 +31,21 @@ func TestStartStopStart(t *testing.T) {
 		t.Fatalf("after restart: %v", err)
 	}
 	c2.Close()
+
+	// A graceful Stop frees the port too, and Start takes it again.
+	addr := s.RTMPAddr()
+	s.Stop()
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("RTMP port still accepts after Stop")
+	}
+	s.Start()
+	if s.RTMPAddr() != addr {
+		t.Fatalf("restarted on %s, want %s", s.RTMPAddr(), addr)
+	}
+	c3, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		t.Fatalf("after Stop and Start: %v", err)
+	}
+	c3.Close()
 }
