@@ -166,9 +166,9 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		return err
 	}
 	defer workers.Stop()
-	signingKey := make([]byte, 32)
-	if _, err := rand.Read(signingKey); err != nil {
-		return fmt.Errorf("signing key: %w", err)
+	signingKey, err := api.LoadSigningKey(cfg.API.SigningKey, cfg.Data)
+	if err != nil {
+		return err
 	}
 	srv := api.New(api.Config{
 		Keys:         append(cfg.API.Keys, configs.APIKey{Tenant: "internal", Key: internalKey}),
