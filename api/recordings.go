@@ -145,6 +145,7 @@ func (a *recordingAPI) links(ctx context.Context, m *archive.Manifest) (map[stri
 
 // download serves the recording as one MP4, with Range support.
 func (a *recordingAPI) download(w http.ResponseWriter, r *http.Request) {
+	w = streamWrites(w, r)
 	m, ok := a.own(w, r)
 	if !ok {
 		return
@@ -161,6 +162,7 @@ func (a *recordingAPI) download(w http.ResponseWriter, r *http.Request) {
 
 // file streams one stored object of a recording.
 func (a *recordingAPI) file(w http.ResponseWriter, r *http.Request) {
+	w = streamWrites(w, r)
 	name := r.PathValue("name")
 	if !archive.ValidName(name) {
 		writeError(w, http.StatusNotFound, "no such file")
