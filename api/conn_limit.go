@@ -95,14 +95,14 @@ func (l *ipLimitListener) release(ip netip.Addr) {
 	}
 }
 
-// refuse resets c: SO_LINGER 0 makes Close send RST and keep no
-// TIME_WAIT state.
+// refuse counts c, then resets it: SO_LINGER 0 makes Close send RST
+// and keep no TIME_WAIT state.
 func (l *ipLimitListener) refuse(c net.Conn, ip netip.Addr) {
+	l.refused.Inc()
 	if tc, ok := c.(*net.TCPConn); ok {
 		_ = tc.SetLinger(0)
 	}
 	_ = c.Close()
-	l.refused.Inc()
 	l.mu.Lock()
 	l.unlogged++
 	now := time.Now()
