@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // Two client addresses on one host: Linux routes all of 127.0.0.0/8 on lo.
@@ -57,8 +57,7 @@ func startHTTP(t *testing.T, limits configs.ServerCfg, h http.Handler) (string, 
 
 func dialFrom(t *testing.T, src, addr string) net.Conn {
 	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}
-	c, err := d.Dial("tcp", addr)
+	c, err := testutil.DialFrom(src, addr, 5*time.Second)
 	if err != nil {
 		t.Fatalf("dial from %s: %v", src, err)
 	}
@@ -66,40 +65,8 @@ func dialFrom(t *testing.T, src, addr string) net.Conn {
 	return c
 }
 
-// getFrom GETs path on addr over a new connection from src.
-func getFrom(t *testing.T, src, addr, path string) (int, string, error) {
-	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}
-	tr := &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}
-	defer tr.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
-	resp, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
-}
-
-// slowloris sends a request's header one byte every 50 ms until the
-// server closes c; closed gets how long c lived.
-func slowloris(c net.Conn, closed chan<- time.Duration) {
-	start := time.Now()
-	go func() {
-		_, _ = c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "))
-		for {
-			if _, err := c.Write([]byte("a")); err != nil {
-				return
-			}
-			time.Sleep(50 * time.Millisecond) // the attack's pace, not a wait for the server
-		}
-	}()
-	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
-	_, _ = io.Copy(io.Discard, c)
-	closed <- time.Since(start)
+func getFrom(src, addr, path string) (int, string, error) {
+	return testutil.GetFrom(src, "http://"+addr+path, 5*time.Second)
 }
 
 func okHandler() http.Handler {
@@ -116,17 +83,17 @@ func TestSlowlorisAndPerIPCap(t *testing.T) {
 	var slow sync.WaitGroup
 	for range perIP {
 		c := dialFrom(t, slowIP, addr)
-		slow.Go(func() { slowloris(c, closed) })
+		slow.Go(func() { closed <- testutil.Slowloris(c, 30*time.Second) })
 	}
 	// A connection beyond the cap is reset without waiting for a timeout.
-	if refused, err := overCap(slowIP, addr, header+5*time.Second); err == nil || refused > header/2 {
+	if refused, err := testutil.Refused(slowIP, addr, header+5*time.Second); err == nil || refused > header/2 {
 		t.Errorf("connection over the cap: %v after %v, want it reset at once", err, refused)
 	}
 	if n := refusedCount(t, reg); n != 1 { // counted before the reset
 		t.Errorf("refused counter %v, want 1", n)
 	}
 	// Another address is served while the slow ones hold their cap.
-	code, body, err := getFrom(t, normalIP, addr, "/")
+	code, body, err := getFrom(normalIP, addr, "/")
 	if err != nil || code != http.StatusOK || body != "ok" {
 		t.Fatalf("normal client during the attack: %d %q %v", code, body, err)
 	}
@@ -140,25 +107,9 @@ func TestSlowlorisAndPerIPCap(t *testing.T) {
 		}
 	}
 	// Their slots are free again.
-	if code, _, err := getFrom(t, slowIP, addr, "/"); err != nil || code != http.StatusOK {
+	if code, _, err := getFrom(slowIP, addr, "/"); err != nil || code != http.StatusOK {
 		t.Errorf("slow address after its connections closed: %d %v", code, err)
 	}
-}
-
-// overCap connects from src and reads: it returns how long the server
-// took to close the connection and the error seen; the reset may come
-// while connect returns.
-func overCap(src, addr string, within time.Duration) (time.Duration, error) {
-	start := time.Now()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: within}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		return time.Since(start), err
-	}
-	defer c.Close()
-	_ = c.SetReadDeadline(time.Now().Add(within))
-	_, err = c.Read(make([]byte, 1))
-	return time.Since(start), err
 }
 
 func refusedCount(t *testing.T, reg *prometheus.Registry) float64 {
@@ -212,11 +163,11 @@ func TestStreamWritesOutliveWriteTimeout(t *testing.T) {
 		}
 	})
 	addr, _ := startHTTP(t, limits, mux)
-	code, body, err := getFrom(t, normalIP, addr, "/stream")
+	code, body, err := getFrom(normalIP, addr, "/stream")
 	if err != nil || code != http.StatusOK || len(body) != chunks<<16 {
 		t.Errorf("streamed download: %d, %d of %d bytes, %v", code, len(body), chunks<<16, err)
 	}
-	_, body, err = getFrom(t, normalIP, addr, "/plain")
+	_, body, err = getFrom(normalIP, addr, "/plain")
 	if err == nil && len(body) == chunks<<16 {
 		t.Error("a plain response outlived WriteTimeout: the comparison above proves nothing")
 	}
