@@ -193,7 +193,7 @@ func TestStreamWritesOutsideNewHTTPServer(t *testing.T) {
 	}
 }
 
-func TestLimitConnsPerIPZeroIsNoCap(t *testing.T) {
+func TestLimitConnsPerIPSetup(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -201,5 +201,12 @@ func TestLimitConnsPerIPZeroIsNoCap(t *testing.T) {
 	defer ln.Close()
 	if got, err := LimitConnsPerIP(ln, 0, nil, nil); err != nil || got != ln {
 		t.Errorf("cap 0: %v, %T", err, got)
+	}
+	reg := prometheus.NewRegistry()
+	if _, err := LimitConnsPerIP(ln, 1, reg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LimitConnsPerIP(ln, 1, reg, nil); err == nil || !strings.Contains(err.Error(), "connection limit metric") {
+		t.Errorf("a second limit on one registry: %v, want a clear error", err)
 	}
 }

@@ -115,7 +115,9 @@ func serveWorkerMetrics(addr string, limits configs.ServerCfg, reg *prometheus.R
 	if err != nil {
 		return nil, fmt.Errorf("worker.metrics_listen %s: %w", addr, err)
 	}
-	if ln, err = api.LimitConnsPerIP(ln, limits.MaxConnsPerIP, reg, log.With("component", "http")); err != nil {
+	limited, err := api.LimitConnsPerIP(ln, limits.MaxConnsPerIP, reg, log.With("component", "http"))
+	if err != nil {
+		_ = ln.Close()
 		return nil, err
 	}
 	mux := http.NewServeMux()
@@ -123,7 +125,7 @@ func serveWorkerMetrics(addr string, limits configs.ServerCfg, reg *prometheus.R
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	hs := api.NewHTTPServer(mux, limits)
 	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := hs.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("worker metrics server", "err", err)
 		}
 	}()
