@@ -36,13 +36,28 @@ func (u *urlSigner) mac(tenant, id, name, expires string) []byte {
 // URL is the absolute-path URL of object name of recording id, valid
 // for ttl. id and name must have passed archive.ValidID/ValidName.
 func (u *urlSigner) URL(tenant, id, name string, ttl time.Duration) string {
+	return "/v1/recordings/" + id + "/files/" + name + "?" + u.query(tenant, id, name, ttl)
+}
+
+// playlistName stands for the playlist in signatures. No object name can
+// be it (archive.ValidName refuses a leading '/'), so a playlist link
+// opens no file and a file link does not open the playlist.
+const playlistName = "/index.m3u8"
+
+// PlaylistURL is the absolute-path URL of recording id's playlist, valid
+// for ttl: a link to share with players that send no API key.
+func (u *urlSigner) PlaylistURL(tenant, id string, ttl time.Duration) string {
+	return "/v1/recordings/" + id + "/index.m3u8?" + u.query(tenant, id, playlistName, ttl)
+}
+
+func (u *urlSigner) query(tenant, id, name string, ttl time.Duration) string {
 	expires := strconv.FormatInt(u.now().Add(ttl).Unix(), 10)
 	q := url.Values{
 		"t":       {tenant},
 		"expires": {expires},
 		"sig":     {hex.EncodeToString(u.mac(tenant, id, name, expires))},
 	}
-	return "/v1/recordings/" + id + "/files/" + name + "?" + q.Encode()
+	return q.Encode()
 }
 
 // verify returns the tenant a signed request for object name of
@@ -65,8 +80,8 @@ func (u *urlSigner) verify(q url.Values, id, name string) (string, error) {
 
 // bearerOrSigned lets a request through with a valid API key or, when it
 // has no Authorization header but a sig parameter, a valid unexpired
-// signature of its {id} and {name} path values.
-func (s *Server) bearerOrSigned(u *urlSigner, next http.Handler) http.Handler {
+// signature of its {id} path value and the name it asks for.
+func (s *Server) bearerOrSigned(u *urlSigner, name func(*http.Request) string, next http.Handler) http.Handler {
 	bearerAuth := s.auth.require(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -74,7 +89,7 @@ func (s *Server) bearerOrSigned(u *urlSigner, next http.Handler) http.Handler {
 			bearerAuth.ServeHTTP(w, r)
 			return
 		}
-		tenant, err := u.verify(q, r.PathValue("id"), r.PathValue("name"))
+		tenant, err := u.verify(q, r.PathValue("id"), name(r))
 		if err != nil {
 			writeError(w, http.StatusForbidden, err.Error())
 			return

@@ -44,10 +44,13 @@ func (s *Server) recordingRoutes(v1 func(string, http.HandlerFunc)) {
 	v1("GET /v1/recordings", a.list)
 	v1("GET /v1/recordings/{id}", a.get)
 	v1("DELETE /v1/recordings/{id}", a.delete)
-	v1("GET /v1/recordings/{id}/index.m3u8", a.playlist)
+	s.mux.Handle("GET /v1/recordings/{id}/index.m3u8", s.bearerOrSigned(a.signer, signedPlaylist, http.HandlerFunc(a.playlist)))
 	v1("GET /v1/recordings/{id}/download", a.download)
-	s.mux.Handle("GET /v1/recordings/{id}/files/{name...}", s.bearerOrSigned(a.signer, http.HandlerFunc(a.file)))
+	s.mux.Handle("GET /v1/recordings/{id}/files/{name...}", s.bearerOrSigned(a.signer, signedFile, http.HandlerFunc(a.file)))
 }
+
+func signedPlaylist(*http.Request) string { return playlistName }
+func signedFile(r *http.Request) string   { return r.PathValue("name") }
 
 // own reads the manifest of the {id} of the caller's tenant, answering
 // the error itself when it cannot.
@@ -60,9 +63,17 @@ func (a *recordingAPI) own(w http.ResponseWriter, r *http.Request) (*archive.Man
 	return m, true
 }
 
+// recordingView is a manifest with a signed link to its playlist.
+type recordingView struct {
+	*archive.Manifest
+	// PlaylistURL plays the recording without an API key until it
+	// expires (storage.presign_ttl); absolute path on this server.
+	PlaylistURL string `json:"playlist_url"`
+}
+
 func (a *recordingAPI) get(w http.ResponseWriter, r *http.Request) {
 	if m, ok := a.own(w, r); ok {
-		writeJSON(w, http.StatusOK, m)
+		writeJSON(w, http.StatusOK, recordingView{m, a.signer.PlaylistURL(m.Tenant, m.ID, a.ttl)})
 	}
 }
 
@@ -134,6 +145,7 @@ func (a *recordingAPI) links(ctx context.Context, m *archive.Manifest) (map[stri
 
 // download serves the recording as one MP4, with Range support.
 func (a *recordingAPI) download(w http.ResponseWriter, r *http.Request) {
+	w = streamWrites(w, r)
 	m, ok := a.own(w, r)
 	if !ok {
 		return
@@ -150,6 +162,7 @@ func (a *recordingAPI) download(w http.ResponseWriter, r *http.Request) {
 
 // file streams one stored object of a recording.
 func (a *recordingAPI) file(w http.ResponseWriter, r *http.Request) {
+	w = streamWrites(w, r)
 	name := r.PathValue("name")
 	if !archive.ValidName(name) {
 		writeError(w, http.StatusNotFound, "no such file")

@@ -34,6 +34,10 @@ type NATS struct {
 type API struct {
 	Keys         []APIKey `yaml:"keys"`
 	MaxBodyBytes int64    `yaml:"max_body_bytes"`
+	// SigningKey signs the links to recordings that work without an API
+	// key; empty: a key generated once into data/signing.key. Nodes that
+	// serve the same links share it. Never logged.
+	SigningKey string `yaml:"signing_key"`
 }
 
 // APIKey is one bearer key and the tenant it acts for.
@@ -157,9 +161,25 @@ type Log struct {
 	Format string `yaml:"format"`
 }
 
-// ServerCfg holds HTTP server timeouts.
+// ServerCfg holds HTTP server timeouts and limits (of `serve`'s API and
+// of a `roomcast worker`'s metrics listener).
 type ServerCfg struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds writing a response, except downloads.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// StreamWriteTimeout bounds each write of a download (MP4, recording
+	// files); the deadline moves on as the download progresses.
+	StreamWriteTimeout time.Duration `yaml:"stream_write_timeout"`
+	// IdleTimeout bounds the wait for the next request of a keep-alive
+	// connection.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxConnsPerIP caps the open connections of one client address;
+	// more are closed at once. 0: no cap.
+	MaxConnsPerIP int `yaml:"max_conns_per_ip"`
 }
 
 // DefaultTenant is the tenant of keys that name none.
@@ -180,7 +200,10 @@ func Default() Config {
 			Count: 1, Costs: Costs{Passthrough: 10, Transcode: 45, Composite: 50},
 			Lease: 6 * time.Second, DrainTimeout: 30 * time.Second,
 		},
-		Log:    Log{Level: "info", Format: "text"},
-		Server: ServerCfg{ShutdownTimeout: 10 * time.Second},
+		Log: Log{Level: "info", Format: "text"},
+		Server: ServerCfg{
+			ShutdownTimeout: 10 * time.Second, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+			WriteTimeout: time.Minute, StreamWriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxConnsPerIP: 64,
+		},
 	}
 }

@@ -79,6 +79,11 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"log", "log:\n  level: loud\n", nil, "log.level"},
 		{"rtmp backoff", "egress:\n  rtmp_max_backoff: 100ms\n", nil, "egress.rtmp_max_backoff"},
 		{"rtmp backoff env", "", map[string]string{"ROOMCAST_RTMP_MAX_BACKOFF": "11m"}, "egress.rtmp_max_backoff"},
+		{"signing key", "", map[string]string{"ROOMCAST_SIGNING_KEY": "too-short-key"}, "api.signing_key"},
+		{"header timeout", "server:\n  read_header_timeout: 0s\n", nil, "server.read_header_timeout"},
+		{"header after read", "server:\n  read_header_timeout: 2m\n", nil, "server.read_header_timeout"},
+		{"stream timeout", "", map[string]string{"ROOMCAST_SERVER_STREAM_WRITE_TIMEOUT": "1ms"}, "server.stream_write_timeout"},
+		{"conn cap", "", map[string]string{"ROOMCAST_SERVER_MAX_CONNS_PER_IP": "-1"}, "server.max_conns_per_ip"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,6 +113,19 @@ func TestBadInputsAreClearErrors(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml"), nil, Flags{}); err == nil {
 		t.Error("missing file must fail")
+	}
+}
+
+func TestSigningKeyNeverInErrors(t *testing.T) {
+	const key = "secret-signing-key-31-chars-xyz"
+	_, err := Load("", env(map[string]string{"ROOMCAST_SIGNING_KEY": key}), Flags{})
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "api.signing_key" || strings.Contains(err.Error(), key) {
+		t.Fatalf("short signing key: %v", err)
+	}
+	c, err := Load("", env(map[string]string{"ROOMCAST_SIGNING_KEY": key + "-and-more"}), Flags{})
+	if err != nil || c.API.SigningKey != key+"-and-more" {
+		t.Fatalf("good signing key: %v, %q", err, c.API.SigningKey)
 	}
 }
 

@@ -48,6 +48,13 @@ var envVars = []envVar{
 	{"ROOMCAST_WEBHOOK_SECRET", func(c *Config, v string) error { c.Webhook.Secret = v; return nil }},
 	{"ROOMCAST_LOG_LEVEL", func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{"ROOMCAST_LOG_FORMAT", func(c *Config, v string) error { c.Log.Format = v; return nil }},
+	{"ROOMCAST_SIGNING_KEY", func(c *Config, v string) error { c.API.SigningKey = v; return nil }},
+	{"ROOMCAST_SERVER_READ_HEADER_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.ReadHeaderTimeout, v) }},
+	{"ROOMCAST_SERVER_READ_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.ReadTimeout, v) }},
+	{"ROOMCAST_SERVER_WRITE_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.WriteTimeout, v) }},
+	{"ROOMCAST_SERVER_STREAM_WRITE_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.StreamWriteTimeout, v) }},
+	{"ROOMCAST_SERVER_IDLE_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.IdleTimeout, v) }},
+	{"ROOMCAST_SERVER_MAX_CONNS_PER_IP", func(c *Config, v string) error { return setInt(&c.Server.MaxConnsPerIP, v) }},
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {

@@ -21,9 +21,12 @@ var tenantRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 // MinKeyLength is the shortest API key accepted.
 const MinKeyLength = 16
 
+// MinSigningKeyLength is the shortest api.signing_key accepted.
+const MinSigningKeyLength = 32
+
 // Validate checks every field and returns the first error, naming the field.
 func (c *Config) Validate() error {
-	checks := []func() error{c.validateListen, c.validateData, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateEgress, c.validateStorage, c.validateWorker, c.validateWebhook, c.validateLog}
+	checks := []func() error{c.validateListen, c.validateData, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateEgress, c.validateStorage, c.validateWorker, c.validateWebhook, c.validateLog, c.validateServer}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -74,6 +77,10 @@ func (c *Config) validateAPI() error {
 			return &FieldError{field + ".key", "duplicate key"}
 		}
 		seen[k.Key] = true
+	}
+	if k := c.API.SigningKey; k != "" && len(k) < MinSigningKeyLength {
+		// The reason names the length only: the key is never shown.
+		return &FieldError{"api.signing_key", fmt.Sprintf("must be at least %d characters (got %d), e.g. `openssl rand -hex 32`", MinSigningKeyLength, len(k))}
 	}
 	return nil
 }

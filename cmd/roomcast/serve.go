@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -121,6 +120,9 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	defer ln.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if ln, err = api.LimitConnsPerIP(ln, cfg.Server.MaxConnsPerIP, reg, log.With("component", "http")); err != nil {
+		return err
+	}
 	arch, err := openArchive(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -166,9 +168,9 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		return err
 	}
 	defer workers.Stop()
-	signingKey := make([]byte, 32)
-	if _, err := rand.Read(signingKey); err != nil {
-		return fmt.Errorf("signing key: %w", err)
+	signingKey, err := api.LoadSigningKey(cfg.API.SigningKey, cfg.Data)
+	if err != nil {
+		return err
 	}
 	srv := api.New(api.Config{
 		Keys:         append(cfg.API.Keys, configs.APIKey{Tenant: "internal", Key: internalKey}),
@@ -255,7 +257,7 @@ func checkJetStream(ctx context.Context, nc *nats.Conn) error {
 }
 
 func listenAndServe(ctx context.Context, cfg configs.Config, ln net.Listener, srv *api.Server, beforeShutdown func(), log *slog.Logger, stdout io.Writer) error {
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := api.NewHTTPServer(srv, cfg.Server)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	srv.SetReady(true)

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/roomcast/roomcast/api"
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/jobs"
@@ -110,7 +111,7 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 		return err
 	}
 	metrics = egress.NewMetrics(reg, w.Manager())
-	stopMetrics, err := serveWorkerMetrics(cfg.Worker.MetricsListen, reg, log)
+	stopMetrics, err := serveWorkerMetrics(cfg.Worker.MetricsListen, cfg.Server, reg, log)
 	if err != nil {
 		return err
 	}
@@ -121,8 +122,9 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 	return err
 }
 
-// serveWorkerMetrics serves /metrics and /healthz on addr ("" : none).
-func serveWorkerMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (func(), error) {
+// serveWorkerMetrics serves /metrics and /healthz on addr ("" : none),
+// with the HTTP limits of server: as `serve` has.
+func serveWorkerMetrics(addr string, limits configs.ServerCfg, reg *prometheus.Registry, log *slog.Logger) (func(), error) {
 	if addr == "" {
 		return func() {}, nil
 	}
@@ -130,12 +132,17 @@ func serveWorkerMetrics(addr string, reg *prometheus.Registry, log *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("worker.metrics_listen %s: %w", addr, err)
 	}
+	limited, err := api.LimitConnsPerIP(ln, limits.MaxConnsPerIP, reg, log.With("component", "http"))
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	hs := api.NewHTTPServer(mux, limits)
 	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := hs.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("worker metrics server", "err", err)
 		}
 	}()
