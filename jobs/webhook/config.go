@@ -35,9 +35,9 @@ type Config struct {
 	Timeout     time.Duration    // per attempt, default 10 s
 	MinBackoff  time.Duration    // first retry pause, default 10 s
 	MaxBackoff  time.Duration    // retry pause cap, default 15 min
-	Client     *http.Client     // optional; default does not follow redirects
-	Logger     *slog.Logger     // optional; default discards
-	Now        func() time.Time // optional clock for signature timestamps
+	Client      *http.Client     // optional; default does not follow redirects
+	Logger      *slog.Logger     // optional; default discards
+	Now         func() time.Time // optional clock for signature timestamps
 }
 
 // withDefaults validates c and fills in the zero fields.

@@ -20,9 +20,9 @@ const (
 	retrySubjects = retryPrefix + ">"
 	// noTenant stands for an empty or unsafe tenant in a subject; only
 	// the global endpoint receives those events.
-	noTenant = "_"
-	streamMaxAge  = 7 * 24 * time.Hour
-	dedupWindow   = 2 * time.Minute
+	noTenant     = "_"
+	streamMaxAge = 7 * 24 * time.Hour
+	dedupWindow  = 2 * time.Minute
 )
 
 // EnsureStream creates the event stream or updates it to this layout.
