@@ -152,11 +152,12 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err != nil {
 		return err
 	}
-	events, err := eventSink(ctx, nc, log)
+	events, stopEvents, err := eventSink(ctx, nc, cfg, reg, log)
 	if err != nil {
 		return err
 	}
-	stopWebhooks, err := startWebhooks(nc, cfg, log)
+	defer stopEvents() // after the workers' last events
+	parked, stopWebhooks, err := startWebhooks(nc, cfg, reg, log)
 	if err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: client, ParseRTMP: egress.ParseRTMP,
 		Workers:    func(ctx context.Context) (any, error) { return client.Workers(ctx) },
 		Recordings: arch.catalog, SigningKey: signingKey, PresignTTL: cfg.Storage.PresignTTL,
-		Web: web.Handler(), Registry: reg, Logger: log.With("component", "api"),
+		Web: web.Handler(), Registry: reg, Logger: log.With("component", "api"), Webhooks: parked,
 	})
 	// Jobs stop before the HTTP server so their ingest can still end its
 	// room subscription cleanly.
