@@ -115,6 +115,12 @@ func (w *Worker) sync(ctx context.Context, id string) {
 	// is unreachable is emitted now (the sink keeps it on disk), though
 	// the record waits for NATS.
 	w.emit(o, rec.Info)
+	if !w.cfg.NC.IsConnected() {
+		// No bus: write once it is back, rather than wait out a timeout
+		// per job and hold every other job's sync (and its events).
+		w.markDirtyLater(id)
+		return
+	}
 	if !w.write(ctx, id, o, &rec) {
 		return
 	}
