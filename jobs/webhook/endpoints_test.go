@@ -2,9 +2,11 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -55,6 +57,20 @@ func tenantDispatcher(t *testing.T, js jetstream.JetStream, eps StaticEndpoints,
 	return d
 }
 
+// startReady runs d and waits until every endpoint's consumer exists: a
+// tenant's endpoint receives the events made after that.
+func startReady(t *testing.T, d *Dispatcher, eps StaticEndpoints) *running {
+	t.Helper()
+	r := startDispatcher(t, d)
+	for _, e := range eps {
+		waitFor(t, "consumer "+e.Name(), func() bool {
+			_, err := d.js.Consumer(testCtx(t), StreamName, e.Name())
+			return err == nil
+		})
+	}
+	return r
+}
+
 func publishFor(t *testing.T, js jetstream.JetStream, tenant, job, typ string) Event {
 	t.Helper()
 	ev, err := NewEvent(typ, tenant, job, map[string]any{"job": job})
@@ -80,11 +96,12 @@ func TestFailingEndpointDoesNotDelayAnother(t *testing.T) {
 	defer goodSrv.Close()
 	// Each of A's events holds A's queue for 200+400 ms before it parks.
 	const hold = 600 * time.Millisecond
-	d := tenantDispatcher(t, js, StaticEndpoints{
+	eps := StaticEndpoints{
 		{Tenant: "ta", URL: bad.URL + "/a", Secret: testSecret},
 		{Tenant: "tb", URL: goodSrv.URL + "/b", Secret: testSecret},
-	}, 3, 200*time.Millisecond, 400*time.Millisecond)
-	startDispatcher(t, d)
+	}
+	d := tenantDispatcher(t, js, eps, 3, 200*time.Millisecond, 400*time.Millisecond)
+	startReady(t, d, eps)
 	var aIDs []string
 	for i := range 5 {
 		aIDs = append(aIDs, publishFor(t, js, "ta", "EG_a"+string(rune('0'+i%2)), EgressUpdated).ID)
@@ -148,12 +165,14 @@ func TestParkedEventIsListedAndRetried(t *testing.T) {
 	rc.reject = func(ev Event) bool { return ev.ID == first.ID && !allow.Load() }
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
-	d := tenantDispatcher(t, js, StaticEndpoints{{Tenant: "ta", URL: srv.URL, Secret: testSecret}}, 2, 10*time.Millisecond, 20*time.Millisecond)
+	eps := StaticEndpoints{{Tenant: "ta", URL: srv.URL, Secret: testSecret}}
+	d := tenantDispatcher(t, js, eps, 2, 10*time.Millisecond, 20*time.Millisecond)
+	old := publishFor(t, js, "ta", "EG_old", EgressEnded) // before the endpoint existed: not sent
+	r := startReady(t, d, eps)
 	first = publishFor(t, js, "ta", "EG_x", EgressStarted)
 	later := publishFor(t, js, "ta", "EG_x", EgressEnded)
-	r := startDispatcher(t, d)
 	waitFor(t, "the later event", func() bool { return len(rc.ids()) == 1 })
-	if got := rc.ids(); got[0] != later.ID {
+	if got := rc.ids(); got[0] != later.ID || slices.Contains(got, old.ID) {
 		t.Fatalf("got %v, want the later event %s after the first was parked", got, later.ID)
 	}
 	r.stop(t) // parked events outlive the dispatcher: a new Parking reads them
@@ -170,7 +189,7 @@ func TestParkedEventIsListedAndRetried(t *testing.T) {
 		t.Errorf("unknown id: %v", err)
 	}
 	// Retried while the endpoint still refuses: parked again, attempts add up.
-	d2 := tenantDispatcher(t, js, StaticEndpoints{{Tenant: "ta", URL: srv.URL, Secret: testSecret}}, 2, 10*time.Millisecond, 20*time.Millisecond)
+	d2 := tenantDispatcher(t, js, eps, 2, 10*time.Millisecond, 20*time.Millisecond)
 	startDispatcher(t, d2)
 	if rec, err := p.Retry(testCtx(t), "ta", id); err != nil || rec.State != StateRetrying {
 		t.Fatalf("retry: %+v, %v", rec, err)
@@ -195,5 +214,43 @@ func TestParkedEventIsListedAndRetried(t *testing.T) {
 	}
 	if _, err := p.Retry(context.Background(), "ta", id); !errors.Is(err, ErrParkedNotFound) {
 		t.Errorf("retry of a delivered event: %v", err)
+	}
+}
+
+// TestUpgradeFromOneEndpointLayout: a stream and "webhooks" consumer as
+// the single-endpoint dispatcher left them (one subject, no filter, an
+// event on the old subject) are updated in place, and that event is
+// delivered.
+func TestUpgradeFromOneEndpointLayout(t *testing.T) {
+	js, _ := startJS(t)
+	ctx := testCtx(t)
+	if err := js.DeleteStream(ctx, StreamName); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: StreamName, Subjects: []string{streamSubject},
+		Storage: jetstream.FileStorage, Duplicates: dedupWindow}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateConsumer(ctx, StreamName, jetstream.ConsumerConfig{Durable: ConsumerName,
+		DeliverPolicy: jetstream.DeliverAllPolicy, AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := NewEvent(EgressEnded, "ta", "EG_old", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(ev)
+	if _, err := js.Publish(ctx, subjectPrefix+ev.EgressID, body); err != nil { // the old subject
+		t.Fatal(err)
+	}
+	rc := newReceiver()
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	d := newDispatcher(t, js, srv.URL, testLogger(t))
+	startDispatcher(t, d)
+	newer := publishFor(t, js, "ta", "EG_new", EgressStarted)
+	waitFor(t, "2 deliveries", func() bool { return len(rc.ids()) == 2 })
+	if got := rc.ids(); !equalIDs(got, []string{ev.ID, newer.ID}) {
+		t.Errorf("got %v", got)
 	}
 }

@@ -99,7 +99,7 @@ func (q *queue) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	cons, err := q.d.js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
 		Durable:        q.name,
 		Description:    "roomcast webhook queue of one endpoint",
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		DeliverPolicy:  q.deliverPolicy(),
 		AckPolicy:      jetstream.AckExplicitPolicy,
 		AckWait:        q.d.ackWait,
 		MaxDeliver:     -1,
@@ -129,4 +129,14 @@ func (q *queue) fetchOne(cons jetstream.Consumer) (jetstream.Msg, error) {
 		return nil, fmt.Errorf("fetch from %s: %w", q.name, err)
 	}
 	return msg, nil
+}
+
+// deliverPolicy is where a new consumer starts: the global one at the
+// stream's start, as it always did; a tenant's endpoint with the events
+// made after it is first configured, not a week of history.
+func (q *queue) deliverPolicy() jetstream.DeliverPolicy {
+	if q.ep.Tenant == "" {
+		return jetstream.DeliverAllPolicy
+	}
+	return jetstream.DeliverNewPolicy
 }
