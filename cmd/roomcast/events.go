@@ -52,7 +52,7 @@ func eventSink(ctx context.Context, nc *nats.Conn, cfg configs.Config, reg *prom
 			log.Error("job event lost", "type", typ, "egress", info.ID, "err", err)
 		}
 	}
-	return sink, func() { stopRun(); <-done }, nil
+	return sink, func() { stopRun(); <-done; out.Close() }, nil
 }
 
 // startWebhooks runs the webhook dispatcher when an endpoint is

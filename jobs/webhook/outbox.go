@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -20,6 +21,7 @@ const DefaultOutboxMaxBytes = 64 << 20
 const (
 	outboxExt        = ".json"
 	outboxTmp        = ".tmp-"
+	outboxLock       = ".lock"
 	publishTimeout   = 5 * time.Second
 	outboxMinBackoff = 200 * time.Millisecond
 	outboxMaxBackoff = 5 * time.Second
@@ -50,6 +52,7 @@ type Outbox struct {
 	cfg  OutboxConfig
 	log  *slog.Logger
 	wake chan struct{}
+	lock *os.File // held (flock) while open: one process per directory
 
 	mu      sync.Mutex
 	next    uint64           // sequence of the next file
@@ -72,8 +75,13 @@ func OpenOutbox(cfg OutboxConfig) (*Outbox, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("webhook outbox %s: %w", cfg.Dir, err)
 	}
-	o := &Outbox{cfg: cfg, log: cfg.Logger.With("outbox", cfg.Dir), wake: make(chan struct{}, 1), waiting: map[uint64]int64{}}
+	lock, err := lockDir(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	o := &Outbox{cfg: cfg, log: cfg.Logger.With("outbox", cfg.Dir), wake: make(chan struct{}, 1), lock: lock, waiting: map[uint64]int64{}}
 	if err := o.scan(); err != nil {
+		o.Close()
 		return nil, err
 	}
 	if n := len(o.waiting); n > 0 {
@@ -81,6 +89,29 @@ func OpenOutbox(cfg OutboxConfig) (*Outbox, error) {
 		o.poke()
 	}
 	return o, nil
+}
+
+// lockDir takes the directory's lock file, so two processes given one
+// data directory do not publish each other's events.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, outboxLock), os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("webhook outbox %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("webhook outbox %s is in use by another process (give each process its own data directory): %w", dir, err)
+	}
+	return f, nil
+}
+
+// Close releases the directory; call it after Run has returned. The
+// waiting events stay for the next Outbox on it.
+func (o *Outbox) Close() {
+	if o.lock != nil {
+		_ = o.lock.Close() // closing the file drops the flock
+		o.lock = nil
+	}
 }
 
 // scan reads the directory: waiting events, and torn writes to remove.
@@ -91,6 +122,9 @@ func (o *Outbox) scan() error {
 	}
 	for _, e := range entries {
 		name := e.Name()
+		if name == outboxLock {
+			continue
+		}
 		if strings.HasPrefix(name, outboxTmp) {
 			_ = os.Remove(filepath.Join(o.cfg.Dir, name)) // never renamed: not added
 			continue

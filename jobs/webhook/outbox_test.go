@@ -131,6 +131,10 @@ func TestOutboxKeepsEventsAcrossOutageAndRestart(t *testing.T) {
 	}
 	stop1() // the process ends with its events on disk
 	nc1.Close()
+	if _, err := OpenOutbox(OutboxConfig{Dir: dir, Publish: PublishTo(js1)}); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("a second outbox on a directory in use: %v", err)
+	}
+	ob1.Close()
 	if err := os.WriteFile(filepath.Join(dir, outboxTmp+outboxName(99)), []byte("torn"), 0o640); err != nil {
 		t.Fatal(err)
 	}
@@ -147,13 +151,14 @@ func TestOutboxKeepsEventsAcrossOutageAndRestart(t *testing.T) {
 	defer nc2.Close()
 	ob2.cfg.Publish = PublishTo(js2)
 	stop2 := runOutbox(ob2)
+	defer ob2.Close()
 	defer stop2()
 	waitFor(t, "the outbox drained", func() bool { return ob2.Len() == 0 })
 	if got := streamIDs(t, js2); !equalIDs(got, want) {
 		t.Fatalf("stream holds\n %v\nwant, in order\n %v", got, want)
 	}
 	left, err := os.ReadDir(dir)
-	if err != nil || len(left) != 0 {
+	if err != nil || len(left) != 1 || left[0].Name() != outboxLock {
 		t.Errorf("outbox dir keeps %v (%v)", left, err)
 	}
 }
@@ -165,6 +170,7 @@ func TestOutboxFullIsAClearError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ob.Close()
 	var full error
 	added := 0
 	for range 100 {
