@@ -38,6 +38,8 @@ type Config struct {
 	SigningKey []byte
 	// PresignTTL is how long playlist links stay valid (default 6 h).
 	PresignTTL time.Duration
+	// Webhooks lists and retries parked webhook events; nil: none.
+	Webhooks WebhookParking
 }
 
 // Server routes HTTP requests. It is ready once SetReady(true) is called.
@@ -91,6 +93,7 @@ func (s *Server) routes() {
 		v1("GET /v1/workers", s.listWorkers)
 	}
 	s.recordingRoutes(v1)
+	s.webhookRoutes(v1)
 	v1("/v1/", s.notFound)
 	if s.cfg.Web != nil {
 		s.mux.Handle("/", s.cfg.Web)

@@ -149,10 +149,28 @@ type Costs struct {
 	Rendition int `yaml:"rendition"`
 }
 
-// Webhook is where job events are POSTed; empty URL: none.
+// Webhook is where job events are POSTed: the global URL receives every
+// tenant's events, each of Endpoints one tenant's; empty: none.
 type Webhook struct {
-	URL    string `yaml:"url"`
-	Secret string `yaml:"secret"`
+	URL       string            `yaml:"url"`
+	Secret    string            `yaml:"secret"`
+	Endpoints []WebhookEndpoint `yaml:"endpoints"`
+	// MaxAttempts is how many times an event is tried before it is
+	// parked (GET /v1/webhooks/parked).
+	MaxAttempts int `yaml:"max_attempts"`
+	// MinBackoff doubles up to MaxBackoff between the tries.
+	MinBackoff time.Duration `yaml:"min_backoff"`
+	MaxBackoff time.Duration `yaml:"max_backoff"`
+	// OutboxMaxBytes bounds the events kept on disk (data/outbox) while
+	// NATS is unreachable; past it, new events are lost (logged).
+	OutboxMaxBytes int64 `yaml:"outbox_max_bytes"`
+}
+
+// WebhookEndpoint is one tenant's own endpoint.
+type WebhookEndpoint struct {
+	Tenant string `yaml:"tenant" json:"tenant"`
+	URL    string `yaml:"url" json:"url"`
+	Secret string `yaml:"secret" json:"secret"`
 }
 
 // Log selects the log level and format.
@@ -199,6 +217,10 @@ func Default() Config {
 		Worker: Worker{
 			Count: 1, Costs: Costs{Passthrough: 10, Transcode: 45, Composite: 50},
 			Lease: 6 * time.Second, DrainTimeout: 30 * time.Second,
+		},
+		Webhook: Webhook{
+			MaxAttempts: 10, MinBackoff: 10 * time.Second, MaxBackoff: 15 * time.Minute,
+			OutboxMaxBytes: 64 << 20,
 		},
 		Log: Log{Level: "info", Format: "text"},
 		Server: ServerCfg{

@@ -1,6 +1,8 @@
 package configs
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -46,6 +48,11 @@ var envVars = []envVar{
 	{"ROOMCAST_WORKER_METRICS_LISTEN", func(c *Config, v string) error { c.Worker.MetricsListen = v; return nil }},
 	{"ROOMCAST_WEBHOOK_URL", func(c *Config, v string) error { c.Webhook.URL = v; return nil }},
 	{"ROOMCAST_WEBHOOK_SECRET", func(c *Config, v string) error { c.Webhook.Secret = v; return nil }},
+	{"ROOMCAST_WEBHOOK_ENDPOINTS", setWebhookEndpoints},
+	{"ROOMCAST_WEBHOOK_MAX_ATTEMPTS", func(c *Config, v string) error { return setInt(&c.Webhook.MaxAttempts, v) }},
+	{"ROOMCAST_WEBHOOK_MIN_BACKOFF", func(c *Config, v string) error { return setDuration(&c.Webhook.MinBackoff, v) }},
+	{"ROOMCAST_WEBHOOK_MAX_BACKOFF", func(c *Config, v string) error { return setDuration(&c.Webhook.MaxBackoff, v) }},
+	{"ROOMCAST_WEBHOOK_OUTBOX_MAX_BYTES", func(c *Config, v string) error { return setInt64(&c.Webhook.OutboxMaxBytes, v) }},
 	{"ROOMCAST_LOG_LEVEL", func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{"ROOMCAST_LOG_FORMAT", func(c *Config, v string) error { c.Log.Format = v; return nil }},
 	{"ROOMCAST_SIGNING_KEY", func(c *Config, v string) error { c.API.SigningKey = v; return nil }},
@@ -138,5 +145,18 @@ func setBool(dst *bool, v string) error {
 		return fmt.Errorf("not a boolean: %q", v)
 	}
 	*dst = b
+	return nil
+}
+
+// setWebhookEndpoints reads a JSON list of {tenant, url, secret}; the
+// error never quotes the value, which holds secrets.
+func setWebhookEndpoints(c *Config, v string) error {
+	var eps []WebhookEndpoint
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&eps); err != nil {
+		return errors.New(`want a JSON list like [{"tenant":"acme","url":"https://…","secret":"…"}]`)
+	}
+	c.Webhook.Endpoints = eps
 	return nil
 }

@@ -196,14 +196,48 @@ func (c *Config) validateWorker() error {
 
 func (c *Config) validateWebhook() error {
 	h := c.Webhook
-	if h.URL == "" {
-		return nil
+	if h.URL != "" {
+		if err := checkHook("webhook", h.URL, h.Secret); err != nil {
+			return err
+		}
 	}
-	if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return &FieldError{"webhook.url", "want http(s)://host/path"}
+	seen := map[string]bool{}
+	for i, e := range h.Endpoints {
+		field := fmt.Sprintf("webhook.endpoints[%d]", i)
+		if !tenantRe.MatchString(e.Tenant) {
+			return &FieldError{field + ".tenant", "want lower-case letters, digits, '-' or '_' (1-63)"}
+		}
+		if err := checkHook(field, e.URL, e.Secret); err != nil {
+			return err
+		}
+		if seen[e.Tenant+" "+e.URL] {
+			return &FieldError{field + ".url", "listed twice for tenant " + e.Tenant}
+		}
+		seen[e.Tenant+" "+e.URL] = true
 	}
-	if len(h.Secret) < 16 {
-		return &FieldError{"webhook.secret", "at least 16 characters, to sign the events"}
+	switch {
+	case h.MaxAttempts < 1 || h.MaxAttempts > 100:
+		return &FieldError{"webhook.max_attempts", "must be between 1 and 100"}
+	case h.MinBackoff < 10*time.Millisecond || h.MinBackoff > h.MaxBackoff:
+		return &FieldError{"webhook.min_backoff", "must be at least 10ms and at most webhook.max_backoff"}
+	case h.MaxBackoff > 24*time.Hour:
+		return &FieldError{"webhook.max_backoff", "must be at most 24h"}
+	case h.OutboxMaxBytes < 4096:
+		return &FieldError{"webhook.outbox_max_bytes", "must be at least 4096"}
+	}
+	return nil
+}
+
+// checkHook validates one endpoint's URL and secret under field.
+func checkHook(field, raw, secret string) error {
+	if raw == "" {
+		return &FieldError{field + ".url", "required"}
+	}
+	if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &FieldError{field + ".url", "want http(s)://host/path"}
+	}
+	if len(secret) < 16 {
+		return &FieldError{field + ".secret", "at least 16 characters, to sign the events"}
 	}
 	return nil
 }

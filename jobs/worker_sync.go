@@ -111,10 +111,19 @@ func (w *Worker) sync(ctx context.Context, id string) {
 		rec.Info.Status, rec.Info.EndedAt, rec.Info.Worker = egress.StatusPending, nil, ""
 		rec.Info.Reason, rec.Lease = "handed over by worker "+w.cfg.ID+", waiting for another", time.Time{}
 	}
+	// Events follow the pipeline, not the bus: a transition while NATS
+	// is unreachable is emitted now (the sink keeps it on disk), though
+	// the record waits for NATS.
+	w.emit(o, rec.Info)
+	if !w.cfg.NC.IsConnected() {
+		// No bus: write once it is back, rather than wait out a timeout
+		// per job and hold every other job's sync (and its events).
+		w.markDirtyLater(id)
+		return
+	}
 	if !w.write(ctx, id, o, &rec) {
 		return
 	}
-	w.emit(o, rec.Info)
 	if !info.Active() {
 		w.release(id, o, handedOver)
 	}
@@ -226,6 +235,9 @@ func (w *Worker) emit(o *owned, info egress.Info) {
 	case info.Status == egress.StatusActive && prev != egress.StatusActive && o.fresh:
 		w.cfg.Events("egress_started", info)
 	case info.Status == egress.StatusComplete || info.Status == egress.StatusFailed:
+		if prev == info.Status {
+			return // emitted already; the record write is being retried
+		}
 		w.cfg.Events("egress_ended", info)
 		if r := info.Outputs.Record; r != nil && info.Status == egress.StatusComplete {
 			w.cfg.Events("recording_ready", info)

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress"
@@ -14,56 +16,68 @@ import (
 	"github.com/roomcast/roomcast/jobs/webhook"
 )
 
-// eventSink publishes a worker's job events to the events stream, for
-// the webhook dispatcher. A publish that fails (NATS restarting) is
-// retried for up to a minute, in order.
-func eventSink(ctx context.Context, nc *nats.Conn, log *slog.Logger) (jobs.EventSink, error) {
+// eventSink writes a process's job events to its outbox (data/outbox),
+// which publishes them to the events stream for the webhook queues, in
+// order, as soon as NATS takes them. stop ends the publishing (after a
+// last bounded pass); events left wait on disk for the next run.
+func eventSink(ctx context.Context, nc *nats.Conn, cfg configs.Config, reg *prometheus.Registry, log *slog.Logger) (jobs.EventSink, func(), error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := webhook.EnsureStream(sctx, js); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return func(typ string, info egress.Info) {
+	out, err := webhook.OpenOutbox(webhook.OutboxConfig{
+		Dir: filepath.Join(cfg.Data, "outbox"), MaxBytes: cfg.Webhook.OutboxMaxBytes,
+		Publish: webhook.PublishTo(js), Logger: log.With("component", "webhook-outbox"),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "roomcast_webhook_outbox_events", Help: "Job events on local disk waiting for NATS.",
+	}, func() float64 { return float64(out.Len()) }))
+	runCtx, stopRun := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); out.Run(runCtx) }()
+	sink := func(typ string, info egress.Info) {
 		ev, err := webhook.NewEvent(typ, info.Tenant, info.ID, info)
-		if err != nil {
-			log.Warn("job event", "type", typ, "egress", info.ID, "err", err)
-			return
-		}
-		deadline := time.Now().Add(time.Minute)
-		for {
-			pctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			err = webhook.Publish(pctx, js, ev)
-			cancel()
-			if err == nil || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(time.Second)
+		if err == nil {
+			err = out.Add(ev)
 		}
 		if err != nil {
 			log.Error("job event lost", "type", typ, "egress", info.ID, "err", err)
 		}
-	}, nil
+	}
+	return sink, func() { stopRun(); <-done; out.Close() }, nil
 }
 
-// startWebhooks runs the webhook dispatcher when a URL is configured.
-func startWebhooks(nc *nats.Conn, cfg configs.Config, log *slog.Logger) (stop func(), err error) {
-	if cfg.Webhook.URL == "" {
-		return func() {}, nil
-	}
+// startWebhooks runs the webhook dispatcher when an endpoint is
+// configured; the parked events store is there either way, for the API.
+func startWebhooks(nc *nats.Conn, cfg configs.Config, reg *prometheus.Registry, log *slog.Logger) (*webhook.Parking, func(), error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	h := cfg.Webhook
+	if h.URL == "" && len(h.Endpoints) == 0 {
+		return webhook.NewParking(js), func() {}, nil
+	}
+	eps := make(webhook.StaticEndpoints, len(h.Endpoints))
+	for i, e := range h.Endpoints {
+		eps[i] = webhook.Endpoint{Tenant: e.Tenant, URL: e.URL, Secret: e.Secret}
 	}
 	d, err := webhook.NewDispatcher(js, webhook.Config{
-		URL: cfg.Webhook.URL, Secret: cfg.Webhook.Secret, Logger: log.With("component", "webhook"),
+		URL: h.URL, Secret: h.Secret, Endpoints: eps, MaxAttempts: h.MaxAttempts,
+		MinBackoff: h.MinBackoff, MaxBackoff: h.MaxBackoff, Logger: log.With("component", "webhook"),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	reg.MustRegister(d.Collector())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -72,5 +86,5 @@ func startWebhooks(nc *nats.Conn, cfg configs.Config, log *slog.Logger) (stop fu
 			log.Error("webhook dispatcher stopped", "err", err)
 		}
 	}()
-	return func() { cancel(); <-done }, nil
+	return d.Parking(), func() { cancel(); <-done }, nil
 }

@@ -129,10 +129,11 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	}
 	defer arch.close(cfg.Server.ShutdownTimeout)
 	arch.registerMetrics(reg)
-	events, err := eventSink(ctx, nc, log)
+	events, stopEvents, err := eventSink(ctx, nc, cfg, reg, log)
 	if err != nil {
 		return err
 	}
+	defer stopEvents() // after the workers' last events
 	client, err := jobs.NewClient(ctx, jobs.ClientConfig{
 		NC: nc, Videos: roomVideos(rooms), Costs: jobCosts(cfg), Lease: cfg.Worker.Lease,
 		Finalize: arch.interruptRecording, Events: events, Logger: log.With("component", "jobs"),
@@ -158,7 +159,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err != nil {
 		return err
 	}
-	stopWebhooks, err := startWebhooks(nc, cfg, log)
+	parked, stopWebhooks, err := startWebhooks(nc, cfg, reg, log)
 	if err != nil {
 		return err
 	}
@@ -177,7 +178,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: client, ParseRTMP: egress.ParseRTMP,
 		Workers:    func(ctx context.Context) (any, error) { return client.Workers(ctx) },
 		Recordings: arch.catalog, SigningKey: signingKey, PresignTTL: cfg.Storage.PresignTTL,
-		Web: web.Handler(), Registry: reg, Logger: log.With("component", "api"),
+		Web: web.Handler(), Registry: reg, Logger: log.With("component", "api"), Webhooks: parked,
 	})
 	// Jobs stop before the HTTP server so their ingest can still end its
 	// room subscription cleanly.

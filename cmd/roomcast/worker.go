@@ -98,10 +98,11 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	events, err := eventSink(ctx, nc, log)
+	events, stopEvents, err := eventSink(ctx, nc, cfg, reg, log)
 	if err != nil {
 		return err
 	}
+	defer stopEvents() // after the worker's last events
 	id := workerID(cfg)
 	w, err := jobs.NewWorker(ctx, jobs.WorkerConfig{
 		ID: id, Capacity: cfg.Worker.Capacity, NC: nc, Deps: deps, Lease: cfg.Worker.Lease,

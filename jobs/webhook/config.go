@@ -11,9 +11,13 @@ import (
 
 // Config defaults.
 const (
-	DefaultTimeout    = 10 * time.Second
-	DefaultMinBackoff = time.Second
-	DefaultMaxBackoff = 5 * time.Minute
+	DefaultTimeout = 10 * time.Second
+	// DefaultMinBackoff, DefaultMaxBackoff and DefaultMaxAttempts try an
+	// event 10 times over about 51 minutes (pauses 10 s, 20 s … 640 s,
+	// 900 s, 900 s) before it is parked.
+	DefaultMinBackoff  = 10 * time.Second
+	DefaultMaxBackoff  = 15 * time.Minute
+	DefaultMaxAttempts = 10
 )
 
 // ErrInvalidConfig is returned by NewDispatcher for a bad Config.
@@ -21,33 +25,42 @@ var ErrInvalidConfig = errors.New("invalid webhook config")
 
 // Config configures a Dispatcher.
 type Config struct {
-	URL        string           // the endpoint (http or https)
-	Secret     string           // HMAC key; never logged
-	Timeout    time.Duration    // per attempt, default 10 s
-	MinBackoff time.Duration    // first retry pause, default 1 s
-	MaxBackoff time.Duration    // retry pause cap, default 5 min
-	Client     *http.Client     // optional; default does not follow redirects
-	Logger     *slog.Logger     // optional; default discards
-	Now        func() time.Time // optional clock for signature timestamps
+	URL    string // the global endpoint (http or https), for every tenant; "" : none
+	Secret string // its HMAC key; never logged
+	// Endpoints lists the tenants' own endpoints; nil: none.
+	Endpoints Endpoints
+	// MaxAttempts is how many times an event is tried before it is
+	// parked (default 10).
+	MaxAttempts int
+	Timeout     time.Duration    // per attempt, default 10 s
+	MinBackoff  time.Duration    // first retry pause, default 10 s
+	MaxBackoff  time.Duration    // retry pause cap, default 15 min
+	Client      *http.Client     // optional; default does not follow redirects
+	Logger      *slog.Logger     // optional; default discards
+	Now         func() time.Time // optional clock for signature timestamps
 }
 
 // withDefaults validates c and fills in the zero fields.
-func (c Config) withDefaults() (Config, *url.URL, error) {
-	u, err := parseEndpoint(c.URL)
-	if err != nil {
-		return c, nil, err
+func (c Config) withDefaults() (Config, error) {
+	if c.URL == "" && c.Endpoints == nil {
+		return c, fmt.Errorf("%w: no URL and no Endpoints", ErrInvalidConfig)
 	}
-	if c.Secret == "" {
-		return c, nil, fmt.Errorf("%w: Secret is empty", ErrInvalidConfig)
+	if c.URL != "" {
+		if _, err := (Endpoint{URL: c.URL, Secret: c.Secret}).check(); err != nil {
+			return c, err
+		}
 	}
-	if c.Timeout < 0 || c.MinBackoff < 0 || c.MaxBackoff < 0 {
-		return c, nil, fmt.Errorf("%w: Timeout, MinBackoff and MaxBackoff must not be negative", ErrInvalidConfig)
+	if c.Timeout < 0 || c.MinBackoff < 0 || c.MaxBackoff < 0 || c.MaxAttempts < 0 {
+		return c, fmt.Errorf("%w: Timeout, MinBackoff, MaxBackoff and MaxAttempts must not be negative", ErrInvalidConfig)
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = DefaultMaxAttempts
 	}
 	c.Timeout = orDefault(c.Timeout, DefaultTimeout)
 	c.MinBackoff = orDefault(c.MinBackoff, DefaultMinBackoff)
 	c.MaxBackoff = orDefault(c.MaxBackoff, DefaultMaxBackoff)
 	if c.MinBackoff > c.MaxBackoff {
-		return c, nil, fmt.Errorf("%w: MinBackoff %s > MaxBackoff %s", ErrInvalidConfig, c.MinBackoff, c.MaxBackoff)
+		return c, fmt.Errorf("%w: MinBackoff %s > MaxBackoff %s", ErrInvalidConfig, c.MinBackoff, c.MaxBackoff)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -55,7 +68,7 @@ func (c Config) withDefaults() (Config, *url.URL, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return c, u, nil
+	return c, nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {

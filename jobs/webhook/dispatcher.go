@@ -5,15 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
+	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ConsumerName is the durable pull consumer the Dispatcher reads from.
+// ConsumerName is the durable pull consumer of the global endpoint;
+// a tenant's endpoint reads its own (see Endpoint.Name).
 const ConsumerName = "webhooks"
 
 const (
@@ -21,24 +22,31 @@ const (
 	minAckWait  = 30 * time.Second
 	ackTimeout  = 5 * time.Second // bound on the acknowledged Ack
 	setupFactor = 2               // AckWait >= setupFactor * Timeout
+	// natsMinBackoff and natsMaxBackoff pace a queue's reconnection to
+	// NATS, apart from the endpoint's: a NATS outage must not leave the
+	// queues asleep for the delivery backoff cap once it is over.
+	natsMinBackoff = 500 * time.Millisecond
+	natsMaxBackoff = 10 * time.Second
 )
 
 // ErrAlreadyRunning is returned by Run while another Run is active.
 var ErrAlreadyRunning = errors.New("webhook dispatcher already running")
 
-// Dispatcher delivers stream events to one HTTP endpoint, at least once
-// and in stream order.
+// Dispatcher delivers stream events to every endpoint, each from its
+// own queue: at least once, in stream order per endpoint, an endpoint's
+// failures never holding another's events.
 type Dispatcher struct {
 	js        jetstream.JetStream
 	cfg       Config
-	endpoint  *url.URL
-	redacted  string
+	parking   *Parking
 	client    *http.Client
 	ownClient bool
 	ackWait   time.Duration
 	pollWait  time.Duration
 	running   atomic.Bool
-	stats     stats
+
+	mu     sync.Mutex
+	queues map[string]*queue // by endpoint name, once Run has listed them
 }
 
 // NewDispatcher validates cfg and returns a Dispatcher; call Run.
@@ -46,11 +54,11 @@ func NewDispatcher(js jetstream.JetStream, cfg Config) (*Dispatcher, error) {
 	if js == nil {
 		return nil, fmt.Errorf("%w: nil JetStream", ErrInvalidConfig)
 	}
-	cfg, u, err := cfg.withDefaults()
+	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	d := &Dispatcher{js: js, cfg: cfg, endpoint: u, redacted: redactEndpoint(u), client: cfg.Client}
+	d := &Dispatcher{js: js, cfg: cfg, parking: NewParking(js), client: cfg.Client, queues: map[string]*queue{}}
 	if d.client == nil {
 		d.client, d.ownClient = defaultClient(), true
 	}
@@ -59,13 +67,35 @@ func NewDispatcher(js jetstream.JetStream, cfg Config) (*Dispatcher, error) {
 	return d, nil
 }
 
-// Stats returns a snapshot of the counters.
-func (d *Dispatcher) Stats() Stats { return d.stats.snapshot() }
+// Parking is the store of this Dispatcher's parked events.
+func (d *Dispatcher) Parking() *Parking { return d.parking }
+
+// Stats returns the counters summed over every endpoint.
+func (d *Dispatcher) Stats() Stats {
+	var sum Stats
+	for _, s := range d.EndpointStats() {
+		sum.add(s)
+	}
+	return sum
+}
+
+// EndpointStats returns each endpoint's counters, by endpoint name.
+func (d *Dispatcher) EndpointStats() map[string]Stats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[string]Stats, len(d.queues))
+	for name, q := range d.queues {
+		out[name] = q.stats.snapshot()
+	}
+	return out
+}
 
 // Run delivers events until ctx ends, then returns nil within about 2 s
-// (an event being delivered is handed back to the stream). It ensures the
-// stream and the durable consumer, and retries NATS faults with backoff;
-// it returns an error only when the NATS connection is closed.
+// (events being delivered are handed back to the stream). It lists the
+// endpoints and runs one queue for each; a queue ensures the stream and
+// its durable consumer and retries NATS faults with backoff. Run returns
+// an error only when the endpoints cannot be listed or the NATS
+// connection is closed.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if !d.running.CompareAndSwap(false, true) {
 		return ErrAlreadyRunning
@@ -74,90 +104,73 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	if d.ownClient {
 		defer d.client.CloseIdleConnections()
 	}
-	log := d.cfg.Logger.With("endpoint", d.redacted)
-	log.Info("webhook dispatcher started")
-	defer log.Info("webhook dispatcher stopped")
-	b := newBackoff(d.cfg.MinBackoff, d.cfg.MaxBackoff)
-	for ctx.Err() == nil {
-		start := time.Now()
-		err := d.session(ctx)
-		if time.Since(start) > d.cfg.MaxBackoff { // a healthy spell resets the pause
-			b = newBackoff(d.cfg.MinBackoff, d.cfg.MaxBackoff)
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		if errors.Is(err, nats.ErrConnectionClosed) {
-			return fmt.Errorf("webhook dispatcher: %w", err)
-		}
-		pause := b.next()
-		log.Warn("webhook consumer failed; retrying", "err", err, "pause", pause)
-		if !sleep(ctx, pause) {
-			break
-		}
-	}
-	return nil
-}
-
-// session sets up the consumer and pulls messages one at a time until an
-// error or ctx end.
-func (d *Dispatcher) session(ctx context.Context) error {
-	cons, err := d.consumer(ctx)
+	qs, err := d.setup(ctx)
 	if err != nil {
 		return err
 	}
-	for ctx.Err() == nil {
-		msg, err := d.fetchOne(cons)
-		if err != nil {
-			return err
-		}
-		if msg == nil {
-			continue
-		}
-		if ctx.Err() != nil {
-			d.release(msg, d.msgLogger(msg))
-			break
-		}
-		d.handle(ctx, msg)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(qs))
+	for _, q := range qs {
+		go func() {
+			err := q.run(ctx)
+			if err != nil {
+				cancel() // the connection is gone for every queue
+			}
+			errs <- err
+		}()
 	}
-	return ctx.Err()
+	var first error
+	for range qs {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
-// consumer ensures the stream and the durable consumer.
-func (d *Dispatcher) consumer(ctx context.Context) (jetstream.Consumer, error) {
-	if err := EnsureStream(ctx, d.js); err != nil {
+// setup lists the endpoints and makes (or keeps) a queue for each.
+func (d *Dispatcher) setup(ctx context.Context) ([]*queue, error) {
+	eps, err := d.endpoints(ctx)
+	if err != nil {
 		return nil, err
 	}
-	cons, err := d.js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
-		Durable:       ConsumerName,
-		Description:   "roomcast webhook dispatcher",
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       d.ackWait,
-		MaxDeliver:    -1,
-		MaxAckPending: 1, // strict stream order, so per-job order too
-	})
-	if err != nil {
-		return nil, fmt.Errorf("ensure consumer %s: %w", ConsumerName, err)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var qs []*queue
+	for _, e := range eps {
+		q := d.queues[e.Name()]
+		if q == nil {
+			if q, err = d.newQueue(e); err != nil {
+				return nil, err
+			}
+			d.queues[e.Name()] = q
+		}
+		qs = append(qs, q)
 	}
-	return cons, nil
+	sort.Slice(qs, func(i, j int) bool { return qs[i].name < qs[j].name })
+	return qs, nil
 }
 
-// fetchOne waits up to pollWait for the next message; nil, nil when none
-// arrived. It does not follow ctx: the pull request always runs to its
-// end, so a message the server hands out is never lost in a cancelled
-// pull (it would sit unacked for AckWait, holding every later event).
-func (d *Dispatcher) fetchOne(cons jetstream.Consumer) (jetstream.Msg, error) {
-	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(d.pollWait))
-	if err != nil {
-		return nil, fmt.Errorf("fetch from %s: %w", ConsumerName, err)
+// endpoints is the global endpoint, if any, then the listed ones.
+func (d *Dispatcher) endpoints(ctx context.Context) ([]Endpoint, error) {
+	var eps []Endpoint
+	if d.cfg.URL != "" {
+		eps = append(eps, Endpoint{URL: d.cfg.URL, Secret: d.cfg.Secret})
 	}
-	var msg jetstream.Msg
-	for m := range batch.Messages() { // closes by pollWait + 1 s
-		msg = m
+	if d.cfg.Endpoints != nil {
+		more, err := d.cfg.Endpoints.List(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list webhook endpoints: %w", err)
+		}
+		eps = append(eps, more...)
 	}
-	if err := batch.Error(); msg == nil && err != nil {
-		return nil, fmt.Errorf("fetch from %s: %w", ConsumerName, err)
+	seen := map[string]bool{}
+	for _, e := range eps {
+		if seen[e.Name()] {
+			return nil, fmt.Errorf("%w: endpoint of tenant %q listed twice", ErrInvalidConfig, e.Tenant)
+		}
+		seen[e.Name()] = true
 	}
-	return msg, nil
+	return eps, nil
 }

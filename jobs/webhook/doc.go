@@ -1,27 +1,41 @@
 // Package webhook carries egress job transitions on a JetStream stream and
-// delivers them to one configured HTTP endpoint, at least once and in
-// order per job.
+// delivers them to HTTP endpoints, at least once and in order per job
+// within each endpoint.
 //
 // # Producing
 //
 // EnsureStream creates the stream EGRESS_EVENTS (subjects
-// "roomcast.events.>", file storage, limits retention, 7 day max age,
-// 2 minute duplicate window). NewEvent builds an Event with a fresh ID
-// ("EV_" + random) and time; Publish stores it on
-// "roomcast.events.<egress_id>" with the event ID as the JetStream message
-// ID, so publishing the same event twice within 2 minutes stores it once.
+// "roomcast.events.>" and "roomcast.retry.>", file storage, limits
+// retention, 7 day max age, 2 minute duplicate window). NewEvent builds an
+// Event with a fresh ID ("EV_" + random) and time; Publish stores it on
+// "roomcast.events.<tenant>.<egress_id>" with the event ID as the
+// JetStream message ID, so publishing the same event twice within 2
+// minutes stores it once. A process that makes events writes each to an
+// Outbox first (one fsynced file per event under its data directory,
+// bounded in bytes): Outbox.Run publishes them oldest first, retrying
+// while NATS is unreachable, so they reach the stream in order, with
+// their own IDs, once it is back, even across a restart of the process.
 //
 // # Delivering
 //
-// A Dispatcher reads the durable pull consumer "webhooks" (deliver all,
-// explicit ack, MaxAckPending 1). Only one event is ever outstanding, so
-// events reach the endpoint in stream order, and so in order per job. A
-// failed attempt (network error, timeout, or a status outside 2xx;
-// redirects are not followed) is retried with exponential backoff from
-// MinBackoff doubling to MaxBackoff, holding every later event back; the
-// event is never skipped. A message that is not a valid Event is logged
-// and terminated. An event may arrive more than once (a lost ack, a
-// restart mid-delivery): receivers dedup on the event ID.
+// A Dispatcher runs one queue per Endpoint: the global one (Config.URL,
+// every tenant's events, durable consumer "webhooks") and each tenant's
+// (Config.Endpoints, a small interface so the list can later come from a
+// settings store; consumer "webhooks_<tenant>_<url hash>", filtered on
+// the tenant's subjects). Each consumer has MaxAckPending 1, so an
+// endpoint receives its events in stream order, and an endpoint that
+// fails holds only its own queue. A failed attempt (network error,
+// timeout, or a status outside 2xx; redirects are not followed) is
+// retried with exponential backoff from MinBackoff doubling to
+// MaxBackoff; after MaxAttempts failures the event is parked (Parking,
+// KV bucket roomcast_webhook_parked) and acked, and the queue goes on:
+// the same job's later events are delivered after it. Parking.Retry sends
+// a parked event back on "roomcast.retry.<endpoint name>", which only
+// that endpoint's queue reads, behind the events waiting there; delivered,
+// it leaves the parking, refused MaxAttempts more times it is parked
+// again. A message that is not a valid Event is logged and terminated. An
+// event may arrive more than once (a lost ack, a restart mid-delivery, an
+// outbox replay): receivers dedup on the event ID.
 //
 // # Request
 //

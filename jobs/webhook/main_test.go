@@ -104,11 +104,13 @@ func (r *running) stop(t *testing.T) {
 	}
 }
 
+// newDispatcher delivers to one global endpoint, retrying for as long
+// as the tests of order and restart need (parking has its own tests).
 func newDispatcher(t *testing.T, js jetstream.JetStream, url string, log *slog.Logger) *Dispatcher {
 	t.Helper()
 	d, err := NewDispatcher(js, Config{
 		URL: url, Secret: testSecret, Timeout: 2 * time.Second,
-		MinBackoff: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond,
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond, MaxAttempts: 1000,
 		Logger: log,
 	})
 	if err != nil {
@@ -116,6 +118,16 @@ func newDispatcher(t *testing.T, js jetstream.JetStream, url string, log *slog.L
 	}
 	d.pollWait = 100 * time.Millisecond // quick shutdown in tests
 	return d
+}
+
+// onlyQueue is the queue of a Dispatcher with one endpoint.
+func onlyQueue(t *testing.T, d *Dispatcher) *queue {
+	t.Helper()
+	qs, err := d.setup(testCtx(t))
+	if err != nil || len(qs) != 1 {
+		t.Fatalf("setup: %d queues, %v", len(qs), err)
+	}
+	return qs[0]
 }
 
 // receiver is a webhook endpoint that verifies and records deliveries.
@@ -226,3 +238,8 @@ func (b *syncBuffer) String() string {
 type tWriter struct{ t *testing.T }
 
 func (w tWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// testLogger writes warnings and worse to the test log.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}

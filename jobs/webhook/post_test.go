@@ -37,7 +37,7 @@ func TestPostTreatsRedirectTimeoutAndStatusAsEndpointErrors(t *testing.T) {
 	for _, path := range []string{"/redirect", "/slow", "/big"} {
 		d := newDispatcher(t, js, srv.URL+path+"?sig=querysecret", nil)
 		d.cfg.Timeout = 100 * time.Millisecond
-		err := d.post(context.Background(), ev, []byte("{}"))
+		err := onlyQueue(t, d).post(context.Background(), ev, []byte("{}"))
 		if !errors.Is(err, ErrEndpoint) || strings.Contains(err.Error(), "querysecret") {
 			t.Errorf("%s: err %v", path, err)
 		}

@@ -11,6 +11,7 @@ type Stats struct {
 	Failures    uint64    // failed attempts: network error, timeout or non-2xx
 	Retries     uint64    // re-attempts of an event after a failed attempt
 	Dropped     uint64    // undecodable messages terminated on the stream
+	Parked      uint64    // events set aside after their last failed try
 	LastError   string    // the latest failure, URL redacted; "" if none
 	LastErrorAt time.Time // when LastError happened
 }
@@ -39,4 +40,16 @@ func (st *stats) failed(err error, at time.Time) {
 		s.LastError = err.Error()
 		s.LastErrorAt = at
 	})
+}
+
+// add sums o's counters into s, keeping the latest error.
+func (s *Stats) add(o Stats) {
+	s.Delivered += o.Delivered
+	s.Failures += o.Failures
+	s.Retries += o.Retries
+	s.Dropped += o.Dropped
+	s.Parked += o.Parked
+	if o.LastErrorAt.After(s.LastErrorAt) {
+		s.LastError, s.LastErrorAt = o.LastError, o.LastErrorAt
+	}
 }
