@@ -253,3 +253,27 @@ func TestUsedIsTheLargerOfPricesAndMeasure(t *testing.T) {
 		t.Errorf("free %d, want 70 (prices)", got)
 	}
 }
+
+// TestIdleWorkerTakesAnOversizedJob: a job priced over every worker's
+// capacity runs alone on an idle worker instead of waiting for ever; a
+// second one waits.
+func TestIdleWorkerTakesAnOversizedJob(t *testing.T) {
+	b := newBus(t)
+	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Costs: Costs{Transcode: 150, Composite: 150}, Lease: testLease})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.worker("w1", 100)
+	first, err := c.Start(context.Background(), "acme", spec("r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, c, first.ID, 10*time.Second, active)
+	second, err := c.Start(context.Background(), "acme", spec("r2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, c, second.ID, 10*time.Second, func(i egress.Info) bool {
+		return i.Status == egress.StatusPending && strings.Contains(i.Reason, "no worker has room")
+	})
+}

@@ -260,13 +260,16 @@ func (w *Worker) consider(ctx context.Context, msg jetstream.Msg) {
 	}
 	w.mu.Lock()
 	free, draining := w.cfg.Capacity-w.used(), w.draining
-	prices, measured := w.load, w.measuredCPU()
+	prices, measured, idle := w.load, w.measuredCPU(), len(w.owned) == 0
 	w.mu.Unlock()
 	if draining {
 		_ = msg.Nak()
 		return
 	}
-	if rec.Cost > free {
+	// An idle worker takes even a job priced over its whole capacity: the
+	// price is what the job may reach, and no worker could take it
+	// otherwise; alone on the worker, it is measured like any other.
+	if rec.Cost > free && !idle {
 		w.noRoom(ctx, id, rec, entry.Revision(), roomLeft{free: free, prices: prices, measured: measured})
 		_ = msg.NakWithDelay(2 * time.Second)
 		return
