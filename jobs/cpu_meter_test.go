@@ -180,8 +180,11 @@ func TestAdmissionUsesMeasuredCPU(t *testing.T) {
 		return i.Status == egress.StatusPending && strings.Contains(i.Reason, "no worker has room")
 	})
 	t.Logf("second job waits: %s", waiting.Reason)
-	if !strings.Contains(waiting.Reason, "measured at 8") {
+	if !strings.Contains(waiting.Reason, "measured at ") {
 		t.Errorf("reason %q does not name the measured CPU", waiting.Reason)
+	}
+	if w := waitWorker(t, c, "w1", func(WorkerInfo) bool { return true }); w.CPU < 75 || w.CPU > 85 || len(w.Jobs) != 1 {
+		t.Errorf("worker %+v: want one job measured at about 80", w)
 	}
 	if _, err := c.Stop(context.Background(), first.ID); err != nil {
 		t.Fatal(err)
