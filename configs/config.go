@@ -138,9 +138,14 @@ type Worker struct {
 
 // Costs are the CPU costs of the job kinds.
 type Costs struct {
+	// Passthrough no longer prices jobs: a job is priced by its spec,
+	// and no spec can promise that its camera is H.264 (single and
+	// speaker-alone jobs take Transcode). Kept so old configs load.
 	Passthrough int `yaml:"passthrough"`
-	Transcode   int `yaml:"transcode"`
-	Composite   int `yaml:"composite"`
+	// Transcode prices one participant's video shown alone.
+	Transcode int `yaml:"transcode"`
+	// Composite prices a composite layout CompositeTiles has no figures for.
+	Composite int `yaml:"composite"`
 	// CompositeTiles prices composites by layout and tile count at
 	// 1280x720 30 fps (layout → tiles → cost); empty: the figures `make
 	// bench` measured, built in.

@@ -162,3 +162,25 @@ func TestTileCostsValidation(t *testing.T) {
 		t.Errorf("good tile costs: %v", err)
 	}
 }
+
+// TestConfigFileFromEnv: ROOMCAST_CONFIG names the file when no
+// --config does; --config wins over it.
+func TestConfigFileFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	fromEnv, fromFlag := filepath.Join(dir, "env.yaml"), filepath.Join(dir, "flag.yaml")
+	for path, listen := range map[string]string{fromEnv: "127.0.0.1:9001", fromFlag: "127.0.0.1:9002"} {
+		if err := os.WriteFile(path, []byte("listen: "+listen+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	getenv := env(map[string]string{"ROOMCAST_CONFIG": fromEnv})
+	if c, err := Load("", getenv, Flags{}); err != nil || c.Listen != "127.0.0.1:9001" {
+		t.Errorf("ROOMCAST_CONFIG: listen %q, %v", c.Listen, err)
+	}
+	if c, err := Load(fromFlag, getenv, Flags{}); err != nil || c.Listen != "127.0.0.1:9002" {
+		t.Errorf("--config over ROOMCAST_CONFIG: listen %q, %v", c.Listen, err)
+	}
+	if _, err := Load("", env(map[string]string{"ROOMCAST_CONFIG": filepath.Join(dir, "missing.yaml")}), Flags{}); err == nil {
+		t.Error("a missing ROOMCAST_CONFIG file loaded")
+	}
+}

@@ -17,10 +17,14 @@ type Flags struct {
 	WorkerID, Server   *string
 }
 
-// Load builds the configuration: defaults → YAML file (if path is not
-// empty) → environment (getenv, normally os.Getenv) → flags, then Validate.
+// Load builds the configuration: defaults → YAML file (path, else
+// ROOMCAST_CONFIG, if either is set) → environment (getenv, normally
+// os.Getenv) → flags, then Validate.
 func Load(path string, getenv func(string) string, f Flags) (Config, error) {
 	c := Default()
+	if path == "" && getenv != nil {
+		path = getenv("ROOMCAST_CONFIG")
+	}
 	if path != "" {
 		if err := c.loadFile(path); err != nil {
 			return c, err

@@ -50,8 +50,17 @@ type Info struct {
 	EndedAt   *time.Time  `json:"ended_at,omitempty"`
 	Video     VideoSpec   `json:"video"`
 	Outputs   OutputsInfo `json:"outputs"`
+
+	// Cost is the job's price, in percent of one core: what its spec
+	// may need, raised when the job measures more (see jobs.Costs).
+	Cost int `json:"cost,omitempty"`
+	// MeasuredCPU is the CPU the job used lately, in percent of one core,
+	// as its worker measures it (0 until measured).
+	MeasuredCPU float64 `json:"measured_cpu"`
 	// EncodeSeconds is the CPU-bound time spent encoding so far.
 	EncodeSeconds float64 `json:"encode_seconds"`
+	// DecodeSeconds is the time spent decoding the participants so far.
+	DecodeSeconds float64 `json:"decode_seconds"`
 	// Canvases are the pictures the job composes, the main one first,
 	// each encoded once whatever number of outputs read it.
 	Canvases []CanvasInfo `json:"canvases,omitempty"`

@@ -23,6 +23,8 @@ type Media interface {
 	Run(ctx context.Context, sink func(*media.Unit)) error
 	// EncodeTime is the time spent encoding so far.
 	EncodeTime() time.Duration
+	// DecodeTime is the time spent decoding the room's tracks so far.
+	DecodeTime() time.Duration
 }
 
 // Deps builds the parts of a job; tests and the worker inject them.
@@ -405,6 +407,7 @@ func (j *Job) Info() Info {
 	info := j.info
 	if j.media != nil {
 		info.EncodeSeconds = j.media.EncodeTime().Seconds()
+		info.DecodeSeconds = j.media.DecodeTime().Seconds()
 		info.Canvases = j.canvasInfo()
 		info.Quality = j.quality()
 	}

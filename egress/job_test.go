@@ -20,6 +20,7 @@ import (
 type tickMedia struct{}
 
 func (tickMedia) EncodeTime() time.Duration { return time.Millisecond }
+func (tickMedia) DecodeTime() time.Duration { return time.Millisecond }
 
 func (tickMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	tr := &media.Track{ID: "v", Kind: media.KindVideo, Codec: media.CodecH264}

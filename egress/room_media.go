@@ -100,6 +100,9 @@ func (m *roomMedia) SetLayout(l LayoutSpec) error { return m.layout.SetView(l.Vi
 // EncodeTime is the time the layout has spent encoding.
 func (m *roomMedia) EncodeTime() time.Duration { return m.layout.EncodeTime() }
 
+// DecodeTime is the time the layout has spent decoding.
+func (m *roomMedia) DecodeTime() time.Duration { return m.layout.DecodeTime() }
+
 func wrap(what string, err error) error {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return nil

@@ -64,7 +64,7 @@ type Record struct {
 // bus) shows as pending, with why, until another worker takes it over.
 func (r *Record) info() egress.Info {
 	i := r.Info
-	i.Tenant = r.Tenant
+	i.Tenant, i.Cost = r.Tenant, r.Cost
 	if i.Active() && i.Worker != "" && !r.Lease.IsZero() && time.Now().After(r.Lease) {
 		i.Status = egress.StatusPending
 		i.Reason = fmt.Sprintf("worker %s stopped renewing its lease at %s; waiting for a worker to take the job over",
@@ -153,6 +153,10 @@ func isMissing(err error) bool {
 type Control struct {
 	Op     string         `json:"op"` // "stop" or "update"
 	Update *egress.Update `json:"update,omitempty"`
+	// Kind and Cost are an update's new class and price (a layout
+	// change): the worker raises the job's price to Cost.
+	Kind string `json:"kind,omitempty"`
+	Cost int    `json:"cost,omitempty"`
 }
 
 // parseControl decodes and checks a command from the bus.
@@ -180,9 +184,13 @@ type controlReply struct {
 
 // WorkerInfo is a worker as the workers bucket and GET /v1/workers show it.
 type WorkerInfo struct {
-	ID        string    `json:"id"`
-	Capacity  int       `json:"capacity"`
+	ID       string `json:"id"`
+	Capacity int    `json:"capacity"`
+	// Load is the sum of its jobs' prices; CPU is their measured CPU
+	// (percent of one core): it takes a job only while the larger of the
+	// two plus the job's price is within Capacity.
 	Load      int       `json:"load"`
+	CPU       float64   `json:"cpu"`
 	Jobs      []string  `json:"jobs"`
 	Draining  bool      `json:"draining,omitempty"`
 	StartedAt time.Time `json:"started_at"`

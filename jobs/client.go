@@ -19,11 +19,12 @@ import (
 // ClientConfig wires a Client.
 type ClientConfig struct {
 	NC *nats.Conn
-	// Videos lists a room's video sources, to price a job (nil: every
-	// job is priced as a composite).
-	Videos func(room string) []RoomVideo
-	Costs  Costs
-	Lease  time.Duration // default DefaultLease; must match the workers'
+	// RoomLimit is the most publishers a room admits: composite layouts
+	// are priced at the tiles they may reach (0: 25, the most a layout
+	// shows).
+	RoomLimit int
+	Costs     Costs
+	Lease     time.Duration // default DefaultLease; must match the workers'
 	// Finalize ends a recording that a job stopped with no worker
 	// running it leaves open (see record.Interrupt); nil: none.
 	Finalize func(ctx context.Context, tenant, room, recordingID string) (bool, error)
@@ -50,7 +51,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if cfg.Lease <= 0 {
 		cfg.Lease = DefaultLease
 	}
-	if cfg.Costs.Passthrough == 0 && cfg.Costs.Transcode == 0 && cfg.Costs.Composite == 0 {
+	if cfg.Costs.Transcode == 0 && cfg.Costs.Composite == 0 {
 		cfg.Costs = DefaultCosts
 	}
 	if cfg.Logger == nil {
@@ -80,14 +81,10 @@ func (c *Client) Start(ctx context.Context, tenant string, spec egress.Spec) (eg
 
 func (c *Client) newRecord(tenant string, spec egress.Spec) *Record {
 	now := time.Now().UTC()
-	kind, videos := KindComposite, 0
-	if c.cfg.Videos != nil {
-		vs := c.cfg.Videos(spec.Room)
-		kind, videos = Classify(spec, vs), len(vs)
-	}
+	kind, cost := c.cfg.Costs.Price(spec, c.cfg.RoomLimit)
 	info := egress.Info{
 		ID: egress.NewJobID(), Room: spec.Room, Layout: spec.Layout, Status: egress.StatusPending,
-		Reason: "waiting for a worker", Kind: kind, CreatedAt: now, Video: spec.Video,
+		Reason: "waiting for a worker", Kind: kind, Cost: cost, CreatedAt: now, Video: spec.Video,
 		Outputs: egress.OutputsInfo{RTMP: []egress.RTMPInfo{}},
 	}
 	for _, raw := range spec.Outputs.RTMP {
@@ -96,7 +93,7 @@ func (c *Client) newRecord(tenant string, spec egress.Spec) *Record {
 	if spec.Outputs.Record != nil {
 		info.Outputs.Record = &egress.RecordInfo{RecordingID: archive.NewID(now), State: egress.StateConnecting}
 	}
-	return &Record{Info: info, Tenant: tenant, Spec: spec, Cost: c.cfg.Costs.Price(kind, spec, videos)}
+	return &Record{Info: info, Tenant: tenant, Spec: spec, Cost: cost}
 }
 
 // get reads a job's record and its revision.
@@ -169,7 +166,16 @@ func matching(b []byte, f egress.Filter) (egress.Info, bool) {
 
 // Update changes the outputs of a running job through its worker.
 func (c *Client) Update(ctx context.Context, id string, u egress.Update) (egress.Info, error) {
-	info, err := c.control(ctx, id, Control{Op: "update", Update: &u}, 15*time.Second)
+	cmd := Control{Op: "update", Update: &u}
+	if u.ChangesLayout() {
+		// A new layout may need more: the worker raises the price.
+		if rec, _, err := c.get(ctx, id); err == nil {
+			spec := rec.Spec
+			spec.LayoutSpec = u.LayoutSpec
+			cmd.Kind, cmd.Cost = c.cfg.Costs.Price(spec, c.cfg.RoomLimit)
+		}
+	}
+	info, err := c.control(ctx, id, cmd, 15*time.Second)
 	if errors.Is(err, nats.ErrNoResponders) {
 		rec, _, gerr := c.get(ctx, id)
 		if gerr != nil {

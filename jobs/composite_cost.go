@@ -65,27 +65,9 @@ var (
 // referencePixelRate is the canvas the costs are measured at.
 const referencePixelRate = 1280 * 720 * 30
 
-// compositeCost prices a composite job: its layout's cost for the tiles
-// (the room's video participants, at least 2, at most 25), scaled up for
-// a larger or faster canvas (never down: decoding does not shrink with
-// the canvas), plus each rendition's.
-func (c Costs) compositeCost(spec egress.Spec, videos int) int {
-	tiles := min(max(videos, 2), 25)
-	layout := spec.Layout
-	if layout == egress.LayoutCustom {
-		layout = egress.LayoutGrid // regions compose like a grid
-	}
-	base, ok := c.Tiles[layout].at(tiles)
-	if !ok {
-		base = c.Composite
-	}
-	cost := scaleByCanvas(base, spec.Video.Width, spec.Video.Height, spec.Video.FPS)
-	for _, cv := range spec.Canvases {
-		cost += scaleByCanvas(c.Rendition, cv.Width, cv.Height, spec.Video.FPS)
-	}
-	return cost
-}
-
+// scaleByCanvas scales a cost measured at 1280x720 30 fps up for a
+// larger or faster canvas (never down: decoding the participants does
+// not shrink with the canvas).
 func scaleByCanvas(cost, w, h, fps int) int {
 	r := float64(w*h*fps) / referencePixelRate
 	if r <= 1 {

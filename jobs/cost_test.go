@@ -4,76 +4,70 @@ import (
 	"testing"
 
 	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/pipeline/composite/tile"
 )
 
-func TestClassify(t *testing.T) {
-	h264 := RoomVideo{Participant: "alice", Codec: "H264"}
-	vp8 := RoomVideo{Participant: "bob", Codec: "VP8"}
-	layout := func(l, p string) egress.Spec {
-		return egress.Spec{LayoutSpec: egress.LayoutSpec{Layout: l, Participant: p}}
+// TestPriceFollowsSpec prices jobs from their spec alone: one table of
+// layouts, tile counts, canvases and renditions.
+func TestPriceFollowsSpec(t *testing.T) {
+	c := Costs{Transcode: 45, Composite: 50, Rendition: 30, Tiles: map[string]TileCosts{
+		egress.LayoutGrid:         {2: 35, 4: 40, 10: 58},
+		egress.LayoutSpeaker:      {2: 50, 4: 50, 10: 65},
+		egress.LayoutPresentation: {2: 45, 4: 50, 10: 50},
+	}}
+	hd := egress.VideoSpec{Width: 1280, Height: 720, FPS: 30}
+	no := false
+	lay := func(l egress.LayoutSpec, v egress.VideoSpec, canvases ...egress.CanvasSpec) egress.Spec {
+		return egress.Spec{LayoutSpec: l, Video: v, Canvases: canvases}
 	}
-	speaker := layout(egress.LayoutSpeaker, "")
-	single := func(p string) egress.Spec { return layout(egress.LayoutSingle, p) }
-	for _, c := range []struct {
-		name   string
-		spec   egress.Spec
-		videos []RoomVideo
-		want   string
+	grid := egress.LayoutSpec{Layout: egress.LayoutGrid}
+	regions := func(n int) egress.LayoutSpec {
+		l := egress.LayoutSpec{Layout: egress.LayoutCustom}
+		for range n {
+			l.Regions = append(l.Regions, tile.Region{W: 0.1, H: 0.1, Source: "next"})
+		}
+		return l
+	}
+	vertical := egress.CanvasSpec{Name: "v", Width: 720, Height: 1280}
+	for _, tc := range []struct {
+		name      string
+		spec      egress.Spec
+		roomLimit int
+		kind      string
+		cost      int
 	}{
-		{"empty room", speaker, nil, KindPassthrough},
-		{"one H.264", speaker, []RoomVideo{h264}, KindPassthrough},
-		{"one VP8", speaker, []RoomVideo{vp8}, KindTranscode},
-		{"speaker over two", speaker, []RoomVideo{h264, vp8}, KindComposite},
-		{"single H.264 among two", single("alice"), []RoomVideo{h264, vp8}, KindPassthrough},
-		{"single VP8 among two", single("bob"), []RoomVideo{h264, vp8}, KindTranscode},
-		{"grid of one H.264", layout(egress.LayoutGrid, ""), []RoomVideo{h264}, KindComposite},
-		{"presentation of an empty room", layout(egress.LayoutPresentation, ""), nil, KindComposite},
-		{"custom", layout(egress.LayoutCustom, ""), []RoomVideo{vp8}, KindComposite},
-		{"single H.264 with a title", egress.Spec{LayoutSpec: egress.LayoutSpec{Layout: egress.LayoutSingle, Participant: "alice"},
-			Branding: &egress.BrandingSpec{Title: &egress.TitleSpec{Text: "Live"}}}, []RoomVideo{h264}, KindTranscode},
+		{"single may have to transcode a VP8 camera", lay(egress.LayoutSpec{Layout: egress.LayoutSingle, Participant: "a"}, hd), 16, KindTranscode, 45},
+		{"speaker alone likewise", lay(egress.LayoutSpec{Layout: egress.LayoutSpeaker, Thumbnails: &no}, hd), 16, KindTranscode, 45},
+		{"the default layout is speaker with thumbnails, at the room limit", lay(egress.LayoutSpec{}, hd), 10, KindComposite, 65},
+		{"grid at the room limit, measured", lay(grid, hd), 4, KindComposite, 40},
+		{"grid at the room limit, interpolated", lay(grid, hd), 7, KindComposite, 49},
+		{"grid past the last figure", lay(grid, hd), 16, KindComposite, 76},
+		{"no room limit means 25 tiles", lay(grid, hd), 0, KindComposite, 103},
+		{"a room limit over 25 shows 25 tiles", lay(grid, hd), 100, KindComposite, 103},
+		{"a 1080p canvas costs more", lay(grid, egress.VideoSpec{Width: 1920, Height: 1080, FPS: 30}), 4, KindComposite, 90},
+		{"a smaller canvas costs no less", lay(grid, egress.VideoSpec{Width: 640, Height: 360, FPS: 30}), 4, KindComposite, 40},
+		{"a rendition adds its price", lay(grid, hd, vertical), 4, KindComposite, 70},
+		{"a single with a rendition composes two canvases", lay(egress.LayoutSpec{Layout: egress.LayoutSingle, Participant: "a"}, hd, vertical), 4, KindComposite, 75},
+		{"presentation: the stage and 4 cameras, or speaker while nobody shares", lay(egress.LayoutSpec{Layout: egress.LayoutPresentation}, hd), 16, KindComposite, 80},
+		{"presentation in a small room", lay(egress.LayoutSpec{Layout: egress.LayoutPresentation}, hd), 2, KindComposite, 50},
+		{"custom prices its regions as a grid", lay(regions(10), hd), 16, KindComposite, 58},
+		{"custom regions are not capped by the room limit", lay(regions(4), hd), 2, KindComposite, 40},
 	} {
-		if got := Classify(c.spec, c.videos); got != c.want {
-			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		kind, cost := c.Price(tc.spec, tc.roomLimit)
+		if kind != tc.kind || cost != tc.cost {
+			t.Errorf("%s: %s %d, want %s %d", tc.name, kind, cost, tc.kind, tc.cost)
 		}
 	}
-	if DefaultCosts.Of(KindTranscode) != 45 || (Costs{Passthrough: 1, Transcode: 2, Composite: 3}).Of("unknown") != 3 {
-		t.Error("costs by kind")
+	if _, cost := (Costs{Composite: 50}).Price(lay(grid, hd), 4); cost != 50 {
+		t.Errorf("a layout without figures: %d, want Composite (50)", cost)
 	}
 }
 
-func TestCompositePrice(t *testing.T) {
-	c := Costs{Passthrough: 10, Transcode: 45, Composite: 50, Rendition: 30,
-		Tiles: map[string]TileCosts{egress.LayoutGrid: {2: 35, 4: 40, 10: 58}}}
-	grid := func(w, h, fps int) egress.Spec {
-		return egress.Spec{LayoutSpec: egress.LayoutSpec{Layout: egress.LayoutGrid}, Video: egress.VideoSpec{Width: w, Height: h, FPS: fps}}
-	}
-	hd := grid(1280, 720, 30)
-	withVertical := hd
-	withVertical.Canvases = []egress.CanvasSpec{{Name: "v", Width: 720, Height: 1280}}
-	custom := hd
-	custom.Layout = egress.LayoutCustom
-	for _, tc := range []struct {
-		name   string
-		spec   egress.Spec
-		videos int
-		want   int
-	}{
-		{"an empty room prices two tiles", hd, 0, 35},
-		{"measured", hd, 4, 40},
-		{"interpolated", hd, 7, 49},
-		{"past the last figure", hd, 16, 76},
-		{"capped at 25 tiles", hd, 40, 103},
-		{"a 1080p canvas costs more", grid(1920, 1080, 30), 4, 90},
-		{"a smaller canvas does not cost less", grid(640, 360, 30), 4, 40},
-		{"a rendition adds its price", withVertical, 4, 70},
-		{"custom prices like a grid", custom, 10, 58},
-		{"a layout without figures takes Composite", egress.Spec{LayoutSpec: egress.LayoutSpec{Layout: egress.LayoutSpeaker}, Video: hd.Video}, 3, 50},
-	} {
-		if got := c.Price(KindComposite, tc.spec, tc.videos); got != tc.want {
-			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
-		}
-	}
-	if got := c.Price(KindPassthrough, hd, 1); got != 10 {
-		t.Errorf("passthrough: %d, want 10", got)
+// TestPriceIgnoresTheRoom: an empty room prices as much as a full one.
+func TestPriceIgnoresTheRoom(t *testing.T) {
+	spec := egress.Spec{Room: "r", LayoutSpec: egress.LayoutSpec{Layout: egress.LayoutGrid}}.WithDefaults()
+	kind, cost := DefaultCosts.Price(spec, 16)
+	if kind != KindComposite || cost <= DefaultCosts.Transcode {
+		t.Errorf("grid for 16: %s %d, want a composite over the transcode price", kind, cost)
 	}
 }

@@ -45,7 +45,9 @@ func (tickMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	}
 }
 
-func (tickMedia) EncodeTime() time.Duration { return 0 }
+func (tickMedia) EncodeTime() time.Duration         { return 0 }
+func (tickMedia) DecodeTime() time.Duration         { return 0 }
+func (tickMedia) SetLayout(egress.LayoutSpec) error { return nil }
 
 // countOutput reads its fan-out reader and counts units.
 type countOutput struct {
@@ -102,7 +104,7 @@ func (b *bus) conn(name string) *nats.Conn {
 
 func (b *bus) client() *Client {
 	b.t.Helper()
-	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Costs: Costs{Passthrough: 10, Transcode: 10, Composite: 10}, Lease: testLease})
+	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Costs: Costs{Transcode: 10, Composite: 10}, Lease: testLease})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -121,6 +123,14 @@ type runningWorker struct {
 
 func (b *bus) worker(id string, capacity int) *runningWorker {
 	b.t.Helper()
+	// A process clock that stands still: these tests are about prices,
+	// not about the test process's own CPU.
+	return b.meteredWorker(id, capacity, NewCPUMeter(MeterConfig{ProcessCPU: realtimeCPU(0)}))
+}
+
+// meteredWorker is a worker measuring its jobs with meter (nil: its own).
+func (b *bus) meteredWorker(id string, capacity int, meter *CPUMeter) *runningWorker {
+	b.t.Helper()
 	nc := b.conn(id)
 	log := slog.New(slog.DiscardHandler)
 	if os.Getenv("JOBS_DEBUG") != "" {
@@ -128,7 +138,7 @@ func (b *bus) worker(id string, capacity int) *runningWorker {
 	}
 	deps := testDeps()
 	deps.Logger = log
-	w, err := NewWorker(context.Background(), WorkerConfig{ID: id, Capacity: capacity, NC: nc, Deps: deps, Lease: testLease, Drain: 10 * time.Second, Logger: log})
+	w, err := NewWorker(context.Background(), WorkerConfig{ID: id, Capacity: capacity, NC: nc, Deps: deps, Lease: testLease, Drain: 10 * time.Second, Meter: meter, Logger: log})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -378,7 +388,7 @@ func TestStopOrphanedJobEndsItsRecording(t *testing.T) {
 	var finalized []call
 	var events []string
 	c, err := NewClient(context.Background(), ClientConfig{
-		NC: b.conn("api"), Costs: Costs{Passthrough: 10, Transcode: 10, Composite: 10}, Lease: testLease,
+		NC: b.conn("api"), Costs: Costs{Transcode: 10, Composite: 10}, Lease: testLease,
 		Finalize: func(_ context.Context, tenant, room, id string) (bool, error) {
 			mu.Lock()
 			defer mu.Unlock()

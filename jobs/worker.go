@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"regexp"
 	"sync"
 	"time"
@@ -39,7 +40,10 @@ type WorkerConfig struct {
 	// can take them.
 	EndOnStop bool
 	Events    EventSink // nil: no events
-	Logger    *slog.Logger
+	// Meter measures the jobs' CPU; the workers of one process share
+	// one (nil: the worker makes its own).
+	Meter  *CPUMeter
+	Logger *slog.Logger
 }
 
 var workerIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
@@ -54,6 +58,7 @@ type Worker struct {
 	workers jetstream.KeyValue
 	cons    jetstream.Consumer
 	mgr     *egress.Manager
+	meter   *CPUMeter
 	log     *slog.Logger
 	started time.Time
 
@@ -62,7 +67,7 @@ type Worker struct {
 	mu          sync.Mutex
 	connectedAt time.Time // last (re)connection to NATS
 	owned       map[string]*owned
-	load        int
+	load        int // the sum of the owned jobs' prices
 	draining    bool
 	dirty       map[string]bool
 	wake        chan struct{} // a job changed
@@ -71,14 +76,20 @@ type Worker struct {
 
 // owned is a job this worker runs.
 type owned struct {
-	msg     jetstream.Msg
-	rec     *Record // as last written
-	rev     uint64
-	sub     *nats.Subscription
-	fresh   bool // not started anywhere before this worker
-	states  map[string]egress.State
-	status  string
-	stopped chan struct{} // closed once finished here
+	msg jetstream.Msg
+	rec *Record // as last written
+	rev uint64
+	// kind and cost are the job's class and price now (cost only rises:
+	// a layout change or a measurement over it raises it); measured is
+	// its CPU as the meter last saw it. Under Worker.mu.
+	kind     string
+	cost     int
+	measured float64
+	sub      *nats.Subscription
+	fresh    bool // not started anywhere before this worker
+	states   map[string]egress.State
+	status   string
+	stopped  chan struct{} // closed once finished here
 }
 
 // NewWorker connects a worker to the bus.
@@ -98,6 +109,9 @@ func NewWorker(ctx context.Context, cfg WorkerConfig) (*Worker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Meter == nil {
+		cfg.Meter = NewCPUMeter(MeterConfig{})
+	}
 	bus, err := open(ctx, cfg.NC, cfg.Lease)
 	if err != nil {
 		return nil, err
@@ -107,7 +121,7 @@ func NewWorker(ctx context.Context, cfg WorkerConfig) (*Worker, error) {
 		return nil, busErr("consumer", err)
 	}
 	w := &Worker{
-		cfg: cfg, js: bus.js, jobs: bus.jobs, workers: bus.workers, cons: cons, started: time.Now().UTC(),
+		cfg: cfg, js: bus.js, jobs: bus.jobs, workers: bus.workers, cons: cons, meter: cfg.Meter, started: time.Now().UTC(),
 		log: cfg.Logger.With("worker", cfg.ID), owned: map[string]*owned{}, dirty: map[string]bool{},
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1),
 	}
@@ -175,10 +189,27 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 	}
 }
 
+// free is the capacity left: capacity less the larger of the jobs'
+// prices and their measured CPU.
 func (w *Worker) free() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.cfg.Capacity - w.load
+	return w.cfg.Capacity - w.used()
+}
+
+// used is the larger of the jobs' prices and their measured CPU. Called
+// with w.mu held.
+func (w *Worker) used() int {
+	return max(w.load, int(math.Ceil(w.measuredCPU())))
+}
+
+// measuredCPU is the sum of the jobs' measured CPU. Called with w.mu held.
+func (w *Worker) measuredCPU() float64 {
+	var sum float64
+	for _, o := range w.owned {
+		sum += o.measured
+	}
+	return sum
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {
@@ -228,14 +259,18 @@ func (w *Worker) consider(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	w.mu.Lock()
-	free, draining := w.cfg.Capacity-w.load, w.draining
+	free, draining := w.cfg.Capacity-w.used(), w.draining
+	prices, measured, idle := w.load, w.measuredCPU(), len(w.owned) == 0
 	w.mu.Unlock()
 	if draining {
 		_ = msg.Nak()
 		return
 	}
-	if rec.Cost > free {
-		w.noRoom(ctx, id, rec, entry.Revision(), free)
+	// An idle worker takes even a job priced over its whole capacity: the
+	// price is what the job may reach, and no worker could take it
+	// otherwise; alone on the worker, it is measured like any other.
+	if rec.Cost > free && !idle {
+		w.noRoom(ctx, id, rec, entry.Revision(), roomLeft{free: free, prices: prices, measured: measured})
 		_ = msg.NakWithDelay(2 * time.Second)
 		return
 	}
@@ -274,9 +309,16 @@ func (w *Worker) redelivered(id string, msg jetstream.Msg) bool {
 	return false
 }
 
+// roomLeft is what a worker has free, and why.
+type roomLeft struct {
+	free, prices int
+	measured     float64
+}
+
 // noRoom records why a job waits.
-func (w *Worker) noRoom(ctx context.Context, id string, rec *Record, rev uint64, free int) {
-	reason := fmt.Sprintf("no worker has room: the job costs %d, worker %s has %d of %d free", rec.Cost, w.cfg.ID, max(free, 0), w.cfg.Capacity)
+func (w *Worker) noRoom(ctx context.Context, id string, rec *Record, rev uint64, r roomLeft) {
+	reason := fmt.Sprintf("no worker has room: the job costs %d, worker %s has %d of %d free (its jobs are priced %d and measured at %.0f)",
+		rec.Cost, w.cfg.ID, max(r.free, 0), w.cfg.Capacity, r.prices, r.measured)
 	if rec.Info.Reason == reason {
 		return
 	}
@@ -302,11 +344,13 @@ func (w *Worker) claim(ctx context.Context, msg jetstream.Msg, rec *Record, rev 
 		_ = msg.NakWithDelay(time.Second) // someone else changed it first
 		return
 	}
-	o := &owned{msg: msg, rec: rec, rev: newRev, fresh: !resume, states: map[string]egress.State{}, status: rec.Info.Status, stopped: make(chan struct{})}
+	o := &owned{msg: msg, rec: rec, rev: newRev, fresh: !resume, states: map[string]egress.State{}, status: rec.Info.Status, stopped: make(chan struct{}),
+		kind: rec.Info.Kind, cost: rec.Cost, measured: rec.Info.MeasuredCPU}
 	w.mu.Lock()
 	w.owned[id] = o
 	w.load += rec.Cost
 	w.mu.Unlock()
+	w.meter.Add(id, w.workOf(id))
 	sub, err := w.cfg.NC.Subscribe(subjectControl+id, func(m *nats.Msg) { go w.handleControl(id, m) })
 	if err == nil {
 		o.sub = sub
@@ -337,4 +381,15 @@ func (w *Worker) fail(id string, cause error) {
 	rec.Info.Status, rec.Info.Error, rec.Info.EndedAt = egress.StatusFailed, cause.Error(), &now
 	w.write(context.Background(), id, o, &rec)
 	w.release(id, o, false)
+}
+
+// workOf returns the codec time job id has spent so far, for the meter.
+func (w *Worker) workOf(id string) func() time.Duration {
+	return func() time.Duration {
+		info, err := w.mgr.Get(context.Background(), id)
+		if err != nil {
+			return 0 // not started yet, or gone
+		}
+		return time.Duration((info.EncodeSeconds + info.DecodeSeconds) * float64(time.Second))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"sync"
 	"time"
 
@@ -56,6 +57,7 @@ func (w *Worker) heartbeat(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		w.measure()
 		w.mu.Lock()
 		ids := make([]string, 0, len(w.owned))
 		for id, o := range w.owned {
@@ -69,10 +71,58 @@ func (w *Worker) heartbeat(ctx context.Context) {
 	}
 }
 
-// putSelf publishes the worker's capacity, load and jobs.
+// measure samples the meter and takes each job's measured CPU; a job
+// that measures over its price has its price raised (in the worker's
+// load now, in its record at the next sync), with 10 % headroom so that
+// noise does not raise it by one at every heartbeat. Prices never fall:
+// a job may need again what it needed once.
+func (w *Worker) measure() {
+	if err := w.meter.Sample(); err != nil {
+		w.log.Warn("measure CPU", "err", err)
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for id, o := range w.owned {
+		cpu, ok := w.meter.Job(id)
+		if !ok {
+			continue
+		}
+		o.measured = cpu
+		if cpu <= float64(o.cost) {
+			continue
+		}
+		raised := int(math.Ceil(cpu * 1.1))
+		w.log.Info("job uses more CPU than its price: raising it", "egress", id, "price", o.cost, "measured", round1(cpu), "new_price", raised)
+		w.load += raised - o.cost
+		o.cost = raised
+	}
+}
+
+// raise sets a running job's class and raises its price to at least
+// cost (a layout change priced by the API).
+func (w *Worker) raise(id, kind string, cost int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	o := w.owned[id]
+	if o == nil || cost <= 0 {
+		return
+	}
+	if kind != "" {
+		o.kind = kind
+	}
+	if cost > o.cost {
+		w.load += cost - o.cost
+		o.cost = cost
+	}
+}
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }
+
+// putSelf publishes the worker's capacity, load, measured CPU and jobs.
 func (w *Worker) putSelf(ctx context.Context) {
 	w.mu.Lock()
-	info := WorkerInfo{ID: w.cfg.ID, Capacity: w.cfg.Capacity, Load: w.load, Jobs: []string{}, Draining: w.draining,
+	info := WorkerInfo{ID: w.cfg.ID, Capacity: w.cfg.Capacity, Load: w.load, CPU: round1(w.measuredCPU()), Jobs: []string{}, Draining: w.draining,
 		StartedAt: w.started, Heartbeat: time.Now().UTC()}
 	for id := range w.owned {
 		info.Jobs = append(info.Jobs, id)
@@ -101,7 +151,10 @@ func (w *Worker) sync(ctx context.Context, id string) {
 	}
 	rec := *o.rec
 	rec.Info = info
-	rec.Info.Tenant, rec.Info.Kind, rec.Info.Worker = "", o.rec.Info.Kind, w.cfg.ID
+	rec.Info.Tenant, rec.Info.Worker = "", w.cfg.ID
+	w.mu.Lock()
+	rec.Info.Kind, rec.Cost, rec.Info.Cost, rec.Info.MeasuredCPU = o.kind, o.cost, o.cost, round1(o.measured)
+	w.mu.Unlock()
 	rec.Lease = time.Now().Add(w.cfg.Lease).UTC()
 	if spec, err := w.mgr.Spec(id); err == nil {
 		rec.Spec = spec
@@ -173,9 +226,10 @@ func (w *Worker) lose(id string, o *owned, by string) {
 	w.mu.Lock()
 	if w.owned[id] == o {
 		delete(w.owned, id)
-		w.load -= o.rec.Cost
+		w.load -= o.cost
 	}
 	w.mu.Unlock()
+	w.meter.Remove(id)
 	if o.sub != nil {
 		_ = o.sub.Unsubscribe()
 	}
@@ -204,8 +258,9 @@ func (w *Worker) release(id string, o *owned, handedOver bool) {
 		return
 	}
 	delete(w.owned, id)
-	w.load -= o.rec.Cost
+	w.load -= o.cost
 	w.mu.Unlock()
+	w.meter.Remove(id)
 	if o.sub != nil {
 		_ = o.sub.Unsubscribe()
 	}
@@ -314,7 +369,10 @@ func (w *Worker) handleControl(id string, m *nats.Msg) {
 		info, err = w.mgr.Stop(ctx, id)
 	default:
 		info, err = w.mgr.Update(ctx, id, *cmd.Update)
-		w.markDirty(id) // the new targets go into the record for a takeover
+		if err == nil {
+			w.raise(id, cmd.Kind, cmd.Cost)
+		}
+		w.markDirty(id) // the new targets and price go into the record
 	}
 	if err != nil {
 		reply.Error, reply.Code = err.Error(), "error"
@@ -332,7 +390,7 @@ func (w *Worker) handleControl(id string, m *nats.Msg) {
 		w.syncMu.Lock()
 		w.mu.Lock()
 		if o := w.owned[id]; o != nil {
-			info.Kind = o.rec.Info.Kind
+			info.Kind, info.Cost, info.MeasuredCPU = o.kind, o.cost, round1(o.measured)
 			info.Tenant = o.rec.Tenant
 		}
 		w.mu.Unlock()

@@ -135,7 +135,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	}
 	defer stopEvents() // after the workers' last events
 	client, err := jobs.NewClient(ctx, jobs.ClientConfig{
-		NC: nc, Videos: roomVideos(rooms), Costs: jobCosts(cfg), Lease: cfg.Worker.Lease,
+		NC: nc, RoomLimit: cfg.Rooms.MaxParticipants, Costs: jobCosts(cfg), Lease: cfg.Worker.Lease,
 		Finalize: arch.interruptRecording, Events: events, Logger: log.With("component", "jobs"),
 	})
 	if err != nil {
@@ -183,25 +183,6 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	// Jobs stop before the HTTP server so their ingest can still end its
 	// room subscription cleanly.
 	return listenAndServe(ctx, cfg, ln, srv, workers.Stop, log, stdout)
-}
-
-// roomVideos lists a room's video sources, to price its jobs.
-func roomVideos(rooms *room.Manager) func(string) []jobs.RoomVideo {
-	return func(name string) []jobs.RoomVideo {
-		info, err := rooms.Get(name)
-		if err != nil {
-			return nil
-		}
-		var out []jobs.RoomVideo
-		for _, p := range info.Participants {
-			for _, t := range p.Tracks {
-				if t.Kind == "video" {
-					out = append(out, jobs.RoomVideo{Participant: p.Name, Codec: t.Codec})
-				}
-			}
-		}
-		return out
-	}
 }
 
 // rtmpsTLS trusts the system roots plus the CAs in caFile, if any.

@@ -63,6 +63,7 @@ type workerPool struct {
 func startWorkers(ctx context.Context, cfg configs.Config, nc *nats.Conn, id string, n int, deps egress.Deps, events jobs.EventSink, log *slog.Logger) (*workerPool, error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	p := &workerPool{cancel: cancel}
+	meter := jobs.NewCPUMeter(jobs.MeterConfig{}) // one process, one CPU clock
 	for i := 1; i <= n; i++ {
 		name := id
 		if n > 1 {
@@ -70,7 +71,7 @@ func startWorkers(ctx context.Context, cfg configs.Config, nc *nats.Conn, id str
 		}
 		w, err := jobs.NewWorker(ctx, jobs.WorkerConfig{
 			ID: name, Capacity: cfg.Worker.Capacity, NC: nc, Deps: deps, Lease: cfg.Worker.Lease,
-			Drain: cfg.Worker.DrainTimeout, EndOnStop: cfg.NATS.URL == "", Events: events,
+			Drain: cfg.Worker.DrainTimeout, EndOnStop: cfg.NATS.URL == "", Events: events, Meter: meter,
 			Logger: log.With("component", "worker"),
 		})
 		if err != nil {
@@ -95,7 +96,7 @@ func (p *workerPool) Stop() {
 
 func jobCosts(cfg configs.Config) jobs.Costs {
 	c := cfg.Worker.Costs
-	out := jobs.Costs{Passthrough: c.Passthrough, Transcode: c.Transcode, Composite: c.Composite,
+	out := jobs.Costs{Transcode: c.Transcode, Composite: c.Composite,
 		Tiles: jobs.DefaultTileCosts, Rendition: jobs.DefaultRenditionCost}
 	if len(c.CompositeTiles) > 0 {
 		out.Tiles = map[string]jobs.TileCosts{}

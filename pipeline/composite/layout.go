@@ -27,6 +27,7 @@ type Layout struct {
 	clock mediaClock
 
 	encodeNanos atomic.Int64 // time spent in encoders
+	decodeNanos atomic.Int64 // time spent in decoders
 
 	canvases []*canvasStats // the main canvas first
 
@@ -111,6 +112,10 @@ func (l *Layout) View() View {
 // EncodeTime is the time spent encoding so far.
 func (l *Layout) EncodeTime() time.Duration { return time.Duration(l.encodeNanos.Load()) }
 
+// DecodeTime is the time spent decoding the participants' audio and
+// video so far.
+func (l *Layout) DecodeTime() time.Duration { return time.Duration(l.decodeNanos.Load()) }
+
 // timeEncode adds the time since start to the encode time.
 func (l *Layout) timeEncode(start time.Time) { l.encodeNanos.Add(int64(time.Since(start))) }
 
@@ -123,7 +128,7 @@ func (l *Layout) TrackAdded(t *media.Track) {
 		l.tracks[t] = &inputTrack{track: t}
 		l.roster.addAudio(t)
 	case media.KindVideo:
-		src := newVideoSource(t, l.log, l.cfg.RequestKeyframe)
+		src := newVideoSource(t, l.log, l.cfg.RequestKeyframe, &l.decodeNanos)
 		l.sources[t] = src
 		l.roster.addVideo(src)
 	}

@@ -1,6 +1,8 @@
 package composite
 
 import (
+	"time"
+
 	"github.com/roomcast/roomcast/pipeline/codec"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
@@ -62,6 +64,8 @@ func (l *Layout) decodeAudio(in *inputTrack, u *media.Unit) ([]*codec.AudioFrame
 		}
 		in.audio, in.resam = d, r
 	}
+	start := time.Now()
+	defer func() { l.decodeNanos.Add(int64(time.Since(start))) }()
 	frames, err := in.audio.Decode(u)
 	if err != nil {
 		return nil, err

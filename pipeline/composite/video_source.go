@@ -25,6 +25,8 @@ type videoSource struct {
 	// publisher for a keyframe when decoding (re)starts.
 	wanted   atomic.Bool
 	keyframe func(trackID string)
+	// decodeNanos, the layout's, counts the time spent in the decoder.
+	decodeNanos *atomic.Int64
 
 	mu       sync.Mutex
 	decoder  *codec.VideoDecoder
@@ -43,8 +45,8 @@ type videoSource struct {
 	closed   bool
 }
 
-func newVideoSource(t *media.Track, log *slog.Logger, keyframe func(string)) *videoSource {
-	return &videoSource{track: t, log: log, keyframe: keyframe, waitKey: true}
+func newVideoSource(t *media.Track, log *slog.Logger, keyframe func(string), decodeNanos *atomic.Int64) *videoSource {
+	return &videoSource{track: t, log: log, keyframe: keyframe, decodeNanos: decodeNanos, waitKey: true}
 }
 
 // unit decodes one unit when the source is wanted.
@@ -75,7 +77,9 @@ func (s *videoSource) unit(u *media.Unit) {
 		}
 		s.decoder = d
 	}
+	start := time.Now()
 	frames, err := s.decoder.Decode(u)
+	s.decodeNanos.Add(int64(time.Since(start)))
 	if err != nil {
 		s.errors++
 		s.log.Debug("video decode", "track", s.track.ID, "err", err)

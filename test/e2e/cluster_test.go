@@ -127,12 +127,12 @@ func (p *publishCounter) count(key string) int {
 }
 
 func TestClusterAdmission(t *testing.T) {
-	c := startCluster(t, 3, "ROOMCAST_WORKER_CAPACITY=40", "ROOMCAST_COST_PASSTHROUGH=10")
+	c := startCluster(t, 3, "ROOMCAST_WORKER_CAPACITY=40", "ROOMCAST_COST_TRANSCODE=10")
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
 	liveRoom(t, c.api)
 	var ids []string
 	for i := range 13 {
-		j := c.start(t, map[string]any{"room": "live", "outputs": map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), fmt.Sprintf("key-%d", i))}}})
+		j := c.start(t, map[string]any{"room": "live", "thumbnails": false, "outputs": map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), fmt.Sprintf("key-%d", i))}}})
 		ids = append(ids, j.ID)
 	}
 	perWorker := map[string]int{}
@@ -363,7 +363,7 @@ func TestClusterNATSRestart(t *testing.T) {
 }
 
 func TestClusterBurst(t *testing.T) {
-	c := startCluster(t, 3, "ROOMCAST_WORKER_CAPACITY=40", "ROOMCAST_COST_PASSTHROUGH=10")
+	c := startCluster(t, 3, "ROOMCAST_WORKER_CAPACITY=40", "ROOMCAST_COST_TRANSCODE=10")
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
 	const rooms = 200
 	for i := range rooms {
@@ -379,7 +379,7 @@ func TestClusterBurst(t *testing.T) {
 			defer wg.Done()
 			var j clusterJob
 			room := fmt.Sprintf("room-%03d", i)
-			codes[i] = c.api.Do(t, "POST", "/v1/egress", map[string]any{"room": room,
+			codes[i] = c.api.Do(t, "POST", "/v1/egress", map[string]any{"room": room, "thumbnails": false,
 				"outputs": map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), room)}}}, &j)
 			ids[i] = j.ID
 		}()
