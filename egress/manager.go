@@ -8,6 +8,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/roomcast/roomcast/storage/archive"
 )
 
 // Manager runs egress jobs in this process (the in-process worker).
@@ -155,6 +157,16 @@ func (m *Manager) List(_ context.Context, f Filter) ([]Info, error) {
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
 	return out, nil
+}
+
+// AddOrphans hands the recording of job id what a killed earlier
+// recorder of it left (see record.Recording.AddOrphans).
+func (m *Manager) AddOrphans(id string, o archive.Orphans) (archive.MergeResult, error) {
+	rj, err := m.get(id)
+	if err != nil {
+		return archive.MergeResult{}, err
+	}
+	return rj.job.AddOrphans(o)
 }
 
 // Update adds and removes RTMP outputs of a live job.

@@ -2,10 +2,12 @@ package egress
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/roomcast/roomcast/egress/record"
 	"github.com/roomcast/roomcast/pipeline/fanout"
+	"github.com/roomcast/roomcast/storage/archive"
 )
 
 // RecordingParams describe the recording a job asks for.
@@ -46,6 +48,18 @@ func (j *Job) addRecord(rec *record.Recording) {
 	})
 	j.record, j.rec = h, rec
 	h.start(j.ctx, j.outputEnded)
+}
+
+// AddOrphans merges a killed recorder's leftovers into the job's
+// recording.
+func (j *Job) AddOrphans(o archive.Orphans) (archive.MergeResult, error) {
+	j.mu.Lock()
+	rec := j.rec
+	j.mu.Unlock()
+	if rec == nil {
+		return archive.MergeResult{}, fmt.Errorf("egress: no recording: %w", record.ErrEnded)
+	}
+	return rec.AddOrphans(o)
 }
 
 // recordInfo reports the record output; nil without one.

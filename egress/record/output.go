@@ -208,16 +208,16 @@ func (r *Recording) addSegment(seg *mux.Segment) error {
 		return err
 	}
 	sum := sha256.Sum256(seg.Data)
-	s := archive.Segment{
-		File:     archive.File{Name: name, Size: int64(len(seg.Data)), SHA256: hex.EncodeToString(sum[:])},
-		Sequence: seg.Sequence, Init: c.initName,
-		Start: seg.Start.Seconds(), Duration: seg.Duration.Seconds(), Discontinuity: c.disc != "",
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	s := archive.Segment{
+		File:     archive.File{Name: name, Size: int64(len(seg.Data)), SHA256: hex.EncodeToString(sum[:])},
+		Sequence: seg.Sequence + r.seqShift, Init: c.initName,
+		Start: seg.Start.Seconds() + r.timeShift, Duration: seg.Duration.Seconds(), Discontinuity: c.disc != "",
+	}
 	if c.disc != "" && len(r.man.Segments) > 0 {
 		r.man.Discontinuities = append(r.man.Discontinuities, archive.Discontinuity{
-			Sequence: seg.Sequence, At: time.Now().UTC(), Reason: c.disc,
+			Sequence: s.Sequence, At: time.Now().UTC(), Reason: c.disc,
 		})
 	}
 	if len(r.man.Segments) == 0 {

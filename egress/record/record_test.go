@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -450,4 +451,109 @@ func TestInterruptOrphan(t *testing.T) {
 	if done, err := Interrupt(ctx, "acme", "hall", archive.NewID(time.Now()), "none", e.spool, e.cat); err != nil || done {
 		t.Errorf("Interrupt of a missing recording: %v, %v; want false, nil", done, err)
 	}
+}
+
+// TestOwnerMergesOrphans: the recorder that took a recording over merges
+// the segments the killed one had closed but not uploaded by then (its
+// restart uploaded them): they go before the new owner's segments, in
+// time order, and the new owner's own segments move after them.
+func TestOwnerMergesOrphans(t *testing.T) {
+	fx := mediafixture.Load(t)
+	e := newEnv(t, 1<<30)
+	first := e.start(t, 2*time.Second)
+	var before, after []*media.Unit
+	for _, u := range fx.Units {
+		if u.DTS < 6*time.Second {
+			before = append(before, u)
+		} else {
+			after = append(after, u)
+		}
+	}
+	if err := first.Run(context.Background(), &sliceSource{units: before}); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t)
+	full, err := e.cat.Get(context.Background(), "acme", first.ID())
+	if err != nil || len(full.Segments) < 3 {
+		t.Fatalf("first recorder: %v, %+v", err, full)
+	}
+	// What the store had when the first recorder died: its last two
+	// segments had not been uploaded yet.
+	atKill := *full
+	atKill.Segments = append([]archive.Segment(nil), full.Segments[:len(full.Segments)-2]...)
+	atKill.Duration = 0
+	for _, s := range atKill.Segments {
+		atKill.Duration += s.Duration
+	}
+	resume := atKill
+	resume.Segments = append([]archive.Segment(nil), atKill.Segments...)
+	second, err := Start(Config{
+		ID: first.ID(), Tenant: "acme", Room: "hall", Egress: "EG_1", SegmentDuration: 2 * time.Second,
+		Spool: e.spool, WorkDir: e.work, Resume: &resume,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphans := archive.FindOrphans(full, &atKill, 0)
+	// The killed recorder's restart reports them half way through.
+	src := &hookSource{sliceSource: sliceSource{units: after}, at: len(after) / 2, hook: func() {
+		res, err := second.AddOrphans(orphans)
+		if err != nil || res.Segments != 2 {
+			t.Errorf("AddOrphans: %+v, %v", res, err)
+		}
+	}}
+	if err := second.Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t)
+	m, err := e.cat.Get(context.Background(), "acme", first.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Discontinuities) != 1 {
+		t.Fatalf("discontinuities %+v, want the takeover's only", m.Discontinuities)
+	}
+	k := len(atKill.Segments)
+	for i, s := range m.Segments {
+		if s.Sequence != uint64(i) {
+			t.Errorf("segment %d (%s) has sequence %d", i, s.Name, s.Sequence)
+		}
+		if i > 0 && math.Abs(s.Start-(m.Segments[i-1].Start+m.Segments[i-1].Duration)) > 0.001 {
+			t.Errorf("segment %d (%s) starts at %.3f, after %.3f", i, s.Name, s.Start, m.Segments[i-1].Start+m.Segments[i-1].Duration)
+		}
+		gen1 := strings.HasPrefix(s.Name, "g1-")
+		if gen1 != (i >= k+2) {
+			t.Errorf("segment %d is %s: want the two orphans at %d and %d, then generation 1", i, s.Name, k, k+1)
+		}
+		if s.Discontinuity != (i == k+2) || (i == k+2 && m.Discontinuities[0].Sequence != s.Sequence) {
+			t.Errorf("segment %d (%s) discontinuity %v (%+v)", i, s.Name, s.Discontinuity, m.Discontinuities)
+		}
+	}
+	if d := m.Duration - fx.Length.Seconds(); d < -0.2 || d > 0.2 {
+		t.Errorf("duration %.3f s, want about %.3f", m.Duration, fx.Length.Seconds())
+	}
+	e.checkHashes(t, m)
+	if _, err := second.AddOrphans(orphans); !errors.Is(err, ErrEnded) {
+		t.Errorf("AddOrphans after Finish: %v, want ErrEnded", err)
+	}
+}
+
+// hookSource calls hook before it returns unit at.
+type hookSource struct {
+	sliceSource
+	at   int
+	hook func()
+}
+
+func (s *hookSource) Read(ctx context.Context) (*media.Unit, error) {
+	if s.i == s.at {
+		s.hook()
+	}
+	return s.sliceSource.Read(ctx)
 }

@@ -53,11 +53,15 @@ type Recording struct {
 	log *slog.Logger
 	raw *rawrec.Recorder
 
-	mu        sync.Mutex
-	man       archive.Manifest
-	cut       cutter // the segmenter state; used only by Run
-	lastErr   error
-	finished  bool
+	mu       sync.Mutex
+	man      archive.Manifest
+	cut      cutter // the segmenter state; used only by Run
+	lastErr  error
+	finished bool
+	// seqShift and timeShift move this recorder's segments after the
+	// orphans merged before them (AddOrphans).
+	seqShift  uint64
+	timeShift float64
 	abandoned bool // another recorder owns the recording now
 }
 
@@ -225,6 +229,36 @@ func (r *Recording) Finish(jobErr error) error {
 	}
 	removeJournal(r.cfg.WorkDir, r.cfg.ID)
 	return nil
+}
+
+// ErrEnded is returned by AddOrphans once this recorder no longer writes
+// the recording: whoever writes it now must merge them.
+var ErrEnded = errors.New("record: this recorder no longer writes the recording")
+
+// AddOrphans merges what an earlier recorder of this recording, killed
+// before it could upload them, left: its restart uploaded them, and only
+// the recording's owner writes the manifest. They go before this
+// recorder's own segments, which move after them.
+func (r *Recording) AddOrphans(o archive.Orphans) (archive.MergeResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished || r.abandoned {
+		return archive.MergeResult{}, ErrEnded
+	}
+	res, err := r.man.MergeOrphans(o)
+	if err != nil {
+		return res, fmt.Errorf("record: %s: %w", r.cfg.ID, err)
+	}
+	if res.Segments == 0 && res.Raw == 0 {
+		return res, nil
+	}
+	r.seqShift += uint64(res.Segments)
+	r.timeShift += res.Duration
+	r.log.Info("merged the segments a killed recorder left", "segments", res.Segments, "raw", res.Raw, "seconds", res.Duration)
+	if err := r.publishLocked(); err != nil {
+		return res, fmt.Errorf("record: %s: %w", r.cfg.ID, err)
+	}
+	return res, nil
 }
 
 // SetQuality keeps the job's quality report for the manifest that

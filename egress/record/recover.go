@@ -25,6 +25,11 @@ type Recovery struct {
 	entries []journalEntry
 	latest  map[string]*archive.Manifest // by id: the newest manifest the spool held
 	log     *slog.Logger
+	// Reconcile merges what a recorder that was taken over (or whose
+	// recording was ended without it) had closed but not uploaded into
+	// the recording, through whoever writes its manifest now; nil: they
+	// are uploaded but stay unlisted.
+	Reconcile func(ctx context.Context, stored *archive.Manifest, o archive.Orphans) error
 }
 
 // Taker takes waiting entries out of a spool: storage/spool's *Spool.
@@ -89,7 +94,7 @@ func (rc *Recovery) Run(ctx context.Context, sp Spool, fl Flusher, cat *archive.
 	workDir, log := rc.workDir, rc.log
 	var all []error
 	for _, e := range rc.entries {
-		if err := interrupt(ctx, e, rc.latest[e.ID], sp, cat); err != nil {
+		if err := rc.interrupt(ctx, e, sp, cat); err != nil {
 			all = append(all, err)
 			continue
 		}
@@ -102,13 +107,17 @@ func (rc *Recovery) Run(ctx context.Context, sp Spool, fl Flusher, cat *archive.
 // interrupt marks one left-over recording interrupted, from the newest
 // manifest its recorder spooled (or, without one, the stored one), unless
 // the store shows that a later generation took the recording over.
-func interrupt(ctx context.Context, e journalEntry, spooled *archive.Manifest, sp Spool, cat *archive.Catalog) error {
+func (rc *Recovery) interrupt(ctx context.Context, e journalEntry, sp Spool, cat *archive.Catalog) error {
+	spooled := rc.latest[e.ID]
 	stored, err := cat.Manifest(ctx, e.Tenant, e.Room, e.ID)
 	if err != nil && !errors.Is(err, archive.ErrNotFound) {
 		return fmt.Errorf("record: recover %s: %w", e.ID, err)
 	}
 	if stored != nil && (stored.Generation > e.Generation || stored.Ended()) {
-		return nil // taken over by another worker, or already ended
+		// Taken over by another worker, or ended without this recorder:
+		// what it had closed and the spool has now uploaded goes into the
+		// recording through whoever writes it.
+		return rc.reconcile(ctx, e, spooled, stored)
 	}
 	m := spooled
 	if m == nil {
@@ -120,12 +129,32 @@ func interrupt(ctx context.Context, e journalEntry, spooled *archive.Manifest, s
 	return markInterrupted(m, "the recorder stopped unexpectedly; every segment it had closed is kept", sp)
 }
 
+func (rc *Recovery) reconcile(ctx context.Context, e journalEntry, spooled, stored *archive.Manifest) error {
+	if spooled == nil {
+		return nil
+	}
+	o := archive.FindOrphans(spooled, stored, e.Generation)
+	if o.Empty() {
+		return nil
+	}
+	if rc.Reconcile == nil {
+		rc.log.Warn("recovery: segments of a recording taken over are stored but not listed", "recording", e.ID, "segments", len(o.Segments))
+		return nil
+	}
+	if err := rc.Reconcile(ctx, stored, o); err != nil {
+		return fmt.Errorf("record: reconcile %s: %w", e.ID, err)
+	}
+	rc.log.Info("recovery: merged the segments this recorder left into the recording another one continued",
+		"recording", e.ID, "segments", len(o.Segments), "raw", len(o.Raw))
+	return nil
+}
+
 // Interrupt ends a recording that no recorder runs any more, such as
 // one whose job was stopped while it waited for a worker to take it
 // over: the stored manifest is marked interrupted with reason, and its
 // playlist becomes a VOD. It reports false, and changes nothing, when
 // there is no such recording or it has already ended.
-func Interrupt(ctx context.Context, tenant, room, id, reason string, sp Spool, cat *archive.Catalog) (bool, error) {
+func Interrupt(ctx context.Context, tenant, room, id, reason string, sp Enqueuer, cat *archive.Catalog) (bool, error) {
 	stored, err := cat.Manifest(ctx, tenant, room, id)
 	if errors.Is(err, archive.ErrNotFound) {
 		return false, nil
@@ -144,12 +173,25 @@ func Interrupt(ctx context.Context, tenant, room, id, reason string, sp Spool, c
 
 // markInterrupted spools m marked interrupted, its playlist then its
 // manifest.
-func markInterrupted(m *archive.Manifest, reason string, sp Spool) error {
+func markInterrupted(m *archive.Manifest, reason string, sp Enqueuer) error {
 	now := time.Now().UTC()
 	m.Status, m.EndedAt, m.UpdatedAt = archive.StatusInterrupted, &now, now
 	if m.Error == "" {
 		m.Error = reason
 	}
+	return WriteManifest(m, sp)
+}
+
+// Enqueuer takes objects to store: a spool, or a store written at once.
+type Enqueuer interface {
+	Enqueue(key string, data []byte) error
+}
+
+// WriteManifest hands m's playlist, then m, to sp: for whoever writes a
+// recording that no recorder runs (Interrupt, orphans merged into an
+// ended recording).
+func WriteManifest(m *archive.Manifest, sp Enqueuer) error {
+	m.UpdatedAt = time.Now().UTC()
 	var buf writerBuffer
 	if err := m.Playlist().Render(&buf, nil); err != nil {
 		return err
