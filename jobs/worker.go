@@ -235,7 +235,13 @@ func (w *Worker) consider(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	if rec.Cost > free {
-		w.noRoom(ctx, id, rec, entry.Revision(), free)
+		reason := fmt.Sprintf("no worker has room: the job costs %d, worker %s has %d of %d free", rec.Cost, w.cfg.ID, max(free, 0), w.cfg.Capacity)
+		w.wait(ctx, id, rec, entry.Revision(), reason)
+		_ = msg.NakWithDelay(2 * time.Second)
+		return
+	}
+	if reason := w.noRecordRoom(rec); reason != "" {
+		w.wait(ctx, id, rec, entry.Revision(), reason)
 		_ = msg.NakWithDelay(2 * time.Second)
 		return
 	}
@@ -274,9 +280,22 @@ func (w *Worker) redelivered(id string, msg jetstream.Msg) bool {
 	return false
 }
 
-// noRoom records why a job waits.
-func (w *Worker) noRoom(ctx context.Context, id string, rec *Record, rev uint64, free int) {
-	reason := fmt.Sprintf("no worker has room: the job costs %d, worker %s has %d of %d free", rec.Cost, w.cfg.ID, max(free, 0), w.cfg.Capacity)
+// noRecordRoom says why this worker cannot start a new job's recording
+// (its spool is low or full); empty when it can. A job taken over from
+// another worker goes on with its recording: refusing it would lose more.
+func (w *Worker) noRecordRoom(rec *Record) string {
+	check := w.cfg.Deps.RecordRoom
+	if check == nil || rec.Spec.Outputs.Record == nil || rec.Started {
+		return ""
+	}
+	if err := check(); err != nil {
+		return fmt.Sprintf("worker %s cannot start a recording: %v", w.cfg.ID, err)
+	}
+	return ""
+}
+
+// wait records why a job waits.
+func (w *Worker) wait(ctx context.Context, id string, rec *Record, rev uint64, reason string) {
 	if rec.Info.Reason == reason {
 		return
 	}

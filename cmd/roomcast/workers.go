@@ -31,6 +31,7 @@ func workerDeps(cfg configs.Config, server, token string, arch *archiveService, 
 		}),
 		NewRTMP:      egress.NewRTMPOutput(tlsCfg, observe),
 		NewRecording: arch.newRecording,
+		RecordRoom:   arch.recordRoom,
 		Permanent:    egress.PermanentRTMP,
 		Logger:       log.With("component", "egress"),
 	}, nil
