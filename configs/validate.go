@@ -135,8 +135,8 @@ func (c *Config) validateStorage() error {
 	default:
 		return &FieldError{"storage.backend", fmt.Sprintf("want local or s3, got %q", st.Backend)}
 	}
-	if st.SpoolMaxBytes < 64<<20 {
-		return &FieldError{"storage.spool_max_bytes", "must be at least 67108864 (64 MiB)"}
+	if st.SpoolMaxBytes < 8<<20 {
+		return &FieldError{"storage.spool_max_bytes", "must be at least 8388608 (8 MiB)"}
 	}
 	switch {
 	case st.SpoolHold < time.Second || st.SpoolHold > 7*24*time.Hour:

@@ -175,6 +175,8 @@ func (a *archiveService) registerMetrics(reg prometheus.Registerer) {
 			func() float64 { return float64(a.spool.Status().Uploaded) }),
 		gauge("roomcast_spool_limit_bytes", "The spool's size limit: storage.spool_max_bytes, or less when the disk has less free.",
 			func(s spool.Status) float64 { return float64(s.Limit) }),
+		gauge("roomcast_spool_input_bytes_per_second", "The recordings' input into the spool over the last minute.",
+			func(s spool.Status) float64 { return s.Rate }),
 		gauge("roomcast_spool_seconds_left", "How long the spool can still take the recordings at their current rate (-1: no input).",
 			func(s spool.Status) float64 { return s.HoldLeft.Seconds() }),
 		gauge("roomcast_spool_low", "1 while new recordings wait for spool room.", func(s spool.Status) float64 {

@@ -103,7 +103,7 @@ func (s *Spool) writeEntry(e entry, place func(dst string) error) error {
 // e's key count as free: commit drops them.
 func (s *Spool) reserve(e entry) (uint64, error) {
 	s.mu.Lock()
-	limit := s.limitLocked()
+	limit, disk := s.limitLocked()
 	need := s.reserved + e.size - s.waitingLocked(e.key) - limit
 	var evicted []entry
 	if need > 0 {
@@ -111,7 +111,7 @@ func (s *Spool) reserve(e entry) (uint64, error) {
 		need -= sizeOf(evicted)
 	}
 	if need > 0 {
-		err := fmt.Errorf("%w: %s of %s in use", ErrSpoolFull, mib(s.reserved), mib(limit))
+		err := s.fullErrorLocked(e.size, limit, disk)
 		s.refusedLocked(e, err)
 		s.mu.Unlock()
 		s.dropEvicted(evicted)

@@ -22,7 +22,8 @@ type room struct {
 
 // roomLocked measures the spool's room now.
 func (s *Spool) roomLocked() room {
-	r := room{limit: s.limitLocked(), holdLeft: -1}
+	limit, _ := s.limitLocked()
+	r := room{limit: limit, holdLeft: -1}
 	r.left = max(r.limit-s.reserved, 0)
 	r.rate = s.rate.perSecond(s.opts.Now())
 	if r.rate > 0 {
@@ -39,14 +40,26 @@ func (s *Spool) roomLocked() room {
 }
 
 // limitLocked is MaxBytes, or what the spool holds plus what the disk
-// has free when that is less.
-func (s *Spool) limitLocked() int64 {
+// has free when that is less (then disk is true).
+func (s *Spool) limitLocked() (limit int64, disk bool) {
 	free, err := s.opts.DiskFree(s.dir)
 	if err != nil {
 		s.log.Debug("spool: free disk space unknown", "err", err)
-		return s.opts.MaxBytes
+		return s.opts.MaxBytes, false
 	}
-	return min(s.opts.MaxBytes, s.reserved-s.writing+max(free, 0))
+	held := s.reserved - s.writing
+	if held+max(free, 0) < s.opts.MaxBytes {
+		return held + max(free, 0), true
+	}
+	return s.opts.MaxBytes, false
+}
+
+// fullError says why an entry of size does not fit under limit.
+func (s *Spool) fullErrorLocked(size, limit int64, disk bool) error {
+	if disk {
+		return fmt.Errorf("%w: the disk has no room for %s (%s held, %s free)", ErrSpoolFull, mib(size), mib(s.reserved), mib(max(limit-s.reserved, 0)))
+	}
+	return fmt.Errorf("%w: %s of %s in use, no room for %s", ErrSpoolFull, mib(s.reserved), mib(limit), mib(size))
 }
 
 // diskFree is the space an unprivileged writer has left on dir's file
