@@ -121,12 +121,17 @@ type runningWorker struct {
 
 func (b *bus) worker(id string, capacity int) *runningWorker {
 	b.t.Helper()
+	return b.workerWith(id, capacity, testDeps())
+}
+
+// workerWith is worker with the given deps.
+func (b *bus) workerWith(id string, capacity int, deps egress.Deps) *runningWorker {
+	b.t.Helper()
 	nc := b.conn(id)
 	log := slog.New(slog.DiscardHandler)
 	if os.Getenv("JOBS_DEBUG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	deps := testDeps()
 	deps.Logger = log
 	w, err := NewWorker(context.Background(), WorkerConfig{ID: id, Capacity: capacity, NC: nc, Deps: deps, Lease: testLease, Drain: 10 * time.Second, Logger: log})
 	if err != nil {
