@@ -98,9 +98,9 @@ func (s *Spool) writeEntry(e entry, place func(dst string) error) error {
 }
 
 // reserve takes room for e under the limit, evicting the oldest
-// expendable entries when it must; an expendable e may only evict other
-// expendable ones, which is all eviction takes anyway. Waiting entries of
-// e's key count as free: commit drops them.
+// expendable entries when it must (whatever e is: only expendable entries
+// are ever evicted). Waiting entries of e's key count as free: commit
+// drops them.
 func (s *Spool) reserve(e entry) (uint64, error) {
 	s.mu.Lock()
 	limit, disk := s.limitLocked()
