@@ -236,12 +236,12 @@ func (w *Worker) consider(ctx context.Context, msg jetstream.Msg) {
 	}
 	if rec.Cost > free {
 		reason := fmt.Sprintf("no worker has room: the job costs %d, worker %s has %d of %d free", rec.Cost, w.cfg.ID, max(free, 0), w.cfg.Capacity)
-		w.wait(ctx, id, rec, entry.Revision(), reason)
+		w.keepPending(ctx, id, rec, entry.Revision(), reason)
 		_ = msg.NakWithDelay(2 * time.Second)
 		return
 	}
 	if reason := w.noRecordRoom(rec); reason != "" {
-		w.wait(ctx, id, rec, entry.Revision(), reason)
+		w.keepPending(ctx, id, rec, entry.Revision(), reason)
 		_ = msg.NakWithDelay(2 * time.Second)
 		return
 	}
@@ -294,8 +294,8 @@ func (w *Worker) noRecordRoom(rec *Record) string {
 	return ""
 }
 
-// wait records why a job waits.
-func (w *Worker) wait(ctx context.Context, id string, rec *Record, rev uint64, reason string) {
+// keepPending records why a job waits.
+func (w *Worker) keepPending(ctx context.Context, id string, rec *Record, rev uint64, reason string) {
 	if rec.Info.Reason == reason {
 		return
 	}
