@@ -167,6 +167,10 @@ func TestHoldTimeFromInputRate(t *testing.T) {
 	if err := s.Enqueue("t/r/seg-x", make([]byte, 500)); !errors.Is(err, spool.ErrSpoolFull) {
 		t.Fatalf("Enqueue past the disk's free space = %v, want ErrSpoolFull", err)
 	}
+	// What the full spool refused is still input the recordings made.
+	if st := s.Status(); st.Rate != 125 {
+		t.Fatalf("Rate after a refusal %.1f B/s, want 125", st.Rate)
+	}
 	// Without input for a minute the rate is gone, and so is the bound.
 	setFree(1 << 40)
 	clk.add(2 * time.Minute)

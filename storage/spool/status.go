@@ -15,7 +15,8 @@ type Status struct {
 	// Limit is the spool's effective size limit: Options.MaxBytes, or
 	// what it holds plus the disk's free space when that is less.
 	Limit int64
-	// Rate is the net input over the last minute, in bytes per second;
+	// Rate is the input over the last minute (bytes kept, less those they
+	// replaced, plus bytes refused), in bytes per second;
 	// HoldLeft how long the room left lasts at that rate (-1: no input).
 	Rate     float64
 	HoldLeft time.Duration
@@ -48,8 +49,10 @@ func (s *Spool) Status() Status {
 	return st
 }
 
-// refusedLocked counts an enqueue refused for want of room.
+// refusedLocked counts an enqueue refused for want of room. Its bytes
+// count as input: the rate is what the recordings produce, kept or not.
 func (s *Spool) refusedLocked(e entry, err error) {
+	s.rate.add(s.opts.Now(), e.size)
 	s.status.Refused++
 	s.status.RefusedBytes += e.size
 	s.status.Full, s.status.FullError = true, err
