@@ -45,7 +45,7 @@ bench: test-deps build
 # The long runs that make test does shortened: lip sync over ten minutes,
 # an RTMP target's server down for 90 s, NATS down for 3 minutes under webhooks.
 soak: test-deps
-	ROOMCAST_SOAK=1 $(GO) test -count=1 -timeout 30m -run 'TestCompositeLipSync|TestEgressTargetOutage|TestWebhooksNATSOutage' -v ./test/e2e/
+	ROOMCAST_SOAK=1 $(GO) test -count=1 -timeout 30m -run 'TestCompositeLipSync|TestEgressTargetOutage|TestWebhooksNATSOutage|TestRecordS3OutageSpool' -v ./test/e2e/
 
 # A short fuzzing pass over every parser and depacketizer: each Fuzz target
 # of every package, FUZZTIME each. Seed corpora live in testdata/fuzz.

@@ -75,9 +75,20 @@ type Storage struct {
 	Backend string       `yaml:"backend"`
 	Local   LocalStorage `yaml:"local"`
 	S3      S3           `yaml:"s3"`
-	// SpoolMaxBytes bounds the local upload spool (data/spool); when it
-	// is full, record outputs report an error.
+	// SpoolMaxBytes bounds the local upload spool (data/spool); the disk's
+	// free space bounds it too. When it is full, raw track parts waiting
+	// in it are evicted first, then new segments are dropped (counted).
 	SpoolMaxBytes int64 `yaml:"spool_max_bytes"`
+	// SpoolHold is how long the spool should hold the running recordings
+	// through a storage outage: with less room than that left (at their
+	// current rate), or less than 10 %, new recordings wait and running
+	// ones report degraded.
+	SpoolHold time.Duration `yaml:"spool_hold"`
+	// SpoolMaxBackoff is the longest pause between retries of a failing
+	// upload.
+	SpoolMaxBackoff time.Duration `yaml:"spool_max_backoff"`
+	// RawPartDuration is the length of each raw track part.
+	RawPartDuration time.Duration `yaml:"raw_part_duration"`
 	// PresignTTL is how long playlist segment URLs stay valid.
 	PresignTTL time.Duration `yaml:"presign_ttl"`
 }
@@ -218,6 +229,7 @@ func Default() Config {
 		Egress: Egress{RTMPMaxBackoff: 30 * time.Second},
 		Storage: Storage{
 			Backend: "local", SpoolMaxBytes: 4 << 30, PresignTTL: 6 * time.Hour,
+			SpoolHold: 30 * time.Minute, SpoolMaxBackoff: 30 * time.Second, RawPartDuration: time.Minute,
 		},
 		Worker: Worker{
 			Count: 1, Costs: Costs{Passthrough: 10, Transcode: 45, Composite: 50},

@@ -142,8 +142,16 @@ func (c *Config) validateStorage() error {
 	default:
 		return &FieldError{"storage.backend", fmt.Sprintf("want local or s3, got %q", st.Backend)}
 	}
-	if st.SpoolMaxBytes < 64<<20 {
-		return &FieldError{"storage.spool_max_bytes", "must be at least 67108864 (64 MiB)"}
+	if st.SpoolMaxBytes < 8<<20 {
+		return &FieldError{"storage.spool_max_bytes", "must be at least 8388608 (8 MiB)"}
+	}
+	switch {
+	case st.SpoolHold < time.Second || st.SpoolHold > 7*24*time.Hour:
+		return &FieldError{"storage.spool_hold", "must be between 1s and 168h"}
+	case st.SpoolMaxBackoff < 100*time.Millisecond || st.SpoolMaxBackoff > 10*time.Minute:
+		return &FieldError{"storage.spool_max_backoff", "must be between 100ms and 10m"}
+	case st.RawPartDuration < time.Second || st.RawPartDuration > time.Hour:
+		return &FieldError{"storage.raw_part_duration", "must be between 1s and 1h"}
 	}
 	if st.PresignTTL < time.Minute || st.PresignTTL > 7*24*time.Hour {
 		return &FieldError{"storage.presign_ttl", "must be between 1m and 168h"}

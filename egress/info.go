@@ -87,7 +87,8 @@ type OutputsInfo struct {
 }
 
 // RecordInfo is the record output's progress. State is "degraded" while
-// uploads fail: segments then wait in the spool, and Error says why.
+// uploads fail (segments then wait in the spool), while the spool is low
+// or full, or while segments are being dropped; Error says why.
 type RecordInfo struct {
 	RecordingID    string  `json:"recording_id"`
 	State          State   `json:"state"`
@@ -96,6 +97,20 @@ type RecordInfo struct {
 	Duration       float64 `json:"duration_seconds"`
 	PendingUploads int     `json:"pending_uploads"`
 	Error          string  `json:"error,omitempty"`
+	// SpoolSecondsLeft is how long the spool can still take the running
+	// recordings at their current rate (absent while nothing comes in).
+	SpoolSecondsLeft *float64 `json:"spool_seconds_left,omitempty"`
+	// Dropped counts what a full spool cost this recording, as its
+	// manifest does; absent when nothing was dropped.
+	Dropped *RecordDropped `json:"dropped,omitempty"`
+}
+
+// RecordDropped counts a recording's media segments and raw track parts
+// lost to a full spool or disk, and their bytes.
+type RecordDropped struct {
+	Segments int   `json:"segments"`
+	Raw      int   `json:"raw"`
+	Bytes    int64 `json:"bytes"`
 }
 
 // RTMPInfo is one RTMP target's live health.

@@ -35,6 +35,10 @@ type Deps struct {
 	// NewRecording starts the recording of a job with a record output;
 	// nil when this worker has no archive.
 	NewRecording func(p RecordingParams) (*record.Recording, error)
+	// RecordRoom, when set, says why this worker should not start a new
+	// recording now (its spool is low or full); nil when it may. A worker
+	// leaves such a job pending with that reason.
+	RecordRoom func() error
 	// NewRTMP builds an RTMP output reading src; it returns the output
 	// and the redacted URL.
 	NewRTMP func(rawURL string, src *fanout.Reader, log *slog.Logger) (Output, string, error)

@@ -21,7 +21,7 @@ type Metrics struct {
 	latency prometheus.Histogram
 
 	jobs, bytes, reconnects, dropped, live, encode *prometheus.Desc
-	segments, degraded                             *prometheus.Desc
+	segments, degraded, recDropped                 *prometheus.Desc
 	canvasFrames, canvasOutputs                    *prometheus.Desc
 }
 
@@ -42,7 +42,10 @@ func NewMetrics(reg prometheus.Registerer, m Lister) *Metrics {
 		live:       prometheus.NewDesc("roomcast_egress_output_live", "1 while an output is live.", out, nil),
 		encode:     prometheus.NewDesc("roomcast_egress_encode_seconds_total", "Time a job spent encoding audio and video.", []string{"egress"}, nil),
 		segments:   prometheus.NewDesc("roomcast_egress_record_segments_total", "Segments a record output closed and spooled.", []string{"egress"}, nil),
-		degraded:   prometheus.NewDesc("roomcast_egress_record_degraded", "1 while a record output's uploads are failing.", []string{"egress"}, nil),
+		degraded: prometheus.NewDesc("roomcast_egress_record_degraded",
+			"1 while a record output is degraded: uploads failing, the spool low or full, segments dropped.", []string{"egress"}, nil),
+		recDropped: prometheus.NewDesc("roomcast_egress_record_dropped_total",
+			"What a full spool cost a recording: kind segment or raw (track part).", []string{"egress", "kind"}, nil),
 		canvasFrames: prometheus.NewDesc("roomcast_egress_canvas_frames_encoded_total",
 			"Frames a canvas composed and encoded: once per frame however many outputs read it.", []string{"egress", "canvas"}, nil),
 		canvasOutputs: prometheus.NewDesc("roomcast_egress_canvas_outputs", "Outputs reading a canvas.", []string{"egress", "canvas"}, nil),
@@ -56,7 +59,7 @@ func (x *Metrics) ObserveLatency(d time.Duration) { x.latency.Observe(d.Seconds(
 
 // Describe implements prometheus.Collector.
 func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{x.jobs, x.bytes, x.reconnects, x.dropped, x.live, x.encode, x.segments, x.degraded, x.canvasFrames, x.canvasOutputs} {
+	for _, d := range []*prometheus.Desc{x.jobs, x.bytes, x.reconnects, x.dropped, x.live, x.encode, x.segments, x.degraded, x.recDropped, x.canvasFrames, x.canvasOutputs} {
 		ch <- d
 	}
 }
@@ -112,4 +115,10 @@ func (x *Metrics) record(ch chan<- prometheus.Metric, job string, r *RecordInfo)
 	ch <- prometheus.MustNewConstMetric(x.live, prometheus.GaugeValue, live, job, "record")
 	ch <- prometheus.MustNewConstMetric(x.segments, prometheus.CounterValue, float64(r.Segments), job)
 	ch <- prometheus.MustNewConstMetric(x.degraded, prometheus.GaugeValue, degraded, job)
+	var d RecordDropped
+	if r.Dropped != nil {
+		d = *r.Dropped
+	}
+	ch <- prometheus.MustNewConstMetric(x.recDropped, prometheus.CounterValue, float64(d.Segments), job, "segment")
+	ch <- prometheus.MustNewConstMetric(x.recDropped, prometheus.CounterValue, float64(d.Raw), job, "raw")
 }

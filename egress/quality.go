@@ -13,6 +13,9 @@ import (
 type QualityInfo struct {
 	Participants []ParticipantQuality `json:"participants"`
 	Canvases     []CanvasQuality      `json:"canvases"`
+	// Recording counts what the recording lost to a full spool; absent
+	// when nothing was lost.
+	Recording *RecordDropped `json:"recording,omitempty"`
 }
 
 // ParticipantQuality is one participant's part of the report.
@@ -49,12 +52,19 @@ type qualityReporter interface {
 // quality reports the job's media; nil before media or without a
 // report. Called with j.mu held.
 func (j *Job) quality() *QualityInfo {
+	var dropped *RecordDropped
+	if j.rec != nil {
+		dropped = recordDropped(j.rec.Status())
+	}
 	qr, ok := j.media.(qualityReporter)
 	if !ok {
+		if dropped != nil {
+			return &QualityInfo{Participants: []ParticipantQuality{}, Canvases: []CanvasQuality{}, Recording: dropped}
+		}
 		return nil
 	}
 	q := qr.Quality()
-	out := &QualityInfo{Participants: []ParticipantQuality{}, Canvases: []CanvasQuality{}}
+	out := &QualityInfo{Participants: []ParticipantQuality{}, Canvases: []CanvasQuality{}, Recording: dropped}
 	for _, p := range q.Participants {
 		out.Participants = append(out.Participants, ParticipantQuality{
 			ID: p.ID, Name: p.Name, AVOffsetMeanMs: ms(p.AVOffsetMean), AVOffsetMaxMs: ms(p.AVOffsetMax),

@@ -75,8 +75,22 @@ func (j *Job) recordInfo() *RecordInfo {
 	if st.Degraded && sup.State != StateFailed {
 		info.State = StateDegraded
 	}
+	if st.SpoolLeft >= 0 {
+		secs := st.SpoolLeft.Seconds()
+		info.SpoolSecondsLeft = &secs
+	}
+	info.Dropped = recordDropped(st)
 	if info.Error == "" {
 		info.Error = sup.Error
 	}
 	return info
+}
+
+// recordDropped is a recording's drop counts; nil when nothing was dropped.
+func recordDropped(st record.Status) *RecordDropped {
+	d := st.Dropped
+	if d.Segments == 0 && d.Raw == 0 {
+		return nil
+	}
+	return &RecordDropped{Segments: d.Segments, Raw: d.Raw, Bytes: d.Bytes}
 }

@@ -134,7 +134,7 @@ func TestMeasuredCPURaisesPrice(t *testing.T) {
 	b := newBus(t)
 	c := b.client() // every job priced 10
 	meter := NewCPUMeter(MeterConfig{ProcessCPU: realtimeCPU(0.8), Window: 200 * time.Millisecond})
-	b.meteredWorker("w1", 200, meter)
+	b.meteredWorker("w1", 200, testDeps(), meter)
 	info, err := c.Start(context.Background(), "acme", spec("r1"))
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ func TestAdmissionUsesMeasuredCPU(t *testing.T) {
 	}
 	// The first job uses 0.8 of a core, whatever its price says.
 	meter := NewCPUMeter(MeterConfig{ProcessCPU: realtimeCPU(0.8), Window: 200 * time.Millisecond})
-	b.meteredWorker("w1", 100, meter)
+	b.meteredWorker("w1", 100, testDeps(), meter)
 	first, err := c.Start(context.Background(), "acme", spec("r1"))
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +201,7 @@ func TestLayoutChangeRaisesPrice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.meteredWorker("w1", 200, NewCPUMeter(MeterConfig{ProcessCPU: realtimeCPU(0)}))
+	b.meteredWorker("w1", 200, testDeps(), NewCPUMeter(MeterConfig{ProcessCPU: realtimeCPU(0)}))
 	s := spec("r1")
 	s.Layout, s.Participant = egress.LayoutSingle, "alice"
 	info, err := c.Start(context.Background(), "acme", s)

@@ -123,20 +123,24 @@ type runningWorker struct {
 
 func (b *bus) worker(id string, capacity int) *runningWorker {
 	b.t.Helper()
+	return b.workerWith(id, capacity, testDeps())
+}
+
+// workerWith is worker with the given deps.
+func (b *bus) workerWith(id string, capacity int, deps egress.Deps) *runningWorker {
 	// A process clock that stands still: these tests are about prices,
 	// not about the test process's own CPU.
-	return b.meteredWorker(id, capacity, NewCPUMeter(MeterConfig{ProcessCPU: realtimeCPU(0)}))
+	return b.meteredWorker(id, capacity, deps, NewCPUMeter(MeterConfig{ProcessCPU: realtimeCPU(0)}))
 }
 
 // meteredWorker is a worker measuring its jobs with meter (nil: its own).
-func (b *bus) meteredWorker(id string, capacity int, meter *CPUMeter) *runningWorker {
+func (b *bus) meteredWorker(id string, capacity int, deps egress.Deps, meter *CPUMeter) *runningWorker {
 	b.t.Helper()
 	nc := b.conn(id)
 	log := slog.New(slog.DiscardHandler)
 	if os.Getenv("JOBS_DEBUG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	deps := testDeps()
 	deps.Logger = log
 	w, err := NewWorker(context.Background(), WorkerConfig{ID: id, Capacity: capacity, NC: nc, Deps: deps, Lease: testLease, Drain: 10 * time.Second, Meter: meter, Logger: log})
 	if err != nil {

@@ -274,6 +274,11 @@ func (w *Worker) consider(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.NakWithDelay(2 * time.Second)
 		return
 	}
+	if reason := w.noRecordRoom(rec); reason != "" {
+		w.keepPending(ctx, id, rec, entry.Revision(), reason)
+		_ = msg.NakWithDelay(2 * time.Second)
+		return
+	}
 	w.claim(ctx, msg, rec, entry.Revision())
 }
 
@@ -319,6 +324,25 @@ type roomLeft struct {
 func (w *Worker) noRoom(ctx context.Context, id string, rec *Record, rev uint64, r roomLeft) {
 	reason := fmt.Sprintf("no worker has room: the job costs %d, worker %s has %d of %d free (its jobs are priced %d and measured at %.0f)",
 		rec.Cost, w.cfg.ID, max(r.free, 0), w.cfg.Capacity, r.prices, r.measured)
+	w.keepPending(ctx, id, rec, rev, reason)
+}
+
+// noRecordRoom says why this worker cannot start a new job's recording
+// (its spool is low or full); empty when it can. A job taken over from
+// another worker goes on with its recording: refusing it would lose more.
+func (w *Worker) noRecordRoom(rec *Record) string {
+	check := w.cfg.Deps.RecordRoom
+	if check == nil || rec.Spec.Outputs.Record == nil || rec.Started {
+		return ""
+	}
+	if err := check(); err != nil {
+		return fmt.Sprintf("worker %s cannot start a recording: %v", w.cfg.ID, err)
+	}
+	return ""
+}
+
+// keepPending records why a job waits.
+func (w *Worker) keepPending(ctx context.Context, id string, rec *Record, rev uint64, reason string) {
 	if rec.Info.Reason == reason {
 		return
 	}

@@ -26,6 +26,7 @@ type archiveService struct {
 	spool   *spool.Spool
 	catalog *archive.Catalog
 	workDir string
+	rawPart time.Duration
 	cancel  context.CancelFunc
 	done    chan struct{}
 	log     *slog.Logger
@@ -41,7 +42,8 @@ func openArchive(ctx context.Context, cfg configs.Config, log *slog.Logger) (*ar
 		return nil, err
 	}
 	sp, err := spool.Open(filepath.Join(cfg.Data, "spool"), store, spool.Options{
-		MaxBytes: cfg.Storage.SpoolMaxBytes, Group: archive.Group, Logger: log.With("component", "spool"),
+		MaxBytes: cfg.Storage.SpoolMaxBytes, Hold: cfg.Storage.SpoolHold, MaxBackoff: cfg.Storage.SpoolMaxBackoff,
+		Group: archive.Group, Logger: log.With("component", "spool"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage spool: %w", err)
@@ -49,7 +51,7 @@ func openArchive(ctx context.Context, cfg configs.Config, log *slog.Logger) (*ar
 	runCtx, cancel := context.WithCancel(context.Background())
 	a := &archiveService{
 		store: store, spool: sp, catalog: archive.NewCatalog(store),
-		workDir: filepath.Join(cfg.Data, "recorder"), cancel: cancel, done: make(chan struct{}), log: log,
+		workDir: filepath.Join(cfg.Data, "recorder"), rawPart: cfg.Storage.RawPartDuration, cancel: cancel, done: make(chan struct{}), log: log,
 	}
 	if st := sp.Status(); st.Pending > 0 {
 		log.Info("uploading what an earlier run left in the spool", "objects", st.Pending, "bytes", st.PendingBytes)
@@ -131,9 +133,22 @@ func (a *archiveService) newRecording(p egress.RecordingParams) (*record.Recordi
 		Resume: resume,
 		ID:     p.ID, Tenant: p.Tenant, Room: p.Room, Egress: p.Egress,
 		SegmentDuration: time.Duration(p.Spec.SegmentSeconds * float64(time.Second)),
-		Raw:             p.Spec.Tracks == egress.RecordTracksRaw,
-		Spool:           a.spool, WorkDir: a.workDir, Logger: p.Logger,
+		Raw:             p.Spec.Tracks == egress.RecordTracksRaw, RawPartDuration: a.rawPart,
+		Spool: a.spool, WorkDir: a.workDir, Logger: p.Logger,
 	})
+}
+
+// recordRoom is egress.Deps.RecordRoom: a new recording waits while the
+// spool is low (less than storage.spool_hold or 10 % left) or full.
+func (a *archiveService) recordRoom() error {
+	st := a.spool.Status()
+	switch {
+	case st.Low != "":
+		return errors.New(st.Low)
+	case st.Full && st.FullError != nil:
+		return st.FullError
+	}
+	return nil
 }
 
 // close waits up to timeout for pending uploads, then stops the spool;
@@ -167,5 +182,21 @@ func (a *archiveService) registerMetrics(reg prometheus.Registerer) {
 		}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roomcast_spool_uploaded_total", Help: "Objects uploaded to storage."},
 			func() float64 { return float64(a.spool.Status().Uploaded) }),
+		gauge("roomcast_spool_limit_bytes", "The spool's size limit: storage.spool_max_bytes, or less when the disk has less free.",
+			func(s spool.Status) float64 { return float64(s.Limit) }),
+		gauge("roomcast_spool_input_bytes_per_second", "The recordings' input into the spool over the last minute.",
+			func(s spool.Status) float64 { return s.Rate }),
+		gauge("roomcast_spool_seconds_left", "How long the spool can still take the recordings at their current rate (-1: no input).",
+			func(s spool.Status) float64 { return s.HoldLeft.Seconds() }),
+		gauge("roomcast_spool_low", "1 while new recordings wait for spool room.", func(s spool.Status) float64 {
+			if s.Low != "" || s.Full {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roomcast_spool_evicted_total", Help: "Raw track parts evicted from the full spool."},
+			func() float64 { return float64(a.spool.Status().Evicted) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roomcast_spool_refused_total", Help: "Objects refused by the full spool (dropped)."},
+			func() float64 { return float64(a.spool.Status().Refused) }),
 	)
 }

@@ -43,6 +43,7 @@ type cutter struct {
 	disc     string        // reason for a discontinuity before the next segment
 	runs     int
 	pending  []*media.Unit // the first units, held back by pushFirst
+	dropRun  int           // segments dropped in a row for a full spool
 }
 
 // Run is the record output: it reads the job's stream until ctx ends (or
@@ -56,7 +57,9 @@ func (r *Recording) Run(ctx context.Context, src Source) error {
 		if err := r.flush(); err != nil {
 			return err
 		}
-		c.disc = "record output restarted"
+		if c.disc == "" { // a gap of dropped segments keeps its reason
+			c.disc = "record output restarted"
+		}
 	}
 	c.runs++
 	for {
@@ -202,6 +205,10 @@ func (r *Recording) addSegment(seg *mux.Segment) error {
 	c.nextSeq = seg.Sequence + 1
 	c.timeline = seg.Start + seg.Duration
 	if err := r.cfg.Spool.Enqueue(r.key(name), seg.Data); err != nil {
+		if spoolFull(err) {
+			r.segmentDropped(name, len(seg.Data), err)
+			return nil
+		}
 		err = fmt.Errorf("record: segment %s lost: %w", name, err)
 		r.setErr(err)
 		c.disc = err.Error()
@@ -224,11 +231,15 @@ func (r *Recording) addSegment(seg *mux.Segment) error {
 		s.Discontinuity = false
 	}
 	c.disc = ""
+	r.segmentKeptLocked()
 	r.man.Segments = append(r.man.Segments, s)
 	r.man.Duration += seg.Duration.Seconds()
 	r.man.Size += s.Size
 	if err := r.publishLocked(); err != nil {
 		r.lastErr = err
+		if spoolFull(err) {
+			return nil // the next segment's manifest names this one
+		}
 		return fmt.Errorf("record: %w", err)
 	}
 	return nil

@@ -22,14 +22,17 @@ func (r *Recording) rawFile(f rawrec.File) {
 	if err == nil && !archive.ValidName(name) {
 		err = fmt.Errorf("bad raw file name %q", name)
 	}
-	if err == nil {
-		err = r.cfg.Spool.EnqueueFile(r.key(name), f.Path)
-	}
+	// r.mu is held across the enqueue, so that an eviction of this part
+	// (applyEvictions) finds it listed.
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err == nil {
+		err = r.cfg.Spool.EnqueueExpendableFile(r.key(name), f.Path, func() { r.rawEvicted(name) })
+	}
 	if err != nil {
 		r.lastErr = fmt.Errorf("raw track %s: %w", f.Name, err)
 		r.log.Warn("raw track part lost", "name", f.Name, "err", err)
+		r.rawDroppedLocked(f.Size)
 		_ = os.Remove(f.Path)
 		return
 	}

@@ -20,7 +20,9 @@ import (
 // Spool is where a recording's objects go: storage/spool's *Spool.
 type Spool interface {
 	Enqueue(key string, data []byte) error
-	EnqueueFile(key, path string) error
+	// EnqueueExpendableFile spools a raw track part, which the spool may
+	// evict for room; then it calls evicted.
+	EnqueueExpendableFile(key, path string, evicted func()) error
 	Status() spool.Status
 }
 
@@ -63,6 +65,10 @@ type Recording struct {
 	seqShift  uint64
 	timeShift float64
 	abandoned bool // another recorder owns the recording now
+	dropping  bool // from a segment the full spool refused to the next one stored
+
+	evictMu sync.Mutex
+	evicted []string // raw parts the spool evicted, not yet out of the manifest
 }
 
 // Start begins a recording: it writes the journal entry, then spools the
@@ -275,9 +281,15 @@ type Status struct {
 	Bytes    int64
 	Duration time.Duration
 	// Pending counts objects (of all recordings) waiting for upload.
-	Pending  int
-	Degraded bool   // uploads are failing; segments wait in the spool
+	Pending int
+	// Degraded: uploads are failing (segments wait in the spool), the
+	// spool is low or full, or this recording is dropping segments.
+	Degraded bool
 	Error    string // why it is degraded, or the last spooling error
+	// SpoolLeft is how long the spool can still take the input at its
+	// current rate; -1 when unknown (no input).
+	SpoolLeft time.Duration
+	Dropped   archive.Dropped
 }
 
 // Status returns the recording's progress and the spool's health.
@@ -288,11 +300,22 @@ func (r *Recording) Status() Status {
 	st := Status{
 		Segments: len(r.man.Segments), Bytes: r.man.Size,
 		Duration: time.Duration(r.man.Duration * float64(time.Second)),
-		Pending:  sp.Pending, Degraded: sp.Degraded,
+		Pending:  sp.Pending, SpoolLeft: sp.HoldLeft,
+		Degraded: sp.Degraded || sp.Low != "" || sp.Full || r.dropping,
 	}
-	if sp.Degraded && sp.LastError != nil {
+	if r.man.Dropped != nil {
+		st.Dropped = *r.man.Dropped
+	}
+	switch {
+	case r.dropping && r.lastErr != nil:
+		st.Error = r.lastErr.Error()
+	case sp.Degraded && sp.LastError != nil:
 		st.Error = "storage: " + sp.LastError.Error()
-	} else if r.lastErr != nil {
+	case sp.Full && sp.FullError != nil:
+		st.Error = sp.FullError.Error()
+	case sp.Low != "":
+		st.Error = sp.Low
+	case r.lastErr != nil:
 		st.Error = r.lastErr.Error()
 	}
 	return st

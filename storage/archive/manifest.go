@@ -34,6 +34,9 @@ type Manifest struct {
 	Segments        []Segment       `json:"segments"`
 	Discontinuities []Discontinuity `json:"discontinuities"`
 	Raw             []RawFile       `json:"raw,omitempty"`
+	// Dropped counts what the recorder could not keep when its spool was
+	// full; nil when nothing was dropped.
+	Dropped *Dropped `json:"dropped,omitempty"`
 	// Quality is the egress job's quality report at its end (see
 	// egress.QualityInfo), kept as the job gave it.
 	Quality json.RawMessage `json:"quality,omitempty"`
@@ -108,6 +111,15 @@ type Discontinuity struct {
 	Sequence uint64    `json:"sequence"`
 	At       time.Time `json:"at"`
 	Reason   string    `json:"reason"`
+}
+
+// Dropped counts what a full spool (or disk) cost a recording: media
+// segments never stored (each gap a discontinuity) and raw track parts
+// given up (and left out of Raw), with their bytes.
+type Dropped struct {
+	Segments int   `json:"segments"`
+	Raw      int   `json:"raw"`
+	Bytes    int64 `json:"bytes"`
 }
 
 // RawFile is one part of one participant's untranscoded track.

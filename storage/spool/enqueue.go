@@ -14,7 +14,7 @@ import (
 // Enqueue spools data for upload under key. When it returns nil the data is
 // on disk and will be uploaded, even after a crash.
 func (s *Spool) Enqueue(key string, data []byte) error {
-	return s.enqueue(key, int64(len(data)), func(dst string) error {
+	return s.enqueue(entry{key: key, size: int64(len(data))}, func(dst string) error {
 		return writeFileSync(dst, func(f *os.File) error {
 			_, err := f.Write(data)
 			return err
@@ -25,6 +25,23 @@ func (s *Spool) Enqueue(key string, data []byte) error {
 // EnqueueFile moves the file at path into the spool for upload under key.
 // On success the file is gone from path; on error it is left there.
 func (s *Spool) EnqueueFile(key, path string) error {
+	return s.enqueueFile(key, path, nil)
+}
+
+// EnqueueExpendableFile is EnqueueFile for an object the spool may give
+// up when it runs out of room (a recording's raw track part): the oldest
+// expendable entries waiting are evicted before any other enqueue is
+// refused. evicted is called once the entry is dropped, never after its
+// upload began; it runs on the goroutine of the enqueue that made room,
+// outside the spool's lock, and must not block.
+func (s *Spool) EnqueueExpendableFile(key, path string, evicted func()) error {
+	if evicted == nil {
+		evicted = func() {}
+	}
+	return s.enqueueFile(key, path, evicted)
+}
+
+func (s *Spool) enqueueFile(key, path string, evicted func()) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("spool: enqueue %q: %w", key, err)
@@ -32,22 +49,35 @@ func (s *Spool) EnqueueFile(key, path string) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("spool: enqueue %q: %s is not a regular file", key, path)
 	}
-	return s.enqueue(key, fi.Size(), func(dst string) error { return moveFile(path, dst) })
+	e := entry{key: key, size: fi.Size(), evicted: evicted}
+	return s.enqueue(e, func(dst string) error { return moveFile(path, dst) })
 }
 
-func (s *Spool) enqueue(key string, size int64, place func(dst string) error) error {
-	if err := storage.ValidKey(key); err != nil {
+// enqueue reserves room for e (evicting expendable entries if it must),
+// writes it, and queues it. A disk that runs out of space while writing
+// gets one more try after evictions; then the entry is refused as full.
+func (s *Spool) enqueue(e entry, place func(dst string) error) error {
+	if err := storage.ValidKey(e.key); err != nil {
 		return fmt.Errorf("spool: enqueue: %w", err)
 	}
-	seq, err := s.reserve(size)
+	seq, err := s.reserve(e)
 	if err != nil {
-		return fmt.Errorf("spool: enqueue %q (%d bytes): %w", key, size, err)
+		return fmt.Errorf("spool: enqueue %q (%d bytes): %w", e.key, e.size, err)
 	}
-	e := entry{seq: seq, key: key, size: size}
-	if err := s.writeEntry(e, place); err != nil {
-		s.unreserve(size)
+	e.seq = seq
+	err = s.writeEntry(e, place)
+	if isDiskFull(err) {
 		_ = s.remove(e)
-		return fmt.Errorf("spool: enqueue %q: %w", key, err)
+		s.dropEvicted(s.evict(e.size))
+		err = s.writeEntry(e, place)
+	}
+	if err != nil {
+		_ = s.remove(e)
+		if isDiskFull(err) {
+			err = fmt.Errorf("%w: disk full: %w", ErrSpoolFull, err)
+		}
+		s.unreserve(e, err)
+		return fmt.Errorf("spool: enqueue %q: %w", e.key, err)
 	}
 	s.commit(e)
 	return nil
@@ -67,22 +97,55 @@ func (s *Spool) writeEntry(e entry, place func(dst string) error) error {
 	return syncDir(s.dir)
 }
 
-func (s *Spool) reserve(size int64) (uint64, error) {
+// reserve takes room for e under the limit, evicting the oldest
+// expendable entries when it must (whatever e is: only expendable entries
+// are ever evicted). Waiting entries of e's key count as free: commit
+// drops them.
+func (s *Spool) reserve(e entry) (uint64, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.reserved+size > s.opts.MaxBytes {
-		return 0, fmt.Errorf("%w: %d of %d bytes in use", ErrSpoolFull, s.reserved, s.opts.MaxBytes)
+	limit, disk := s.limitLocked()
+	need := s.reserved + e.size - s.waitingLocked(e.key) - limit
+	var evicted []entry
+	if need > 0 {
+		evicted = s.evictLocked(need)
+		need -= sizeOf(evicted)
 	}
-	s.reserved += size
+	if need > 0 {
+		err := s.fullErrorLocked(e.size, limit, disk)
+		s.refusedLocked(e, err)
+		s.mu.Unlock()
+		s.dropEvicted(evicted)
+		return 0, err
+	}
+	s.reserved += e.size
+	s.writing += e.size
 	seq := s.nextSeq
 	s.nextSeq++
+	s.mu.Unlock()
+	s.dropEvicted(evicted)
 	return seq, nil
 }
 
-func (s *Spool) unreserve(size int64) {
+// waitingLocked is the size of key's entries that wait for upload.
+func (s *Spool) waitingLocked(key string) int64 {
+	var n int64
+	for _, q := range s.queue {
+		if q.key == key && !s.inFlight[q.seq] {
+			n += q.size
+		}
+	}
+	return n
+}
+
+// unreserve gives back the room of an enqueue that failed with err.
+func (s *Spool) unreserve(e entry, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reserved -= size
+	s.reserved -= e.size
+	s.writing -= e.size
+	if errors.Is(err, ErrSpoolFull) {
+		s.refusedLocked(e, err)
+	}
 }
 
 // commit queues e and drops the older entries of its key still waiting:
@@ -92,7 +155,10 @@ func (s *Spool) commit(e entry) {
 	if len(s.queue) == 0 {
 		s.empty = make(chan struct{})
 	}
+	s.writing -= e.size
+	s.status.Full, s.status.FullError = false, nil
 	s.queue = insert(s.queue, e)
+	net := e.size
 	var old []entry
 	for _, q := range s.queue {
 		if q.key == e.key && q.seq < e.seq && !s.inFlight[q.seq] {
@@ -102,7 +168,9 @@ func (s *Spool) commit(e entry) {
 	for _, q := range old {
 		s.dropLocked(q)
 		s.status.Superseded++
+		net -= q.size
 	}
+	s.rate.add(s.opts.Now(), net)
 	s.mu.Unlock()
 	for _, q := range old {
 		if err := s.remove(q); err != nil {

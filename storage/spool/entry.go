@@ -14,6 +14,10 @@ type entry struct {
 	seq  uint64
 	key  string
 	size int64
+	// evicted, when set, makes the entry expendable: the spool may drop
+	// it for room, and then calls evicted. Kept in memory only, so
+	// entries recovered from disk are never evicted.
+	evicted func()
 }
 
 const (

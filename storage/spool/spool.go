@@ -25,8 +25,10 @@ import (
 )
 
 var (
-	// ErrSpoolFull is returned by Enqueue when the entry would take the
-	// spool past Options.MaxBytes.
+	// ErrSpoolFull is returned by Enqueue when the entry does not fit:
+	// it would take the spool past its limit (Options.MaxBytes, or less
+	// when the disk has less free) even after evicting every expendable
+	// entry, or the disk ran out of space (ENOSPC, EDQUOT) writing it.
 	ErrSpoolFull = errors.New("spool: full")
 	// ErrRunning is returned by a second concurrent Run.
 	ErrRunning = errors.New("spool: already running")
@@ -34,7 +36,11 @@ var (
 
 // Options tune a Spool. Zero values take the defaults.
 type Options struct {
-	MaxBytes       int64         // spool size limit; default 1 GiB
+	MaxBytes int64 // spool size limit; default 1 GiB
+	// Hold is how long the spool should be able to take its input (the
+	// running recordings) while the store is down; with less room than
+	// that left, Status reports it Low. Default 30 min.
+	Hold           time.Duration
 	MinBackoff     time.Duration // first retry pause; default 1 s
 	MaxBackoff     time.Duration // longest retry pause; default 30 s
 	AttemptTimeout time.Duration // deadline of one Put; default 10 min
@@ -45,6 +51,10 @@ type Options struct {
 	// an older one still waiting. Default: the key's directory.
 	Group  func(key string) string
 	Logger *slog.Logger
+	// DiskFree reports the free space of the spool's file system;
+	// default statfs(2). Now is the clock; default time.Now.
+	DiskFree func(dir string) (int64, error)
+	Now      func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -69,6 +79,15 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Hold <= 0 {
+		o.Hold = 30 * time.Minute
+	}
+	if o.DiskFree == nil {
+		o.DiskFree = diskFree
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	return o
 }
 
@@ -85,6 +104,8 @@ type Spool struct {
 	queue    []entry // sorted by seq
 	nextSeq  uint64
 	reserved int64 // bytes of queued entries and enqueues in progress
+	writing  int64 // bytes of enqueues in progress
+	rate     rateMeter
 	empty    chan struct{}
 	status   Status
 	busy     map[string]bool // groups with an upload in flight
