@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/storage/archive"
 )
 
 // Names on the bus.
@@ -91,8 +92,8 @@ func (r *Record) encode() []byte {
 
 // busHandles are what clients and workers use of the bus.
 type busHandles struct {
-	js            jetstream.JetStream
-	jobs, workers jetstream.KeyValue
+	js                   jetstream.JetStream
+	jobs, workers, locks jetstream.KeyValue
 }
 
 // open sets the bus up on nc and returns its handles.
@@ -105,7 +106,13 @@ func open(ctx context.Context, nc *nats.Conn, lease time.Duration) (busHandles, 
 	if err != nil {
 		return busHandles{}, err
 	}
-	return busHandles{js: js, jobs: jobsKV, workers: workersKV}, nil
+	locks, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: BucketLocks, History: 1, TTL: lockTTL, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return busHandles{}, busErr("locks bucket", err)
+	}
+	return busHandles{js: js, jobs: jobsKV, workers: workersKV, locks: locks}, nil
 }
 
 // setup creates (or updates) the stream, its consumer and the buckets.
@@ -151,8 +158,11 @@ func isMissing(err error) bool {
 
 // Control is a request to the worker running a job.
 type Control struct {
-	Op     string         `json:"op"` // "stop" or "update"
+	Op     string         `json:"op"` // "stop", "update" or "orphans"
 	Update *egress.Update `json:"update,omitempty"`
+	// Orphans are what a killed recorder of the job's recording left,
+	// for its owner to merge (op "orphans").
+	Orphans *archive.Orphans `json:"orphans,omitempty"`
 	// Kind and Cost are an update's new class and price (a layout
 	// change): the worker raises the job's price to Cost.
 	Kind string `json:"kind,omitempty"`
@@ -168,6 +178,7 @@ func parseControl(b []byte) (Control, error) {
 	switch {
 	case c.Op == "stop":
 	case c.Op == "update" && c.Update != nil:
+	case c.Op == "orphans" && c.Orphans != nil:
 	default:
 		return Control{}, fmt.Errorf("control: unknown command %q", c.Op)
 	}

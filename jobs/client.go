@@ -42,6 +42,7 @@ type Client struct {
 	js      jetstream.JetStream
 	jobs    jetstream.KeyValue
 	workers jetstream.KeyValue
+	locks   jetstream.KeyValue
 	log     *slog.Logger
 }
 
@@ -61,7 +62,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, js: bus.js, jobs: bus.jobs, workers: bus.workers, log: cfg.Logger}, nil
+	return &Client{cfg: cfg, js: bus.js, jobs: bus.jobs, workers: bus.workers, locks: bus.locks, log: cfg.Logger}, nil
 }
 
 // Start queues a validated spec as a new job; it is pending until a
@@ -244,8 +245,11 @@ func (c *Client) endedUnowned(ctx context.Context, rec *Record, started bool) {
 	info := rec.info()
 	ready := false
 	if r := rec.Info.Outputs.Record; r != nil && started && c.cfg.Finalize != nil {
-		var err error
-		ready, err = c.cfg.Finalize(ctx, rec.Tenant, rec.Spec.Room, r.RecordingID)
+		err := withRecordingLock(ctx, c.locks, r.RecordingID, "api", func(ctx context.Context) error {
+			var err error
+			ready, err = c.cfg.Finalize(ctx, rec.Tenant, rec.Spec.Room, r.RecordingID)
+			return err
+		})
 		if err != nil {
 			c.log.Error("recording of a stopped job left open", "egress", info.ID, "recording", r.RecordingID, "err", err)
 		} else if ready {

@@ -367,6 +367,8 @@ func (w *Worker) handleControl(id string, m *nats.Msg) {
 	case err != nil:
 	case cmd.Op == "stop":
 		info, err = w.mgr.Stop(ctx, id)
+	case cmd.Op == "orphans":
+		info, err = w.addOrphans(id, *cmd.Orphans)
 	default:
 		info, err = w.mgr.Update(ctx, id, *cmd.Update)
 		if err == nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,11 +9,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/egress/record"
+	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/storage"
 	"github.com/roomcast/roomcast/storage/archive"
 	"github.com/roomcast/roomcast/storage/local"
@@ -34,8 +37,9 @@ type archiveService struct {
 
 // openArchive opens the configured store and the spool in the data
 // directory, starts uploading what an earlier process left there, and
-// marks that process's unfinished recordings as interrupted.
-func openArchive(ctx context.Context, cfg configs.Config, log *slog.Logger) (*archiveService, error) {
+// marks that process's unfinished recordings as interrupted, or merges
+// what it left of recordings that other workers continued (through nc).
+func openArchive(ctx context.Context, cfg configs.Config, nc *nats.Conn, holder string, log *slog.Logger) (*archiveService, error) {
 	log = log.With("component", "archive")
 	store, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -57,6 +61,16 @@ func openArchive(ctx context.Context, cfg configs.Config, log *slog.Logger) (*ar
 		log.Info("uploading what an earlier run left in the spool", "objects", st.Pending, "bytes", st.PendingBytes)
 	}
 	left := record.LeftOver(a.workDir, sp, log)
+	if left.Len() > 0 {
+		rc, err := jobs.NewReconciler(ctx, jobs.ReconcilerConfig{
+			NC: nc, Lease: cfg.Worker.Lease, Holder: holder, MergeStored: a.mergeStored, Logger: log,
+		})
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		left.Reconcile = rc.Reconcile
+	}
 	go func() {
 		defer close(a.done)
 		_ = sp.Run(runCtx)
@@ -97,12 +111,40 @@ func (a *archiveService) recover(ctx context.Context, left *record.Recovery) {
 }
 
 // interruptRecording is jobs.ClientConfig.Finalize: it ends the
-// recording of a job stopped while no worker ran it.
+// recording of a job stopped while no worker ran it. It writes the store
+// at once (under the recording's lock), not through the spool, so that a
+// later writer under the lock reads what it wrote.
 func (a *archiveService) interruptRecording(ctx context.Context, tenant, room, id string) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	return record.Interrupt(ctx, tenant, room, id,
-		"the job was stopped while it waited for a worker to take it over; every segment stored is kept", a.spool, a.catalog)
+		"the job was stopped while it waited for a worker to take it over; every segment stored is kept",
+		storeWriter{ctx, a.store}, a.catalog)
+}
+
+// mergeStored is jobs.ReconcilerConfig.MergeStored.
+func (a *archiveService) mergeStored(ctx context.Context, tenant, room, id string, o archive.Orphans) error {
+	m, err := a.catalog.Manifest(ctx, tenant, room, id)
+	if err != nil {
+		return err
+	}
+	if !m.Ended() {
+		return fmt.Errorf("recording %s is still being finished by its last writer", id)
+	}
+	if _, err := m.MergeOrphans(o); err != nil {
+		return err
+	}
+	return record.WriteManifest(m, storeWriter{ctx, a.store})
+}
+
+// storeWriter writes objects to the store at once.
+type storeWriter struct {
+	ctx   context.Context
+	store storage.Store
+}
+
+func (w storeWriter) Enqueue(key string, data []byte) error {
+	return w.store.Put(w.ctx, key, bytes.NewReader(data), int64(len(data)))
 }
 
 // newRecording is egress.Deps.NewRecording. It refuses to start when the

@@ -123,7 +123,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if ln, err = api.LimitConnsPerIP(ln, cfg.Server.MaxConnsPerIP, reg, log.With("component", "http")); err != nil {
 		return err
 	}
-	arch, err := openArchive(ctx, cfg, log)
+	arch, err := openArchive(ctx, cfg, nc, "serve-"+workerID(cfg), log)
 	if err != nil {
 		return err
 	}

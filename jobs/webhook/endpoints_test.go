@@ -227,8 +227,18 @@ func TestUpgradeFromOneEndpointLayout(t *testing.T) {
 	if err := js.DeleteStream(ctx, StreamName); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: StreamName, Subjects: []string{streamSubject},
-		Storage: jetstream.FileStorage, Duplicates: dedupWindow}); err != nil {
+	// The server removes the deleted stream's files in the background: a
+	// create at once can find them still there, so it is retried briefly.
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: StreamName, Subjects: []string{streamSubject},
+			Storage: jetstream.FileStorage, Duplicates: dedupWindow})
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // bounded by the deadline above
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := js.CreateConsumer(ctx, StreamName, jetstream.ConsumerConfig{Durable: ConsumerName,

@@ -28,12 +28,13 @@ type cluster struct {
 	api     *Server
 	store   backend
 	workers map[string]*harness.Process
+	data    map[string]string // each worker's data directory
 	env     []string
 }
 
 func startCluster(t *testing.T, workers int, env ...string) *cluster {
 	t.Helper()
-	c := &cluster{nats: harness.StartNATS(t, binary), store: minioBackend(t), workers: map[string]*harness.Process{}}
+	c := &cluster{nats: harness.StartNATS(t, binary), store: minioBackend(t), workers: map[string]*harness.Process{}, data: map[string]string{}}
 	c.env = append(append([]string{"ROOMCAST_WORKER_LEASE=3s", "ROOMCAST_WORKER_DRAIN_TIMEOUT=20s"}, c.store.env...), env...)
 	c.api = harness.StartServerIn(t, binary, t.TempDir(), append([]string{"ROOMCAST_NATS_URL=" + c.nats.URL, "ROOMCAST_WORKERS=0"}, c.env...)...)
 	for i := 1; i <= workers; i++ {
@@ -44,7 +45,10 @@ func startCluster(t *testing.T, workers int, env ...string) *cluster {
 
 func (c *cluster) addWorker(t *testing.T, id string) {
 	t.Helper()
-	c.workers[id] = harness.StartWorker(t, binary, c.nats.URL, c.api, id, c.env...)
+	if c.data[id] == "" {
+		c.data[id] = t.TempDir()
+	}
+	c.workers[id] = harness.StartWorkerIn(t, binary, c.nats.URL, c.api, id, c.data[id], c.env...)
 }
 
 // clusterJob is GET /v1/egress/{id} with the fields the cluster tests read.
@@ -59,8 +63,9 @@ type clusterJob struct {
 			State string `json:"state"`
 		} `json:"rtmp"`
 		Record *struct {
-			RecordingID string `json:"recording_id"`
-			Segments    int    `json:"segments"`
+			RecordingID    string `json:"recording_id"`
+			Segments       int    `json:"segments"`
+			PendingUploads int    `json:"pending_uploads"`
 		} `json:"record"`
 	} `json:"outputs"`
 }
@@ -168,8 +173,16 @@ func TestClusterAdmission(t *testing.T) {
 	c.waitJob(t, ids[12], 20*time.Second, "13th job starts when one finishes", isActive)
 }
 
+// TestClusterFailover: the owner of a job with a recording (raw tracks
+// on) and two RTMP targets is killed, with the default lease, while the
+// store stalls, so that segments wait in its spool. Another
+// worker continues the job; then the killed worker restarts on its own
+// data directory, uploads what its spool held and hands it to the new
+// owner, which merges it into the recording in time order. Every object
+// the final recording names exists with its hash, no name is listed
+// twice, and the recording covers the wall time but the takeover gap.
 func TestClusterFailover(t *testing.T) {
-	c := startCluster(t, 3)
+	c := startCluster(t, 3, "ROOMCAST_WORKER_LEASE=6s")
 	pubs := &publishCounter{n: map[string]int{}}
 	hook := httptest.NewServer(http.HandlerFunc(pubs.handler))
 	defer hook.Close()
@@ -180,7 +193,7 @@ func TestClusterFailover(t *testing.T) {
 		"video": map[string]int{"width": 640, "height": 360, "fps": 30, "bitrate_kbps": 800},
 		"outputs": map[string]any{
 			"rtmp":   []string{ng.RTMPURL(ng.App(), "key-a"), ng.RTMPURL(ng.App(), "key-b")},
-			"record": map[string]any{"segment_seconds": 2},
+			"record": map[string]any{"segment_seconds": 2, "tracks": "raw"},
 		},
 	})
 	rid := j.Outputs.Record.RecordingID
@@ -191,9 +204,15 @@ func TestClusterFailover(t *testing.T) {
 			j.Outputs.Record != nil && j.Outputs.Record.Segments >= 3
 	})
 	owner := j.Worker
+	// The store stalls, then the owner dies with segments in its spool.
+	c.store.minio.Stop()
+	c.waitJob(t, j.ID, 20*time.Second, "segments waiting in the owner's spool", func(j clusterJob) bool {
+		return j.Outputs.Record != nil && j.Outputs.Record.PendingUploads >= 4
+	})
 	c.workers[owner].Kill(t)
 	killed := time.Now()
-	j = c.waitJob(t, j.ID, 10*time.Second, "job active on another worker", func(j clusterJob) bool {
+	c.store.minio.Start()
+	j = c.waitJob(t, j.ID, 15*time.Second, "job active on another worker", func(j clusterJob) bool {
 		return isActive(j) && j.Worker != "" && j.Worker != owner
 	})
 	t.Logf("killed %s; active on %s after %v", owner, j.Worker, time.Since(killed).Round(time.Millisecond))
@@ -203,22 +222,66 @@ func TestClusterFailover(t *testing.T) {
 	c.waitJob(t, j.ID, 20*time.Second, "recording goes on", func(j clusterJob) bool {
 		return j.Outputs.Record != nil && j.Outputs.Record.Segments >= 3
 	})
-	Eventually(t, 45*time.Second, "40 s more", func() bool { return time.Since(killed) > 40*time.Second })
+	before, _ := getManifest(t, c.api, rid)
+	c.addWorker(t, owner) // restarted on its own data directory
+	defer func() {
+		if t.Failed() {
+			t.Logf("restarted %s:\n%s", owner, c.workers[owner].Output())
+		}
+	}()
+	Eventually(t, 30*time.Second, "the restarted worker merged what it left", func() bool {
+		return strings.Contains(c.workers[owner].Output(), "merged the segments this recorder left")
+	})
+	Eventually(t, 45*time.Second, "40 s after the kill", func() bool { return time.Since(killed) > 40*time.Second })
 	if code := c.api.Do(t, "DELETE", "/v1/egress/"+j.ID, nil, nil); code != http.StatusOK {
 		t.Fatalf("stop: %d", code)
 	}
 	wall := time.Since(started)
 	m := waitStatus(t, c.api, rid, "complete", 30*time.Second)
-	if len(m.Discontinuities) != 1 {
-		t.Errorf("%d discontinuities, want exactly 1: %+v", len(m.Discontinuities), m.Discontinuities)
+	takeover := 0
+	for _, d := range m.Discontinuities {
+		if strings.Contains(d.Reason, "taken over") {
+			takeover++
+		}
 	}
-	if cover := m.Duration / wall.Seconds(); cover < 0.85 {
-		t.Errorf("the recording covers %.1f s of %.1f s (%.0f %%), want >= 85 %%", m.Duration, wall.Seconds(), 100*cover)
+	if takeover != 1 {
+		t.Errorf("discontinuities %+v, want exactly one takeover", m.Discontinuities)
+	}
+	merged := mergedSeconds(before, m)
+	if merged <= 0 {
+		t.Errorf("nothing of the killed worker's spool reached the recording (%.1f s)", merged)
+	}
+	cover := m.Duration / wall.Seconds()
+	t.Logf("recording %.1f s over %.1f s wall clock (%.1f %%), %d segments, %d raw parts; %.1f s merged from the restarted worker (%.1f %% without it); discontinuities %+v",
+		m.Duration, wall.Seconds(), 100*cover, len(m.Segments), len(m.Raw), merged, 100*(m.Duration-merged)/wall.Seconds(), m.Discontinuities)
+	// The takeover gap (the 6 s lease, the new owner's start, the segment
+	// being cut at the kill) is not filled yet: at least 80 % until it is.
+	if cover < 0.80 {
+		t.Errorf("the recording covers %.1f s of %.1f s (%.0f %%), want >= 80 %%", m.Duration, wall.Seconds(), 100*cover)
+	}
+	if len(m.Raw) == 0 {
+		t.Error("no raw track parts")
 	}
 	checkContiguous(t, m)
 	checkObjects(t, c.api, m)
 	checkPlaylist(t, c.api, rid)
-	t.Logf("recording %.1f s over %.1f s wall clock, %d segments, discontinuity %+v", m.Duration, wall.Seconds(), len(m.Segments), m.Discontinuities)
+}
+
+// mergedSeconds is how much of the killed recorder's own (generation 0)
+// segments the final manifest has beyond what the store had before it
+// restarted.
+func mergedSeconds(before, after manifest) float64 {
+	had := map[string]bool{}
+	for _, s := range before.Segments {
+		had[s.Name] = true
+	}
+	sum := 0.0
+	for _, s := range after.Segments {
+		if !had[s.Name] && !strings.HasPrefix(s.Name, "g") {
+			sum += s.Duration
+		}
+	}
+	return sum
 }
 
 func TestClusterDrain(t *testing.T) {

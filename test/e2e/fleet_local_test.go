@@ -37,7 +37,7 @@ func TestFleetLocalStorage(t *testing.T) {
 
 	shared := t.TempDir()
 	store := backend{name: "local-shared", env: []string{"ROOMCAST_STORAGE_BACKEND=local", "ROOMCAST_STORAGE_LOCAL_PATH=" + shared}}
-	c := &cluster{nats: harness.StartNATS(t, binary), store: store, workers: map[string]*harness.Process{}}
+	c := &cluster{nats: harness.StartNATS(t, binary), store: store, workers: map[string]*harness.Process{}, data: map[string]string{}}
 	c.env = append([]string{"ROOMCAST_WORKER_LEASE=3s"}, store.env...)
 	c.api = harness.StartServerIn(t, binary, t.TempDir(), append([]string{"ROOMCAST_NATS_URL=" + c.nats.URL, "ROOMCAST_WORKERS=0"}, c.env...)...)
 	c.addWorker(t, "w1")

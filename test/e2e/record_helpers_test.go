@@ -171,6 +171,16 @@ func checkObjects(t *testing.T, s *Server, m manifest) {
 	for _, sg := range m.Segments {
 		files = append(files, sg.fileInfo)
 	}
+	for _, r := range m.Raw {
+		files = append(files, r.fileInfo)
+	}
+	listed := map[string]bool{}
+	for _, f := range files {
+		if listed[f.Name] {
+			t.Errorf("%s is listed twice", f.Name)
+		}
+		listed[f.Name] = true
+	}
 	for _, f := range files {
 		b := fetch(t, s, "/v1/recordings/"+m.ID+"/files/"+f.Name)
 		sum := sha256.Sum256(b)

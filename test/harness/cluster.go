@@ -145,8 +145,15 @@ var workerReadyRe = regexp.MustCompile(`worker (\S+) is taking jobs`)
 // jobs on the rooms of server; env adds settings (storage, capacity …).
 func StartWorker(t testing.TB, binary, natsURL string, server *Server, id string, env ...string) *Process {
 	t.Helper()
+	return StartWorkerIn(t, binary, natsURL, server, id, t.TempDir(), env...)
+}
+
+// StartWorkerIn is StartWorker on data directory data (a restarted
+// worker finds there what it left).
+func StartWorkerIn(t testing.TB, binary, natsURL string, server *Server, id, data string, env ...string) *Process {
+	t.Helper()
 	env = append([]string{"ROOMCAST_API_KEY=" + TestKey, "ROOMCAST_WEBRTC_LOOPBACK_ONLY=true", "ROOMCAST_LOG_LEVEL=debug"}, env...)
-	args := []string{"worker", "--nats", natsURL, "--id", id, "--server", server.URL, "--data", t.TempDir()}
+	args := []string{"worker", "--nats", natsURL, "--id", id, "--server", server.URL, "--data", data}
 	p, _ := startProcess(t, "worker "+id, binary, args, env, workerReadyRe)
 	return p
 }
