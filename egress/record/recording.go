@@ -143,19 +143,49 @@ func (r *Recording) resume(m *archive.Manifest) {
 // Detach ends this recorder's part without ending the recording, for a
 // handover: raw parts are closed and spooled, the manifest stays
 // "recording" for the next owner, and the journal entry goes.
+//
+// It then waits (up to handoverFlush) until the store has everything it
+// spooled of the recording, since the next owner resumes from what the
+// store has: a manifest still in the spool would leave its last segments
+// and raw parts out. Past that, the journal entry stays, so that this
+// worker's next start merges what the store had not got yet.
 func (r *Recording) Detach() error {
 	r.closeRaw()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.finished {
+		r.mu.Unlock()
 		return nil
 	}
 	r.finished = true
-	if err := r.publishLocked(); err != nil {
+	err := r.publishLocked()
+	r.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("record: detach %s: %w", r.cfg.ID, err)
+	}
+	if err := r.waitUploaded(handoverFlush); err != nil {
+		r.log.Warn("handing the recording over before the store has all of it", "err", err)
+		return nil
 	}
 	removeJournal(r.cfg.WorkDir, r.cfg.ID)
 	return nil
+}
+
+// handoverFlush bounds how long Detach waits for the store.
+const handoverFlush = 15 * time.Second
+
+// groupFlusher is a spool that can wait for one recording's uploads.
+type groupFlusher interface {
+	FlushGroup(ctx context.Context, group string) error
+}
+
+func (r *Recording) waitUploaded(d time.Duration) error {
+	f, ok := r.cfg.Spool.(groupFlusher)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return f.FlushGroup(ctx, archive.Group(r.key(archive.ManifestName)))
 }
 
 // Abandon stops this recorder writing to the recording at once: another

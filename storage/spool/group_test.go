@@ -136,3 +136,54 @@ func TestTakeReturnsNewestAndRemovesAll(t *testing.T) {
 		t.Errorf("store has %d objects (manifest %v), want the 3 segments only", len(objs), found)
 	}
 }
+
+// TestFlushGroupWaitsForItsGroupOnly: a group's flush returns once its
+// own entries are uploaded, while another group's still wait.
+func TestFlushGroupWaitsForItsGroupOnly(t *testing.T) {
+	blocked := make(chan struct{})
+	st := &gatedStore{fakeStore: newFakeStore(0), key: "b/1", gate: blocked}
+	sp, err := spool.Open(t.TempDir(), st, spool.Options{MinBackoff: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = sp.Run(ctx) }()
+	defer func() { close(blocked); cancel(); <-done }()
+	for _, k := range []string{"a/1", "b/1", "a/2"} {
+		if err := sp.Enqueue(k, []byte(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer fcancel()
+	if err := sp.FlushGroup(fctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if objs, _, _ := st.snapshot(); objs["a/1"] == nil || objs["a/2"] == nil {
+		t.Error("group a flushed before its objects were stored")
+	}
+	short, scancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer scancel()
+	if err := sp.FlushGroup(short, "b"); err == nil {
+		t.Error("group b flushed while its upload is held")
+	}
+}
+
+// gatedStore holds the Put of one key until gate closes.
+type gatedStore struct {
+	*fakeStore
+	key  string
+	gate chan struct{}
+}
+
+func (g *gatedStore) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	if key == g.key {
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return g.fakeStore.Put(ctx, key, r, size)
+}

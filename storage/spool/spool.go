@@ -153,6 +153,37 @@ func (s *Spool) Flush(ctx context.Context) error {
 	}
 }
 
+// FlushGroup waits until no entry of ordering group g (see
+// Options.Group) waits for upload, or ctx ends: for a recorder handing
+// its recording over, whose next owner reads what the store has.
+func (s *Spool) FlushGroup(ctx context.Context, g string) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		n := s.groupPending(g)
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return fmt.Errorf("spool: flush of %s with %d pending: %w", g, n, ctx.Err())
+		}
+	}
+}
+
+func (s *Spool) groupPending(g string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.queue {
+		if s.opts.Group(e.key) == g {
+			n++
+		}
+	}
+	return n
+}
+
 func (s *Spool) signal() {
 	s.signalLocked()
 }

@@ -288,8 +288,13 @@ func TestClusterDrain(t *testing.T) {
 	c := startCluster(t, 2)
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
 	liveRoom(t, c.api)
-	j := c.start(t, map[string]any{"room": "live", "outputs": map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), "key-d")}}})
-	j = c.waitJob(t, j.ID, 30*time.Second, "job active", isActive)
+	j := c.start(t, map[string]any{"room": "live", "outputs": map[string]any{
+		"rtmp": []string{ng.RTMPURL(ng.App(), "key-d")}, "record": map[string]any{"segment_seconds": 2, "tracks": "raw"},
+	}})
+	rid := j.Outputs.Record.RecordingID
+	j = c.waitJob(t, j.ID, 30*time.Second, "job recording", func(j clusterJob) bool {
+		return isActive(j) && j.Outputs.Record != nil && j.Outputs.Record.Segments >= 2
+	})
 	owner := j.Worker
 	start := time.Now()
 	if code := c.workers[owner].Term(t, 30*time.Second); code != 0 {
@@ -297,6 +302,34 @@ func TestClusterDrain(t *testing.T) {
 	}
 	j = c.waitJob(t, j.ID, 15*time.Second, "job moved", func(j clusterJob) bool { return isActive(j) && j.Worker != owner })
 	t.Logf("%s drained in %v; job active on %s", owner, time.Since(start).Round(time.Millisecond), j.Worker)
+	moved := j.Outputs.Record.Segments
+	c.waitJob(t, j.ID, 20*time.Second, "the new owner records 2 segments", func(j clusterJob) bool {
+		return j.Outputs.Record != nil && j.Outputs.Record.Segments >= moved+2
+	})
+	if code := c.api.Do(t, "DELETE", "/v1/egress/"+j.ID, nil, nil); code != http.StatusOK {
+		t.Fatalf("stop: %d", code)
+	}
+	m := waitStatus(t, c.api, rid, "complete", 30*time.Second)
+	gens := map[bool]int{}
+	for _, r := range m.Raw {
+		gens[strings.Contains(r.Name, "/g1-")]++
+	}
+	if gens[false] != 2 || gens[true] != 2 {
+		t.Errorf("raw parts %+v: want video and audio of both recorders", m.Raw)
+		t.Logf("drained worker %s:\n%s", owner, c.workers[owner].Output())
+	}
+	handovers := 0
+	for _, d := range m.Discontinuities {
+		if strings.Contains(d.Reason, "taken over") {
+			handovers++
+		}
+	}
+	if handovers != 1 {
+		t.Errorf("discontinuities %+v, want one handover", m.Discontinuities)
+	}
+	checkContiguous(t, m)
+	checkObjects(t, c.api, m) // every name once, every object with its hash
+	t.Logf("after the drain: %d segments, %.1f s, raw parts %d + %d", len(m.Segments), m.Duration, gens[false], gens[true])
 }
 
 // hookReceiver collects webhook deliveries, checking each signature.
