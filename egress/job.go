@@ -317,7 +317,7 @@ func (j *Job) AddRTMP(t Target) (RTMPInfo, error) {
 	}
 	h := &outputHandle{id: id, url: redacted, target: t, out: out, done: make(chan struct{})}
 	h.sup = NewSupervisor(h, SupervisorOptions{
-		Backoff: j.deps.Backoff, Permanent: j.deps.Permanent, MaxRetry: t.MaxRetry(),
+		Backoff: j.deps.Backoff, Permanent: j.deps.Permanent, MaxRetry: t.MaxRetry(), Probe: probeRTMP(t.URL),
 		OnChange: func(Status) { go j.changed() },
 		Logger:   j.log.With("output", id, "url", redacted),
 	})

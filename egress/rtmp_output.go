@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/roomcast/roomcast/egress/rtmp"
@@ -15,6 +16,24 @@ import (
 func ParseRTMP(raw string) error {
 	_, err := rtmp.ParseTarget(raw)
 	return err
+}
+
+// probeRTMP is a target's Supervisor Probe: a TCP dial of its server.
+// nil for a URL that does not parse (its output fails anyway).
+func probeRTMP(raw string) func(context.Context) error {
+	t, err := rtmp.ParseTarget(raw)
+	if err != nil {
+		return nil
+	}
+	addr := t.Address()
+	return func(ctx context.Context) error {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	}
 }
 
 // NewRTMPOutput returns Deps.NewRTMP for egress/rtmp outputs. tlsCfg is

@@ -34,6 +34,15 @@ type SupervisorOptions struct {
 	// state change, for webhooks and job status.
 	OnChange func(Status)
 	Logger   *slog.Logger
+	// Probe, when set, checks cheaply whether the output's server takes
+	// connections (a TCP dial). While the output waits out a backoff
+	// longer than ProbeEvery, it probes every ProbeEvery, and a server
+	// that refused and now accepts ends the wait at once: a platform
+	// back from an outage gets its stream within seconds, whatever the
+	// backoff has grown to, while a server that accepts and then fails
+	// the stream is still retried at the backoff's pace.
+	Probe      func(ctx context.Context) error
+	ProbeEvery time.Duration // default 2 s
 	// Now and After are the clock (tests inject a fake one).
 	Now   func() time.Time
 	After func(time.Duration) <-chan time.Time
@@ -81,6 +90,9 @@ func NewSupervisor(out Runnable, o SupervisorOptions) *Supervisor {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.ProbeEvery <= 0 {
+		o.ProbeEvery = 2 * time.Second
+	}
 	if o.After == nil {
 		o.After = time.After
 	}
@@ -116,13 +128,61 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}
 		delay := r.pause(now)
 		s.retry(err, r.downSince, now.Add(delay))
-		select {
-		case <-ctx.Done():
+		if !s.wait(ctx, delay) {
 			s.set(StateStopped, nil)
 			return nil
-		case <-s.opts.After(delay):
 		}
 	}
+}
+
+// wait waits out delay, or less when the server comes back (see
+// Probe); false when ctx ended.
+func (s *Supervisor) wait(ctx context.Context, delay time.Duration) bool {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	back := s.watchServer(wctx, delay)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-s.opts.After(delay):
+	case <-back:
+		s.log.Info("the server takes connections again: reconnecting now")
+	}
+	return true
+}
+
+// watchServer probes the server during a wait of delay and closes the
+// channel it returns once a refusing server accepts; nil without a probe
+// or for a short wait.
+func (s *Supervisor) watchServer(ctx context.Context, delay time.Duration) <-chan struct{} {
+	every := s.opts.ProbeEvery
+	if s.opts.Probe == nil || delay <= every {
+		return nil
+	}
+	back := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		refused := false
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			pctx, cancel := context.WithTimeout(ctx, every)
+			err := s.opts.Probe(pctx)
+			cancel()
+			switch {
+			case err != nil:
+				refused = true
+			case refused:
+				close(back)
+				return
+			}
+		}
+	}()
+	return back
 }
 
 // runOnce runs the output once and reports whether it went live.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -183,5 +184,71 @@ func TestSupervisorStopWhileReconnecting(t *testing.T) {
 	defer out.mu.Unlock()
 	if out.n != 1 {
 		t.Errorf("%d attempts, want 1", out.n)
+	}
+}
+
+// scriptedProbe refuses n probes, then accepts.
+type scriptedProbe struct {
+	mu      sync.Mutex
+	refuse  int
+	calls   int
+	accepts int
+}
+
+func (p *scriptedProbe) probe(context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls++
+	if p.calls <= p.refuse {
+		return errRefused
+	}
+	p.accepts++
+	return nil
+}
+
+// TestSupervisorRetriesWhenTheServerIsBack: during a long backoff the
+// server is probed; once it accepts again the output reconnects at once,
+// not when the backoff ends.
+func TestSupervisorRetriesWhenTheServerIsBack(t *testing.T) {
+	out := &scripted{attempts: refusals(1)}
+	p := &scriptedProbe{refuse: 3}
+	sup := NewSupervisor(out, SupervisorOptions{
+		Backoff: Backoff{Base: time.Minute, Max: time.Minute}, Probe: p.probe, ProbeEvery: 20 * time.Millisecond,
+	})
+	_, stop := run(t, sup)
+	start := time.Now()
+	waitFor(t, func() bool { return sup.Status().State == StateLive })
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("live %v after the first refusal, with a 1 min backoff", took)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.calls < 4 || p.accepts != 1 {
+		t.Errorf("probes %d (accepted %d): want 3 refused, then 1 accepted", p.calls, p.accepts)
+	}
+}
+
+// TestSupervisorProbeAcceptingDoesNotShortenBackoff: a server that takes
+// connections but fails the stream keeps the backoff's pace.
+func TestSupervisorProbeAcceptingDoesNotShortenBackoff(t *testing.T) {
+	out := &scripted{attempts: refusals(1)}
+	p := &scriptedProbe{refuse: 0}
+	sup := NewSupervisor(out, SupervisorOptions{
+		Backoff: Backoff{Base: time.Minute, Max: time.Minute}, Probe: p.probe, ProbeEvery: 10 * time.Millisecond,
+	})
+	_, stop := run(t, sup)
+	waitFor(t, func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.calls >= 20
+	})
+	if st := sup.Status(); st.State != StateReconnecting {
+		t.Errorf("after 20 accepting probes: %s, want still reconnecting (waiting out the backoff)", st.State)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 }

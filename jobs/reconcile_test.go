@@ -169,3 +169,50 @@ func TestReconcileStopsWithItsContext(t *testing.T) {
 		t.Errorf("Reconcile: %v, want the context's end", err)
 	}
 }
+
+// TestDeadWorkerDetectedBeforeItsLease: a worker whose NATS connection
+// goes away loses its jobs to a live peer in about a second, well before
+// its lease would have run out.
+func TestDeadWorkerDetectedBeforeItsLease(t *testing.T) {
+	const lease = 4 * time.Second
+	b := newBus(t)
+	ctx := context.Background()
+	c, err := NewClient(ctx, ClientConfig{NC: b.conn("api"), Costs: Costs{Transcode: 10, Composite: 10}, Lease: lease})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(id string) (*nats.Conn, func()) {
+		nc := b.conn(id)
+		w, err := NewWorker(ctx, WorkerConfig{ID: id, Capacity: 100, NC: nc, Deps: testDeps(), Lease: lease, Drain: 5 * time.Second,
+			Meter: NewCPUMeter(MeterConfig{ProcessCPU: realtimeCPU(0)})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = w.Run(wctx) }()
+		return nc, func() { cancel(); <-done }
+	}
+	ncA, stopA := start("wa")
+	defer stopA()
+	info, err := c.Start(ctx, "acme", spec("r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wa" })
+	_, stopB := start("wb")
+	defer stopB()
+	// wb judges no peer during its first lease on the bus: wait it out.
+	startedB := time.Now()
+	waitJob(t, c, info.ID, 3*lease, func(i egress.Info) bool {
+		return time.Since(startedB) > lease+watchEvery && active(i) && i.Worker == "wa"
+	})
+	ncA.Close()
+	died := time.Now()
+	got := waitJob(t, c, info.ID, 2*lease, func(i egress.Info) bool { return active(i) && i.Worker == "wb" })
+	took := time.Since(died)
+	t.Logf("taken over by %s %v after wa lost NATS (lease %v)", got.Worker, took.Round(time.Millisecond), lease)
+	if took >= lease-time.Second {
+		t.Errorf("taken over after %v: the lease (%v) ran out first", took, lease)
+	}
+}

@@ -146,10 +146,17 @@ func (w *Worker) Manager() *egress.Manager { return w.mgr }
 // Drain. It returns nil after a drain.
 func (w *Worker) Run(ctx context.Context) error {
 	bg, stop := context.WithCancel(context.Background())
+	alive, err := w.answerAlive()
+	if err != nil {
+		stop()
+		return busErr("liveness subject", err)
+	}
+	defer func() { _ = alive.Unsubscribe() }()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); w.heartbeat(bg) }()
 	go func() { defer wg.Done(); w.syncer(bg) }()
+	go func() { defer wg.Done(); w.watchPeers(bg) }()
 	w.log.Info("worker taking jobs", "capacity", w.cfg.Capacity)
 	w.fetchLoop(ctx)
 	w.drain()
@@ -308,10 +315,22 @@ func (w *Worker) redelivered(id string, msg jetstream.Msg) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if o := w.owned[id]; o != nil {
+		if !sameMsg(o.msg, msg) {
+			// A second request for the job (queued again when its last
+			// owner died): one is enough.
+			_ = o.msg.Ack()
+		}
 		o.msg = msg
 		return true
 	}
 	return false
+}
+
+// sameMsg reports whether a and b are deliveries of one stream message.
+func sameMsg(a, b jetstream.Msg) bool {
+	ma, errA := a.Metadata()
+	mb, errB := b.Metadata()
+	return errA == nil && errB == nil && ma.Sequence.Stream == mb.Sequence.Stream
 }
 
 // roomLeft is what a worker has free, and why.

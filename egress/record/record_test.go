@@ -275,20 +275,8 @@ func TestResumeAfterHandover(t *testing.T) {
 	fx := mediafixture.Load(t)
 	e := newEnv(t, 1<<30)
 	first := e.start(t, 2*time.Second)
-	var before, after []*media.Unit
-	for _, u := range fx.Units {
-		if u.DTS < 5*time.Second {
-			before = append(before, u)
-		} else {
-			after = append(after, u)
-		}
-	}
-	if err := first.Run(context.Background(), &sliceSource{units: before}); err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Detach(); err != nil {
-		t.Fatal(err)
-	}
+	before, after := splitAt(fx.Units, 5*time.Second)
+	runAndDetach(t, first, before)
 	e.flush(t)
 	stored, err := e.cat.Get(context.Background(), "acme", first.ID())
 	if err != nil || stored.Status != archive.StatusRecording {
@@ -454,20 +442,8 @@ func TestOwnerMergesOrphans(t *testing.T) {
 	fx := mediafixture.Load(t)
 	e := newEnv(t, 1<<30)
 	first := e.start(t, 2*time.Second)
-	var before, after []*media.Unit
-	for _, u := range fx.Units {
-		if u.DTS < 6*time.Second {
-			before = append(before, u)
-		} else {
-			after = append(after, u)
-		}
-	}
-	if err := first.Run(context.Background(), &sliceSource{units: before}); err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Detach(); err != nil {
-		t.Fatal(err)
-	}
+	before, after := splitAt(fx.Units, 6*time.Second)
+	runAndDetach(t, first, before)
 	e.flush(t)
 	full, err := e.cat.Get(context.Background(), "acme", first.ID())
 	if err != nil || len(full.Segments) < 3 {
@@ -549,4 +525,27 @@ func (s *hookSource) Read(ctx context.Context) (*media.Unit, error) {
 		s.hook()
 	}
 	return s.sliceSource.Read(ctx)
+}
+
+// splitAt splits units at DTS at.
+func splitAt(units []*media.Unit, at time.Duration) (before, after []*media.Unit) {
+	for _, u := range units {
+		if u.DTS < at {
+			before = append(before, u)
+		} else {
+			after = append(after, u)
+		}
+	}
+	return before, after
+}
+
+// runAndDetach records units with r, then hands the recording over.
+func runAndDetach(t *testing.T, r *Recording, units []*media.Unit) {
+	t.Helper()
+	if err := r.Run(context.Background(), &sliceSource{units: units}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Detach(); err != nil {
+		t.Fatal(err)
+	}
 }

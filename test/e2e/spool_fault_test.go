@@ -166,6 +166,9 @@ func TestRecordS3OutageSpool(t *testing.T) {
 	env := append([]string{
 		fmt.Sprintf("ROOMCAST_SPOOL_MAX_BYTES=%d", spoolBytes), "ROOMCAST_SPOOL_HOLD=" + hold.String(),
 		"ROOMCAST_SPOOL_MAX_BACKOFF=1s", "ROOMCAST_RAW_PART_DURATION=4s", "ROOMCAST_LOG_LEVEL=info",
+		// Ten recordings on one 2-core server: priced by what their spec
+		// may need, they would wait for CPU; this test is about the spool.
+		"ROOMCAST_WORKER_CAPACITY=10000",
 	}, b.env...)
 	s := harness.StartServerIn(t, binary, t.TempDir(), env...)
 	rooms := []string{"r1", "r2"}

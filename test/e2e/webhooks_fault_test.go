@@ -111,7 +111,8 @@ func TestWebhooksFailingTenant(t *testing.T) {
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
 	s := StartServer(t, "ROOMCAST_API_KEY="+harness.TestKey+",tenant-a:"+keyA+",tenant-b:"+keyB,
 		"ROOMCAST_WEBHOOK_ENDPOINTS="+string(endpoints), "ROOMCAST_WEBHOOK_MAX_ATTEMPTS=3",
-		"ROOMCAST_WEBHOOK_MIN_BACKOFF=300ms", "ROOMCAST_WEBHOOK_MAX_BACKOFF=1s")
+		"ROOMCAST_WEBHOOK_MIN_BACKOFF=300ms", "ROOMCAST_WEBHOOK_MAX_BACKOFF=1s",
+		"ROOMCAST_WORKER_CAPACITY=1000") // four jobs at once, whatever their price
 	liveRoom(t, s)
 	jobs := map[string]string{} // job → key
 	for i, key := range []string{keyA, keyA, keyB, keyB} {
@@ -250,7 +251,8 @@ func TestWebhooksNATSOutage(t *testing.T) {
 	defer auth.Close()
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true, OnPublish: auth.URL + "/on_publish"})
 	nats := harness.StartNATS(t, binary)
-	env := []string{"ROOMCAST_WEBHOOK_MIN_BACKOFF=100ms", "ROOMCAST_WEBHOOK_MAX_BACKOFF=1s"}
+	env := []string{"ROOMCAST_WEBHOOK_MIN_BACKOFF=100ms", "ROOMCAST_WEBHOOK_MAX_BACKOFF=1s", "ROOMCAST_STORAGE_LOCAL_PATH=" + t.TempDir(),
+		"ROOMCAST_WORKER_CAPACITY=1000"} // three jobs at once on one worker, whatever their price
 	s := harness.StartServerIn(t, binary, t.TempDir(), append([]string{"ROOMCAST_NATS_URL=" + nats.URL, "ROOMCAST_WORKERS=0",
 		"ROOMCAST_WEBHOOK_URL=" + hook.URL + "/hooks", "ROOMCAST_WEBHOOK_SECRET=" + secret}, env...)...)
 	metrics := testutil.FreeAddr(t)
