@@ -92,3 +92,14 @@ func (r *Recording) removeRawLocked(name string) {
 
 // spoolFull reports an enqueue refused for want of room (or disk).
 func spoolFull(err error) bool { return errors.Is(err, spool.ErrSpoolFull) }
+
+// rawLost counts raw track media lost to a file error before it reached
+// the spool (the work directory's disk full, say): a part, or the media
+// of a spell in which no part could be opened.
+func (r *Recording) rawLost(trackID string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.droppedLocked().Raw++
+	r.lastErr = fmt.Errorf("raw track %s: %w", trackID, err)
+	r.log.Warn("raw track media lost", "track", trackID, "err", err)
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -547,5 +548,47 @@ func runAndDetach(t *testing.T, r *Recording, units []*media.Unit) {
 	}
 	if err := r.Detach(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRawMediaLostToTheDiskIsCounted: raw parts that cannot be written
+// (the work directory's disk, here a file where the directory was) are
+// counted as dropped in the manifest, like parts the spool refused.
+func TestRawMediaLostToTheDiskIsCounted(t *testing.T) {
+	fx := mediafixture.Load(t)
+	e := newEnv(t, 1<<30)
+	id := archive.NewID(time.Now())
+	r, err := Start(Config{ID: id, Tenant: "acme", Room: "hall", Egress: "EG_1", Raw: true, Spool: e.spool, WorkDir: e.work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := r.rawDir()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	track := *fx.Video
+	track.ParticipantID, track.ParticipantName = "p1", "alice"
+	r.TrackAdded(&track)
+	for _, u := range fx.Units {
+		if u.Track == fx.Video {
+			c := *u
+			c.Track = &track
+			r.Unit(&c)
+		}
+	}
+	r.TrackRemoved(&track)
+	if err := r.Finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t)
+	m, err := e.cat.Get(context.Background(), "acme", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Dropped == nil || m.Dropped.Raw != 1 || len(m.Raw) != 0 {
+		t.Errorf("dropped %+v, raw %+v: want the lost raw media counted once", m.Dropped, m.Raw)
 	}
 }

@@ -393,7 +393,7 @@ func (r *Recording) startRaw() error {
 		return nil
 	}
 	rec, err := rawrec.New(rawrec.Config{
-		Dir: r.rawDir(), PartDuration: r.cfg.RawPartDuration, OnFile: r.rawFile,
+		Dir: r.rawDir(), PartDuration: r.cfg.RawPartDuration, OnFile: r.rawFile, OnLost: r.rawLost,
 		Logger: r.log.With("component", "raw"),
 	})
 	if err != nil {

@@ -38,6 +38,11 @@ type Config struct {
 	// callee owns the file and may move it away. It must not call back
 	// into the Recorder for the same track.
 	OnFile func(File)
+	// OnLost, when set, is called (like OnFile) when a track loses media
+	// to a file error: a part that could not be closed is lost whole, and
+	// a part that could not be opened loses the track's media until one
+	// opens (reported once per such spell).
+	OnLost func(trackID string, err error)
 	Logger *slog.Logger // nil discards logs
 }
 

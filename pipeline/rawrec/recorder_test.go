@@ -1,6 +1,7 @@
 package rawrec
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -205,6 +206,70 @@ func TestConcurrentTracks(t *testing.T) {
 		t.Fatalf("files %+v", c.files)
 	}
 	if st := r.Stats(); st.Dropped != 0 || st.Files != 6 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestLostPartsReported: parts that cannot be opened (the work directory
+// is gone) lose the track's media until one opens; OnLost reports the
+// spell once, and again for a later spell.
+func TestLostPartsReported(t *testing.T) {
+	var c collector
+	var lost []string
+	dir := filepath.Join(t.TempDir(), "work")
+	r, err := New(Config{Dir: dir, PartDuration: time.Second, OnFile: c.onFile, OnLost: func(track string, err error) {
+		lost = append(lost, track+": "+err.Error())
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	breakDir := func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir, []byte("not a directory"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fixDir := func() {
+		if err := os.Remove(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr := testTrack(media.CodecOpus, "mic", "p")
+	r.TrackAdded(tr)
+	pkt := goodUnits[2].data
+	pts := time.Duration(0)
+	send := func(n int) {
+		for range n {
+			r.Unit(&media.Unit{Track: tr, PTS: pts, DTS: pts, Data: pkt})
+			pts += 20 * time.Millisecond
+		}
+	}
+	breakDir()
+	send(5)
+	if len(lost) != 1 {
+		t.Fatalf("lost %v after a spell of failed opens, want one report", lost)
+	}
+	fixDir()
+	send(5)
+	r.TrackRemoved(tr)
+	if len(lost) != 1 || len(c.byTrack("mic")) != 1 {
+		t.Fatalf("lost %v, files %+v: want the part after the fix kept, no new report", lost, c.files)
+	}
+	r.TrackAdded(tr)
+	breakDir()
+	send(3)
+	if len(lost) != 2 {
+		t.Errorf("lost %v: a new spell is reported again", lost)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.Stats(); st.Errors < 2 {
 		t.Errorf("stats %+v", st)
 	}
 }

@@ -30,6 +30,7 @@ type trackRecorder struct {
 	hasLast  bool
 	lastPTS  time.Duration
 	lastGap  time.Duration
+	losing   bool // parts fail to open: OnLost was called for this spell
 }
 
 func newTrackRecorder(r *Recorder, t *media.Track) *trackRecorder {
@@ -98,11 +99,21 @@ func (t *trackRecorder) openPart(u *media.Unit) error {
 		if !errors.Is(err, errBadUnit) {
 			t.r.errs.Add(1)
 			t.r.log.Error("rawrec: open part", "track", t.track.ID, "err", err)
+			if !t.losing {
+				t.losing = true
+				t.lost(err)
+			}
 		}
 		return err
 	}
-	t.part = p
+	t.part, t.losing = p, false
 	return nil
+}
+
+func (t *trackRecorder) lost(err error) {
+	if t.r.cfg.OnLost != nil {
+		t.r.cfg.OnLost(t.track.ID, err)
+	}
 }
 
 // gap is the duration of the newest unit, as far as it is known.
@@ -126,6 +137,7 @@ func (t *trackRecorder) closePart(end time.Duration) error {
 	f, err := p.close(end)
 	if err != nil {
 		t.r.errs.Add(1)
+		t.lost(err)
 		return err
 	}
 	t.r.files.Add(1)
