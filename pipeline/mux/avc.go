@@ -85,11 +85,22 @@ func (p avcParams) has(n []byte) bool {
 }
 
 // toAVCC converts an Annex-B access unit to 4-byte length-prefixed NAL
-// units (ISO/IEC 14496-15 §5.3.2). AUDs, filler and parameter sets equal to
-// those in the sample entry are dropped; new parameter sets stay in band.
-func (p avcParams) toAVCC(au []byte) []byte {
+// units (ISO/IEC 14496-15 §5.3.2). AUDs and filler are dropped. A key
+// sample starts with the sample entry's parameter sets, in band as well:
+// a player that goes on across a discontinuity to another init segment
+// without applying its sample entry (ffmpeg's HLS demuxer does) would
+// otherwise decode the new stream with the old stream's SPS and PPS.
+// Elsewhere parameter sets equal to the sample entry's are dropped; new
+// ones stay in band.
+func (p avcParams) toAVCC(au []byte, key bool) []byte {
 	nals := splitAnnexB(au)
 	out := make([]byte, 0, len(au)+4)
+	if key {
+		for _, n := range append(append([][]byte{}, p.sps...), p.pps...) {
+			out = binary.BigEndian.AppendUint32(out, uint32(len(n)))
+			out = append(out, n...)
+		}
+	}
 	for _, n := range nals {
 		switch t := n[0] & 0x1F; {
 		case t == nalAUD || t == nalFil:

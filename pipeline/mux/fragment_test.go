@@ -91,11 +91,13 @@ func TestFragmentLayout(t *testing.T) {
 			t.Errorf("video sample %d: %+v", i, smp)
 		}
 	}
-	// The first sample is the IDR alone: AUD and the known SPS dropped.
-	// (Trailing zero bytes belong to the byte stream, H.264 B.2, so the
-	// synthetic NALs end in a non-zero byte.)
+	// The first sample is the sample entry's SPS and PPS, then the IDR:
+	// the AUD and the unit's own copy of the known SPS dropped. (Trailing
+	// zero bytes belong to the byte stream, H.264 B.2, so the synthetic
+	// NALs end in a non-zero byte.)
 	first := b[moof.start+int(off):][:vs[0].size]
-	if !bytes.Equal(first, []byte{0, 0, 0, 2, 0x65, 0x80}) {
+	want := []byte{0, 0, 0, 5, 0x67, 0x42, 0xc0, 0x1e, 0xaa, 0, 0, 0, 4, 0x68, 0xce, 0x3c, 0x80, 0, 0, 0, 2, 0x65, 0x80}
+	if !bytes.Equal(first, want) {
 		t.Errorf("first video sample % x", first)
 	}
 

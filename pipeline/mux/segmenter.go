@@ -154,7 +154,7 @@ func (s *Segmenter) Push(u *media.Unit) (*Segment, error) {
 		key: u.Key || t.track.Codec == media.CodecAAC, // every AAC frame is a sync sample
 	}
 	if t.track.Codec == media.CodecH264 {
-		smp.data = t.avc.toAVCC(u.Data)
+		smp.data = t.avc.toAVCC(u.Data, u.Key)
 	} else {
 		smp.data = u.Data
 	}

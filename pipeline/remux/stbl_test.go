@@ -83,9 +83,10 @@ func TestSampleTables(t *testing.T) {
 			}
 		}
 	}
-	// The first video chunk holds the first frame's bytes: its AVCC NAL.
+	// The first video chunk holds the first frame's bytes: a keyframe,
+	// which starts with its SPS in band (then the PPS and the IDR).
 	first := u32s(stco[0])[2]
-	if got := out[first+4]; got != 0x65 {
-		t.Errorf("first video sample starts with NAL type byte %#x, want an IDR (0x65)", got)
+	if got := out[first+4] & 0x1F; got != 7 {
+		t.Errorf("first video sample starts with NAL type %d, want the SPS (7) of a keyframe", got)
 	}
 }
