@@ -35,21 +35,7 @@ func encodeRecordFixture(b *testing.B, width, height, kbps int) *mediafixture.Fi
 		Audio: &media.Track{ID: "a", Kind: media.KindAudio, Codec: media.CodecAAC, ClockRate: 48000,
 			SampleRate: 48000, Channels: 2},
 	}
-	for i, au := range mediafixture.AccessUnits(readFile(b, vPath)) {
-		d := time.Duration(i) * time.Second / fps
-		key := false
-		for _, n := range mediafixture.SplitAnnexB(au) {
-			switch n[0] & 0x1F {
-			case 5:
-				key = true
-			case 7, 8:
-				if i == 0 {
-					fx.Video.Config = append(append(fx.Video.Config, 0, 0, 0, 1), n...)
-				}
-			}
-		}
-		fx.Units = append(fx.Units, &media.Unit{Track: fx.Video, PTS: d, DTS: d, Key: key, Data: au})
-	}
+	fx.Units = mediafixture.H264Units(fx.Video, readFile(b, vPath), fps)
 	frames, asc := mediafixture.SplitADTS(readFile(b, aPath))
 	fx.Audio.Config = asc
 	for i, fr := range frames {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -32,23 +33,7 @@ func otherH264(t *testing.T, secs string) (*media.Track, []*media.Unit) {
 		t.Fatal(err)
 	}
 	tr := &media.Track{ID: "b", Kind: media.KindVideo, Codec: media.CodecH264, ClockRate: 90000, Width: 320, Height: 240, FPS: 30}
-	var units []*media.Unit
-	for i, au := range mediafixture.AccessUnits(b) {
-		d := time.Duration(i) * time.Second / 30
-		key := false
-		for _, n := range mediafixture.SplitAnnexB(au) {
-			switch n[0] & 0x1F {
-			case 5:
-				key = true
-			case 7, 8:
-				if i == 0 {
-					tr.Config = append(append(tr.Config, 0, 0, 0, 1), n...)
-				}
-			}
-		}
-		units = append(units, &media.Unit{Track: tr, PTS: d, DTS: d, Key: key, Data: au})
-	}
-	return tr, units
+	return tr, mediafixture.H264Units(tr, b, 30)
 }
 
 // TestCodecSwitchPlaysThrough: a recording whose video switches to other
@@ -71,7 +56,7 @@ func TestCodecSwitchPlaysThrough(t *testing.T) {
 			units = append(units, &c)
 		}
 	}
-	sortUnits(units)
+	sort.SliceStable(units, func(i, j int) bool { return units[i].DTS < units[j].DTS })
 	e := newEnv(t, 1<<30)
 	m := e.record(t, e.start(t, 2*time.Second), units)
 	if len(m.Inits) != 2 {
@@ -108,12 +93,12 @@ func TestCodecSwitchPlaysThrough(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != "" {
 		t.Errorf("the recording does not decode cleanly across the switch: %v\n%s\n%s", err, out, pl.b)
 	}
-}
-
-func sortUnits(us []*media.Unit) {
-	for i := 1; i < len(us); i++ {
-		for j := i; j > 0 && us[j].DTS < us[j-1].DTS; j-- {
-			us[j], us[j-1] = us[j-1], us[j]
+	if keep := os.Getenv("ROOMCAST_FRAMES_DIR"); keep != "" { // frames to look at, before and after the switch
+		for _, at := range []string{"2", "5"} {
+			png := filepath.Join(keep, "codec-switch-"+at+"s.png")
+			if out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-i", playlist, "-ss", at, "-frames:v", "1", png).CombinedOutput(); err != nil {
+				t.Errorf("grab a frame at %s s: %v: %s", at, err, out)
+			}
 		}
 	}
 }

@@ -83,10 +83,15 @@ func Make(dir string, length time.Duration) (*Fixture, error) {
 	return f, nil
 }
 
-func (f *Fixture) videoUnits(b []byte) []*media.Unit {
+func (f *Fixture) videoUnits(b []byte) []*media.Unit { return H264Units(f.Video, b, 30) }
+
+// H264Units cuts an Annex-B stream with access unit delimiters into
+// units of track tr at fps, keyframes marked, and sets tr.Config to the
+// first access unit's SPS and PPS.
+func H264Units(tr *media.Track, b []byte, fps int) []*media.Unit {
 	var units []*media.Unit
 	for i, au := range AccessUnits(b) {
-		d := time.Duration(i) * time.Second / 30
+		d := time.Duration(i) * time.Second / time.Duration(fps)
 		key := false
 		for _, n := range SplitAnnexB(au) {
 			switch n[0] & 0x1F {
@@ -94,11 +99,11 @@ func (f *Fixture) videoUnits(b []byte) []*media.Unit {
 				key = true
 			case 7, 8:
 				if i == 0 {
-					f.Video.Config = append(append(f.Video.Config, 0, 0, 0, 1), n...)
+					tr.Config = append(append(tr.Config, 0, 0, 0, 1), n...)
 				}
 			}
 		}
-		units = append(units, &media.Unit{Track: f.Video, PTS: d, DTS: d, Key: key, Data: au})
+		units = append(units, &media.Unit{Track: tr, PTS: d, DTS: d, Key: key, Data: au})
 	}
 	return units
 }
