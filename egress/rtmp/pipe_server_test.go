@@ -99,7 +99,8 @@ func (p *pipeServer) close() {
 	p.wg.Wait()
 }
 
-// messages parses what the client sent after its handshake.
+// messages parses what the client sent after its handshake. It ends the
+// server first, so call it once the client is done.
 func (p *pipeServer) messages(t testing.TB) []message { t.Helper(); return p.parse(t, false) }
 
 // messagesCut parses what the client sent before the server went away,
@@ -108,6 +109,9 @@ func (p *pipeServer) messagesCut(t testing.TB) []message { t.Helper(); return p.
 
 func (p *pipeServer) parse(t testing.TB, cut bool) []message {
 	t.Helper()
+	// The client's Write returns once read() has the bytes, before read()
+	// appends them to wire: end the server so every byte read is kept.
+	p.close()
 	p.mu.Lock()
 	b := bytes.Clone(p.wire.Bytes())
 	p.mu.Unlock()
