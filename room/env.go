@@ -27,6 +27,8 @@ type env struct {
 	now             func() time.Time
 	pubAPI, subAPI  *webrtc.API
 	maxParticipants int
+	history         time.Duration // 0: none
+	historyMaxBytes int64
 
 	gatherTimeout, answerTimeout    time.Duration
 	connectTimeout, disconnectGrace time.Duration
@@ -37,8 +39,12 @@ func newEnv(cfg Config) (*env, error) {
 	if cfg.MaxParticipants < 0 {
 		return nil, fmt.Errorf("room config: MaxParticipants %d is negative", cfg.MaxParticipants)
 	}
+	if cfg.HistoryMaxBytes < 0 {
+		return nil, fmt.Errorf("room config: HistoryMaxBytes %d is negative", cfg.HistoryMaxBytes)
+	}
 	e := &env{
 		log: cfg.Logger, now: time.Now, maxParticipants: cfg.MaxParticipants,
+		history: cfg.History, historyMaxBytes: cfg.HistoryMaxBytes,
 		gatherTimeout: gatherTimeout, answerTimeout: answerTimeout,
 		connectTimeout: connectTimeout, disconnectGrace: disconnectGrace,
 		srPeriod: senderReportPeriod, pliThrottle: keyframeThrottle, logEvery: errorLogPeriod,
@@ -48,6 +54,15 @@ func newEnv(cfg Config) (*env, error) {
 	}
 	if e.maxParticipants == 0 {
 		e.maxParticipants = DefaultMaxParticipants
+	}
+	switch {
+	case e.history == 0:
+		e.history = DefaultHistory
+	case e.history < 0:
+		e.history = 0
+	}
+	if e.historyMaxBytes == 0 {
+		e.historyMaxBytes = DefaultHistoryMaxBytes
 	}
 	// Both APIs serve one socket when cfg.RTC.UDPConn is set.
 	o := cfg.RTC.WithSharedUDPMux()

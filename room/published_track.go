@@ -33,6 +33,7 @@ type publishedTrack struct {
 	errLog   *logLimiter
 
 	badPackets atomic.Uint64 // read or parse errors, refused sender reports
+	history    *history      // nil when the room keeps none
 
 	mu      sync.Mutex
 	cache   *gopCache
@@ -49,10 +50,11 @@ func newPublishedTrack(p *participant, remote *webrtc.TrackRemote, receiver *web
 		env: p.env, log: p.log.With("track", id, "codec", string(codec), "source", string(source)),
 		id: id, codec: codec, source: source, owner: p, remote: remote, receiver: receiver,
 		ssrc: uint32(remote.SSRC()), capa: remote.Codec().RTPCodecCapability, pli: p.pc,
-		clock:  newTrackClock(codec.ClockRate(), p.clockOffset),
-		isKey:  keyframeDetector(codec),
-		errLog: newLogLimiter(p.env.logEvery),
-		cache:  newGOPCache(codec.Kind() == media.KindVideo),
+		clock:   newTrackClock(codec.ClockRate(), p.clockOffset),
+		isKey:   keyframeDetector(codec),
+		errLog:  newLogLimiter(p.env.logEvery),
+		cache:   newGOPCache(codec.Kind() == media.KindVideo),
+		history: newHistory(codec.Kind() == media.KindVideo, p.env.history, p.env.historyMaxBytes),
 	}
 }
 
@@ -69,16 +71,18 @@ func (t *publishedTrack) signalInfo() rtc.TrackInfo {
 	}
 }
 
-// forward caches the packet and queues it on every subscriber-track. The
-// cache update and the snapshot of subscriber-tracks happen under one lock,
-// so a subscriber-track attached concurrently gets the packet exactly once:
-// from its seed or from the push.
+// forward caches the packet, keeps it in the history and queues it on
+// every subscriber-track. The cache update and the snapshot of
+// subscriber-tracks happen under one lock, so a subscriber-track attached
+// concurrently gets the packet exactly once: from its seed or from the
+// push. The history has a lock of its own.
 func (t *publishedTrack) forward(p fwdPacket) {
 	t.clock.onPacket(p.pkt.Timestamp, p.arrival)
 	t.mu.Lock()
 	t.cache.add(p)
 	downs := t.downs
 	t.mu.Unlock()
+	t.history.add(p)
 	for _, d := range downs {
 		d.push(p)
 	}
@@ -113,6 +117,7 @@ func (t *publishedTrack) end() {
 	t.mu.Lock()
 	t.ended = true
 	t.cache.reset()
+	t.history.reset()
 	if t.pliWait != nil {
 		t.pliWait.Stop()
 		t.pliWait = nil
