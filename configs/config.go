@@ -49,6 +49,14 @@ type APIKey struct {
 // Rooms holds the SFU settings.
 type Rooms struct {
 	MaxParticipants int `yaml:"max_participants"`
+	// HistorySeconds is how many seconds of each published track's RTP
+	// the room keeps (video back to the keyframe before them), served by
+	// GET /v1/rooms/{room}/history so that a worker taking a recording
+	// over fills the dead recorder's gap; 0 keeps none.
+	HistorySeconds int `yaml:"history_seconds"`
+	// HistoryMaxBytes bounds each track's history; the oldest packets go
+	// first.
+	HistoryMaxBytes int64 `yaml:"history_max_bytes"`
 }
 
 // WebRTC holds the ICE network settings.
@@ -225,7 +233,7 @@ func Default() Config {
 		Listen: "127.0.0.1:8080",
 		Data:   "./data",
 		API:    API{MaxBodyBytes: 4 << 20}, // a job's branding pictures: two PNGs of 1 MB, base64
-		Rooms:  Rooms{MaxParticipants: 16},
+		Rooms:  Rooms{MaxParticipants: 16, HistorySeconds: 20, HistoryMaxBytes: 16 << 20},
 		Egress: Egress{RTMPMaxBackoff: 30 * time.Second},
 		Storage: Storage{
 			Backend: "local", SpoolMaxBytes: 4 << 30, PresignTTL: 6 * time.Hour,

@@ -36,10 +36,12 @@ func TestLoadOrder(t *testing.T) {
 	}
 	flagData := "/from/flag"
 	c, err := Load(path, env(map[string]string{
-		"ROOMCAST_DATA":             "/from/env",
-		"ROOMCAST_MAX_PARTICIPANTS": "8",
-		"ROOMCAST_API_KEY":          "0123456789abcdef,acme:fedcba9876543210",
-		"ROOMCAST_RTMP_MAX_BACKOFF": "2s",
+		"ROOMCAST_DATA":                    "/from/env",
+		"ROOMCAST_MAX_PARTICIPANTS":        "8",
+		"ROOMCAST_API_KEY":                 "0123456789abcdef,acme:fedcba9876543210",
+		"ROOMCAST_RTMP_MAX_BACKOFF":        "2s",
+		"ROOMCAST_ROOMS_HISTORY_SECONDS":   "0",
+		"ROOMCAST_ROOMS_HISTORY_MAX_BYTES": "1048576",
 	}), Flags{Data: &flagData})
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +51,9 @@ func TestLoadOrder(t *testing.T) {
 	}
 	if c.Rooms.MaxParticipants != 8 {
 		t.Errorf("env must override file: max_participants = %d", c.Rooms.MaxParticipants)
+	}
+	if c.Rooms.HistorySeconds != 0 || c.Rooms.HistoryMaxBytes != 1<<20 {
+		t.Errorf("env ROOMCAST_ROOMS_HISTORY_*: history %d s, %d bytes", c.Rooms.HistorySeconds, c.Rooms.HistoryMaxBytes)
 	}
 	if c.Egress.RTMPMaxBackoff != 2*time.Second {
 		t.Errorf("env ROOMCAST_RTMP_MAX_BACKOFF: rtmp_max_backoff = %v", c.Egress.RTMPMaxBackoff)
@@ -73,6 +78,10 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"short key", "api:\n  keys:\n    - {tenant: a, key: short}\n", nil, "api.keys[0].key"},
 		{"bad tenant", "api:\n  keys:\n    - {tenant: 'A B', key: 0123456789abcdef}\n", nil, "api.keys[0].tenant"},
 		{"room size", "rooms:\n  max_participants: 0\n", nil, "rooms.max_participants"},
+		{"negative history", "rooms:\n  history_seconds: -1\n", nil, "rooms.history_seconds"},
+		{"long history", "", map[string]string{"ROOMCAST_ROOMS_HISTORY_SECONDS": "301"}, "rooms.history_seconds"},
+		{"history bytes", "rooms:\n  history_max_bytes: 0\n", nil, "rooms.history_max_bytes"},
+		{"history bytes env", "", map[string]string{"ROOMCAST_ROOMS_HISTORY_MAX_BYTES": "2147483648"}, "rooms.history_max_bytes"},
 		{"ports", "webrtc:\n  udp_port_min: 5000\n", nil, "webrtc.udp_port_min"},
 		{"nat ip", "webrtc:\n  nat_1to1_ips: [not-an-ip]\n", nil, "webrtc.nat_1to1_ips[0]"},
 		{"nats", "nats:\n  url: http://x\n", nil, "nats.url"},

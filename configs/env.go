@@ -22,6 +22,8 @@ var envVars = []envVar{
 	{"ROOMCAST_NATS_URL", func(c *Config, v string) error { c.NATS.URL = v; return nil }},
 	{"ROOMCAST_API_KEY", setAPIKey},
 	{"ROOMCAST_MAX_PARTICIPANTS", func(c *Config, v string) error { return setInt(&c.Rooms.MaxParticipants, v) }},
+	{"ROOMCAST_ROOMS_HISTORY_SECONDS", func(c *Config, v string) error { return setInt(&c.Rooms.HistorySeconds, v) }},
+	{"ROOMCAST_ROOMS_HISTORY_MAX_BYTES", func(c *Config, v string) error { return setInt64(&c.Rooms.HistoryMaxBytes, v) }},
 	{"ROOMCAST_UDP_PORT_MIN", func(c *Config, v string) error { return setPort(&c.WebRTC.UDPPortMin, v) }},
 	{"ROOMCAST_UDP_PORT_MAX", func(c *Config, v string) error { return setPort(&c.WebRTC.UDPPortMax, v) }},
 	{"ROOMCAST_NAT_1TO1_IPS", func(c *Config, v string) error { c.WebRTC.NAT1To1IPs = splitList(v); return nil }},

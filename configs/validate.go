@@ -85,9 +85,22 @@ func (c *Config) validateAPI() error {
 	return nil
 }
 
+// Bounds of the rooms' history.
+const (
+	MaxHistorySeconds  = 300
+	MinHistoryMaxBytes = 64 << 10
+	MaxHistoryMaxBytes = 1 << 30
+)
+
 func (c *Config) validateRooms() error {
-	if c.Rooms.MaxParticipants < 1 || c.Rooms.MaxParticipants > 256 {
+	r := c.Rooms
+	switch {
+	case r.MaxParticipants < 1 || r.MaxParticipants > 256:
 		return &FieldError{"rooms.max_participants", "must be between 1 and 256"}
+	case r.HistorySeconds < 0 || r.HistorySeconds > MaxHistorySeconds:
+		return &FieldError{"rooms.history_seconds", fmt.Sprintf("must be between 0 (no history) and %d", MaxHistorySeconds)}
+	case r.HistoryMaxBytes < MinHistoryMaxBytes || r.HistoryMaxBytes > MaxHistoryMaxBytes:
+		return &FieldError{"rooms.history_max_bytes", fmt.Sprintf("must be between %d (64 KiB) and %d (1 GiB)", MinHistoryMaxBytes, MaxHistoryMaxBytes)}
 	}
 	return nil
 }

@@ -102,6 +102,8 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	}
 	rooms, err := room.NewManager(room.Config{
 		MaxParticipants: cfg.Rooms.MaxParticipants,
+		History:         roomHistory(cfg.Rooms),
+		HistoryMaxBytes: cfg.Rooms.HistoryMaxBytes,
 		RTC: rtc.Options{
 			LoopbackOnly: cfg.WebRTC.LoopbackOnly,
 			UDPPortMin:   cfg.WebRTC.UDPPortMin, UDPPortMax: cfg.WebRTC.UDPPortMax,
@@ -183,6 +185,15 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	// Jobs stop before the HTTP server so their ingest can still end its
 	// room subscription cleanly.
 	return listenAndServe(ctx, cfg, ln, srv, workers.Stop, log, stdout)
+}
+
+// roomHistory is room.Config.History for rooms.history_seconds, whose 0
+// keeps none (the room's own 0 is its default).
+func roomHistory(r configs.Rooms) time.Duration {
+	if r.HistorySeconds <= 0 {
+		return -1
+	}
+	return time.Duration(r.HistorySeconds) * time.Second
 }
 
 // rtmpsTLS trusts the system roots plus the CAs in caFile, if any.
