@@ -1,7 +1,11 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
 )
 
 type createRoomRequest struct {
@@ -42,4 +46,73 @@ func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// HistoryContentType is the media type of a room's history: an rtpdump
+// (package pipeline/rtpdump).
+const HistoryContentType = "application/vnd.roomcast.rtpdump"
+
+// historyWriteTimeout bounds writing a room's history, a few MB, in
+// place of the server's write timeout.
+const historyWriteTimeout = 30 * time.Second
+
+// roomHistory serves GET /v1/rooms/{room}/history?since=<RFC 3339 time>:
+// the recent RTP of every track in the room from since (room.Manager.
+// WriteHistory). A since older than the history returns what there is.
+func (s *Server) roomHistory(w http.ResponseWriter, r *http.Request) {
+	since, err := parseSince(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(historyWriteTimeout)); err != nil {
+		s.log.Warn("room history: set write deadline", "err", err)
+	}
+	hw := &historyWriter{w: w}
+	err = s.cfg.Rooms.WriteHistory(hw, r.PathValue("room"), since)
+	switch {
+	case err == nil:
+	case !hw.started:
+		s.writeRoomError(w, r, err)
+	default: // the client went away, or was too slow
+		s.log.Info("room history cut", "room", r.PathValue("room"), "err", err)
+	}
+}
+
+// parseSince reads the query parameter since, an RFC 3339 time.
+func parseSince(q url.Values) (time.Time, error) {
+	const want = "want one RFC 3339 time, e.g. since=2026-01-02T15:04:05.25Z"
+	vs := q["since"]
+	switch {
+	case len(vs) == 0:
+		return time.Time{}, fmt.Errorf("missing query parameter since (%s)", want)
+	case len(vs) > 1:
+		return time.Time{}, fmt.Errorf("query parameter since given %d times (%s)", len(vs), want)
+	}
+	t, err := time.Parse(time.RFC3339Nano, vs[0])
+	if err != nil {
+		hint := ""
+		if strings.Contains(vs[0], " ") {
+			hint = "; escape the + of a UTC offset as %2B"
+		}
+		return time.Time{}, fmt.Errorf("query parameter since is not an RFC 3339 time (%s%s)", want, hint)
+	}
+	return t, nil
+}
+
+// historyWriter sends the history's headers with its first bytes, so that
+// an error before them (an unknown room) can still be a JSON error.
+type historyWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (h *historyWriter) Write(p []byte) (int, error) {
+	if !h.started {
+		h.started = true
+		h.w.Header().Set("Content-Type", HistoryContentType)
+		h.w.Header().Set("Cache-Control", "no-store")
+		h.w.WriteHeader(http.StatusOK)
+	}
+	return h.w.Write(p)
 }

@@ -1,6 +1,6 @@
-// Package api is roomcast's HTTP API: rooms, WHIP publish and room
-// subscriptions under /v1 (bearer-key auth), health and metrics, and the
-// embedded web pages.
+// Package api is roomcast's HTTP API: rooms, WHIP publish, room
+// subscriptions and room history under /v1 (bearer-key auth), health and
+// metrics, and the embedded web pages.
 package api
 
 import (
@@ -83,6 +83,7 @@ func (s *Server) routes() {
 	v1("GET /v1/rooms", s.listRooms)
 	v1("GET /v1/rooms/{room}", s.getRoom)
 	v1("DELETE /v1/rooms/{room}", s.deleteRoom)
+	v1("GET /v1/rooms/{room}/history", s.roomHistory)
 	v1("POST /v1/rooms/{room}/whip", s.publish)
 	v1("DELETE /v1/rooms/{room}/whip/{id}", s.unpublish)
 	v1("PATCH /v1/rooms/{room}/whip/{id}", s.noTrickle)

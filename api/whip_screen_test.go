@@ -76,15 +76,7 @@ func TestWHIPBadScreen(t *testing.T) {
 func TestWHIPScreenShare(t *testing.T) {
 	ts := newTestServer(t, 16)
 	auth := "Bearer " + key
-	call(t, ts, "POST", "/v1/rooms", auth, "application/json", `{"name":"r1"}`)
-	pc, track := newVP8Publisher(t)
-	r := call(t, ts, "POST", "/v1/rooms/r1/whip?name=alice+(screen)&screen=1", auth, "application/sdp", pc.LocalDescription().SDP)
-	if r.status != http.StatusCreated {
-		t.Fatalf("publish: %d %s", r.status, r.body)
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: r.body}); err != nil {
-		t.Fatal(err)
-	}
+	track, r := publishVP8(t, ts, "name=alice+(screen)&screen=1")
 	var tracks []room.TrackInfo
 	deadline := time.Now().Add(10 * time.Second)
 	for seq := uint16(0); len(tracks) == 0; seq++ {
@@ -104,6 +96,23 @@ func TestWHIPScreenShare(t *testing.T) {
 	if r := call(t, ts, "DELETE", r.header.Get("Location"), auth, "", ""); r.status != http.StatusOK {
 		t.Errorf("delete: %d %s", r.status, r.body)
 	}
+}
+
+// publishVP8 creates the room r1 and publishes one VP8 track into it
+// over WHIP with the query; it returns the track and the WHIP answer.
+func publishVP8(t *testing.T, ts *httptest.Server, query string) (*webrtc.TrackLocalStaticRTP, result) {
+	t.Helper()
+	auth := "Bearer " + key
+	call(t, ts, "POST", "/v1/rooms", auth, "application/json", `{"name":"r1"}`)
+	pc, track := newVP8Publisher(t)
+	r := call(t, ts, "POST", "/v1/rooms/r1/whip?"+query, auth, "application/sdp", pc.LocalDescription().SDP)
+	if r.status != http.StatusCreated {
+		t.Fatalf("publish: %d %s", r.status, r.body)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: r.body}); err != nil {
+		t.Fatal(err)
+	}
+	return track, r
 }
 
 // newVP8Publisher is a pion PeerConnection sending one VP8 track, with its
