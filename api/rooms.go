@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -65,7 +66,7 @@ func (s *Server) roomHistory(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(historyWriteTimeout)); err != nil {
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(historyWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		s.log.Warn("room history: set write deadline", "err", err)
 	}
 	hw := &historyWriter{w: w}
