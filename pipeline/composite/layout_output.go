@@ -219,3 +219,49 @@ func (l *Layout) closeInputs() {
 		src.close()
 	}
 }
+
+// Replay runs the layout offline, as fast as it can, over units already
+// recorded: their tracks must have been added (TrackAdded), units are
+// in PTS order. It produces the output from PTS from (its first video
+// frame a keyframe) to PTS until, handing it to sink in DTS order; input
+// before from only primes the decoders and the mix. The live clock is
+// not used: each unit's PTS drives the output.
+func (l *Layout) Replay(ctx context.Context, units []*media.Unit, from, until time.Duration, sink func(*media.Unit)) error {
+	enc, err := l.newEncoders()
+	if err != nil {
+		return err
+	}
+	defer enc.close()
+	defer l.closeInputs()
+	l.plan(from) // decide what is shown, so decoding starts at the first keyframe
+	enc.slotBase, enc.started = from, true
+	keep := func(u *media.Unit) {
+		if u.PTS >= from && u.PTS < until {
+			sink(u)
+		}
+	}
+	for _, u := range units {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if u.PTS >= until+l.cfg.Latency {
+			break
+		}
+		l.Unit(u)
+		if h := min(u.PTS-l.cfg.Latency, until); h >= from {
+			if err := l.produce(enc, h, keep); err != nil {
+				return err
+			}
+		}
+	}
+	if err := l.produce(enc, until, keep); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	rest := l.out.Flush()
+	l.mu.Unlock()
+	for _, u := range rest {
+		keep(u)
+	}
+	return nil
+}

@@ -104,6 +104,21 @@ type Segment struct {
 	Duration float64 `json:"duration_seconds"`
 	// Discontinuity marks a break before this segment.
 	Discontinuity bool `json:"discontinuity,omitempty"`
+	// Wall is when the segment's first frame was captured (the room's
+	// clock as the recorder saw it); zero when unknown.
+	Wall time.Time `json:"wall,omitzero"`
+	// Fill marks a segment made after a takeover from the room's history,
+	// to fill the time nobody recorded.
+	Fill bool `json:"fill,omitempty"`
+}
+
+// WallEnd is when the segment's media ends, on the wall clock; zero when
+// unknown.
+func (s Segment) WallEnd() time.Time {
+	if s.Wall.IsZero() {
+		return time.Time{}
+	}
+	return s.Wall.Add(time.Duration(s.Duration * float64(time.Second)))
 }
 
 // Discontinuity is a break in the recording: before segment Sequence.

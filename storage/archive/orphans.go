@@ -98,7 +98,8 @@ func (m *Manifest) MergeOrphans(o Orphans) (MergeResult, error) {
 	if err := m.checkOrphans(segs, o.Inits, at); err != nil {
 		return MergeResult{}, err
 	}
-	res := m.insertSegments(segs, at)
+	res := m.insertSegments(segs, at, "")
+	m.dropCoveredFill(&res)
 	for _, f := range o.Inits {
 		if !have[f.Name] {
 			m.Inits = append(m.Inits, f)
@@ -121,6 +122,16 @@ type MergeResult struct {
 	SeqShift  uint64  // added to the sequence of every later segment
 	TimeShift float64 // seconds added to the start of every later segment
 	Duration  float64 // seconds inserted
+	// Removed and RemovedDuration are the fill segments taken out because
+	// the recorder's own segments, merged now, cover their time.
+	Removed         int
+	RemovedDuration float64
+}
+
+// Shift is what moves the segments a live recorder adds after the merge:
+// the segments and seconds inserted, less those removed.
+func (r MergeResult) Shift() (seq int64, seconds float64) {
+	return int64(r.Segments - r.Removed), r.Duration - r.RemovedDuration
 }
 
 // insertionPoint is the index after the last segment of generation gen
@@ -151,13 +162,16 @@ func (m *Manifest) checkOrphans(segs []Segment, inits []File, at int) error {
 	return nil
 }
 
-func (m *Manifest) insertSegments(segs []Segment, at int) MergeResult {
+// insertSegments puts segs at index at; reason, when set, marks a
+// discontinuity before the first of them.
+func (m *Manifest) insertSegments(segs []Segment, at int, reason string) MergeResult {
 	res := MergeResult{Segments: len(segs)}
 	if len(segs) == 0 {
 		return res
 	}
 	next, start := segs[0].Sequence, segs[0].Start
 	expect := next // the dead recorder's own numbering
+	var added []Discontinuity // the inserted segments' own, kept out of the shift below
 	if at > 0 {
 		prev := m.Segments[at-1]
 		next, start, expect = prev.Sequence+1, prev.Start+prev.Duration, prev.Sequence+1
@@ -165,10 +179,13 @@ func (m *Manifest) insertSegments(segs []Segment, at int) MergeResult {
 		next, start = m.Segments[0].Sequence, m.Segments[0].Start
 	}
 	for i := range segs {
-		if segs[i].Sequence != expect && (at > 0 || i > 0) {
+		if i == 0 && reason != "" && at > 0 {
+			segs[i].Discontinuity = true
+			added = append(added, Discontinuity{Sequence: next, At: time.Now().UTC(), Reason: reason})
+		} else if segs[i].Sequence != expect && (at > 0 || i > 0) {
 			// The dead recorder lost some: a gap, counted.
 			segs[i].Discontinuity = true
-			m.Discontinuities = append(m.Discontinuities, Discontinuity{
+			added = append(added, Discontinuity{
 				Sequence: next, At: time.Now().UTC(), Reason: "segments lost when the recorder died",
 			})
 		}
@@ -195,6 +212,7 @@ func (m *Manifest) insertSegments(segs []Segment, at int) MergeResult {
 		}
 	}
 	m.Segments = append(m.Segments[:at], append(segs, m.Segments[at:]...)...)
+	m.Discontinuities = append(m.Discontinuities, added...)
 	sort.SliceStable(m.Discontinuities, func(a, b int) bool { return m.Discontinuities[a].Sequence < m.Discontinuities[b].Sequence })
 	return res
 }
