@@ -170,7 +170,7 @@ func (m *Manifest) insertSegments(segs []Segment, at int, reason string) MergeRe
 		return res
 	}
 	next, start := segs[0].Sequence, segs[0].Start
-	expect := next // the dead recorder's own numbering
+	expect := next            // the dead recorder's own numbering
 	var added []Discontinuity // the inserted segments' own, kept out of the shift below
 	if at > 0 {
 		prev := m.Segments[at-1]
