@@ -157,8 +157,10 @@ func (j *Job) Run(ctx context.Context, spec Spec) {
 	j.mu.Lock()
 	j.ctx, j.media = outCtx, m
 	j.mu.Unlock()
+	var fills sync.WaitGroup
 	if rec != nil {
 		j.addRecord(rec)
+		j.startFill(&fills, rec, m)
 	}
 	for _, u := range spec.Outputs.RTMP {
 		if _, err := j.AddRTMP(u); err != nil {
@@ -178,6 +180,7 @@ func (j *Job) Run(ctx context.Context, spec Spec) {
 	j.setStatus(StatusActive, nil)
 	err = j.wait(ctx, mediaErr, cancelMedia)
 	<-mediaDone // the tap sees no more units
+	fills.Wait()
 	j.finish(j.endRecording(rec, err))
 }
 

@@ -219,8 +219,16 @@ func (r *Recording) addSegment(seg *mux.Segment) error {
 	defer r.mu.Unlock()
 	s := archive.Segment{
 		File:     archive.File{Name: name, Size: int64(len(seg.Data)), SHA256: hex.EncodeToString(sum[:])},
-		Sequence: seg.Sequence + r.seqShift, Init: c.initName,
+		Sequence: uint64(int64(seg.Sequence) + r.seqShift), Init: c.initName,
 		Start: seg.Start.Seconds() + r.timeShift, Duration: seg.Duration.Seconds(), Discontinuity: c.disc != "",
+	}
+	if r.wallOf != nil {
+		if w, ok := r.wallOf(seg.PTS); ok {
+			s.Wall = w.UTC()
+		}
+		if r.firstWall.IsZero() {
+			r.firstWall = s.Wall
+		}
 	}
 	if c.disc != "" && len(r.man.Segments) > 0 {
 		r.man.Discontinuities = append(r.man.Discontinuities, archive.Discontinuity{

@@ -62,10 +62,16 @@ type Recording struct {
 	finished bool
 	// seqShift and timeShift move this recorder's segments after the
 	// orphans merged before them (AddOrphans).
-	seqShift  uint64
+	seqShift  int64
 	timeShift float64
-	abandoned bool // another recorder owns the recording now
-	dropping  bool // from a segment the full spool refused to the next one stored
+	// wallOf maps the stream's PTS to the wall clock (SetWallClock).
+	wallOf func(time.Duration) (time.Time, bool)
+	// resumedEnd is when the stored media this recorder resumed after
+	// ends; firstWall when this recorder's own first segment starts.
+	resumedEnd, firstWall time.Time
+	filled                bool
+	abandoned             bool // another recorder owns the recording now
+	dropping              bool // from a segment the full spool refused to the next one stored
 
 	evictMu sync.Mutex
 	evicted []string // raw parts the spool evicted, not yet out of the manifest
@@ -136,6 +142,7 @@ func (r *Recording) resume(m *archive.Manifest) {
 		last := m.Segments[n-1]
 		c.nextSeq = last.Sequence + 1
 		c.timeline = time.Duration((last.Start + last.Duration) * float64(time.Second))
+		r.resumedEnd = last.WallEnd()
 	}
 	c.disc = "recorder taken over by another worker"
 }
@@ -288,8 +295,9 @@ func (r *Recording) AddOrphans(o archive.Orphans) (archive.MergeResult, error) {
 	if res.Segments == 0 && res.Raw == 0 {
 		return res, nil
 	}
-	r.seqShift += uint64(res.Segments)
-	r.timeShift += res.Duration
+	seq, secs := res.Shift()
+	r.seqShift += seq
+	r.timeShift += secs
 	r.log.Info("merged the segments a killed recorder left", "segments", res.Segments, "raw", res.Raw, "seconds", res.Duration)
 	if err := r.publishLocked(); err != nil {
 		return res, fmt.Errorf("record: %s: %w", r.cfg.ID, err)

@@ -199,3 +199,8 @@ func (in *inputTrack) close() {
 		in.resam.Close()
 	}
 }
+
+// WallOf is the wall-clock time at which the sources captured the media
+// of the output's PTS pts (as near as their least delayed unit shows);
+// false before any unit came.
+func (l *Layout) WallOf(pts time.Duration) (time.Time, bool) { return l.clock.wall(pts) }

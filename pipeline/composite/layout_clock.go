@@ -35,3 +35,11 @@ func (c *mediaClock) pts() (time.Duration, bool) {
 	}
 	return c.now().Sub(c.offset), true
 }
+
+// wall returns the wall-clock time of pts, and whether any unit has been
+// seen yet.
+func (c *mediaClock) wall(pts time.Duration) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offset.Add(pts), c.set
+}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -226,7 +227,20 @@ func TestClusterFailover(t *testing.T) {
 	c.waitJob(t, j.ID, 20*time.Second, "recording goes on", func(j clusterJob) bool {
 		return j.Outputs.Record != nil && j.Outputs.Record.Segments >= 3
 	})
-	before, _ := getManifest(t, c.api, rid)
+	// The new owner fills the time nobody recorded from the room's
+	// history: the recording is whole without the killed worker.
+	var before manifest
+	Eventually(t, 20*time.Second, "the takeover gap filled", func() bool {
+		before, _ = getManifest(t, c.api, rid)
+		return fillSeconds(before) > 0
+	})
+	last := before.Segments[len(before.Segments)-1]
+	noRestart := before.Duration / last.Wall.Add(seconds(last.Duration)).Sub(started).Seconds()
+	t.Logf("without the restart: %.1f s recorded of the %.1f s until its last segment (%.1f %%), %.1f s of it filled",
+		before.Duration, last.Wall.Add(seconds(last.Duration)).Sub(started).Seconds(), 100*noRestart, fillSeconds(before))
+	if noRestart < 0.97 {
+		t.Errorf("without the restart the recording covers %.1f %%, want >= 97 %%", 100*noRestart)
+	}
 	c.addWorker(t, owner) // restarted on its own data directory
 	defer func() {
 		if t.Failed() {
@@ -256,20 +270,78 @@ func TestClusterFailover(t *testing.T) {
 		t.Errorf("nothing of the killed worker's spool reached the recording (%.1f s)", merged)
 	}
 	cover := m.Duration / wall.Seconds()
-	t.Logf("recording %.1f s over %.1f s wall clock (%.1f %%), %d segments, %d raw parts; %.1f s merged from the restarted worker (%.1f %% without it); discontinuities %+v",
-		m.Duration, wall.Seconds(), 100*cover, len(m.Segments), len(m.Raw), merged, 100*(m.Duration-merged)/wall.Seconds(), m.Discontinuities)
-	// The takeover gap (noticing the death, the new owner's start, the
-	// segment being cut at the kill) is not filled yet: at least 85 %
-	// until it is.
-	if cover < 0.85 {
-		t.Errorf("the recording covers %.1f s of %.1f s (%.0f %%), want >= 85 %%", m.Duration, wall.Seconds(), 100*cover)
+	t.Logf("recording %.1f s over %.1f s wall clock (%.1f %%), %d segments, %d raw parts; %.1f s merged from the restarted worker, %.1f s filled; discontinuities %+v",
+		m.Duration, wall.Seconds(), 100*cover, len(m.Segments), len(m.Raw), merged, fillSeconds(m), m.Discontinuities)
+	if cover < 0.97 {
+		t.Errorf("the recording covers %.1f s of %.1f s (%.1f %%), want >= 97 %%", m.Duration, wall.Seconds(), 100*cover)
 	}
+	checkWallClock(t, m)
+	grabFrames(t, c.api, rid, m)
 	if len(m.Raw) == 0 {
 		t.Error("no raw track parts")
 	}
 	checkContiguous(t, m)
 	checkObjects(t, c.api, m)
 	checkPlaylist(t, c.api, rid)
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// fillSeconds is how much of m a takeover filled from the room's history.
+func fillSeconds(m manifest) float64 {
+	sum := 0.0
+	for _, s := range m.Segments {
+		if s.Fill {
+			sum += s.Duration
+		}
+	}
+	return sum
+}
+
+// checkWallClock checks that the segments follow each other on the wall
+// clock: no hole of more than a fill segment and a frame, no repeat of
+// more than the fill's allowed overlap (250 ms) and a frame.
+func checkWallClock(t *testing.T, m manifest) {
+	t.Helper()
+	var maxGap, maxOverlap time.Duration
+	for i := 1; i < len(m.Segments); i++ {
+		prev, s := m.Segments[i-1], m.Segments[i]
+		if prev.Wall.IsZero() || s.Wall.IsZero() {
+			t.Errorf("segment %s or %s has no wall time", prev.Name, s.Name)
+			continue
+		}
+		d := s.Wall.Sub(prev.Wall.Add(seconds(prev.Duration)))
+		maxGap, maxOverlap = max(maxGap, d), max(maxOverlap, -d)
+	}
+	t.Logf("wall clock: largest hole between segments %v, largest repeat %v", maxGap.Round(time.Millisecond), maxOverlap.Round(time.Millisecond))
+	if maxGap > 1100*time.Millisecond || maxOverlap > 300*time.Millisecond {
+		t.Errorf("segments on the wall clock: a hole of %v or a repeat of %v", maxGap, maxOverlap)
+	}
+}
+
+// grabFrames writes, when ROOMCAST_FRAMES_DIR is set, a frame from the
+// download just after the fill starts and just after it ends, to look at.
+func grabFrames(t *testing.T, s *Server, id string, m manifest) {
+	dir := os.Getenv("ROOMCAST_FRAMES_DIR")
+	if dir == "" {
+		return
+	}
+	mp4 := filepath.Join(t.TempDir(), id+".mp4")
+	if err := os.WriteFile(mp4, fetch(t, s, "/v1/recordings/"+id+"/download"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := 0.0
+	for i, seg := range m.Segments {
+		edge := i > 0 && seg.Fill != m.Segments[i-1].Fill
+		if edge {
+			png := filepath.Join(dir, fmt.Sprintf("failover-%s-%.1fs.png", map[bool]string{true: "fill", false: "after-fill"}[seg.Fill], start))
+			out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-ss", fmt.Sprint(start+0.2), "-i", mp4, "-frames:v", "1", png).CombinedOutput()
+			if err != nil {
+				t.Errorf("grab a frame at %.1f s: %v: %s", start, err, out)
+			}
+		}
+		start += seg.Duration
+	}
 }
 
 // mergedSeconds is how much of the killed recorder's own (generation 0)

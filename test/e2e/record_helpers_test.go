@@ -39,8 +39,10 @@ type manifest struct {
 	Inits    []fileInfo `json:"inits"`
 	Segments []struct {
 		fileInfo
-		Sequence uint64  `json:"sequence"`
-		Duration float64 `json:"duration_seconds"`
+		Sequence uint64    `json:"sequence"`
+		Duration float64   `json:"duration_seconds"`
+		Wall     time.Time `json:"wall"`
+		Fill     bool      `json:"fill"`
 	} `json:"segments"`
 	Raw             []rawInfo `json:"raw"`
 	Discontinuities []struct {

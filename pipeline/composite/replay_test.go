@@ -1,0 +1,62 @@
+package composite_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/composite"
+	"github.com/roomcast/roomcast/pipeline/media"
+)
+
+// Replay composes recorded units offline, faster than real time: the
+// output starts at from with a keyframe, ends before until, has one
+// frame per slot, and shows the cameras (input before from only primes
+// the decoders).
+func TestLayoutReplay(t *testing.T) {
+	a := newCamera(t, "a", media.SourceCamera, 320, 240, 200)
+	b := newCamera(t, "b", media.SourceCamera, 320, 240, 60)
+	var units []*media.Unit
+	for i := range 150 { // 5 s from −2 s, a keyframe every second
+		pts := time.Duration(i)*time.Second/30 - 2*time.Second
+		units = append(units, a.frame(t, pts)...)
+		units = append(units, b.frame(t, pts)...)
+	}
+	for _, u := range units {
+		u.DTS = u.PTS
+	}
+	l, err := composite.NewLayout(composite.LayoutConfig{
+		View: composite.View{Mode: composite.ModeGrid}, Width: 640, Height: 240, FPS: 30,
+		KeyframeInterval: time.Second, NoPassthrough: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.TrackAdded(a.track)
+	l.TrackAdded(b.track)
+	out := &output{}
+	start := time.Now()
+	from, until := 500*time.Millisecond, 2500*time.Millisecond
+	if err := l.Replay(context.Background(), units, from, until, out.sink); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	if len(out.units) < 58 || len(out.units) > 60 {
+		t.Errorf("%d frames for 2 s at 30 fps", len(out.units))
+	}
+	if !out.units[0].Key || out.units[0].PTS < from || out.units[len(out.units)-1].PTS >= until {
+		t.Errorf("first frame key %v at %v, last at %v: want a keyframe at %v, all before %v", out.units[0].Key, out.units[0].PTS, out.units[len(out.units)-1].PTS, from, until)
+	}
+	if step := out.maxStep(); step > 40*time.Millisecond {
+		t.Errorf("a step of %v between output frames", step)
+	}
+	f := out.latest(t)
+	if !near(lumaAt(f, 160, 120), 200) || !near(lumaAt(f, 480, 120), 60) {
+		t.Errorf("picture %d | %d, want both cameras (200 | 60)", lumaAt(f, 160, 120), lumaAt(f, 480, 120))
+	}
+	dumpFrame(t, f, "replay")
+	t.Logf("replayed 2 s in %v", took)
+	if took > 2*time.Second {
+		t.Errorf("replay of 2 s took %v: not faster than real time", took)
+	}
+}
