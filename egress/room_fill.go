@@ -39,7 +39,7 @@ func (m *roomMedia) Fill(ctx context.Context, from, to time.Time) ([]*media.Unit
 		return nil, fmt.Errorf("fill: branding: %w", err)
 	}
 	spec := m.spec
-	l, err := composite.NewLayout(composite.LayoutConfig{
+	cfg := composite.LayoutConfig{
 		View: m.layout.View(), PlaceholderAfter: spec.PlaceholderAfter(),
 		Background: spec.Video.Background, Labels: spec.Branding.ShowLabels(), Branding: brand, MuteAudio: spec.Audio.Exclude,
 		Width: spec.Video.Width, Height: spec.Video.Height, FPS: spec.Video.FPS,
@@ -47,7 +47,9 @@ func (m *roomMedia) Fill(ctx context.Context, from, to time.Time) ([]*media.Unit
 		// Short GOPs, so the fill segments are short too.
 		KeyframeInterval: time.Second, NoPassthrough: true,
 		Logger: m.log.With("component", "fill"),
-	})
+	}
+	recordedCanvas(&cfg, spec)
+	l, err := composite.NewLayout(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("fill: layout: %w", err)
 	}
@@ -85,4 +87,24 @@ func (m *roomMedia) history(ctx context.Context, from time.Time) (*source.Replay
 		return nil, fmt.Errorf("fill: room history: %w", err)
 	}
 	return rp, nil
+}
+
+// recordedCanvas makes cfg draw the canvas the job records, when that is
+// a rendition.
+func recordedCanvas(cfg *composite.LayoutConfig, spec Spec) {
+	if spec.Outputs.Record == nil {
+		return
+	}
+	for _, c := range spec.Canvases {
+		if c.Name != spec.Outputs.Record.Canvas || c.Name == "" {
+			continue
+		}
+		cfg.Width, cfg.Height, cfg.VideoKbps = c.Width, c.Height, c.BitrateKbps
+		if c.Background != "" {
+			cfg.Background = c.Background
+		}
+		if c.Layout != "" {
+			cfg.View = c.View()
+		}
+	}
 }
