@@ -160,7 +160,7 @@ func (j *Job) Run(ctx context.Context, spec Spec) {
 	var fills sync.WaitGroup
 	if rec != nil {
 		j.addRecord(rec)
-		j.startFill(&fills, rec, m)
+		j.startFill(ctx, &fills, rec, m)
 	}
 	for _, u := range spec.Outputs.RTMP {
 		if _, err := j.AddRTMP(u); err != nil {

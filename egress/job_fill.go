@@ -29,8 +29,9 @@ type filler interface {
 // startFill lets the recording note when each segment was captured and,
 // for a job taken over, fills the time between the last stored segment
 // and this worker's first one from the room's history. The live outputs
-// never see the fill. wg is done when the fill is.
-func (j *Job) startFill(wg *sync.WaitGroup, rec *record.Recording, m Media) {
+// never see the fill. A stop (ctx) ends the wait for the gap, not a fill
+// under way. wg is done when the fill is.
+func (j *Job) startFill(ctx context.Context, wg *sync.WaitGroup, rec *record.Recording, m Media) {
 	if w, ok := m.(wallClocked); ok {
 		rec.SetWallClock(w.WallOf)
 	}
@@ -38,11 +39,11 @@ func (j *Job) startFill(wg *sync.WaitGroup, rec *record.Recording, m Media) {
 	if !ok || !j.resume {
 		return
 	}
-	wg.Go(func() { j.fill(rec, f) })
+	wg.Go(func() { j.fill(ctx, rec, f) })
 }
 
-func (j *Job) fill(rec *record.Recording, f filler) {
-	from, to, ok := waitGap(j.ctx, rec)
+func (j *Job) fill(stop context.Context, rec *record.Recording, f filler) {
+	from, to, ok := waitGap(stop, rec)
 	if !ok {
 		j.log.Info("no takeover gap to fill", "recording", rec.ID())
 		return
