@@ -99,7 +99,7 @@ func (rc *Recovery) Run(ctx context.Context, sp Spool, fl Flusher, cat *archive.
 			continue
 		}
 		removeJournal(workDir, e.ID)
-		log.Info("recording marked interrupted", "recording", e.ID, "room", e.Room, "tenant", e.Tenant)
+		log.Info("left-over recording recovered (marked interrupted, or merged into the recording another worker continued)", "recording", e.ID, "room", e.Room, "tenant", e.Tenant)
 	}
 	return errors.Join(all...)
 }

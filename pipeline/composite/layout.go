@@ -40,7 +40,8 @@ type Layout struct {
 	selector *SpeakerSelector
 	mixer    *Mixer
 	video    *videoPath // the passed-through track
-	passing  bool       // the output passes video through now
+	passing  bool       // video is queued for passthrough
+	passOut  bool       // … and the output sends it (from its keyframe on)
 	out      *Interleaver
 }
 

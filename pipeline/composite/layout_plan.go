@@ -33,15 +33,25 @@ func (l *Layout) plan(slot time.Duration) []slotPlan {
 		}
 		plans[i] = l.layOut(view, c.cfg.Width, c.cfg.Height, speaker)
 	}
+	waiting := false
 	if len(plans) == 1 {
 		if src := l.passSource(l.view, plans[0]); src != nil {
 			l.startPassing(src.track)
-			plans[0].pass, plans[0].units = true, l.video.takePassthrough(slot)
-			return plans
+			// Composing goes on until the camera's keyframe is due: a
+			// switch to passthrough leaves no hole in the picture.
+			if l.passOut || l.video.keyDue(slot) {
+				l.passOut = true
+				for _, src := range l.sources {
+					src.want(false)
+				}
+				plans[0].pass, plans[0].units = true, l.video.takePassthrough(slot)
+				return plans
+			}
+			waiting = true
 		}
 	}
-	if l.passing {
-		l.passing = false
+	if l.passing && !waiting {
+		l.passing, l.passOut = false, false
 		l.video.release()
 	}
 	for _, src := range l.sources {
@@ -77,15 +87,11 @@ func (l *Layout) passSource(view View, p slotPlan) *videoSource {
 	return src
 }
 
-// startPassing passes t through, from its next keyframe; nothing is
-// decoded meanwhile.
+// startPassing passes t through, from its next keyframe (asked for).
 func (l *Layout) startPassing(t *media.Track) {
 	l.passing = true
 	if l.video.choose(t) != nil {
 		l.cfg.RequestKeyframe(t.ID)
-	}
-	for _, src := range l.sources {
-		src.want(false)
 	}
 }
 

@@ -89,6 +89,12 @@ func (v *videoPath) queuePassthrough(u *media.Unit) {
 	v.queue = append(v.queue, &media.Unit{Track: v.outTrack, PTS: u.PTS, DTS: u.DTS, Key: u.Key, Data: u.Data, Arrival: u.Arrival})
 }
 
+// keyDue reports whether the passthrough can start at slot: its first
+// keyframe is queued and due.
+func (v *videoPath) keyDue(slot time.Duration) bool {
+	return v.current != nil && !v.waitKey && len(v.queue) > 0 && v.queue[0].PTS <= slot
+}
+
 // takePassthrough removes the queued units due by horizon.
 func (v *videoPath) takePassthrough(horizon time.Duration) []*media.Unit {
 	n := 0
