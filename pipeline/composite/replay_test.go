@@ -60,3 +60,59 @@ func TestLayoutReplay(t *testing.T) {
 		t.Errorf("replay of 2 s took %v: not faster than real time", took)
 	}
 }
+
+// A camera that can pass through, whose keyframe is a second away when
+// it appears: the layout composes it until the keyframe is due, then
+// passes it through, with no hole in the output's video.
+func TestPassthroughSwitchLeavesNoHole(t *testing.T) {
+	l, out := runLayout(t, composite.LayoutConfig{View: composite.View{Mode: composite.ModeSpeaker}})
+	cam := newCamera(t, "a", media.SourceCamera, 320, 180, 200)
+	l.TrackAdded(cam.track)
+	start := time.Now()
+	tk := time.NewTicker(time.Second / 30)
+	defer tk.Stop()
+	sent := 0
+	for range tk.C {
+		pts := time.Since(start)
+		if pts > 2500*time.Millisecond {
+			break
+		}
+		for _, u := range cam.frame(t, pts) {
+			if sent == 0 && u.Key {
+				continue // the first keyframe is lost: the next is 1 s later
+			}
+			sent++
+			l.Unit(u)
+		}
+	}
+	Eventually(t, 2*time.Second, "output past 2 s", func() bool {
+		out.mu.Lock()
+		defer out.mu.Unlock()
+		return len(out.units) > 0 && out.units[len(out.units)-1].PTS > 2*time.Second
+	})
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if first := out.units[0].PTS; first > 400*time.Millisecond {
+		t.Errorf("the video starts at %v: nothing was sent until the camera's keyframe", first)
+	}
+	// The encoder's track first, then the passed-through camera's.
+	composed, passed := 0, 0
+	for _, u := range out.units {
+		if u.Track == out.units[0].Track {
+			composed++
+		} else {
+			passed++
+		}
+	}
+	if composed == 0 || passed == 0 {
+		t.Errorf("%d composed and %d passed-through frames: want composing first, then passthrough", composed, passed)
+	}
+	var step time.Duration
+	for i := 1; i < len(out.units); i++ {
+		step = max(step, out.units[i].DTS-out.units[i-1].DTS)
+	}
+	t.Logf("%d composed, then %d passed through; largest step %v", composed, passed, step)
+	if step > 50*time.Millisecond {
+		t.Errorf("a hole of %v in the video while switching to passthrough", step)
+	}
+}
