@@ -42,6 +42,7 @@ type Layout struct {
 	video    *videoPath // the passed-through track
 	passing  bool       // video is queued for passthrough
 	passOut  bool       // … and the output sends it (from its keyframe on)
+	composed bool       // the output has sent a composed frame
 	out      *Interleaver
 }
 

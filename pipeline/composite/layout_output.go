@@ -146,6 +146,11 @@ func (l *Layout) videoOut(enc *encoders, horizon time.Duration) ([]*media.Unit, 
 		}
 		enc.nextSlot++
 		plans := l.plan(slot)
+		if !plans[0].pass {
+			l.mu.Lock()
+			l.composed = true
+			l.mu.Unlock()
+		}
 		for i, o := range enc.outs {
 			us, err := l.videoSlot(o, plans[i], slot)
 			if err != nil {

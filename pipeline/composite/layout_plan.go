@@ -37,9 +37,11 @@ func (l *Layout) plan(slot time.Duration) []slotPlan {
 	if len(plans) == 1 {
 		if src := l.passSource(l.view, plans[0]); src != nil {
 			l.startPassing(src.track)
-			// Composing goes on until the camera's keyframe is due: a
-			// switch to passthrough leaves no hole in the picture.
-			if l.passOut || l.video.keyDue(slot) {
+			// Once the output has sent composed video, composing goes on
+			// until the camera's keyframe is due: a switch to passthrough
+			// leaves no hole in the picture. Before that, the output
+			// starts with the camera's keyframe.
+			if l.passOut || !l.composed || l.video.keyDue(slot) {
 				l.passOut = true
 				for _, src := range l.sources {
 					src.want(false)
