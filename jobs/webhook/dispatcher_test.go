@@ -155,7 +155,10 @@ func TestRestartResumesWithoutLossOrReorder(t *testing.T) {
 	want := publishAll(t, js, []string{"EG_a", "EG_b"}, 2)
 	var allow atomic.Bool
 	rc := newReceiver()
-	rc.reject = func(ev Event) bool { return ev.ID == want[3] && !allow.Load() }
+	// The refused ID is copied: want grows below while a handler of the
+	// first dispatcher's cancelled request may still be running.
+	refused := want[3]
+	rc.reject = func(ev Event) bool { return ev.ID == refused && !allow.Load() }
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 
