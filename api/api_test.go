@@ -60,12 +60,33 @@ func call(t *testing.T, ts *httptest.Server, method, path, auth, ctype, body str
 	return result{resp.StatusCode, string(b), resp.Header}
 }
 
-// errorOf checks that a body is the JSON error shape and returns the reason.
+// errorOf checks that a body is the JSON error shape
+// {"error":{"code","message","field"}}, with the code its status implies,
+// and returns the message.
 func errorOf(t *testing.T, r result) string {
 	t.Helper()
+	e := errorShape(t, r)
+	return e.Message
+}
+
+// errorShape decodes and checks an error body strictly.
+func errorShape(t *testing.T, r result) apiError {
+	t.Helper()
 	var e errorBody
-	if err := json.Unmarshal([]byte(r.body), &e); err != nil || e.Error == "" {
-		t.Fatalf("status %d: body %q is not {\"error\": ...}", r.status, r.body)
+	dec := json.NewDecoder(strings.NewReader(r.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
+		t.Fatalf("status %d: body %q is not {\"error\":{\"code\",\"message\"}}", r.status, r.body)
+	}
+	want := codeOf(r.status)
+	if e.Error.Field != "" && r.status == http.StatusBadRequest {
+		want = "invalid_field"
+	}
+	if e.Error.Code != want {
+		t.Errorf("status %d: code %q, want %q", r.status, e.Error.Code, want)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("status %d: error content type %q", r.status, ct)
 	}
 	return e.Error
 }

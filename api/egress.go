@@ -38,7 +38,7 @@ func tenantOf(r *http.Request) string {
 func (s *Server) startEgress(w http.ResponseWriter, r *http.Request) {
 	var spec egress.Spec
 	if status, err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &spec); err != nil {
-		writeError(w, status, err.Error())
+		writeBodyError(w, status, err)
 		return
 	}
 	spec = spec.WithDefaults()
@@ -102,7 +102,7 @@ func (s *Server) listEgress(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("active"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "active: want true or false")
+			writeFieldError(w, http.StatusBadRequest, "active", "active: want true or false")
 			return
 		}
 		f.ActiveOnly = b
@@ -121,7 +121,7 @@ func (s *Server) listEgress(w http.ResponseWriter, r *http.Request) {
 func (s *Server) updateEgress(w http.ResponseWriter, r *http.Request) {
 	var u egress.Update
 	if status, err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &u); err != nil {
-		writeError(w, status, err.Error())
+		writeBodyError(w, status, err)
 		return
 	}
 	for i, t := range u.AddRTMP {
@@ -172,7 +172,7 @@ func (s *Server) writeEgressError(w http.ResponseWriter, r *http.Request, err er
 	var fe *egress.FieldError
 	switch {
 	case errors.As(err, &fe):
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeFieldError(w, http.StatusBadRequest, fe.Field, err.Error())
 	case errors.Is(err, egress.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such egress job")
 	case errors.Is(err, egress.ErrEnded), errors.Is(err, egress.ErrNotRunning):

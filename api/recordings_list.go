@@ -42,7 +42,7 @@ func summarize(m *archive.Manifest) recordingSummary {
 func (a *recordingAPI) list(w http.ResponseWriter, r *http.Request) {
 	q, err := parseRecordingQuery(r.URL.Query())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeParamError(w, err)
 		return
 	}
 	page, err := a.cat.List(r.Context(), tenantOf(r), q)

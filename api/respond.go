@@ -11,9 +11,45 @@ import (
 	"github.com/roomcast/roomcast/room"
 )
 
-// errorBody is every error response: {"error": "reason"}.
+// errorBody is every error response:
+// {"error":{"code":"...","message":"...","field":"..."}}. Code is a stable,
+// machine-readable word (see errorCodes); message is for people; field
+// names the request field at fault, when there is one.
 type errorBody struct {
-	Error string `json:"error"`
+	Error apiError `json:"error"`
+}
+
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// errorCodes is the default code of each status.
+var errorCodes = map[int]string{
+	http.StatusBadRequest:            "invalid_request",
+	http.StatusUnauthorized:          "unauthorized",
+	http.StatusForbidden:             "forbidden",
+	http.StatusNotFound:              "not_found",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusConflict:              "conflict",
+	http.StatusRequestEntityTooLarge: "body_too_large",
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusUnprocessableEntity:   "unprocessable",
+	http.StatusTooManyRequests:       "rate_limited",
+	http.StatusInternalServerError:   "internal",
+	http.StatusServiceUnavailable:    "unavailable",
+}
+
+// codeOf is the default code of a status.
+func codeOf(status int) string {
+	if c, ok := errorCodes[status]; ok {
+		return c
+	}
+	if status >= 500 {
+		return "internal"
+	}
+	return "invalid_request"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -22,8 +58,56 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeError answers an error with the status's default code.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Error: msg})
+	writeAPIError(w, status, apiError{Code: codeOf(status), Message: msg})
+}
+
+// writeFieldError answers an error about one request field.
+func writeFieldError(w http.ResponseWriter, status int, field, msg string) {
+	code := codeOf(status)
+	if field != "" && status == http.StatusBadRequest {
+		code = "invalid_field"
+	}
+	writeAPIError(w, status, apiError{Code: code, Message: msg, Field: field})
+}
+
+// writeBodyError answers a request body that could not be read or
+// decoded, naming the field when the JSON decoder did.
+func writeBodyError(w http.ResponseWriter, status int, err error) {
+	writeFieldError(w, status, jsonField(err), err.Error())
+}
+
+// writeParamError answers a bad query parameter. The parsers name the
+// parameter first ("limit: want an integer ..."), which becomes the field.
+func writeParamError(w http.ResponseWriter, err error) {
+	msg := err.Error()
+	field, _, ok := strings.Cut(msg, ": ")
+	if !ok || strings.Trim(field, "abcdefghijklmnopqrstuvwxyz_") != "" {
+		field = ""
+	}
+	writeFieldError(w, http.StatusBadRequest, field, msg)
+}
+
+func writeAPIError(w http.ResponseWriter, status int, e apiError) {
+	writeJSON(w, status, errorBody{Error: e})
+}
+
+// jsonField is the field a JSON decoding error is about, or "".
+func jsonField(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return te.Field
+	}
+	const unknown = `json: unknown field "`
+	msg := err.Error()
+	if i := strings.Index(msg, unknown); i >= 0 {
+		rest := msg[i+len(unknown):]
+		if j := strings.IndexByte(rest, '"'); j >= 0 {
+			return rest[:j]
+		}
+	}
+	return ""
 }
 
 // roomStatus maps room errors to HTTP statuses.

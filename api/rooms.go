@@ -16,7 +16,7 @@ type createRoomRequest struct {
 func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 	var req createRoomRequest
 	if status, err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
-		writeError(w, status, err.Error())
+		writeBodyError(w, status, err)
 		return
 	}
 	info, err := s.cfg.Rooms.Create(req.Name)
@@ -63,7 +63,7 @@ const historyWriteTimeout = 30 * time.Second
 func (s *Server) roomHistory(w http.ResponseWriter, r *http.Request) {
 	since, err := parseSince(r.URL.Query())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeFieldError(w, http.StatusBadRequest, "since", err.Error())
 		return
 	}
 	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(historyWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {

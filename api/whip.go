@@ -78,7 +78,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	screen, err := parseScreen(q)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeFieldError(w, http.StatusBadRequest, "screen", err.Error())
 		return
 	}
 	offer, ok := s.readSDP(w, r)

@@ -156,21 +156,37 @@ func (s *subscription) request(ctx context.Context, method, u string, body io.Re
 	return req, nil
 }
 
-// statusError turns a failed response ({"error": "..."}) into an error;
+// statusError turns a failed response (the API's error body) into an error;
 // 404 wraps ErrRoomNotFound.
 func statusError(op string, resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	var e struct {
-		Error string `json:"error"`
-	}
-	msg := strings.TrimSpace(string(body))
-	if json.Unmarshal(body, &e) == nil && e.Error != "" {
-		msg = e.Error
-	}
+	msg := errorMessage(body)
 	if resp.StatusCode == http.StatusNotFound {
 		return fmt.Errorf("%s: %w (status %d): %s", op, ErrRoomNotFound, resp.StatusCode, msg)
 	}
 	return fmt.Errorf("%s: status %d: %s", op, resp.StatusCode, msg)
+}
+
+// errorMessage is the message of an error body, {"error":{"message":…}}
+// (or the older {"error":"…"}), else the body text.
+func errorMessage(body []byte) string {
+	var v struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &v) != nil || len(v.Error) == 0 {
+		return strings.TrimSpace(string(body))
+	}
+	var e struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(v.Error, &e) == nil && e.Message != "" {
+		return e.Message
+	}
+	var old string
+	if json.Unmarshal(v.Error, &old) == nil && old != "" {
+		return old
+	}
+	return strings.TrimSpace(string(body))
 }
 
 // answer applies a renegotiation offer from the server and sends the answer

@@ -61,7 +61,7 @@ func TestSubscribeErrors(t *testing.T) {
 		wantErr error
 		wantMsg string
 	}{
-		{"room not found", http.StatusNotFound, `{"error":"room \"lobby\" not found"}`, source.ErrRoomNotFound, `room "lobby" not found`},
+		{"room not found", http.StatusNotFound, `{"error":{"code":"not_found","message":"room \"lobby\" not found"}}`, source.ErrRoomNotFound, `room "lobby" not found`},
 		{"unauthorized", http.StatusUnauthorized, `{"error":"bad token"}`, nil, "status 401: bad token"},
 		{"not json", http.StatusBadGateway, "upstream down\n", nil, "status 502: upstream down"},
 		{"created without location", http.StatusCreated, "v=0\r\n", nil, "bad Location"},

@@ -28,12 +28,23 @@ func newStatusError(op string, code int, body []byte) *StatusError {
 	return &StatusError{Op: op, Code: code, Message: errorMessage(body)}
 }
 
+// errorMessage is the message of an error body, {"error":{"message":…}}
+// (or the older {"error":"…"}), else the body text.
 func errorMessage(body []byte) string {
 	var v struct {
-		Error string `json:"error"`
+		Error json.RawMessage `json:"error"`
 	}
-	if json.Unmarshal(body, &v) == nil && v.Error != "" {
-		return v.Error
+	if json.Unmarshal(body, &v) == nil && len(v.Error) > 0 {
+		var e struct {
+			Message string `json:"message"`
+		}
+		var old string
+		if json.Unmarshal(v.Error, &e) == nil && e.Message != "" {
+			return e.Message
+		}
+		if json.Unmarshal(v.Error, &old) == nil && old != "" {
+			return old
+		}
 	}
 	msg := strings.TrimSpace(string(body))
 	if len(msg) > 200 {

@@ -308,9 +308,9 @@ func TestCompositeBadRequests(t *testing.T) {
 		for k, v := range tc.body {
 			body[k] = v
 		}
-		var e struct{ Error string }
-		if code := s.Do(t, "POST", "/v1/egress", body, &e); code != http.StatusBadRequest || !strings.HasPrefix(e.Error, tc.field) {
-			t.Errorf("POST %v: %d %q, want 400 naming %s", tc.body, code, e.Error, tc.field)
+		var e APIError
+		if code := s.Do(t, "POST", "/v1/egress", body, &e); code != http.StatusBadRequest || e.Error.Field != tc.field || !strings.HasPrefix(e.Error.Message, tc.field) {
+			t.Errorf("POST %v: %d %q, want 400 naming %s", tc.body, code, e.Error.Message, tc.field)
 		}
 	}
 
@@ -325,9 +325,9 @@ func TestCompositeBadRequests(t *testing.T) {
 		{map[string]any{"fit": "cover"}, "layout"},
 		{map[string]any{"layout": "custom", "regions": []map[string]any{{"x": 2000, "y": 0, "w": 40, "h": 40, "source": "next"}}}, "regions[0]"},
 	} {
-		var e struct{ Error string }
-		if code := s.Do(t, "PATCH", "/v1/egress/"+job.ID, tc.body, &e); code != http.StatusBadRequest || !strings.HasPrefix(e.Error, tc.field) {
-			t.Errorf("PATCH %v: %d %q, want 400 naming %s", tc.body, code, e.Error, tc.field)
+		var e APIError
+		if code := s.Do(t, "PATCH", "/v1/egress/"+job.ID, tc.body, &e); code != http.StatusBadRequest || !strings.HasPrefix(e.Error.Field, tc.field) || !strings.HasPrefix(e.Error.Message, e.Error.Field) {
+			t.Errorf("PATCH %v: %d %q, want 400 naming %s", tc.body, code, e.Error.Message, tc.field)
 		}
 	}
 	var ok egressInfo
@@ -335,9 +335,9 @@ func TestCompositeBadRequests(t *testing.T) {
 		t.Errorf("PATCH a good layout: %d", code)
 	}
 	stopEgress(t, s, job.ID)
-	var e struct{ Error string }
+	var e APIError
 	if code := s.Do(t, "PATCH", "/v1/egress/"+job.ID, map[string]any{"layout": "speaker"}, &e); code != http.StatusConflict {
-		t.Errorf("PATCH an ended job: %d %q, want 409", code, e.Error)
+		t.Errorf("PATCH an ended job: %d %q, want 409", code, e.Error.Message)
 	}
 }
 

@@ -358,16 +358,16 @@ func TestEgressBadRequests(t *testing.T) {
 		{map[string]any{"room": "live", "outputs": map[string]any{"rtmp": []any{map[string]any{"url": "rtmp://127.0.0.1/live/k", "max_retry_seconds": -1}}}}, "outputs.rtmp[0].max_retry_seconds"},
 	}
 	for _, tc := range cases {
-		var e struct{ Error string }
+		var e APIError
 		code := s.Do(t, "POST", "/v1/egress", tc.body, &e)
-		if code != http.StatusBadRequest || !strings.HasPrefix(e.Error, tc.field) {
-			t.Errorf("%v: %d %q, want 400 naming %s", tc.body, code, e.Error, tc.field)
+		if code != http.StatusBadRequest || e.Error.Field != tc.field || !strings.HasPrefix(e.Error.Message, tc.field) {
+			t.Errorf("%v: %d %q, want 400 naming %s", tc.body, code, e.Error.Message, tc.field)
 		}
 	}
-	var e struct{ Error string }
+	var e APIError
 	add := map[string]any{"add_rtmp": []any{map[string]any{"url": "rtmp://127.0.0.1/live/k", "max_retry_seconds": 1e6}}}
-	if code := s.Do(t, "PATCH", "/v1/egress/EG_none", add, &e); code != http.StatusBadRequest || !strings.HasPrefix(e.Error, "add_rtmp[0].max_retry_seconds") {
-		t.Errorf("PATCH add_rtmp with max_retry_seconds 1e6: %d %q, want 400 naming add_rtmp[0].max_retry_seconds", code, e.Error)
+	if code := s.Do(t, "PATCH", "/v1/egress/EG_none", add, &e); code != http.StatusBadRequest || e.Error.Field != "add_rtmp[0].max_retry_seconds" {
+		t.Errorf("PATCH add_rtmp with max_retry_seconds 1e6: %d %q, want 400 naming add_rtmp[0].max_retry_seconds", code, e.Error.Message)
 	}
 }
 

@@ -17,6 +17,7 @@ type (
 	TrackSeen    = harness.TrackSeen
 	RoomInfo     = harness.RoomInfo
 	PublishStats = harness.PublishStats
+	APIError     = harness.APIError
 )
 
 // StartServer starts `roomcast serve` for one test.

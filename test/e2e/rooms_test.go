@@ -137,10 +137,10 @@ func checkTracks(t *testing.T, in *Ingest, r *publisherRun) {
 
 func TestAPIKeys(t *testing.T) {
 	s := StartServer(t)
-	var e struct{ Error string }
+	var e APIError
 	for _, key := range []string{"", "wrong-key-0123456789"} {
-		if code := s.DoKey(t, key, "GET", "/v1/rooms", nil, &e); code != http.StatusUnauthorized || e.Error == "" {
-			t.Errorf("key %q: status %d error %q, want 401 with a reason", key, code, e.Error)
+		if code := s.DoKey(t, key, "GET", "/v1/rooms", nil, &e); code != http.StatusUnauthorized || e.Error.Message == "" || e.Error.Code != "unauthorized" {
+			t.Errorf("key %q: status %d error %q, want 401 with a reason", key, code, e.Error.Message)
 		}
 	}
 	if code := s.Do(t, "GET", "/v1/rooms", nil, nil); code != http.StatusOK {

@@ -227,6 +227,15 @@ func (s *Server) DoKey(t testing.TB, key, method, path string, body any, out any
 	return resp.StatusCode
 }
 
+// APIError is the API's error body, {"error":{"code","message","field"}}.
+type APIError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field"`
+	} `json:"error"`
+}
+
 // CreateRoom creates a room and fails the test unless it gets 201.
 func (s *Server) CreateRoom(t testing.TB, name string) {
 	t.Helper()

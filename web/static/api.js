@@ -24,16 +24,25 @@ export function apiFetch(url, key, init = {}) {
 }
 
 // errorOf turns a failed response into a message: the API's
-// {"error": "..."} when the body has one, the HTTP status otherwise.
+// {"error": {"code", "message", "field"}} when the body has one (the
+// field is named when the message does not already start with it), the
+// HTTP status otherwise.
 export async function errorOf(res) {
   let detail = '';
   try {
-    const body = await res.json();
-    detail = body && typeof body.error === 'string' ? body.error : '';
+    detail = messageOf(await res.json());
   } catch (e) {
     // not JSON: fall back to the status line
   }
   return detail || `HTTP ${res.status} ${res.statusText}`.trim();
+}
+
+function messageOf(body) {
+  const e = body && body.error;
+  if (typeof e === 'string') return e;
+  if (!e || typeof e.message !== 'string') return '';
+  if (e.field && !e.message.startsWith(e.field)) return `${e.field}: ${e.message}`;
+  return e.message;
 }
 
 // setStatus shows a message in a status line; kind is '', 'ok' or 'error'.
