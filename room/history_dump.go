@@ -10,6 +10,11 @@ import (
 	"github.com/roomcast/roomcast/pipeline/rtpdump"
 )
 
+// WriteHistory is Scope.WriteHistory in a room of tenant "".
+func (m *Manager) WriteHistory(w io.Writer, room string, since time.Time) error {
+	return m.In("").WriteHistory(w, room, since)
+}
+
 // WriteHistory writes to w an rtpdump (package pipeline/rtpdump) of the
 // history of every track published in the room: each track, then their
 // packets merged in arrival order, for video from the last keyframe at or
@@ -19,8 +24,8 @@ import (
 // exist (else an error wrapping ErrRoomNotFound, with nothing written).
 // The tracks' histories are copied first, so a slow w holds up no
 // forwarding.
-func (m *Manager) WriteHistory(w io.Writer, room string, since time.Time) error {
-	r, err := m.room(room)
+func (s *Scope) WriteHistory(w io.Writer, room string, since time.Time) error {
+	r, err := s.room(room)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -155,4 +156,65 @@ func TestSubscribeErrors(t *testing.T) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
 	}
+}
+
+// TestTenantScopes: two tenants may both have a room called "demo"; each
+// sees, reaches and deletes only its own, and a room's own participant cap
+// holds.
+func TestTenantScopes(t *testing.T) {
+	m := newTestManager(t, Config{MaxParticipants: 4})
+	a, b := m.In("acme"), m.In("beta")
+	if _, err := a.Create("demo", CreateOptions{MaxParticipants: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Create("demo", CreateOptions{}); err != nil {
+		t.Fatalf("the same name in another tenant: %v", err)
+	}
+	if _, err := a.Create("demo", CreateOptions{}); !errors.Is(err, ErrRoomExists) {
+		t.Errorf("a second demo in acme: %v, want ErrRoomExists", err)
+	}
+	if _, err := a.Create("only-a", CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(a.List()); !slices.Equal(got, []string{"demo", "only-a"}) {
+		t.Errorf("acme lists %v", got)
+	}
+	if got := names(b.List()); !slices.Equal(got, []string{"demo"}) {
+		t.Errorf("beta lists %v", got)
+	}
+	if got := m.List(); len(got) != 0 {
+		t.Errorf("tenant \"\" lists %v", got)
+	}
+	if a.Len() != 2 || b.Len() != 1 {
+		t.Errorf("Len: acme %d beta %d", a.Len(), b.Len())
+	}
+	if _, err := b.Get("only-a"); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("beta gets acme's room: %v", err)
+	}
+	if err := b.Delete("only-a"); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("beta deletes acme's room: %v", err)
+	}
+	if err := b.Unpublish("only-a", "P_x"); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("beta unpublishes in acme's room: %v", err)
+	}
+	if err := b.Delete("demo"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Get("demo"); err != nil {
+		t.Errorf("acme's demo gone with beta's: %v", err)
+	}
+	if r, _ := a.room("demo"); r.maxParticipants != 1 {
+		t.Errorf("room cap %d, want 1", r.maxParticipants)
+	}
+	if r, _ := a.room("only-a"); r.maxParticipants != 4 {
+		t.Errorf("default room cap %d, want 4", r.maxParticipants)
+	}
+}
+
+func names(infos []Info) []string {
+	var out []string
+	for _, i := range infos {
+		out = append(out, i.Name)
+	}
+	return out
 }

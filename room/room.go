@@ -9,9 +9,12 @@ import (
 
 // room is one named room: its publishers (participants) and subscribers.
 type room struct {
-	env  *env
-	log  *slog.Logger
-	name string
+	env    *env
+	log    *slog.Logger
+	tenant string
+	name   string
+	// maxParticipants is this room's cap (the Manager's, or lower).
+	maxParticipants int
 
 	mu           sync.Mutex
 	participants []*participant // join order
@@ -19,8 +22,15 @@ type room struct {
 	closed       bool
 }
 
-func newRoom(e *env, name string) *room {
-	return &room{env: e, log: e.log.With("room", name), name: name}
+func newRoom(e *env, tenant, name string, maxParticipants int) *room {
+	if maxParticipants <= 0 || maxParticipants > e.maxParticipants {
+		maxParticipants = e.maxParticipants
+	}
+	log := e.log.With("room", name)
+	if tenant != "" {
+		log = log.With("tenant", tenant)
+	}
+	return &room{env: e, log: log, tenant: tenant, name: name, maxParticipants: maxParticipants}
 }
 
 func (r *room) info() Info {
@@ -58,8 +68,8 @@ func (r *room) admitLocked() error {
 	if r.closed {
 		return fmt.Errorf("room %s was deleted: %w", r.name, ErrRoomNotFound)
 	}
-	if len(r.participants) >= r.env.maxParticipants {
-		return fmt.Errorf("room %s: %w (%d participants)", r.name, ErrRoomFull, r.env.maxParticipants)
+	if len(r.participants) >= r.maxParticipants {
+		return fmt.Errorf("room %s: %w (%d participants)", r.name, ErrRoomFull, r.maxParticipants)
 	}
 	return nil
 }

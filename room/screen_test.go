@@ -87,7 +87,7 @@ func TestScreenTrackByMsid(t *testing.T) {
 		t.Errorf("bob's tracks: %v, want one camera, one screen and one microphone", count)
 	}
 	// The screen is the track the publisher named so.
-	r, err := m.room("r1")
+	r, err := m.In("").room("r1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func newTestManager(t *testing.T, cfg Config) *Manager {
 // serverPCs returns the room's publisher and subscriber PeerConnections.
 func serverPCs(t *testing.T, m *Manager, name string) []*webrtc.PeerConnection {
 	t.Helper()
-	r, err := m.room(name)
+	r, err := m.In("").room(name)
 	if err != nil {
 		t.Fatal(err)
 	}

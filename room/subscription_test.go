@@ -83,7 +83,7 @@ func TestMalformedSignals(t *testing.T) {
 		_, n := sub.lastTrackList()
 		return n >= 1
 	})
-	r, _ := m.room("r1")
+	r, _ := m.In("").room("r1")
 	s, err := r.subscriber(sub.session.ID)
 	if err != nil {
 		t.Fatal(err)
