@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/pipeline/source"
 )
 
 type tenantKey struct{}
@@ -21,27 +23,54 @@ type authenticator struct {
 type keyDigest struct {
 	sum    [32]byte
 	tenant string
+	// service keys (a worker's) act for the tenant their request names in
+	// source.TenantHeader.
+	service bool
 }
 
-func newAuthenticator(keys []configs.APIKey) *authenticator {
+func newAuthenticator(keys []configs.APIKey, serviceKeys []string) *authenticator {
 	a := &authenticator{}
 	for _, k := range keys {
-		a.keys = append(a.keys, keyDigest{sha256.Sum256([]byte(k.Key)), k.Tenant})
+		a.keys = append(a.keys, keyDigest{sum: sha256.Sum256([]byte(k.Key)), tenant: k.Tenant})
+	}
+	for _, k := range serviceKeys {
+		a.keys = append(a.keys, keyDigest{sum: sha256.Sum256([]byte(k)), service: true})
 	}
 	return a
 }
 
-// tenant returns the tenant of a presented key, or "" when none matches.
-func (a *authenticator) tenant(presented string) string {
+// match returns the key a presented one is, if any.
+func (a *authenticator) match(presented string) (keyDigest, bool) {
 	sum := sha256.Sum256([]byte(presented))
-	found := ""
+	var found keyDigest
+	ok := false
 	for _, k := range a.keys {
 		if subtle.ConstantTimeCompare(sum[:], k.sum[:]) == 1 {
-			found = k.tenant
+			found, ok = k, true
 		}
 	}
-	return found
+	return found, ok
 }
+
+// tenant returns the tenant a request acts for, or "" when its key
+// matches none (or a service key names no valid tenant).
+func (a *authenticator) tenant(presented string, r *http.Request) string {
+	k, ok := a.match(presented)
+	switch {
+	case !ok:
+		return ""
+	case k.service:
+		t := r.Header.Get(source.TenantHeader)
+		if !tenantRe.MatchString(t) {
+			return ""
+		}
+		return t
+	}
+	return k.tenant
+}
+
+// tenantRe is a valid tenant id.
+var tenantRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 func (a *authenticator) require(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,7 +80,7 @@ func (a *authenticator) require(next http.Handler) http.Handler {
 			writeError(w, http.StatusUnauthorized, "missing API key: send Authorization: Bearer <key>")
 			return
 		}
-		t := a.tenant(key)
+		t := a.tenant(key, r)
 		if t == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="roomcast", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "invalid API key")

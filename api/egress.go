@@ -46,7 +46,7 @@ func (s *Server) startEgress(w http.ResponseWriter, r *http.Request) {
 		s.writeEgressError(w, r, err)
 		return
 	}
-	if err := s.checkRoomAndParticipant(spec); err != nil {
+	if err := s.checkRoomAndParticipant(r, spec); err != nil {
 		s.writeEgressError(w, r, err)
 		return
 	}
@@ -61,8 +61,8 @@ func (s *Server) startEgress(w http.ResponseWriter, r *http.Request) {
 
 // checkRoomAndParticipant answers 400 naming the field for an unknown
 // room, or an unknown participant in layout "single".
-func (s *Server) checkRoomAndParticipant(spec egress.Spec) error {
-	info, err := s.cfg.Rooms.Get(spec.Room)
+func (s *Server) checkRoomAndParticipant(r *http.Request, spec egress.Spec) error {
+	info, err := s.rooms(r).Get(spec.Room)
 	if err != nil {
 		return &egress.FieldError{Field: "room", Reason: fmt.Sprintf("no room named %q", spec.Room)}
 	}

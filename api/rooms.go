@@ -7,7 +7,12 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/roomcast/roomcast/room"
 )
+
+// rooms is the request's tenant's rooms.
+func (s *Server) rooms(r *http.Request) *room.Scope { return s.cfg.Rooms.In(tenantOf(r)) }
 
 type createRoomRequest struct {
 	Name string `json:"name"`
@@ -19,7 +24,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 		writeBodyError(w, status, err)
 		return
 	}
-	info, err := s.cfg.Rooms.Create(req.Name)
+	info, err := s.rooms(r).Create(req.Name, room.CreateOptions{})
 	if err != nil {
 		s.writeRoomError(w, r, err)
 		return
@@ -28,12 +33,12 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, info)
 }
 
-func (s *Server) listRooms(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"rooms": s.cfg.Rooms.List()})
+func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"rooms": s.rooms(r).List()})
 }
 
 func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
-	info, err := s.cfg.Rooms.Get(r.PathValue("room"))
+	info, err := s.rooms(r).Get(r.PathValue("room"))
 	if err != nil {
 		s.writeRoomError(w, r, err)
 		return
@@ -42,7 +47,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request) {
-	if err := s.cfg.Rooms.Delete(r.PathValue("room")); err != nil {
+	if err := s.rooms(r).Delete(r.PathValue("room")); err != nil {
 		s.writeRoomError(w, r, err)
 		return
 	}
@@ -70,7 +75,7 @@ func (s *Server) roomHistory(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("room history: set write deadline", "err", err)
 	}
 	hw := &historyWriter{w: w}
-	err = s.cfg.Rooms.WriteHistory(hw, r.PathValue("room"), since)
+	err = s.rooms(r).WriteHistory(hw, r.PathValue("room"), since)
 	switch {
 	case err == nil:
 	case !hw.started:

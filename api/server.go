@@ -20,7 +20,10 @@ import (
 
 // Config wires the API to the services it fronts.
 type Config struct {
-	Keys         []configs.APIKey
+	Keys []configs.APIKey
+	// ServiceKeys are the workers' keys: they reach any tenant's rooms by
+	// naming it in the Roomcast-Tenant header, and nothing without it.
+	ServiceKeys  []string
 	MaxBodyBytes int64
 	Rooms        *room.Manager
 	Egress       Egress // nil: no egress endpoints
@@ -59,7 +62,7 @@ func New(cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, auth: newAuthenticator(cfg.Keys), log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, auth: newAuthenticator(cfg.Keys, cfg.ServiceKeys), log: cfg.Logger, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }

@@ -32,7 +32,7 @@ func (s *Server) readSDP(w http.ResponseWriter, r *http.Request) (string, bool) 
 // the client learns the real problem first.
 func (s *Server) existingRoom(w http.ResponseWriter, r *http.Request) (string, bool) {
 	rm := r.PathValue("room")
-	if _, err := s.cfg.Rooms.Get(rm); err != nil {
+	if _, err := s.rooms(r).Get(rm); err != nil {
 		s.writeRoomError(w, r, err)
 		return "", false
 	}
@@ -85,7 +85,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sess, err := s.cfg.Rooms.PublishWith(r.Context(), rm, room.PublishOptions{
+	sess, err := s.rooms(r).PublishWith(r.Context(), rm, room.PublishOptions{
 		Name: q.Get("name"), Screen: screen, OfferSDP: offer,
 	})
 	if err != nil {
@@ -96,7 +96,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) unpublish(w http.ResponseWriter, r *http.Request) {
-	if err := s.cfg.Rooms.Unpublish(r.PathValue("room"), r.PathValue("id")); err != nil {
+	if err := s.rooms(r).Unpublish(r.PathValue("room"), r.PathValue("id")); err != nil {
 		s.writeRoomError(w, r, err)
 		return
 	}
@@ -122,7 +122,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	sess, err := s.cfg.Rooms.Subscribe(r.Context(), rm, room.SubscribeOptions{
+	sess, err := s.rooms(r).Subscribe(r.Context(), rm, room.SubscribeOptions{
 		Name: q.Get("name"), ExcludeParticipant: q.Get("exclude"), OfferSDP: offer,
 	})
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
-	if err := s.cfg.Rooms.Unsubscribe(r.PathValue("room"), r.PathValue("id")); err != nil {
+	if err := s.rooms(r).Unsubscribe(r.PathValue("room"), r.PathValue("id")); err != nil {
 		s.writeRoomError(w, r, err)
 		return
 	}

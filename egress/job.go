@@ -31,7 +31,7 @@ type Media interface {
 type Deps struct {
 	// NewMedia builds the ingest, layout and encode stage for a spec. tap,
 	// when not nil, also sees every track and unit of the room.
-	NewMedia func(spec Spec, tap source.Handler, log *slog.Logger) (Media, error)
+	NewMedia func(tenant string, spec Spec, tap source.Handler, log *slog.Logger) (Media, error)
 	// NewRecording starts the recording of a job with a record output;
 	// nil when this worker has no archive.
 	NewRecording func(p RecordingParams) (*record.Recording, error)
@@ -147,7 +147,7 @@ func (j *Job) Run(ctx context.Context, spec Spec) {
 	if rec != nil {
 		tap = rec
 	}
-	m, err := j.deps.NewMedia(spec, tap, j.log)
+	m, err := j.deps.NewMedia(j.info.Tenant, spec, tap, j.log)
 	if err != nil {
 		j.finish(j.endRecording(rec, fmt.Errorf("start media: %w", err)))
 		return

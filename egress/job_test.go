@@ -77,7 +77,7 @@ func (o *readerOutput) Close() { o.src.Close() }
 
 func testDeps() Deps {
 	return Deps{
-		NewMedia: func(Spec, source.Handler, *slog.Logger) (Media, error) { return tickMedia{}, nil },
+		NewMedia: func(string, Spec, source.Handler, *slog.Logger) (Media, error) { return tickMedia{}, nil },
 		NewRTMP: func(raw string, r *fanout.Reader, _ *slog.Logger) (Output, string, error) {
 			return &readerOutput{src: r, bad: strings.Contains(raw, "bad"), down: strings.Contains(raw, "down")}, "rtmp://host/app/****", nil
 		},

@@ -73,6 +73,9 @@ func (m *roomMedia) history(ctx context.Context, from time.Time) (*source.Replay
 		return nil, fmt.Errorf("fill: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+m.src.Token)
+	if m.tenant != "" {
+		req.Header.Set(source.TenantHeader, m.tenant)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fill: room history: %w", err)

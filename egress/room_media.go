@@ -25,6 +25,7 @@ type RoomSource struct {
 // encodes once.
 type roomMedia struct {
 	src    RoomSource
+	tenant string // the room's
 	spec   Spec
 	log    *slog.Logger
 	layout *composite.Layout
@@ -33,9 +34,9 @@ type roomMedia struct {
 }
 
 // NewRoomMedia returns Deps.NewMedia for rooms served at src.
-func NewRoomMedia(src RoomSource) func(Spec, source.Handler, *slog.Logger) (Media, error) {
-	return func(spec Spec, tap source.Handler, log *slog.Logger) (Media, error) {
-		m := &roomMedia{src: src, spec: spec, log: log, tap: tap}
+func NewRoomMedia(src RoomSource) func(string, Spec, source.Handler, *slog.Logger) (Media, error) {
+	return func(tenant string, spec Spec, tap source.Handler, log *slog.Logger) (Media, error) {
+		m := &roomMedia{src: src, tenant: tenant, spec: spec, log: log, tap: tap}
 		brand, err := spec.Branding.compositor()
 		if err != nil {
 			return nil, fmt.Errorf("branding: %w", err)
@@ -70,7 +71,7 @@ func (m *roomMedia) requestKeyframe(trackID string) {
 // Run runs the ingest and the layout until ctx ends or either fails.
 func (m *roomMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	ing, err := source.New(source.Config{
-		Server: m.src.Server, Token: m.src.Token, Room: m.spec.Room, Name: "egress",
+		Server: m.src.Server, Token: m.src.Token, Tenant: m.tenant, Room: m.spec.Room, Name: "egress",
 		RTC: m.src.RTC, LoopbackOnly: m.src.RTC.LoopbackOnly, Handler: m.handler(),
 		Logger: m.log.With("component", "ingest"),
 	})

@@ -68,7 +68,7 @@ func (o *countOutput) Close()                    { o.src.Close() }
 
 func testDeps() egress.Deps {
 	return egress.Deps{
-		NewMedia: func(egress.Spec, source.Handler, *slog.Logger) (egress.Media, error) { return tickMedia{}, nil },
+		NewMedia: func(string, egress.Spec, source.Handler, *slog.Logger) (egress.Media, error) { return tickMedia{}, nil },
 		NewRTMP: func(raw string, r *fanout.Reader, _ *slog.Logger) (egress.Output, string, error) {
 			return &countOutput{src: r}, "rtmp://host/app/****", nil
 		},

@@ -176,7 +176,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		return err
 	}
 	srv := api.New(api.Config{
-		Keys:         append(cfg.API.Keys, configs.APIKey{Tenant: "internal", Key: internalKey}),
+		Keys: cfg.API.Keys, ServiceKeys: []string{internalKey},
 		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: client, ParseRTMP: egress.ParseRTMP,
 		Workers:    func(ctx context.Context) (any, error) { return client.Workers(ctx) },
 		Recordings: arch.catalog, SigningKey: signingKey, PresignTTL: cfg.Storage.PresignTTL,

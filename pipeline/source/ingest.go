@@ -50,10 +50,18 @@ type Handler interface {
 	TrackRemoved(t *media.Track) // after the last Unit of t
 }
 
+// TenantHeader names the tenant whose room a service key's request is
+// for (Config.Tenant).
+const TenantHeader = "Roomcast-Tenant"
+
 // Config configures an Ingest.
 type Config struct {
 	Server string // base URL of the room server, e.g. "http://127.0.0.1:8080"
 	Token  string // bearer token; never logged
+	// Tenant is the room's tenant, sent as TenantHeader: a service key
+	// (a worker's) reaches any tenant's rooms; a tenant's own key, only
+	// its own. Empty: the key's tenant.
+	Tenant string
 	Room   string
 	Name   string // subscriber name shown in logs; default DefaultName
 	// LoopbackOnly keeps ICE on 127.0.0.1 (sets RTC.LoopbackOnly).

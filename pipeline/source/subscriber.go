@@ -34,6 +34,7 @@ const (
 type subscription struct {
 	endpoint string // the subscribe URL
 	token    string
+	tenant   string
 	client   *http.Client
 	log      *slog.Logger
 
@@ -63,6 +64,7 @@ func newSubscription(api *webrtc.API, cfg *Config, log *slog.Logger, onTrack fun
 		endpoint: strings.TrimRight(cfg.Server, "/") + "/v1/rooms/" + url.PathEscape(cfg.Room) +
 			"/subscribe?name=" + url.QueryEscape(cfg.Name),
 		token:   cfg.Token,
+		tenant:  cfg.Tenant,
 		client:  cfg.HTTPClient,
 		log:     log,
 		pc:      pc,
@@ -152,6 +154,9 @@ func (s *subscription) request(ctx context.Context, method, u string, body io.Re
 	}
 	if s.token != "" {
 		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	if s.tenant != "" {
+		req.Header.Set(TenantHeader, s.tenant)
 	}
 	return req, nil
 }
