@@ -1,0 +1,5 @@
+//go:build !race
+
+package jointoken
+
+const raceSlowdown = 1
