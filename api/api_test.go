@@ -39,11 +39,15 @@ type result struct {
 	header http.Header
 }
 
-func call(t *testing.T, ts *httptest.Server, method, path, auth, ctype, body string) result {
+// call sends one request; hdr are more header name, value pairs.
+func call(t *testing.T, ts *httptest.Server, method, path, auth, ctype, body string, hdr ...string) result {
 	t.Helper()
 	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)

@@ -2,10 +2,8 @@ package api
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/roomcast/roomcast/configs"
@@ -28,24 +26,15 @@ func TestRoomsPerTenant(t *testing.T) {
 	t.Cleanup(func() { ts.Close(); rooms.Close() })
 	do := func(key, tenant, method, path, body string) result {
 		t.Helper()
-		req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ctype := ""
 		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
+			ctype = "application/json"
 		}
-		req.Header.Set("Authorization", "Bearer "+key)
+		var hdr []string
 		if tenant != "" {
-			req.Header.Set(source.TenantHeader, tenant)
+			hdr = []string{source.TenantHeader, tenant}
 		}
-		resp, err := ts.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return result{resp.StatusCode, string(b), resp.Header}
+		return call(t, ts, method, path, "Bearer "+key, ctype, body, hdr...)
 	}
 	for _, c := range []struct{ key, name string }{{keyA, "demo"}, {keyB, "demo"}, {keyA, "only-a"}} {
 		if r := do(c.key, "", "POST", "/v1/rooms", `{"name":"`+c.name+`"}`); r.status != http.StatusCreated {
