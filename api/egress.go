@@ -7,16 +7,16 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/api/types"
 )
 
 // Egress runs egress jobs: in process today, over NATS later.
 type Egress interface {
-	Start(ctx context.Context, tenant string, spec egress.Spec) (egress.Info, error)
-	Get(ctx context.Context, id string) (egress.Info, error)
-	List(ctx context.Context, f egress.Filter) ([]egress.Info, error)
-	Update(ctx context.Context, id string, u egress.Update) (egress.Info, error)
-	Stop(ctx context.Context, id string) (egress.Info, error)
+	Start(ctx context.Context, tenant string, spec types.Spec) (types.Info, error)
+	Get(ctx context.Context, id string) (types.Info, error)
+	List(ctx context.Context, f types.Filter) ([]types.Info, error)
+	Update(ctx context.Context, id string, u types.Update) (types.Info, error)
+	Stop(ctx context.Context, id string) (types.Info, error)
 }
 
 func (s *Server) egressRoutes(v1 func(string, http.HandlerFunc)) {
@@ -36,7 +36,7 @@ func tenantOf(r *http.Request) string {
 }
 
 func (s *Server) startEgress(w http.ResponseWriter, r *http.Request) {
-	var spec egress.Spec
+	var spec types.Spec
 	if status, err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &spec); err != nil {
 		writeBodyError(w, status, err)
 		return
@@ -61,12 +61,12 @@ func (s *Server) startEgress(w http.ResponseWriter, r *http.Request) {
 
 // checkRoomAndParticipant answers 400 naming the field for an unknown
 // room, or an unknown participant in layout "single".
-func (s *Server) checkRoomAndParticipant(r *http.Request, spec egress.Spec) error {
+func (s *Server) checkRoomAndParticipant(r *http.Request, spec types.Spec) error {
 	info, err := s.rooms(r).Get(spec.Room)
 	if err != nil {
-		return &egress.FieldError{Field: "room", Reason: fmt.Sprintf("no room named %q", spec.Room)}
+		return &types.FieldError{Field: "room", Reason: fmt.Sprintf("no room named %q", spec.Room)}
 	}
-	if spec.Layout != egress.LayoutSingle {
+	if spec.Layout != types.LayoutSingle {
 		return nil
 	}
 	for _, p := range info.Participants {
@@ -74,14 +74,14 @@ func (s *Server) checkRoomAndParticipant(r *http.Request, spec egress.Spec) erro
 			return nil
 		}
 	}
-	return &egress.FieldError{Field: "participant", Reason: fmt.Sprintf("no participant named %q in room %q", spec.Participant, spec.Room)}
+	return &types.FieldError{Field: "participant", Reason: fmt.Sprintf("no participant named %q in room %q", spec.Participant, spec.Room)}
 }
 
 // ownJob fetches a job of the caller's tenant; others' jobs are not found.
-func (s *Server) ownJob(w http.ResponseWriter, r *http.Request) (egress.Info, bool) {
+func (s *Server) ownJob(w http.ResponseWriter, r *http.Request) (types.Info, bool) {
 	info, err := s.cfg.Egress.Get(r.Context(), r.PathValue("id"))
 	if err == nil && info.Tenant != tenantOf(r) {
-		err = egress.ErrNotFound
+		err = types.ErrNotFound
 	}
 	if err != nil {
 		s.writeEgressError(w, r, err)
@@ -98,7 +98,7 @@ func (s *Server) getEgress(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listEgress(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := egress.Filter{Tenant: tenantOf(r), Room: q.Get("room")}
+	f := types.Filter{Tenant: tenantOf(r), Room: q.Get("room")}
 	if v := q.Get("active"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -113,13 +113,13 @@ func (s *Server) listEgress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if jobs == nil {
-		jobs = []egress.Info{}
+		jobs = []types.Info{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"egress": jobs})
 }
 
 func (s *Server) updateEgress(w http.ResponseWriter, r *http.Request) {
-	var u egress.Update
+	var u types.Update
 	if status, err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &u); err != nil {
 		writeBodyError(w, status, err)
 		return
@@ -132,12 +132,12 @@ func (s *Server) updateEgress(w http.ResponseWriter, r *http.Request) {
 	}
 	if u.ChangesLayout() {
 		// The canvas is checked by the job; the fields here do not need it.
-		if err := u.LayoutSpec.Validate(egress.MaxWidth, egress.MaxWidth); err != nil {
+		if err := u.LayoutSpec.Validate(types.MaxWidth, types.MaxWidth); err != nil {
 			s.writeEgressError(w, r, err)
 			return
 		}
 	} else if u.Fit != "" || u.Thumbnails != nil || u.Regions != nil || u.Participant != "" {
-		s.writeEgressError(w, r, &egress.FieldError{Field: "layout", Reason: "required to change the layout's options"})
+		s.writeEgressError(w, r, &types.FieldError{Field: "layout", Reason: "required to change the layout's options"})
 		return
 	}
 	job, ok := s.ownJob(w, r)
@@ -145,7 +145,7 @@ func (s *Server) updateEgress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !job.Active() {
-		s.writeEgressError(w, r, egress.ErrEnded)
+		s.writeEgressError(w, r, types.ErrEnded)
 		return
 	}
 	info, err := s.cfg.Egress.Update(r.Context(), r.PathValue("id"), u)
@@ -169,15 +169,15 @@ func (s *Server) stopEgress(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeEgressError(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *egress.FieldError
+	var fe *types.FieldError
 	switch {
 	case errors.As(err, &fe):
 		writeFieldError(w, http.StatusBadRequest, fe.Field, err.Error())
-	case errors.Is(err, egress.ErrNotFound):
+	case errors.Is(err, types.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such egress job")
-	case errors.Is(err, egress.ErrEnded), errors.Is(err, egress.ErrNotRunning):
+	case errors.Is(err, types.ErrEnded), errors.Is(err, types.ErrNotRunning):
 		writeError(w, http.StatusConflict, err.Error())
-	case errors.Is(err, egress.ErrUnavailable):
+	case errors.Is(err, types.ErrUnavailable):
 		s.log.Warn("egress request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "job bus unavailable, try again")
 	default:

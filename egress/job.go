@@ -309,7 +309,7 @@ func (j *Job) AddRTMP(t Target) (RTMPInfo, error) {
 	}
 	fan := j.fanFor(t.Canvas)
 	if fan == nil {
-		return RTMPInfo{}, &FieldError{"canvas", fmt.Sprintf("no canvas named %q", t.Canvas)}
+		return RTMPInfo{}, &FieldError{Field: "canvas", Reason: fmt.Sprintf("no canvas named %q", t.Canvas)}
 	}
 	id := newID("OUT_")
 	r := fan.NewReader(id)

@@ -177,7 +177,7 @@ func (m *Manager) Update(_ context.Context, id string, u Update) (Info, error) {
 	}
 	for _, rid := range u.RemoveRTMP {
 		if err := rj.job.RemoveRTMP(rid); err != nil {
-			return rj.job.Info(), &FieldError{"remove_rtmp", err.Error()}
+			return rj.job.Info(), &FieldError{Field: "remove_rtmp", Reason: err.Error()}
 		}
 	}
 	for _, raw := range u.AddRTMP {

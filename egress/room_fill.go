@@ -34,7 +34,7 @@ func (m *roomMedia) Fill(ctx context.Context, from, to time.Time) ([]*media.Unit
 	if len(rp.Units) == 0 {
 		return nil, fmt.Errorf("fill: the room's history has nothing since %s", from.Format(time.RFC3339Nano))
 	}
-	brand, err := m.spec.Branding.compositor()
+	brand, err := brandingCompositor(m.spec.Branding)
 	if err != nil {
 		return nil, fmt.Errorf("fill: branding: %w", err)
 	}

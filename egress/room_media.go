@@ -37,7 +37,7 @@ type roomMedia struct {
 func NewRoomMedia(src RoomSource) func(string, Spec, source.Handler, *slog.Logger) (Media, error) {
 	return func(tenant string, spec Spec, tap source.Handler, log *slog.Logger) (Media, error) {
 		m := &roomMedia{src: src, tenant: tenant, spec: spec, log: log, tap: tap}
-		brand, err := spec.Branding.compositor()
+		brand, err := brandingCompositor(spec.Branding)
 		if err != nil {
 			return nil, fmt.Errorf("branding: %w", err)
 		}
@@ -45,7 +45,7 @@ func NewRoomMedia(src RoomSource) func(string, Spec, source.Handler, *slog.Logge
 			RequestKeyframe: m.requestKeyframe,
 			View:            spec.View(), PlaceholderAfter: spec.PlaceholderAfter(),
 			Background: spec.Video.Background, Labels: spec.Branding.ShowLabels(), Branding: brand, MuteAudio: spec.Audio.Exclude,
-			Canvases: spec.canvasConfigs(),
+			Canvases: canvasConfigs(spec),
 			Width:    spec.Video.Width, Height: spec.Video.Height, FPS: spec.Video.FPS,
 			VideoKbps: spec.Video.BitrateKbps, AudioKbps: spec.Audio.BitrateKbps,
 			KeyframeInterval: time.Duration(spec.Video.KeyframeSeconds * float64(time.Second)),

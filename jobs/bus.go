@@ -11,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/storage/archive"
 )
 
@@ -45,12 +45,12 @@ var jobIDRe = regexp.MustCompile(`^EG_[A-Z2-7]{16}$`)
 
 // Record is a job as the jobs bucket keeps it.
 type Record struct {
-	Info   egress.Info `json:"info"`
-	Tenant string      `json:"tenant"`
+	Info   types.Info `json:"info"`
+	Tenant string     `json:"tenant"`
 	// Spec is what a worker runs, with the current targets and their
 	// stream keys: it never leaves the bus (the API shows Info).
-	Spec egress.Spec `json:"spec"`
-	Cost int         `json:"cost"`
+	Spec types.Spec `json:"spec"`
+	Cost int        `json:"cost"`
 	// Lease is until when Info.Worker owns the job without a heartbeat.
 	Lease time.Time `json:"lease,omitempty"`
 	// StopRequested asks whoever takes the job next to end it.
@@ -63,11 +63,11 @@ type Record struct {
 // info is the record as the API shows it.
 // A running job whose worker let its lease lapse (it died, or lost the
 // bus) shows as pending, with why, until another worker takes it over.
-func (r *Record) info() egress.Info {
+func (r *Record) info() types.Info {
 	i := r.Info
 	i.Tenant, i.Cost = r.Tenant, r.Cost
 	if i.Active() && i.Worker != "" && !r.Lease.IsZero() && time.Now().After(r.Lease) {
-		i.Status = egress.StatusPending
+		i.Status = types.StatusPending
 		i.Reason = fmt.Sprintf("worker %s stopped renewing its lease at %s; waiting for a worker to take the job over",
 			i.Worker, r.Lease.UTC().Format(time.RFC3339))
 	}
@@ -148,7 +148,7 @@ func setup(ctx context.Context, js jetstream.JetStream, lease time.Duration) (je
 }
 
 func busErr(what string, err error) error {
-	return fmt.Errorf("jobs %s: %w: %w", what, egress.ErrUnavailable, err)
+	return fmt.Errorf("jobs %s: %w: %w", what, types.ErrUnavailable, err)
 }
 
 // isMissing reports a key that is not in a bucket.
@@ -158,8 +158,8 @@ func isMissing(err error) bool {
 
 // Control is a request to the worker running a job.
 type Control struct {
-	Op     string         `json:"op"` // "stop", "update" or "orphans"
-	Update *egress.Update `json:"update,omitempty"`
+	Op     string        `json:"op"` // "stop", "update" or "orphans"
+	Update *types.Update `json:"update,omitempty"`
 	// Orphans are what a killed recorder of the job's recording left,
 	// for its owner to merge (op "orphans").
 	Orphans *archive.Orphans `json:"orphans,omitempty"`
@@ -187,10 +187,10 @@ func parseControl(b []byte) (Control, error) {
 
 // controlReply is the owner's answer.
 type controlReply struct {
-	Info  *egress.Info `json:"info,omitempty"`
-	Error string       `json:"error,omitempty"`
-	Code  string       `json:"code,omitempty"` // "field", "not_found", "ended"
-	Field string       `json:"field,omitempty"`
+	Info  *types.Info `json:"info,omitempty"`
+	Error string      `json:"error,omitempty"`
+	Code  string      `json:"code,omitempty"` // "field", "not_found", "ended"
+	Field string      `json:"field,omitempty"`
 }
 
 // WorkerInfo is a worker as the workers bucket and GET /v1/workers show it.

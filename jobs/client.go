@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/storage/archive"
 )
@@ -67,32 +68,32 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 
 // Start queues a validated spec as a new job; it is pending until a
 // worker with room takes it.
-func (c *Client) Start(ctx context.Context, tenant string, spec egress.Spec) (egress.Info, error) {
+func (c *Client) Start(ctx context.Context, tenant string, spec types.Spec) (types.Info, error) {
 	rec := c.newRecord(tenant, spec)
 	id := rec.Info.ID
 	if _, err := c.jobs.Create(ctx, id, rec.encode()); err != nil {
-		return egress.Info{}, busErr("create job", err)
+		return types.Info{}, busErr("create job", err)
 	}
 	if _, err := c.js.Publish(ctx, subjectRequests, []byte(id), jetstream.WithMsgID(id)); err != nil {
 		_ = c.jobs.Delete(context.WithoutCancel(ctx), id)
-		return egress.Info{}, busErr("queue job", err)
+		return types.Info{}, busErr("queue job", err)
 	}
 	return rec.info(), nil
 }
 
-func (c *Client) newRecord(tenant string, spec egress.Spec) *Record {
+func (c *Client) newRecord(tenant string, spec types.Spec) *Record {
 	now := time.Now().UTC()
 	kind, cost := c.cfg.Costs.Price(spec, c.cfg.RoomLimit)
-	info := egress.Info{
-		ID: egress.NewJobID(), Room: spec.Room, Layout: spec.Layout, Status: egress.StatusPending,
+	info := types.Info{
+		ID: egress.NewJobID(), Room: spec.Room, Layout: spec.Layout, Status: types.StatusPending,
 		Reason: "waiting for a worker", Kind: kind, Cost: cost, CreatedAt: now, Video: spec.Video,
-		Outputs: egress.OutputsInfo{RTMP: []egress.RTMPInfo{}},
+		Outputs: types.OutputsInfo{RTMP: []types.RTMPInfo{}},
 	}
 	for _, raw := range spec.Outputs.RTMP {
-		info.Outputs.RTMP = append(info.Outputs.RTMP, egress.RTMPInfo{URL: egress.RedactRTMP(raw.URL), Canvas: raw.Canvas, State: egress.StateConnecting})
+		info.Outputs.RTMP = append(info.Outputs.RTMP, types.RTMPInfo{URL: egress.RedactRTMP(raw.URL), Canvas: raw.Canvas, State: types.StateConnecting})
 	}
 	if spec.Outputs.Record != nil {
-		info.Outputs.Record = &egress.RecordInfo{RecordingID: archive.NewID(now), State: egress.StateConnecting}
+		info.Outputs.Record = &types.RecordInfo{RecordingID: archive.NewID(now), State: types.StateConnecting}
 	}
 	return &Record{Info: info, Tenant: tenant, Spec: spec, Cost: cost}
 }
@@ -100,11 +101,11 @@ func (c *Client) newRecord(tenant string, spec egress.Spec) *Record {
 // get reads a job's record and its revision.
 func (c *Client) get(ctx context.Context, id string) (*Record, uint64, error) {
 	if !jobIDRe.MatchString(id) {
-		return nil, 0, fmt.Errorf("egress %q: %w", id, egress.ErrNotFound)
+		return nil, 0, fmt.Errorf("egress %q: %w", id, types.ErrNotFound)
 	}
 	e, err := c.jobs.Get(ctx, id)
 	if isMissing(err) {
-		return nil, 0, fmt.Errorf("egress %s: %w", id, egress.ErrNotFound)
+		return nil, 0, fmt.Errorf("egress %s: %w", id, types.ErrNotFound)
 	}
 	if err != nil {
 		return nil, 0, busErr("read job", err)
@@ -117,23 +118,23 @@ func (c *Client) get(ctx context.Context, id string) (*Record, uint64, error) {
 }
 
 // Get returns a job as the jobs bucket has it.
-func (c *Client) Get(ctx context.Context, id string) (egress.Info, error) {
+func (c *Client) Get(ctx context.Context, id string) (types.Info, error) {
 	rec, _, err := c.get(ctx, id)
 	if err != nil {
-		return egress.Info{}, err
+		return types.Info{}, err
 	}
 	return rec.info(), nil
 }
 
 // List returns the jobs matching f, newest first. It reads the bucket
 // in one pass (a watcher's initial values), not one request per job.
-func (c *Client) List(ctx context.Context, f egress.Filter) ([]egress.Info, error) {
+func (c *Client) List(ctx context.Context, f types.Filter) ([]types.Info, error) {
 	w, err := c.jobs.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, busErr("list jobs", err)
 	}
 	defer func() { _ = w.Stop() }()
-	var out []egress.Info
+	var out []types.Info
 	for {
 		select {
 		case <-ctx.Done():
@@ -153,20 +154,20 @@ func (c *Client) List(ctx context.Context, f egress.Filter) ([]egress.Info, erro
 	}
 }
 
-func matching(b []byte, f egress.Filter) (egress.Info, bool) {
+func matching(b []byte, f types.Filter) (types.Info, bool) {
 	rec, err := decodeRecord(b)
 	if err != nil {
-		return egress.Info{}, false
+		return types.Info{}, false
 	}
 	info := rec.info()
 	if (f.Tenant != "" && info.Tenant != f.Tenant) || (f.Room != "" && info.Room != f.Room) || (f.ActiveOnly && !info.Active()) {
-		return egress.Info{}, false
+		return types.Info{}, false
 	}
 	return info, true
 }
 
 // Update changes the outputs of a running job through its worker.
-func (c *Client) Update(ctx context.Context, id string, u egress.Update) (egress.Info, error) {
+func (c *Client) Update(ctx context.Context, id string, u types.Update) (types.Info, error) {
 	cmd := Control{Op: "update", Update: &u}
 	if u.ChangesLayout() {
 		// A new layout may need more: the worker raises the price.
@@ -180,19 +181,19 @@ func (c *Client) Update(ctx context.Context, id string, u egress.Update) (egress
 	if errors.Is(err, nats.ErrNoResponders) {
 		rec, _, gerr := c.get(ctx, id)
 		if gerr != nil {
-			return egress.Info{}, gerr
+			return types.Info{}, gerr
 		}
 		if !rec.Info.Active() {
-			return rec.info(), egress.ErrEnded
+			return rec.info(), types.ErrEnded
 		}
-		return rec.info(), egress.ErrNotRunning
+		return rec.info(), types.ErrNotRunning
 	}
 	return info, err
 }
 
 // Stop ends a job: through its worker when one runs it, else by marking
 // the queued job stopped.
-func (c *Client) Stop(ctx context.Context, id string) (egress.Info, error) {
+func (c *Client) Stop(ctx context.Context, id string) (types.Info, error) {
 	info, err := c.control(ctx, id, Control{Op: "stop"}, 30*time.Second)
 	if !errors.Is(err, nats.ErrNoResponders) {
 		return info, err
@@ -200,7 +201,7 @@ func (c *Client) Stop(ctx context.Context, id string) (egress.Info, error) {
 	for range 10 {
 		rec, rev, err := c.get(ctx, id)
 		if err != nil {
-			return egress.Info{}, err
+			return types.Info{}, err
 		}
 		if !rec.Info.Active() {
 			return rec.info(), nil
@@ -212,7 +213,7 @@ func (c *Client) Stop(ctx context.Context, id string) (egress.Info, error) {
 			return rec.info(), nil
 		}
 	}
-	return egress.Info{}, busErr("stop job", errors.New("record kept changing"))
+	return types.Info{}, busErr("stop job", errors.New("record kept changing"))
 }
 
 // stopUnowned marks a job that no worker runs stopped: one that never
@@ -220,19 +221,19 @@ func (c *Client) Stop(ctx context.Context, id string) (egress.Info, error) {
 func stopUnowned(rec *Record) {
 	now := time.Now().UTC()
 	rec.StopRequested = true
-	rec.Info.Status, rec.Info.EndedAt = egress.StatusComplete, &now
+	rec.Info.Status, rec.Info.EndedAt = types.StatusComplete, &now
 	rec.Info.Reason = "stopped before a worker took it"
 	if rec.Started {
 		rec.Info.Reason = "stopped while waiting for a worker to take it over"
 	}
 	rec.Info.Worker, rec.Lease = "", time.Time{}
 	for i := range rec.Info.Outputs.RTMP {
-		if rec.Info.Outputs.RTMP[i].State != egress.StateFailed {
-			rec.Info.Outputs.RTMP[i].State = egress.StateStopped
+		if rec.Info.Outputs.RTMP[i].State != types.StateFailed {
+			rec.Info.Outputs.RTMP[i].State = types.StateStopped
 		}
 	}
 	if r := rec.Info.Outputs.Record; r != nil {
-		r.State = egress.StateStopped
+		r.State = types.StateStopped
 	}
 }
 
@@ -266,29 +267,29 @@ func (c *Client) endedUnowned(ctx context.Context, rec *Record, started bool) {
 }
 
 // control sends a command to the job's worker and decodes its answer.
-func (c *Client) control(ctx context.Context, id string, cmd Control, timeout time.Duration) (egress.Info, error) {
+func (c *Client) control(ctx context.Context, id string, cmd Control, timeout time.Duration) (types.Info, error) {
 	if !jobIDRe.MatchString(id) {
-		return egress.Info{}, fmt.Errorf("egress %q: %w", id, egress.ErrNotFound)
+		return types.Info{}, fmt.Errorf("egress %q: %w", id, types.ErrNotFound)
 	}
 	body, _ := json.Marshal(cmd)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	msg, err := c.cfg.NC.RequestWithContext(ctx, subjectControl+id, body)
 	if errors.Is(err, nats.ErrNoResponders) {
-		return egress.Info{}, err
+		return types.Info{}, err
 	}
 	if err != nil {
-		return egress.Info{}, busErr("control job", err)
+		return types.Info{}, busErr("control job", err)
 	}
 	var rep controlReply
 	if err := json.Unmarshal(msg.Data, &rep); err != nil {
-		return egress.Info{}, busErr("control reply", err)
+		return types.Info{}, busErr("control reply", err)
 	}
 	return replyResult(rep)
 }
 
-func replyResult(rep controlReply) (egress.Info, error) {
-	var info egress.Info
+func replyResult(rep controlReply) (types.Info, error) {
+	var info types.Info
 	if rep.Info != nil {
 		info = *rep.Info
 	}
@@ -296,11 +297,11 @@ func replyResult(rep controlReply) (egress.Info, error) {
 	case "":
 		return info, nil
 	case "field":
-		return info, &egress.FieldError{Field: rep.Field, Reason: rep.Error}
+		return info, &types.FieldError{Field: rep.Field, Reason: rep.Error}
 	case "not_found":
-		return info, fmt.Errorf("%s: %w", rep.Error, egress.ErrNotFound)
+		return info, fmt.Errorf("%s: %w", rep.Error, types.ErrNotFound)
 	case "ended":
-		return info, fmt.Errorf("%s: %w", rep.Error, egress.ErrEnded)
+		return info, fmt.Errorf("%s: %w", rep.Error, types.ErrEnded)
 	}
 	return info, errors.New(rep.Error)
 }
@@ -342,7 +343,7 @@ func (c *Client) Reap(ctx context.Context, reason string) (int, error) {
 			continue
 		}
 		now := time.Now().UTC()
-		rec.Info.Status, rec.Info.Error, rec.Info.EndedAt = egress.StatusFailed, reason, &now
+		rec.Info.Status, rec.Info.Error, rec.Info.EndedAt = types.StatusFailed, reason, &now
 		rec.Info.Reason, rec.Info.Worker, rec.Lease = "", "", time.Time{}
 		if _, err := c.jobs.Update(ctx, id, rec.encode(), rev); err == nil {
 			n++

@@ -4,7 +4,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/api/types"
 )
 
 // TileCosts prices a composite layout by the tiles it shows: tile count →
@@ -55,9 +55,9 @@ func (tc TileCosts) at(n int) (int, bool) {
 // (BenchmarkJobCost's passthrough job), rounded up.
 var (
 	DefaultTileCosts = map[string]TileCosts{
-		egress.LayoutGrid:         {2: 45, 4: 50, 10: 60},
-		egress.LayoutSpeaker:      {2: 50, 4: 50, 10: 65},
-		egress.LayoutPresentation: {2: 45, 4: 50, 10: 50},
+		types.LayoutGrid:         {2: 45, 4: 50, 10: 60},
+		types.LayoutSpeaker:      {2: 50, 4: 50, 10: 65},
+		types.LayoutPresentation: {2: 45, 4: 50, 10: 50},
 	}
 	DefaultRenditionCost = 30
 )

@@ -3,7 +3,7 @@ package jobs
 import (
 	"runtime"
 
-	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/pipeline/composite/tile"
 )
 
@@ -41,7 +41,7 @@ type Costs struct {
 //   - custom shows its regions, priced as a grid of as many tiles;
 //   - a canvas larger or faster than 1280x720 at 30 fps scales the
 //     price up, and each rendition adds Rendition (scaled the same way).
-func (c Costs) Price(spec egress.Spec, roomLimit int) (kind string, cost int) {
+func (c Costs) Price(spec types.Spec, roomLimit int) (kind string, cost int) {
 	if roomLimit <= 0 || roomLimit > tile.MaxTiles {
 		roomLimit = tile.MaxTiles
 	}
@@ -55,24 +55,24 @@ func (c Costs) Price(spec egress.Spec, roomLimit int) (kind string, cost int) {
 }
 
 // layoutPrice prices the main canvas's layout at 1280x720 30 fps.
-func (c Costs) layoutPrice(l egress.LayoutSpec, roomLimit int) (string, int) {
+func (c Costs) layoutPrice(l types.LayoutSpec, roomLimit int) (string, int) {
 	switch l.Layout {
-	case egress.LayoutSingle:
+	case types.LayoutSingle:
 		return KindTranscode, c.Transcode
-	case egress.LayoutSpeaker, "":
+	case types.LayoutSpeaker, "":
 		if !l.ShowThumbnails() {
 			return KindTranscode, c.Transcode
 		}
-		return KindComposite, c.tileCost(egress.LayoutSpeaker, roomLimit)
-	case egress.LayoutPresentation:
+		return KindComposite, c.tileCost(types.LayoutSpeaker, roomLimit)
+	case types.LayoutPresentation:
 		cams := l.MaxCameras
 		if cams == 0 {
 			cams = tile.DefaultMaxCameras
 		}
-		sharing := c.tileCost(egress.LayoutPresentation, min(roomLimit, 1+max(cams, 0)))
-		return KindComposite, max(sharing, c.tileCost(egress.LayoutSpeaker, roomLimit))
-	case egress.LayoutCustom:
-		return KindComposite, c.tileCost(egress.LayoutGrid, min(max(len(l.Regions), 1), tile.MaxTiles))
+		sharing := c.tileCost(types.LayoutPresentation, min(roomLimit, 1+max(cams, 0)))
+		return KindComposite, max(sharing, c.tileCost(types.LayoutSpeaker, roomLimit))
+	case types.LayoutCustom:
+		return KindComposite, c.tileCost(types.LayoutGrid, min(max(len(l.Regions), 1), tile.MaxTiles))
 	}
 	return KindComposite, c.tileCost(l.Layout, roomLimit)
 }

@@ -17,7 +17,7 @@ import (
 // belongs to one job; what the process's CPU clock (getrusage: user +
 // system of every thread, codecs included) gives is exact but not per
 // job. What each job can count is its work: the time its pipeline spends
-// inside the codecs (decode, compose and scale, encode; egress.Info's
+// inside the codecs (decode, compose and scale, encode; types.Info's
 // decode_seconds and encode_seconds), which is CPU-bound. The meter joins
 // the two over each window: a job is given its codec time, and the rest
 // of the process's CPU (ingest, RTP, muxing, outputs, the Go runtime) is

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/api/types"
 )
 
 func TestApportion(t *testing.T) {
@@ -142,7 +142,7 @@ func TestMeasuredCPURaisesPrice(t *testing.T) {
 	if info.Cost != 10 {
 		t.Fatalf("queued job costs %d, want 10", info.Cost)
 	}
-	got := waitJob(t, c, info.ID, 10*time.Second, func(i egress.Info) bool { return active(i) && i.Cost > 80 })
+	got := waitJob(t, c, info.ID, 10*time.Second, func(i types.Info) bool { return active(i) && i.Cost > 80 })
 	t.Logf("price %d after measuring %.1f", got.Cost, got.MeasuredCPU)
 	if got.MeasuredCPU < 75 || got.MeasuredCPU > 85 || got.Cost > 95 {
 		t.Errorf("measured %.1f (want 80), price %d (want 80 + 10 %%)", got.MeasuredCPU, got.Cost)
@@ -170,14 +170,14 @@ func TestAdmissionUsesMeasuredCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitJob(t, c, first.ID, 10*time.Second, func(i egress.Info) bool { return active(i) && i.MeasuredCPU > 0 })
+	waitJob(t, c, first.ID, 10*time.Second, func(i types.Info) bool { return active(i) && i.MeasuredCPU > 0 })
 	// 25 + 25 fits in 100 by price, not beside 80 measured.
 	second, err := c.Start(context.Background(), "acme", spec("r2"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	waiting := waitJob(t, c, second.ID, 10*time.Second, func(i egress.Info) bool {
-		return i.Status == egress.StatusPending && strings.Contains(i.Reason, "no worker has room")
+	waiting := waitJob(t, c, second.ID, 10*time.Second, func(i types.Info) bool {
+		return i.Status == types.StatusPending && strings.Contains(i.Reason, "no worker has room")
 	})
 	t.Logf("second job waits: %s", waiting.Reason)
 	if !strings.Contains(waiting.Reason, "measured at ") {
@@ -197,13 +197,13 @@ func TestAdmissionUsesMeasuredCPU(t *testing.T) {
 func TestLayoutChangeRaisesPrice(t *testing.T) {
 	b := newBus(t)
 	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), RoomLimit: 4, Lease: testLease,
-		Costs: Costs{Transcode: 20, Composite: 30, Tiles: map[string]TileCosts{egress.LayoutGrid: {2: 40, 4: 60}}}})
+		Costs: Costs{Transcode: 20, Composite: 30, Tiles: map[string]TileCosts{types.LayoutGrid: {2: 40, 4: 60}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b.meteredWorker("w1", 200, testDeps(), NewCPUMeter(MeterConfig{ProcessCPU: realtimeCPU(0)}))
 	s := spec("r1")
-	s.Layout, s.Participant = egress.LayoutSingle, "alice"
+	s.Layout, s.Participant = types.LayoutSingle, "alice"
 	info, err := c.Start(context.Background(), "acme", s)
 	if err != nil {
 		t.Fatal(err)
@@ -212,10 +212,10 @@ func TestLayoutChangeRaisesPrice(t *testing.T) {
 		t.Fatalf("single: %s %d, want transcode 20", info.Kind, info.Cost)
 	}
 	waitJob(t, c, info.ID, 10*time.Second, active)
-	if _, err := c.Update(context.Background(), info.ID, egress.Update{LayoutSpec: egress.LayoutSpec{Layout: egress.LayoutGrid}}); err != nil {
+	if _, err := c.Update(context.Background(), info.ID, types.Update{LayoutSpec: types.LayoutSpec{Layout: types.LayoutGrid}}); err != nil {
 		t.Fatal(err)
 	}
-	got := waitJob(t, c, info.ID, 10*time.Second, func(i egress.Info) bool { return i.Cost == 60 })
+	got := waitJob(t, c, info.ID, 10*time.Second, func(i types.Info) bool { return i.Cost == 60 })
 	if got.Kind != KindComposite {
 		t.Errorf("kind after a grid PATCH: %s", got.Kind)
 	}
@@ -276,7 +276,7 @@ func TestIdleWorkerTakesAnOversizedJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitJob(t, c, second.ID, 10*time.Second, func(i egress.Info) bool {
-		return i.Status == egress.StatusPending && strings.Contains(i.Reason, "no worker has room")
+	waitJob(t, c, second.ID, 10*time.Second, func(i types.Info) bool {
+		return i.Status == types.StatusPending && strings.Contains(i.Reason, "no worker has room")
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/pipeline/fanout"
 	"github.com/roomcast/roomcast/pipeline/media"
@@ -45,9 +46,9 @@ func (tickMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	}
 }
 
-func (tickMedia) EncodeTime() time.Duration         { return 0 }
-func (tickMedia) DecodeTime() time.Duration         { return 0 }
-func (tickMedia) SetLayout(egress.LayoutSpec) error { return nil }
+func (tickMedia) EncodeTime() time.Duration        { return 0 }
+func (tickMedia) DecodeTime() time.Duration        { return 0 }
+func (tickMedia) SetLayout(types.LayoutSpec) error { return nil }
 
 // countOutput reads its fan-out reader and counts units.
 type countOutput struct {
@@ -68,7 +69,7 @@ func (o *countOutput) Close()                    { o.src.Close() }
 
 func testDeps() egress.Deps {
 	return egress.Deps{
-		NewMedia: func(string, egress.Spec, source.Handler, *slog.Logger) (egress.Media, error) { return tickMedia{}, nil },
+		NewMedia: func(string, types.Spec, source.Handler, *slog.Logger) (egress.Media, error) { return tickMedia{}, nil },
 		NewRTMP: func(raw string, r *fanout.Reader, _ *slog.Logger) (egress.Output, string, error) {
 			return &countOutput{src: r}, "rtmp://host/app/****", nil
 		},
@@ -166,11 +167,11 @@ func (rw *runningWorker) stop() error {
 	return rw.err
 }
 
-func spec(room string) egress.Spec {
-	return egress.Spec{Room: room, Outputs: egress.OutputsSpec{RTMP: egress.URLs("rtmp://127.0.0.1/app/key-" + room)}}.WithDefaults()
+func spec(room string) types.Spec {
+	return types.Spec{Room: room, Outputs: types.OutputsSpec{RTMP: types.URLs("rtmp://127.0.0.1/app/key-" + room)}}.WithDefaults()
 }
 
-func waitJob(t *testing.T, c *Client, id string, within time.Duration, cond func(egress.Info) bool) egress.Info {
+func waitJob(t *testing.T, c *Client, id string, within time.Duration, cond func(types.Info) bool) types.Info {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -189,7 +190,7 @@ func waitJob(t *testing.T, c *Client, id string, within time.Duration, cond func
 	}
 }
 
-func active(i egress.Info) bool { return i.Status == egress.StatusActive }
+func active(i types.Info) bool { return i.Status == types.StatusActive }
 
 func TestJobRunsAndStops(t *testing.T) {
 	b := newBus(t)
@@ -199,7 +200,7 @@ func TestJobRunsAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Status != egress.StatusPending || info.Reason == "" || strings.Contains(info.Outputs.RTMP[0].URL, "key-r1") {
+	if info.Status != types.StatusPending || info.Reason == "" || strings.Contains(info.Outputs.RTMP[0].URL, "key-r1") {
 		t.Fatalf("queued job: %+v", info)
 	}
 	got := waitJob(t, c, info.ID, 5*time.Second, active)
@@ -207,15 +208,15 @@ func TestJobRunsAndStops(t *testing.T) {
 		t.Errorf("running job: worker %q tenant %q kind %q", got.Worker, got.Tenant, got.Kind)
 	}
 	stopped, err := c.Stop(context.Background(), info.ID)
-	if err != nil || stopped.Status != egress.StatusComplete {
+	if err != nil || stopped.Status != types.StatusComplete {
 		t.Fatalf("stop: %+v %v", stopped, err)
 	}
-	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return i.Status == egress.StatusComplete })
-	list, err := c.List(context.Background(), egress.Filter{Tenant: "acme"})
+	waitJob(t, c, info.ID, 5*time.Second, func(i types.Info) bool { return i.Status == types.StatusComplete })
+	list, err := c.List(context.Background(), types.Filter{Tenant: "acme"})
 	if err != nil || len(list) != 1 {
 		t.Errorf("list: %d jobs, %v", len(list), err)
 	}
-	if _, err := c.Update(context.Background(), info.ID, egress.Update{AddRTMP: egress.URLs("rtmp://x/app/k")}); !errors.Is(err, egress.ErrEnded) {
+	if _, err := c.Update(context.Background(), info.ID, types.Update{AddRTMP: types.URLs("rtmp://x/app/k")}); !errors.Is(err, types.ErrEnded) {
 		t.Errorf("update of an ended job: %v, want ErrEnded", err)
 	}
 }
@@ -236,8 +237,8 @@ func TestAdmissionByCost(t *testing.T) {
 	for _, id := range ids[:4] {
 		waitJob(t, c, id, 10*time.Second, active)
 	}
-	fifth := waitJob(t, c, ids[4], 10*time.Second, func(i egress.Info) bool {
-		return i.Status == egress.StatusPending && strings.Contains(i.Reason, "no worker has room")
+	fifth := waitJob(t, c, ids[4], 10*time.Second, func(i types.Info) bool {
+		return i.Status == types.StatusPending && strings.Contains(i.Reason, "no worker has room")
 	})
 	t.Logf("fifth job waits: %s", fifth.Reason)
 	workers, err := c.Workers(context.Background())
@@ -258,13 +259,13 @@ func TestStopBeforeStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	stopped, err := c.Stop(context.Background(), info.ID)
-	if err != nil || stopped.Status != egress.StatusComplete {
+	if err != nil || stopped.Status != types.StatusComplete {
 		t.Fatalf("stop of a queued job: %+v %v", stopped, err)
 	}
 	b.worker("w1", 100)
 	// The worker acks the request without running the job.
 	waitQueueEmpty(t, c, "the stopped job's request")
-	if got, _ := c.Get(context.Background(), info.ID); got.Status != egress.StatusComplete || got.Worker != "" {
+	if got, _ := c.Get(context.Background(), info.ID); got.Status != types.StatusComplete || got.Worker != "" {
 		t.Errorf("a stopped job ran: %+v", got)
 	}
 }
@@ -303,12 +304,12 @@ func TestFailoverAfterWorkerDies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wa" })
+	waitJob(t, c, info.ID, 5*time.Second, func(i types.Info) bool { return active(i) && i.Worker == "wa" })
 	b.worker("wb", 100)
 	// wa loses the bus: no heartbeat, no ack. Its lease runs out.
 	a.nc.Close()
 	died := time.Now()
-	got := waitJob(t, c, info.ID, 4*testLease+5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wb" })
+	got := waitJob(t, c, info.ID, 4*testLease+5*time.Second, func(i types.Info) bool { return active(i) && i.Worker == "wb" })
 	t.Logf("taken over by %s %v after wa died (lease %v)", got.Worker, time.Since(died).Round(time.Millisecond), testLease)
 }
 
@@ -320,13 +321,13 @@ func TestDrainHandsJobsOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wa" })
+	waitJob(t, c, info.ID, 5*time.Second, func(i types.Info) bool { return active(i) && i.Worker == "wa" })
 	b.worker("wb", 100)
 	start := time.Now()
 	if err := a.stop(); err != nil {
 		t.Fatalf("drained worker returned %v", err)
 	}
-	got := waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wb" })
+	got := waitJob(t, c, info.ID, 5*time.Second, func(i types.Info) bool { return active(i) && i.Worker == "wb" })
 	t.Logf("handed over to %s in %v", got.Worker, time.Since(start).Round(time.Millisecond))
 }
 
@@ -338,7 +339,7 @@ func TestDuplicateDeliveryRunsNoSecondPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wa" })
+	waitJob(t, c, info.ID, 5*time.Second, func(i types.Info) bool { return active(i) && i.Worker == "wa" })
 	wb := b.worker("wb", 100)
 	// The same request again, as a redelivery or a resent message would be.
 	if _, err := c.js.Publish(context.Background(), subjectRequests, []byte(info.ID), jetstream.WithMsgID(info.ID+"-again")); err != nil {
@@ -379,7 +380,7 @@ func TestStopMarkedInRecordReachesTheWorker(t *testing.T) {
 	if _, err := c.jobs.Update(context.Background(), info.ID, rec.encode(), rev); err != nil {
 		t.Fatal(err)
 	}
-	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return i.Status == egress.StatusComplete })
+	waitJob(t, c, info.ID, 5*time.Second, func(i types.Info) bool { return i.Status == types.StatusComplete })
 }
 
 // TestStopOrphanedJobEndsItsRecording: a job whose worker died shows as
@@ -399,7 +400,7 @@ func TestStopOrphanedJobEndsItsRecording(t *testing.T) {
 			finalized = append(finalized, call{tenant, room, id})
 			return true, nil
 		},
-		Events: func(typ string, info egress.Info) {
+		Events: func(typ string, info types.Info) {
 			mu.Lock()
 			defer mu.Unlock()
 			events = append(events, typ+":"+info.Status)
@@ -418,17 +419,17 @@ func TestStopOrphanedJobEndsItsRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec.Started, rec.Info.Status, rec.Info.Worker, rec.Lease = true, egress.StatusActive, "dead", time.Now().Add(-time.Second)
-	rec.Info.Outputs.Record = &egress.RecordInfo{RecordingID: "REC_0123456789abcdef0123", State: egress.StateLive}
+	rec.Started, rec.Info.Status, rec.Info.Worker, rec.Lease = true, types.StatusActive, "dead", time.Now().Add(-time.Second)
+	rec.Info.Outputs.Record = &types.RecordInfo{RecordingID: "REC_0123456789abcdef0123", State: types.StateLive}
 	if _, err := c.jobs.Update(ctx, info.ID, rec.encode(), rev); err != nil {
 		t.Fatal(err)
 	}
 	got, err := c.Get(ctx, info.ID)
-	if err != nil || got.Status != egress.StatusPending || !strings.Contains(got.Reason, "worker dead stopped renewing its lease") {
+	if err != nil || got.Status != types.StatusPending || !strings.Contains(got.Reason, "worker dead stopped renewing its lease") {
 		t.Fatalf("orphaned job shows %q (%q), %v; want pending with why", got.Status, got.Reason, err)
 	}
 	stopped, err := c.Stop(ctx, info.ID)
-	if err != nil || stopped.Status != egress.StatusComplete || stopped.Outputs.Record.State != egress.StateStopped || stopped.Worker != "" {
+	if err != nil || stopped.Status != types.StatusComplete || stopped.Outputs.Record.State != types.StateStopped || stopped.Worker != "" {
 		t.Fatalf("stop: %+v, %v", stopped, err)
 	}
 	mu.Lock()

@@ -11,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/egress/record"
 	"github.com/roomcast/roomcast/storage/archive"
 )
@@ -57,13 +57,13 @@ func withRecordingLock(ctx context.Context, kv jetstream.KeyValue, id, holder st
 
 // addOrphans is the owner's side of a reconcile: its job's recording
 // takes what the killed recorder left.
-func (w *Worker) addOrphans(id string, o archive.Orphans) (egress.Info, error) {
+func (w *Worker) addOrphans(id string, o archive.Orphans) (types.Info, error) {
 	res, err := w.mgr.AddOrphans(id, o)
-	if errors.Is(err, record.ErrEnded) || errors.Is(err, egress.ErrNotFound) {
-		return egress.Info{}, fmt.Errorf("%w: %w", egress.ErrEnded, err)
+	if errors.Is(err, record.ErrEnded) || errors.Is(err, types.ErrNotFound) {
+		return types.Info{}, fmt.Errorf("%w: %w", types.ErrEnded, err)
 	}
 	if err != nil {
-		return egress.Info{}, err
+		return types.Info{}, err
 	}
 	w.log.Info("merged a killed recorder's segments", "egress", id, "segments", res.Segments, "raw", res.Raw)
 	return w.mgr.Get(context.Background(), id)

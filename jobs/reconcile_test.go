@@ -10,7 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/storage/archive"
 )
 
@@ -74,7 +74,7 @@ func TestReconcileThroughTheOwner(t *testing.T) {
 	b := newBus(t)
 	f := newReconcileFixture(t, b)
 	f.setJob(t, func(r *Record) {
-		r.Info.Status, r.Info.Worker, r.Lease = egress.StatusActive, "wb", time.Now().Add(time.Minute)
+		r.Info.Status, r.Info.Worker, r.Lease = types.StatusActive, "wb", time.Now().Add(time.Minute)
 	})
 	owner := b.conn("wb")
 	got := make(chan Control, 1)
@@ -110,7 +110,7 @@ func TestReconcileWaitsForTheEnd(t *testing.T) {
 	b := newBus(t)
 	f := newReconcileFixture(t, b)
 	f.setJob(t, func(r *Record) {
-		r.Started, r.Info.Status, r.Info.Worker, r.Lease = true, egress.StatusActive, "dead", time.Now().Add(-time.Second)
+		r.Started, r.Info.Status, r.Info.Worker, r.Lease = true, types.StatusActive, "dead", time.Now().Add(-time.Second)
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -161,7 +161,7 @@ func TestReconcileStopsWithItsContext(t *testing.T) {
 	b := newBus(t)
 	f := newReconcileFixture(t, b)
 	f.setJob(t, func(r *Record) {
-		r.Info.Status, r.Info.Worker, r.Lease = egress.StatusActive, "dead", time.Now().Add(-time.Second)
+		r.Info.Status, r.Info.Worker, r.Lease = types.StatusActive, "dead", time.Now().Add(-time.Second)
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), testLease)
 	defer cancel()
@@ -199,17 +199,17 @@ func TestDeadWorkerDetectedBeforeItsLease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitJob(t, c, info.ID, 5*time.Second, func(i egress.Info) bool { return active(i) && i.Worker == "wa" })
+	waitJob(t, c, info.ID, 5*time.Second, func(i types.Info) bool { return active(i) && i.Worker == "wa" })
 	_, stopB := start("wb")
 	defer stopB()
 	// wb judges no peer during its first lease on the bus: wait it out.
 	startedB := time.Now()
-	waitJob(t, c, info.ID, 3*lease, func(i egress.Info) bool {
+	waitJob(t, c, info.ID, 3*lease, func(i types.Info) bool {
 		return time.Since(startedB) > lease+watchEvery && active(i) && i.Worker == "wa"
 	})
 	ncA.Close()
 	died := time.Now()
-	got := waitJob(t, c, info.ID, 2*lease, func(i egress.Info) bool { return active(i) && i.Worker == "wb" })
+	got := waitJob(t, c, info.ID, 2*lease, func(i types.Info) bool { return active(i) && i.Worker == "wb" })
 	took := time.Since(died)
 	t.Logf("taken over by %s %v after wa lost NATS (lease %v)", got.Worker, took.Round(time.Millisecond), lease)
 	if took >= lease-time.Second {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/api/types"
 )
 
 // TestRecordingWaitsForSpoolRoom: while the worker's spool is low a new
@@ -27,7 +27,7 @@ func TestRecordingWaitsForSpoolRoom(t *testing.T) {
 		return nil
 	}
 	b.workerWith("w1", 100, deps)
-	rec := egress.Spec{Room: "r1", Outputs: egress.OutputsSpec{Record: &egress.RecordSpec{SegmentSeconds: 4}}}.WithDefaults()
+	rec := types.Spec{Room: "r1", Outputs: types.OutputsSpec{Record: &types.RecordSpec{SegmentSeconds: 4}}}.WithDefaults()
 	recJob, err := c.Start(context.Background(), "acme", rec)
 	if err != nil {
 		t.Fatal(err)
@@ -37,14 +37,14 @@ func TestRecordingWaitsForSpoolRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJob(t, c, plain.ID, 10*time.Second, active)
-	waiting := waitJob(t, c, recJob.ID, 10*time.Second, func(i egress.Info) bool {
-		return i.Status == egress.StatusPending && strings.Contains(i.Reason, "cannot start a recording: spool nearly full")
+	waiting := waitJob(t, c, recJob.ID, 10*time.Second, func(i types.Info) bool {
+		return i.Status == types.StatusPending && strings.Contains(i.Reason, "cannot start a recording: spool nearly full")
 	})
 	t.Logf("recording job waits: %s", waiting.Reason)
 	low.Store(false)
 	// This worker has no archive, so the job fails as it starts: what
 	// counts is that the worker took it.
-	taken := waitJob(t, c, recJob.ID, 10*time.Second, func(i egress.Info) bool { return i.Status != egress.StatusPending })
+	taken := waitJob(t, c, recJob.ID, 10*time.Second, func(i types.Info) bool { return i.Status != types.StatusPending })
 	if taken.Worker != "w1" || strings.Contains(taken.Reason, "spool") {
 		t.Fatalf("job after the spool has room: %+v", taken)
 	}

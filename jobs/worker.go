@@ -13,12 +13,13 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/egress"
 )
 
 // EventSink receives a job's transitions for webhooks: typ is one of
 // egress_started, egress_updated, egress_ended, recording_ready.
-type EventSink func(typ string, info egress.Info)
+type EventSink func(typ string, info types.Info)
 
 // WorkerConfig configures a Worker.
 type WorkerConfig struct {
@@ -87,7 +88,7 @@ type owned struct {
 	measured float64
 	sub      *nats.Subscription
 	fresh    bool // not started anywhere before this worker
-	states   map[string]egress.State
+	states   map[string]types.State
 	status   string
 	stopped  chan struct{} // closed once finished here
 }
@@ -133,7 +134,7 @@ func NewWorker(ctx context.Context, cfg WorkerConfig) (*Worker, error) {
 		w.log.Info("reconnected to NATS")
 	})
 	deps := cfg.Deps
-	deps.OnChange = func(i egress.Info) { w.markDirty(i.ID) }
+	deps.OnChange = func(i types.Info) { w.markDirty(i.ID) }
 	w.mgr = egress.NewManager(deps)
 	return w, nil
 }
@@ -387,7 +388,7 @@ func (w *Worker) claim(ctx context.Context, msg jetstream.Msg, rec *Record, rev 
 		_ = msg.NakWithDelay(time.Second) // someone else changed it first
 		return
 	}
-	o := &owned{msg: msg, rec: rec, rev: newRev, fresh: !resume, states: map[string]egress.State{}, status: rec.Info.Status, stopped: make(chan struct{}),
+	o := &owned{msg: msg, rec: rec, rev: newRev, fresh: !resume, states: map[string]types.State{}, status: rec.Info.Status, stopped: make(chan struct{}),
 		kind: rec.Info.Kind, cost: rec.Cost, measured: rec.Info.MeasuredCPU}
 	w.mu.Lock()
 	w.owned[id] = o
@@ -421,7 +422,7 @@ func (w *Worker) fail(id string, cause error) {
 	defer w.syncMu.Unlock()
 	now := time.Now().UTC()
 	rec := *o.rec
-	rec.Info.Status, rec.Info.Error, rec.Info.EndedAt = egress.StatusFailed, cause.Error(), &now
+	rec.Info.Status, rec.Info.Error, rec.Info.EndedAt = types.StatusFailed, cause.Error(), &now
 	w.write(context.Background(), id, o, &rec)
 	w.release(id, o, false)
 }

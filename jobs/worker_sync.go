@@ -10,7 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/api/types"
 )
 
 // markDirty asks the syncer to write a job's record.
@@ -159,9 +159,9 @@ func (w *Worker) sync(ctx context.Context, id string) {
 	if spec, err := w.mgr.Spec(id); err == nil {
 		rec.Spec = spec
 	}
-	handedOver := info.Status == egress.StatusHandedOver
+	handedOver := info.Status == types.StatusHandedOver
 	if handedOver {
-		rec.Info.Status, rec.Info.EndedAt, rec.Info.Worker = egress.StatusPending, nil, ""
+		rec.Info.Status, rec.Info.EndedAt, rec.Info.Worker = types.StatusPending, nil, ""
 		rec.Info.Reason, rec.Lease = "handed over by worker "+w.cfg.ID+", waiting for another", time.Time{}
 	}
 	// Events follow the pipeline, not the bus: a transition while NATS
@@ -279,7 +279,7 @@ func (w *Worker) release(id string, o *owned, handedOver bool) {
 }
 
 // emit sends the events a record change means.
-func (w *Worker) emit(o *owned, info egress.Info) {
+func (w *Worker) emit(o *owned, info types.Info) {
 	if w.cfg.Events == nil {
 		return
 	}
@@ -287,14 +287,14 @@ func (w *Worker) emit(o *owned, info egress.Info) {
 	prev := o.status
 	o.status = info.Status
 	switch {
-	case info.Status == egress.StatusActive && prev != egress.StatusActive && o.fresh:
+	case info.Status == types.StatusActive && prev != types.StatusActive && o.fresh:
 		w.cfg.Events("egress_started", info)
-	case info.Status == egress.StatusComplete || info.Status == egress.StatusFailed:
+	case info.Status == types.StatusComplete || info.Status == types.StatusFailed:
 		if prev == info.Status {
 			return // emitted already; the record write is being retried
 		}
 		w.cfg.Events("egress_ended", info)
-		if r := info.Outputs.Record; r != nil && info.Status == egress.StatusComplete {
+		if r := info.Outputs.Record; r != nil && info.Status == types.StatusComplete {
 			w.cfg.Events("recording_ready", info)
 		}
 		return
@@ -308,7 +308,7 @@ func (w *Worker) emit(o *owned, info egress.Info) {
 	if r := info.Outputs.Record; r != nil && o.states["record"] != r.State {
 		o.states["record"], changed = r.State, true
 	}
-	if changed && info.Status == egress.StatusActive {
+	if changed && info.Status == types.StatusActive {
 		w.cfg.Events("egress_updated", info)
 	}
 }
@@ -361,7 +361,7 @@ func (w *Worker) handleControl(id string, m *nats.Msg) {
 	reply := controlReply{}
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
-	var info egress.Info
+	var info types.Info
 	cmd, err := parseControl(m.Data)
 	switch {
 	case err != nil:
@@ -378,13 +378,13 @@ func (w *Worker) handleControl(id string, m *nats.Msg) {
 	}
 	if err != nil {
 		reply.Error, reply.Code = err.Error(), "error"
-		var fe *egress.FieldError
+		var fe *types.FieldError
 		switch {
 		case errors.As(err, &fe):
 			reply.Code, reply.Field, reply.Error = "field", fe.Field, fe.Reason
-		case errors.Is(err, egress.ErrNotFound):
+		case errors.Is(err, types.ErrNotFound):
 			reply.Code = "not_found"
-		case errors.Is(err, egress.ErrEnded):
+		case errors.Is(err, types.ErrEnded):
 			reply.Code = "ended"
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/egress/record"
@@ -175,7 +176,7 @@ func (a *archiveService) newRecording(p egress.RecordingParams) (*record.Recordi
 		Resume: resume,
 		ID:     p.ID, Tenant: p.Tenant, Room: p.Room, Egress: p.Egress,
 		SegmentDuration: time.Duration(p.Spec.SegmentSeconds * float64(time.Second)),
-		Raw:             p.Spec.Tracks == egress.RecordTracksRaw, RawPartDuration: a.rawPart,
+		Raw:             p.Spec.Tracks == types.RecordTracksRaw, RawPartDuration: a.rawPart,
 		Spool: a.spool, WorkDir: a.workDir, Logger: p.Logger,
 	})
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/configs"
-	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/jobs/webhook"
 )
@@ -43,7 +43,7 @@ func eventSink(ctx context.Context, nc *nats.Conn, cfg configs.Config, reg *prom
 	runCtx, stopRun := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); out.Run(runCtx) }()
-	sink := func(typ string, info egress.Info) {
+	sink := func(typ string, info types.Info) {
 		ev, err := webhook.NewEvent(typ, info.Tenant, info.ID, info)
 		if err == nil {
 			err = out.Add(ev)

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/roomcast/roomcast/pipeline/composite/overlay"
+	"github.com/roomcast/roomcast/pipeline/composite/style"
 )
 
 // Branding is a job's look beyond its background colour: a picture
@@ -66,29 +67,30 @@ type Title struct {
 	TextStyle
 }
 
-// Logo corners and title positions.
+// Logo corners and title positions (defined in style, so that checking a
+// request needs no codec).
 const (
-	LogoTopLeft     = "top-left"
-	LogoTopRight    = "top-right"
-	LogoBottomLeft  = "bottom-left"
-	LogoBottomRight = "bottom-right"
-	TitleTop        = "top"
-	TitleBottom     = "bottom"
+	LogoTopLeft     = style.LogoTopLeft
+	LogoTopRight    = style.LogoTopRight
+	LogoBottomLeft  = style.LogoBottomLeft
+	LogoBottomRight = style.LogoBottomRight
+	TitleTop        = style.TitleTop
+	TitleBottom     = style.TitleBottom
 )
 
 // LogoPositions lists the logo corners.
-var LogoPositions = []string{LogoTopLeft, LogoTopRight, LogoBottomLeft, LogoBottomRight}
+var LogoPositions = style.LogoPositions
 
-// Bounds of the branding.
+// Bounds of the branding (style's).
 const (
-	MinLogoScale, MaxLogoScale = 0.02, 0.5
-	DefaultLogoScale           = 0.12
-	MaxLogoMargin              = 400
-	MaxTitleRunes              = 120
-	MinFontSize, MaxFontSize   = 6, 200
+	MinLogoScale, MaxLogoScale = style.MinLogoScale, style.MaxLogoScale
+	DefaultLogoScale           = style.DefaultLogoScale
+	MaxLogoMargin              = style.MaxLogoMargin
+	MaxTitleRunes              = style.MaxTitleRunes
+	MinFontSize, MaxFontSize   = style.MinFontSize, style.MaxFontSize
 	// MaxBrandingSide bounds the pictures' sides in pixels, as
-	// overlay.DecodeLogo does.
-	MaxBrandingSide = 4096
+	// style.DecodeLogo does.
+	MaxBrandingSide = style.MaxLogoSide
 )
 
 // Default colours: white text on translucent black.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/roomcast/roomcast/pipeline/codec"
 	"github.com/roomcast/roomcast/pipeline/composite"
-	"github.com/roomcast/roomcast/pipeline/composite/overlay"
+	"github.com/roomcast/roomcast/pipeline/composite/style"
 	"github.com/roomcast/roomcast/pipeline/composite/tile"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
@@ -26,7 +26,7 @@ func pngOf(t *testing.T, w, h int, c color.NRGBA) image.Image {
 	if err := png.Encode(&b, p); err != nil {
 		t.Fatal(err)
 	}
-	img, err := overlay.DecodeLogo(b.Bytes())
+	img, err := style.DecodeLogo(b.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}

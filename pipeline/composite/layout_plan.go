@@ -64,7 +64,7 @@ func (l *Layout) plan(slot time.Duration) []slotPlan {
 
 // layOut computes one canvas's tiles and their sources.
 func (l *Layout) layOut(view View, width, height int, speaker string) slotPlan {
-	tiles := view.layout().Tiles(l.roster.scene(width, height, speaker))
+	tiles := view.Layout().Tiles(l.roster.scene(width, height, speaker))
 	slices.SortStableFunc(tiles, func(a, b tile.Tile) int { return a.Z - b.Z })
 	p := slotPlan{tiles: tiles, names: make([]string, len(tiles)), srcs: make([]*videoSource, len(tiles))}
 	for i, t := range tiles {
@@ -78,7 +78,7 @@ func (l *Layout) layOut(view View, width, height int, speaker string) slotPlan {
 // passSource returns the source to pass through untouched, or nil: when
 // the view allows it and shows one H.264 camera alone, on the whole canvas.
 func (l *Layout) passSource(view View, p slotPlan) *videoSource {
-	if l.cfg.NoPassthrough || !view.mayPassThrough() || len(p.tiles) != 1 {
+	if l.cfg.NoPassthrough || !mayPassThrough(view) || len(p.tiles) != 1 {
 		return nil
 	}
 	r, src := p.tiles[0].Rect, p.srcs[0]

@@ -1,41 +1,20 @@
 package overlay
 
-import (
-	"fmt"
-	"strconv"
-)
+import "github.com/roomcast/roomcast/pipeline/composite/style"
 
 // Color is a straight (not premultiplied) sRGB colour with alpha; A 255 is
-// opaque, 0 transparent.
-type Color struct{ R, G, B, A uint8 }
+// opaque, 0 transparent. It is style.Color with the conversions drawing
+// needs.
+type Color style.Color
 
-// ParseColor parses "#RRGGBB", "#RRGGBBAA" or "#RGB" (hex digits of either
-// case; the forms without alpha are opaque).
+// ParseColor parses "#RRGGBB", "#RRGGBBAA" or "#RGB" (style.ParseColor).
 func ParseColor(s string) (Color, error) {
-	if len(s) == 0 || s[0] != '#' {
-		return Color{}, fmt.Errorf("colour %q: want #RGB, #RRGGBB or #RRGGBBAA", s)
-	}
-	hex := s[1:]
-	if len(hex) == 3 {
-		hex = string([]byte{hex[0], hex[0], hex[1], hex[1], hex[2], hex[2]})
-	}
-	if len(hex) == 6 {
-		hex += "ff"
-	}
-	if len(hex) != 8 {
-		return Color{}, fmt.Errorf("colour %q: want #RGB, #RRGGBB or #RRGGBBAA", s)
-	}
-	n, err := strconv.ParseUint(hex, 16, 32)
-	if err != nil {
-		return Color{}, fmt.Errorf("colour %q: not hexadecimal", s)
-	}
-	return Color{R: uint8(n >> 24), G: uint8(n >> 16), B: uint8(n >> 8), A: uint8(n)}, nil
+	c, err := style.ParseColor(s)
+	return Color(c), err
 }
 
 // String returns the colour as "#RRGGBBAA", a form ParseColor reads back.
-func (c Color) String() string {
-	return fmt.Sprintf("#%02x%02x%02x%02x", c.R, c.G, c.B, c.A)
-}
+func (c Color) String() string { return style.Color(c).String() }
 
 // YUV returns the colour in BT.601 limited range (Y 16–235, U and V
 // 16–240), ignoring alpha.

@@ -1,4 +1,4 @@
-package egress
+package types
 
 import (
 	"errors"
@@ -8,8 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/roomcast/roomcast/pipeline/composite"
-	"github.com/roomcast/roomcast/pipeline/composite/overlay"
+	"github.com/roomcast/roomcast/pipeline/composite/style"
 	"github.com/roomcast/roomcast/pipeline/composite/tile"
 )
 
@@ -144,19 +143,19 @@ func (b *BrandingSpec) validate() error {
 	}
 	if l := b.Logo; l != nil {
 		switch {
-		case l.Position != "" && !slices.Contains(composite.LogoPositions, l.Position):
+		case l.Position != "" && !slices.Contains(style.LogoPositions, l.Position):
 			return &FieldError{"branding.logo.position", fmt.Sprintf("unknown position %q (want top-left, top-right, bottom-left or bottom-right)", l.Position)}
-		case l.Scale != 0 && (l.Scale < composite.MinLogoScale || l.Scale > composite.MaxLogoScale):
-			return &FieldError{"branding.logo.scale", fmt.Sprintf("must be between %v and %v (a share of the canvas width)", composite.MinLogoScale, composite.MaxLogoScale)}
-		case l.Margin != nil && (*l.Margin < 0 || *l.Margin > composite.MaxLogoMargin):
-			return &FieldError{"branding.logo.margin", fmt.Sprintf("must be between 0 and %d pixels", composite.MaxLogoMargin)}
+		case l.Scale != 0 && (l.Scale < style.MinLogoScale || l.Scale > style.MaxLogoScale):
+			return &FieldError{"branding.logo.scale", fmt.Sprintf("must be between %v and %v (a share of the canvas width)", style.MinLogoScale, style.MaxLogoScale)}
+		case l.Margin != nil && (*l.Margin < 0 || *l.Margin > style.MaxLogoMargin):
+			return &FieldError{"branding.logo.margin", fmt.Sprintf("must be between 0 and %d pixels", style.MaxLogoMargin)}
 		}
-		if _, err := decodePNG("branding.logo.png_base64", l.PNGBase64); err != nil {
+		if _, err := DecodePNG("branding.logo.png_base64", l.PNGBase64); err != nil {
 			return err
 		}
 	}
 	if bg := b.BackgroundImage; bg != nil {
-		if _, err := decodePNG("branding.background_image.png_base64", bg.PNGBase64); err != nil {
+		if _, err := DecodePNG("branding.background_image.png_base64", bg.PNGBase64); err != nil {
 			return err
 		}
 	}
@@ -164,9 +163,9 @@ func (b *BrandingSpec) validate() error {
 		switch n := utf8.RuneCountInString(t.Text); {
 		case strings.TrimSpace(t.Text) == "":
 			return &FieldError{"branding.title.text", "required with a title"}
-		case n > composite.MaxTitleRunes:
-			return &FieldError{"branding.title.text", fmt.Sprintf("%d characters, at most %d", n, composite.MaxTitleRunes)}
-		case t.Position != "" && t.Position != composite.TitleTop && t.Position != composite.TitleBottom:
+		case n > style.MaxTitleRunes:
+			return &FieldError{"branding.title.text", fmt.Sprintf("%d characters, at most %d", n, style.MaxTitleRunes)}
+		case t.Position != "" && t.Position != style.TitleTop && t.Position != style.TitleBottom:
 			return &FieldError{"branding.title.position", fmt.Sprintf("unknown position %q (want top or bottom)", t.Position)}
 		}
 		return t.TextStyleSpec.validate("branding.title")
@@ -179,11 +178,11 @@ func (s *TextStyleSpec) validate(prefix string) error {
 	if s == nil {
 		return nil
 	}
-	if s.FontSize != 0 && (s.FontSize < composite.MinFontSize || s.FontSize > composite.MaxFontSize) {
-		return &FieldError{prefix + ".font_size", fmt.Sprintf("must be between %d and %d pixels", composite.MinFontSize, composite.MaxFontSize)}
+	if s.FontSize != 0 && (s.FontSize < style.MinFontSize || s.FontSize > style.MaxFontSize) {
+		return &FieldError{prefix + ".font_size", fmt.Sprintf("must be between %d and %d pixels", style.MinFontSize, style.MaxFontSize)}
 	}
 	for _, c := range []struct{ field, value string }{{".color", s.Color}, {".background", s.Background}} {
-		if _, err := overlay.ParseColor(c.value); c.value != "" && err != nil {
+		if _, err := style.ParseColor(c.value); c.value != "" && err != nil {
 			return &FieldError{prefix + c.field, err.Error()}
 		}
 	}
@@ -347,7 +346,7 @@ func (v VideoSpec) validate() error {
 		return &FieldError{"video.keyframe_seconds", "must be between 0.5 and 10"}
 	}
 	if v.Background != "" {
-		if _, err := overlay.ParseColor(v.Background); err != nil {
+		if _, err := style.ParseColor(v.Background); err != nil {
 			return &FieldError{"video.background", err.Error()}
 		}
 	}

@@ -1,4 +1,4 @@
-package overlay
+package style
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 // MaxLogoBytes bounds the size of a logo file.
 const MaxLogoBytes = 1 << 20
 
-// maxLogoSide bounds a logo's width and height in pixels.
-const maxLogoSide = 4096
+// MaxLogoSide bounds a logo's width and height in pixels.
+const MaxLogoSide = 4096
 
 // pngSignature starts every PNG file.
 var pngSignature = []byte("\x89PNG\r\n\x1a\n")
@@ -32,8 +32,8 @@ func DecodeLogo(data []byte) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("logo: broken PNG header: %w", err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxLogoSide || cfg.Height > maxLogoSide {
-		return nil, fmt.Errorf("logo: %d×%d pixels, want 1 to %d on each side", cfg.Width, cfg.Height, maxLogoSide)
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxLogoSide || cfg.Height > MaxLogoSide {
+		return nil, fmt.Errorf("logo: %d×%d pixels, want 1 to %d on each side", cfg.Width, cfg.Height, MaxLogoSide)
 	}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {

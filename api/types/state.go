@@ -1,7 +1,4 @@
-// Package egress runs a job's outputs: each output is a Run(ctx) error
-// under a supervisor that alone owns retry, backoff and state, so one
-// output's failure touches nothing else.
-package egress
+package types
 
 // State is an output's state as the API reports it.
 type State string

@@ -1,4 +1,4 @@
-package overlay
+package style
 
 import (
 	"bytes"
@@ -21,6 +21,19 @@ func encodePNG(t testing.TB, img image.Image) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// testPicture is a 5×3 picture of opaque, translucent and transparent
+// pixels.
+func testPicture() *image.NRGBA {
+	p := image.NewNRGBA(image.Rect(0, 0, 5, 3))
+	cols := []color.NRGBA{{255, 0, 0, 255}, {0, 255, 0, 255}, {0, 0, 255, 128}, {255, 255, 255, 0}, {40, 80, 120, 255}}
+	for y := range 3 {
+		for x := range 5 {
+			p.SetNRGBA(x, y, cols[(x+y)%len(cols)])
+		}
+	}
+	return p
 }
 
 func TestDecodeLogoRoundTrip(t *testing.T) {
@@ -86,9 +99,9 @@ func TestDecodeLogoErrors(t *testing.T) {
 }
 
 func TestDecodeLogoAtLimits(t *testing.T) {
-	img := image.NewGray(image.Rect(0, 0, maxLogoSide, 1))
+	img := image.NewGray(image.Rect(0, 0, MaxLogoSide, 1))
 	if _, err := DecodeLogo(encodePNG(t, img)); err != nil {
-		t.Errorf("a %d×1 logo: %v", maxLogoSide, err)
+		t.Errorf("a %d×1 logo: %v", MaxLogoSide, err)
 	}
 }
 

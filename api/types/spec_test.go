@@ -1,4 +1,4 @@
-package egress
+package types
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomcast/roomcast/pipeline/composite"
+	"github.com/roomcast/roomcast/pipeline/composite/tile"
 )
 
 func TestSpecRecordValidation(t *testing.T) {
@@ -98,6 +98,73 @@ func TestTargetValidation(t *testing.T) {
 	}
 }
 
+func TestSpecValidation(t *testing.T) {
+	ok := func(string) error { return nil }
+	base := Spec{Room: "r1", Outputs: OutputsSpec{RTMP: URLs("rtmp://a/b/c")}}
+	cases := []struct {
+		name  string
+		edit  func(*Spec)
+		field string
+	}{
+		{"room", func(s *Spec) { s.Room = "" }, "room"},
+		{"layout", func(s *Spec) { s.Layout = "grid9" }, "layout"},
+		{"single", func(s *Spec) { s.Layout = LayoutSingle }, "participant"},
+		{"width", func(s *Spec) { s.Video.Width = 3840 }, "video.width"},
+		{"height", func(s *Spec) { s.Video.Height = 1081 }, "video.height"},
+		{"fps", func(s *Spec) { s.Video.FPS = 120 }, "video.fps"},
+		{"outputs", func(s *Spec) { s.Outputs.RTMP = nil }, "outputs"},
+		{"canvas over 1920x1080", func(s *Spec) { s.Video.Width, s.Video.Height = 1920, 1200 }, "video"},
+		{"portrait canvas over 1080x1920", func(s *Spec) { s.Video.Width, s.Video.Height = 1200, 1920 }, "video"},
+		{"fps over 60", func(s *Spec) { s.Video.FPS = 61 }, "video.fps"},
+		{"background", func(s *Spec) { s.Video.Background = "teal" }, "video.background"},
+		{"fit", func(s *Spec) { s.Layout, s.Fit = LayoutGrid, "stretch" }, "fit"},
+		{"custom without regions", func(s *Spec) { s.Layout = LayoutCustom }, "regions"},
+		{"regions without custom", func(s *Spec) { s.Layout, s.Regions = LayoutGrid, []tile.Region{{W: 1, H: 1, Source: "next"}} }, "regions"},
+		{"region off the canvas", func(s *Spec) {
+			s.Layout, s.Regions = LayoutCustom, []tile.Region{{X: 1000, Y: 0, W: 400, H: 300, Source: "next"}}
+		}, "regions[0].w"},
+		{"regions overlapping without z", func(s *Spec) {
+			s.Layout, s.Regions = LayoutCustom, []tile.Region{{W: 0.6, H: 1, Source: "next"}, {X: 0.5, W: 0.5, H: 1, Source: "next"}}
+		}, "regions[1].z"},
+		{"26 regions", func(s *Spec) {
+			s.Layout = LayoutCustom
+			for i := range 26 {
+				s.Regions = append(s.Regions, tile.Region{X: float64(i * 40), W: 40, H: 40, Source: "next"})
+			}
+		}, "regions"},
+		{"canvas name", func(s *Spec) { s.Canvases = []CanvasSpec{{Name: "main", Width: 720, Height: 1280}} }, "canvases[0].name"},
+		{"canvas size", func(s *Spec) { s.Canvases = []CanvasSpec{{Name: "v", Width: 1080, Height: 2000}} }, "canvases[0].height"},
+		{"canvas layout", func(s *Spec) {
+			s.Canvases = []CanvasSpec{{Name: "v", Width: 720, Height: 1280, LayoutSpec: LayoutSpec{Layout: "mosaic"}}}
+		}, "canvases[0].layout"},
+		{"unknown canvas in an output", func(s *Spec) { s.Outputs.RTMP = []Target{{URL: "rtmp://a/b/c", Canvas: "vertical"}} }, "outputs.rtmp[0].canvas"},
+		{"unknown canvas in the record", func(s *Spec) { s.Outputs.Record = &RecordSpec{SegmentSeconds: 4, Canvas: "v"} }, "outputs.record.canvas"},
+		{"placeholder time", func(s *Spec) { s.PlaceholderAfterSeconds = -1 }, "placeholder_after_seconds"},
+	}
+	for _, tc := range cases {
+		s := base.WithDefaults()
+		tc.edit(&s)
+		var fe *FieldError
+		if err := s.Validate(ok); !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("%s: err = %v, want field %s", tc.name, err, tc.field)
+		}
+	}
+	bad := base.WithDefaults()
+	bad.Outputs.RTMP = URLs("rtmp://a/b/c", "http://x")
+	var fe *FieldError
+	if err := bad.Validate(func(u string) error {
+		if !strings.HasPrefix(u, "rtmp") {
+			return errors.New("scheme must be rtmp or rtmps")
+		}
+		return nil
+	}); !errors.As(err, &fe) || fe.Field != "outputs.rtmp[1]" {
+		t.Errorf("url: err = %v", err)
+	}
+	if err := base.WithDefaults().Validate(ok); err != nil {
+		t.Errorf("valid spec: %v", err)
+	}
+}
+
 // pngBase64 returns a w×h PNG of one colour, base64.
 func pngBase64(t *testing.T, w, h int, c color.NRGBA) string {
 	t.Helper()
@@ -164,54 +231,6 @@ func TestSpecBrandingValidation(t *testing.T) {
 			case c.field != "" && (!errors.As(err, &fe) || fe.Field != c.field || !strings.Contains(fe.Reason, c.reason)):
 				t.Fatalf("error %v, want one naming %s saying %q", err, c.field, c.reason)
 			}
-			if c.field != "" {
-				return
-			}
-			// What passes converts to a branding the compositor takes.
-			b, err := s.Branding.compositor()
-			if err != nil {
-				t.Fatalf("compositor: %v", err)
-			}
-			if _, err := composite.NewLayout(composite.LayoutConfig{Branding: b}); err != nil {
-				t.Fatalf("compositor refuses it: %v", err)
-			}
 		})
-	}
-}
-
-// TestBrandingJSON decodes a request's branding as the API does (unknown
-// fields refused) and converts it with its defaults.
-func TestBrandingJSON(t *testing.T) {
-	in := `{"labels":true,"label":{"font_size":20,"color":"#ffffff","background":"#000000aa"},
-		"logo":{"png_base64":"` + pngBase64(t, 8, 8, color.NRGBA{255, 0, 0, 255}) + `","position":"top-left"},
-		"title":{"text":"Roomcast Live","position":"bottom","color":"#ffcc00","font_size":30}}`
-	dec := json.NewDecoder(strings.NewReader(in))
-	dec.DisallowUnknownFields()
-	var b BrandingSpec
-	if err := dec.Decode(&b); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.validate(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := b.compositor()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Logo == nil || c.Logo.Margin != DefaultLogoMargin || c.Logo.Position != "top-left" || c.Logo.Image.Bounds().Dx() != 8 {
-		t.Errorf("logo %+v, want top-left with the default margin", c.Logo)
-	}
-	wantTitle := composite.Title{Text: "Roomcast Live", Position: "bottom", TextStyle: composite.TextStyle{FontSize: 30, Color: "#ffcc00"}}
-	if c.Title == nil || *c.Title != wantTitle {
-		t.Errorf("title %+v, want %+v", c.Title, wantTitle)
-	}
-	if want := (composite.TextStyle{FontSize: 20, Color: "#ffffff", Background: "#000000aa"}); c.Label != want {
-		t.Errorf("label %+v, want %+v", c.Label, want)
-	}
-	if c.Background != nil || !b.Overlays() || !b.ShowLabels() {
-		t.Errorf("background %v, overlays %v, labels %v", c.Background, b.Overlays(), b.ShowLabels())
-	}
-	if (&BrandingSpec{BackgroundImage: &ImageSpec{}}).Overlays() || (*BrandingSpec)(nil).Overlays() {
-		t.Error("a background alone draws over the picture")
 	}
 }
