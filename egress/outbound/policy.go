@@ -2,7 +2,6 @@ package outbound
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
 	"slices"
@@ -108,10 +107,10 @@ func (p *Policy) lookup(ctx context.Context, host string) ([]netip.Addr, error) 
 	defer cancel()
 	addrs, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %w", ErrResolve, host, err)
+		return nil, &ResolveError{Host: host, Err: err}
 	}
 	if len(addrs) == 0 {
-		return nil, fmt.Errorf("%w %s: no address", ErrResolve, host)
+		return nil, &ResolveError{Host: host}
 	}
 	return addrs, nil
 }

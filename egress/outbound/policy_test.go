@@ -3,6 +3,7 @@ package outbound
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -160,6 +161,13 @@ func (r *fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.A
 	return out, nil
 }
 
+// errResolver fails every lookup with err.
+type errResolver struct{ err error }
+
+func (r errResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return nil, r.err
+}
+
 func TestCheckHost(t *testing.T) {
 	res := &fakeResolver{names: map[string][]string{
 		"public.test":   {"93.184.216.34", "2606:2800:220:1::1"},
@@ -185,7 +193,7 @@ func TestCheckHost(t *testing.T) {
 		checkRefusal(t, tc.host, p.CheckHost(ctx, tc.host), tc.refused)
 	}
 	err := p.CheckHost(ctx, "metadata.test")
-	if err == nil || !strings.HasPrefix(err.Error(), "host metadata.test resolves to 169.254.169.254, which is link-local") {
+	if err == nil || strings.Contains(err.Error(), "169.254") || !strings.HasPrefix(err.Error(), "host metadata.test resolves to an address that is link-local, refused") {
 		t.Errorf("named refusal: %v", err)
 	}
 	for _, host := range []string{"empty.test", "missing.test"} {
@@ -193,6 +201,12 @@ func TestCheckHost(t *testing.T) {
 		if !errors.Is(err, ErrResolve) || errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), host) {
 			t.Errorf("%s: err %v, want a resolve error naming it", host, err)
 		}
+	}
+	dnsErr := &net.DNSError{Err: "server misbehaving", Name: "x.test", Server: "10.0.0.2:53"}
+	err = New(nil, errResolver{dnsErr}).CheckHost(ctx, "x.test")
+	if !errors.Is(err, ErrResolve) || !errors.Is(err, dnsErr) || strings.Contains(err.Error(), "10.0.0.2") ||
+		err.Error() != "cannot resolve host x.test: server misbehaving" {
+		t.Errorf("DNS failure: %v", err)
 	}
 	allowed := New([]netip.Prefix{netip.MustParsePrefix("169.254.0.0/16")}, res)
 	if err := allowed.CheckHost(ctx, "metadata.test"); err != nil {
