@@ -156,8 +156,12 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err != nil {
 		return err
 	}
+	policy, err := outboundPolicy(cfg, log)
+	if err != nil {
+		return err
+	}
 	metrics := egress.NewMetrics(reg, client)
-	deps, err := workerDeps(cfg, "http://"+ln.Addr().String(), internalKey, arch, metrics.ObserveLatency, log)
+	deps, err := workerDeps(cfg, "http://"+ln.Addr().String(), internalKey, arch, policy, metrics.ObserveLatency, log)
 	if err != nil {
 		return err
 	}
@@ -178,6 +182,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	srv := api.New(api.Config{
 		Keys:         append(cfg.API.Keys, configs.APIKey{Tenant: "internal", Key: internalKey}),
 		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: client, ParseRTMP: egress.ParseRTMP,
+		CheckRTMP:  egress.CheckRTMP(policy),
 		Workers:    func(ctx context.Context) (any, error) { return client.Workers(ctx) },
 		Recordings: arch.catalog, SigningKey: signingKey, PresignTTL: cfg.Storage.PresignTTL,
 		Web: web.Handler(), Registry: reg, Logger: log.With("component", "api"), Webhooks: parked,
