@@ -12,8 +12,12 @@ export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
 # The all-in-one trial listens on loopback, so its WebRTC stays there too;
 # a deployment sets webrtc.loopback_only: false and nat_1to1_ips instead.
+# It may also stream to an RTMP server on this machine, which the outbound
+# policy refuses by default (egress.allowed_networks).
 run: deps build
-	ROOMCAST_WEBRTC_LOOPBACK_ONLY=$${ROOMCAST_WEBRTC_LOOPBACK_ONLY:-true} ./$(BIN) serve --listen $(LISTEN) --data $(DATA)
+	ROOMCAST_WEBRTC_LOOPBACK_ONLY=$${ROOMCAST_WEBRTC_LOOPBACK_ONLY:-true} \
+	ROOMCAST_EGRESS_ALLOWED_NETWORKS=$${ROOMCAST_EGRESS_ALLOWED_NETWORKS-127.0.0.0/8,::1/128} \
+	./$(BIN) serve --listen $(LISTEN) --data $(DATA)
 
 deps:
 	@./scripts/install-deps.sh

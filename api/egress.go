@@ -46,6 +46,10 @@ func (s *Server) startEgress(w http.ResponseWriter, r *http.Request) {
 		s.writeEgressError(w, r, err)
 		return
 	}
+	if err := s.checkTargets(r.Context(), "outputs.rtmp", spec.Outputs.RTMP); err != nil {
+		s.writeEgressError(w, r, err)
+		return
+	}
 	if err := s.checkRoomAndParticipant(r, spec); err != nil {
 		s.writeEgressError(w, r, err)
 		return
@@ -129,6 +133,10 @@ func (s *Server) updateEgress(w http.ResponseWriter, r *http.Request) {
 			s.writeEgressError(w, r, err)
 			return
 		}
+	}
+	if err := s.checkTargets(r.Context(), "add_rtmp", u.AddRTMP); err != nil {
+		s.writeEgressError(w, r, err)
+		return
 	}
 	if u.ChangesLayout() {
 		// The canvas is checked by the job; the fields here do not need it.

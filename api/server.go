@@ -30,7 +30,11 @@ type Config struct {
 	// Workers lists the egress workers for GET /v1/workers (nil: none).
 	Workers   func(ctx context.Context) (any, error)
 	ParseRTMP func(string) error // validates an RTMP(S) target URL
-	Web       http.Handler       // the embedded pages; nil serves none
+	// CheckRTMP refuses an RTMP(S) target whose host the outbound
+	// network policy refuses (egress.CheckRTMP); nil: the default
+	// policy, which refuses loopback, private, link-local … hosts.
+	CheckRTMP func(ctx context.Context, rawURL string) error
+	Web       http.Handler // the embedded pages; nil serves none
 	Registry  *prometheus.Registry
 	Logger    *slog.Logger
 	// Recordings is the catalog of stored recordings; nil: no recording
@@ -61,6 +65,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.CheckRTMP == nil {
+		cfg.CheckRTMP = checkRTMPDefault
 	}
 	s := &Server{cfg: cfg, auth: newAuthenticator(cfg.Keys, cfg.ServiceKeys), log: cfg.Logger, mux: http.NewServeMux()}
 	s.routes()

@@ -75,6 +75,12 @@ type Egress struct {
 	// RTMPMaxBackoff caps the pause between a down RTMP target's attempts
 	// (1 s doubling up to it).
 	RTMPMaxBackoff time.Duration `yaml:"rtmp_max_backoff"`
+	// AllowedNetworks lists CIDR prefixes that RTMP targets and webhook
+	// endpoints may reach although the outbound policy refuses them by
+	// default (loopback, link-local, private, CGNAT, …; see
+	// egress/outbound), e.g. ["10.20.0.0/16"] for an RTMP server on the
+	// operator's own network.
+	AllowedNetworks []string `yaml:"allowed_networks"`
 }
 
 // Storage selects where recordings are archived.

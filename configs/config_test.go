@@ -22,6 +22,7 @@ func TestExampleFileIsTheDefaults(t *testing.T) {
 	want := Default()
 	c.API.Keys, want.API.Keys = nil, nil
 	c.WebRTC.NAT1To1IPs, want.WebRTC.NAT1To1IPs = nil, nil
+	c.Egress.AllowedNetworks, want.Egress.AllowedNetworks = nil, nil
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("example file differs from defaults:\n got %+v\nwant %+v", c, want)
 	}
@@ -40,6 +41,7 @@ func TestLoadOrder(t *testing.T) {
 		"ROOMCAST_MAX_PARTICIPANTS":        "8",
 		"ROOMCAST_API_KEY":                 "0123456789abcdef,acme:fedcba9876543210",
 		"ROOMCAST_RTMP_MAX_BACKOFF":        "2s",
+		"ROOMCAST_EGRESS_ALLOWED_NETWORKS": "127.0.0.0/8, ::1/128,",
 		"ROOMCAST_ROOMS_HISTORY_SECONDS":   "0",
 		"ROOMCAST_ROOMS_HISTORY_MAX_BYTES": "1048576",
 	}), Flags{Data: &flagData})
@@ -57,6 +59,9 @@ func TestLoadOrder(t *testing.T) {
 	}
 	if c.Egress.RTMPMaxBackoff != 2*time.Second {
 		t.Errorf("env ROOMCAST_RTMP_MAX_BACKOFF: rtmp_max_backoff = %v", c.Egress.RTMPMaxBackoff)
+	}
+	if !reflect.DeepEqual(c.Egress.AllowedNetworks, []string{"127.0.0.0/8", "::1/128"}) {
+		t.Errorf("env ROOMCAST_EGRESS_ALLOWED_NETWORKS: allowed_networks = %q", c.Egress.AllowedNetworks)
 	}
 	if c.Data != "/from/flag" {
 		t.Errorf("flag must override env: data = %q", c.Data)
@@ -88,6 +93,9 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"log", "log:\n  level: loud\n", nil, "log.level"},
 		{"rtmp backoff", "egress:\n  rtmp_max_backoff: 100ms\n", nil, "egress.rtmp_max_backoff"},
 		{"rtmp backoff env", "", map[string]string{"ROOMCAST_RTMP_MAX_BACKOFF": "11m"}, "egress.rtmp_max_backoff"},
+		{"allowed network", "egress:\n  allowed_networks: [10.0.0.0/8, 10.1.2.3/8]\n", nil, "egress.allowed_networks[1]"},
+		{"allowed network not cidr", "egress:\n  allowed_networks: [intranet]\n", nil, "egress.allowed_networks[0]"},
+		{"allowed network env", "", map[string]string{"ROOMCAST_EGRESS_ALLOWED_NETWORKS": "127.0.0.0/8,::1/200"}, "egress.allowed_networks[1]"},
 		{"signing key", "", map[string]string{"ROOMCAST_SIGNING_KEY": "too-short-key"}, "api.signing_key"},
 		{"header timeout", "server:\n  read_header_timeout: 0s\n", nil, "server.read_header_timeout"},
 		{"header after read", "server:\n  read_header_timeout: 2m\n", nil, "server.read_header_timeout"},
@@ -191,5 +199,24 @@ func TestConfigFileFromEnv(t *testing.T) {
 	}
 	if _, err := Load("", env(map[string]string{"ROOMCAST_CONFIG": filepath.Join(dir, "missing.yaml")}), Flags{}); err == nil {
 		t.Error("a missing ROOMCAST_CONFIG file loaded")
+	}
+}
+
+func TestAllowedNetworksFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	yml := "egress:\n  allowed_networks:\n    - 10.20.0.0/16\n    - fd00::/8\n"
+	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, nil, Flags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Egress.AllowedNetworks, []string{"10.20.0.0/16", "fd00::/8"}) {
+		t.Errorf("allowed_networks = %q", c.Egress.AllowedNetworks)
+	}
+	_, err = Load(path, env(map[string]string{"ROOMCAST_EGRESS_ALLOWED_NETWORKS": "10.0.0.0/33"}), Flags{})
+	if err == nil || !strings.Contains(err.Error(), "egress.allowed_networks[0]") || !strings.Contains(err.Error(), "10.0.0.0/33") {
+		t.Errorf("bad env prefix: %v", err)
 	}
 }

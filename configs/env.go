@@ -30,6 +30,7 @@ var envVars = []envVar{
 	{"ROOMCAST_WEBRTC_LOOPBACK_ONLY", func(c *Config, v string) error { return setBool(&c.WebRTC.LoopbackOnly, v) }},
 	{"ROOMCAST_RTMPS_CA_FILE", func(c *Config, v string) error { c.Egress.RTMPSCAFile = v; return nil }},
 	{"ROOMCAST_RTMP_MAX_BACKOFF", func(c *Config, v string) error { return setDuration(&c.Egress.RTMPMaxBackoff, v) }},
+	{"ROOMCAST_EGRESS_ALLOWED_NETWORKS", func(c *Config, v string) error { c.Egress.AllowedNetworks = splitList(v); return nil }},
 	{"ROOMCAST_STORAGE_BACKEND", func(c *Config, v string) error { c.Storage.Backend = v; return nil }},
 	{"ROOMCAST_STORAGE_LOCAL_PATH", func(c *Config, v string) error { c.Storage.Local.Path = v; return nil }},
 	{"ROOMCAST_S3_ENDPOINT", func(c *Config, v string) error { c.Storage.S3.Endpoint = v; return nil }},

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"regexp"
 	"time"
+
+	"github.com/roomcast/roomcast/egress/outbound"
 )
 
 // FieldError is a validation failure of one named field.
@@ -175,6 +177,11 @@ func (c *Config) validateStorage() error {
 func (c *Config) validateEgress() error {
 	if b := c.Egress.RTMPMaxBackoff; b < time.Second || b > 10*time.Minute {
 		return &FieldError{"egress.rtmp_max_backoff", "must be between 1s and 10m"}
+	}
+	for i, n := range c.Egress.AllowedNetworks {
+		if _, err := outbound.ParseNetwork(n); err != nil {
+			return &FieldError{fmt.Sprintf("egress.allowed_networks[%d]", i), err.Error()}
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/roomcast/roomcast/egress/outbound"
 	"github.com/roomcast/roomcast/egress/record"
 	"github.com/roomcast/roomcast/pipeline/composite"
 	"github.com/roomcast/roomcast/pipeline/fanout"
@@ -44,6 +45,10 @@ type Deps struct {
 	NewRTMP func(rawURL string, src *fanout.Reader, log *slog.Logger) (Output, string, error)
 	// Permanent reports output errors retrying cannot fix.
 	Permanent func(error) bool
+	// Outbound checks the address of each probe of a down RTMP target's
+	// server (nil: the default refusals); NewRTMP's outputs check their
+	// own connections.
+	Outbound *outbound.Policy
 	// Backoff is the pause between an output's attempts (zero:
 	// DefaultBackoff); configs' egress.rtmp_max_backoff sets its cap.
 	Backoff Backoff
@@ -320,7 +325,7 @@ func (j *Job) AddRTMP(t Target) (RTMPInfo, error) {
 	}
 	h := &outputHandle{id: id, url: redacted, target: t, out: out, done: make(chan struct{})}
 	h.sup = NewSupervisor(h, SupervisorOptions{
-		Backoff: j.deps.Backoff, Permanent: j.deps.Permanent, MaxRetry: t.MaxRetry(), Probe: probeRTMP(t.URL),
+		Backoff: j.deps.Backoff, Permanent: j.deps.Permanent, MaxRetry: t.MaxRetry(), Probe: probeRTMP(t.URL, j.deps.Outbound),
 		OnChange: func(Status) { go j.changed() },
 		Logger:   j.log.With("output", id, "url", redacted),
 	})

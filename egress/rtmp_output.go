@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/roomcast/roomcast/egress/outbound"
 	"github.com/roomcast/roomcast/egress/rtmp"
 	"github.com/roomcast/roomcast/pipeline/fanout"
 )
@@ -18,17 +19,33 @@ func ParseRTMP(raw string) error {
 	return err
 }
 
-// probeRTMP is a target's Supervisor Probe: a TCP dial of its server.
-// nil for a URL that does not parse (its output fails anyway).
-func probeRTMP(raw string) func(context.Context) error {
+// CheckRTMP returns the check of a target URL's host against the
+// outbound policy p (nil: the default refusals), for the API to refuse a
+// target at a private, loopback or link-local address before a job
+// starts; the outputs check again at connect time. Its errors name the
+// host, never the key: an *outbound.RefusedError, or one that wraps
+// outbound.ErrResolve.
+func CheckRTMP(p *outbound.Policy) func(ctx context.Context, rawURL string) error {
+	return func(ctx context.Context, raw string) error {
+		t, err := rtmp.ParseTarget(raw)
+		if err != nil {
+			return err
+		}
+		return p.CheckHost(ctx, t.Host)
+	}
+}
+
+// probeRTMP is a target's Supervisor Probe: a TCP dial of its server,
+// to an address p allows. nil for a URL that does not parse (its output
+// fails anyway).
+func probeRTMP(raw string, p *outbound.Policy) func(context.Context) error {
 	t, err := rtmp.ParseTarget(raw)
 	if err != nil {
 		return nil
 	}
 	addr := t.Address()
 	return func(ctx context.Context) error {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", addr)
+		c, err := p.Dialer(net.Dialer{}).DialContext(ctx, "tcp", addr)
 		if err != nil {
 			return err
 		}
@@ -37,15 +54,16 @@ func probeRTMP(raw string) func(context.Context) error {
 }
 
 // NewRTMPOutput returns Deps.NewRTMP for egress/rtmp outputs. tlsCfg is
-// cloned for rtmps targets (nil: the system roots).
+// cloned for rtmps targets (nil: the system roots). policy checks every
+// connection's address (nil: the default refusals).
 // observe, when not nil, receives each unit's arrival-to-write latency.
-func NewRTMPOutput(tlsCfg *tls.Config, observe func(time.Duration)) func(string, *fanout.Reader, *slog.Logger) (Output, string, error) {
+func NewRTMPOutput(tlsCfg *tls.Config, policy *outbound.Policy, observe func(time.Duration)) func(string, *fanout.Reader, *slog.Logger) (Output, string, error) {
 	return func(raw string, r *fanout.Reader, log *slog.Logger) (Output, string, error) {
 		t, err := rtmp.ParseTarget(raw)
 		if err != nil {
 			return nil, "", err
 		}
-		o := rtmp.New(rtmp.Config{Target: t, TLSConfig: tlsCfg, Logger: log, ObserveLatency: observe})
+		o := rtmp.New(rtmp.Config{Target: t, TLSConfig: tlsCfg, Outbound: policy, Logger: log, ObserveLatency: observe})
 		return &rtmpOutput{out: o, src: r}, t.Redacted(), nil
 	}
 }
@@ -69,8 +87,11 @@ func (o *rtmpOutput) Stats() OutputStats {
 func (o *rtmpOutput) Close() { o.src.Close() }
 
 // PermanentRTMP reports RTMP errors that retrying cannot fix: the
-// server's rejection of the publish (a bad stream key).
-func PermanentRTMP(err error) bool { return errors.Is(err, rtmp.ErrRejected) }
+// server's rejection of the publish (a bad stream key), and a target the
+// outbound policy refuses (its name resolves to a private address).
+func PermanentRTMP(err error) bool {
+	return errors.Is(err, rtmp.ErrRejected) || errors.Is(err, outbound.ErrRefused)
+}
 
 // RedactRTMP returns an RTMP(S) URL with its stream key hidden, for
 // showing a target before an output exists.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/egress/outbound"
 	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/jobs/webhook"
 )
@@ -57,7 +58,7 @@ func eventSink(ctx context.Context, nc *nats.Conn, cfg configs.Config, reg *prom
 
 // startWebhooks runs the webhook dispatcher when an endpoint is
 // configured; the parked events store is there either way, for the API.
-func startWebhooks(nc *nats.Conn, cfg configs.Config, reg *prometheus.Registry, log *slog.Logger) (*webhook.Parking, func(), error) {
+func startWebhooks(ctx context.Context, nc *nats.Conn, cfg configs.Config, policy *outbound.Policy, reg *prometheus.Registry, log *slog.Logger) (*webhook.Parking, func(), error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, nil, err
@@ -66,13 +67,16 @@ func startWebhooks(nc *nats.Conn, cfg configs.Config, reg *prometheus.Registry, 
 	if h.URL == "" && len(h.Endpoints) == 0 {
 		return webhook.NewParking(js), func() {}, nil
 	}
+	if err := checkWebhookHosts(ctx, h, policy, log); err != nil {
+		return nil, nil, err
+	}
 	eps := make(webhook.StaticEndpoints, len(h.Endpoints))
 	for i, e := range h.Endpoints {
 		eps[i] = webhook.Endpoint{Tenant: e.Tenant, URL: e.URL, Secret: e.Secret}
 	}
 	d, err := webhook.NewDispatcher(js, webhook.Config{
 		URL: h.URL, Secret: h.Secret, Endpoints: eps, MaxAttempts: h.MaxAttempts,
-		MinBackoff: h.MinBackoff, MaxBackoff: h.MaxBackoff, Logger: log.With("component", "webhook"),
+		MinBackoff: h.MinBackoff, MaxBackoff: h.MaxBackoff, Outbound: policy, Logger: log.With("component", "webhook"),
 	})
 	if err != nil {
 		return nil, nil, err

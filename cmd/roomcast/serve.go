@@ -156,12 +156,16 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err != nil {
 		return err
 	}
-	metrics := egress.NewMetrics(reg, client)
-	deps, err := workerDeps(cfg, "http://"+ln.Addr().String(), internalKey, arch, metrics.ObserveLatency, log)
+	policy, err := outboundPolicy(cfg, log)
 	if err != nil {
 		return err
 	}
-	parked, stopWebhooks, err := startWebhooks(nc, cfg, reg, log)
+	metrics := egress.NewMetrics(reg, client)
+	deps, err := workerDeps(cfg, "http://"+ln.Addr().String(), internalKey, arch, policy, metrics.ObserveLatency, log)
+	if err != nil {
+		return err
+	}
+	parked, stopWebhooks, err := startWebhooks(ctx, nc, cfg, policy, reg, log)
 	if err != nil {
 		return err
 	}
@@ -178,6 +182,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	srv := api.New(api.Config{
 		Keys: cfg.API.Keys, ServiceKeys: []string{internalKey},
 		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: client, ParseRTMP: egress.ParseRTMP,
+		CheckRTMP:  egress.CheckRTMP(policy),
 		Workers:    func(ctx context.Context) (any, error) { return client.Workers(ctx) },
 		Recordings: arch.catalog, SigningKey: signingKey, PresignTTL: cfg.Storage.PresignTTL,
 		Web: web.Handler(), Registry: reg, Logger: log.With("component", "api"), Webhooks: parked,

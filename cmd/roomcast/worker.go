@@ -93,8 +93,12 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	arch.registerMetrics(reg)
+	policy, err := outboundPolicy(cfg, log)
+	if err != nil {
+		return err
+	}
 	var metrics *egress.Metrics
-	deps, err := workerDeps(cfg, cfg.Worker.Server, cfg.API.Keys[0].Key, arch, func(d time.Duration) { metrics.ObserveLatency(d) }, log)
+	deps, err := workerDeps(cfg, cfg.Worker.Server, cfg.API.Keys[0].Key, arch, policy, func(d time.Duration) { metrics.ObserveLatency(d) }, log)
 	if err != nil {
 		return err
 	}

@@ -13,13 +13,15 @@ import (
 
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/egress/outbound"
 	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 )
 
 // workerDeps builds what a worker's jobs need: rooms served at server
-// (subscribed to with token), RTMP outputs and the archive.
-func workerDeps(cfg configs.Config, server, token string, arch *archiveService, observe func(time.Duration), log *slog.Logger) (egress.Deps, error) {
+// (subscribed to with token), RTMP outputs that connect where policy
+// allows, and the archive.
+func workerDeps(cfg configs.Config, server, token string, arch *archiveService, policy *outbound.Policy, observe func(time.Duration), log *slog.Logger) (egress.Deps, error) {
 	tlsCfg, err := rtmpsTLS(cfg.Egress.RTMPSCAFile)
 	if err != nil {
 		return egress.Deps{}, err
@@ -29,7 +31,8 @@ func workerDeps(cfg configs.Config, server, token string, arch *archiveService, 
 			Server: server, Token: token,
 			RTC: rtc.Options{LoopbackOnly: cfg.WebRTC.LoopbackOnly},
 		}),
-		NewRTMP:      egress.NewRTMPOutput(tlsCfg, observe),
+		NewRTMP:      egress.NewRTMPOutput(tlsCfg, policy, observe),
+		Outbound:     policy,
 		NewRecording: arch.newRecording,
 		RecordRoom:   arch.recordRoom,
 		Permanent:    egress.PermanentRTMP,

@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"time"
+
+	"github.com/roomcast/roomcast/egress/outbound"
 )
 
 // Config configures one output. Zero durations take the defaults.
@@ -28,7 +30,12 @@ type Config struct {
 	// TLSConfig is cloned for rtmps; ServerName defaults to the target host.
 	// Tests inject RootCAs here.
 	TLSConfig *tls.Config
-	Logger    *slog.Logger
+	// Outbound checks the address the TCP connection is made to, after
+	// name resolution; nil refuses the default blocks (loopback,
+	// private, link-local, …: see egress/outbound). A refusal ends Run
+	// with an error that errors.Is(err, outbound.ErrRefused).
+	Outbound *outbound.Policy
+	Logger   *slog.Logger
 	// ObserveLatency, when set, receives for every unit written that came
 	// from the network the time from its RTP arrival to the RTMP write.
 	ObserveLatency func(time.Duration)

@@ -49,7 +49,7 @@ func TestHandshakeTimeout(t *testing.T) {
 	for _, scheme := range []string{"rtmp", "rtmps"} {
 		t.Run(scheme, func(t *testing.T) {
 			const key = "hs-timeout-key-99"
-			o := New(Config{Target: mustTarget(t, scheme+"://"+addr+"/live/"+key), HandshakeTimeout: 300 * time.Millisecond})
+			o := New(Config{Outbound: loopback, Target: mustTarget(t, scheme+"://"+addr+"/live/"+key), HandshakeTimeout: 300 * time.Millisecond})
 			start := time.Now()
 			err := runBounded(t, o, newAudioSource(1))
 			took := time.Since(start)
@@ -72,7 +72,7 @@ func TestDialRefused(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	o := New(Config{Target: mustTarget(t, "rtmp://"+addr+"/live/k")})
+	o := New(Config{Outbound: loopback, Target: mustTarget(t, "rtmp://"+addr+"/live/k")})
 	if err := runBounded(t, o, newAudioSource(1)); err == nil || errors.Is(err, ErrRejected) {
 		t.Fatalf("Run = %v, want a connection error", err)
 	}
@@ -109,7 +109,7 @@ func TestStall(t *testing.T) {
 // TestRunTwiceConcurrently: Run is one connection at a time.
 func TestRunTwiceConcurrently(t *testing.T) {
 	addr := silentListener(t)
-	o := New(Config{Target: mustTarget(t, "rtmp://"+addr+"/live/k"), HandshakeTimeout: 500 * time.Millisecond})
+	o := New(Config{Outbound: loopback, Target: mustTarget(t, "rtmp://"+addr+"/live/k"), HandshakeTimeout: 500 * time.Millisecond})
 	errc := make(chan error, 1)
 	go func() { errc <- o.Run(context.Background(), newAudioSource(1)) }()
 	waitFor(t, time.Second, "the first Run", func() bool { return o.running.Load() })
@@ -123,7 +123,7 @@ func TestRunTwiceConcurrently(t *testing.T) {
 // promptly.
 func TestCancelWhileConnecting(t *testing.T) {
 	addr := silentListener(t)
-	o := New(Config{Target: mustTarget(t, "rtmp://"+addr+"/live/k")})
+	o := New(Config{Outbound: loopback, Target: mustTarget(t, "rtmp://"+addr+"/live/k")})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()

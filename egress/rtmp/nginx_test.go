@@ -29,7 +29,7 @@ func TestPublishToNginx(t *testing.T) {
 			var logs logBuffer
 			// A short StallTimeout re-arms the read deadline several times:
 			// read timeouts while publishing (over TLS too) are not errors.
-			o := New(Config{Target: mustTarget(t, tc.url(srv.App(), key)), TLSConfig: srv.TLSConfig(),
+			o := New(Config{Outbound: loopback, Target: mustTarget(t, tc.url(srv.App(), key)), TLSConfig: srv.TLSConfig(),
 				StallTimeout: 400 * time.Millisecond, Logger: logs.logger()})
 			src := newTestSource(f, 2)
 			start := time.Now()
@@ -74,7 +74,7 @@ func TestRejectedByOnPublish(t *testing.T) {
 
 	const badKey = "bad-key-d41d8cd98f"
 	var logs logBuffer
-	o := New(Config{Target: mustTarget(t, srv.RTMPURL(srv.App(), badKey)), Logger: logs.logger()})
+	o := New(Config{Outbound: loopback, Target: mustTarget(t, srv.RTMPURL(srv.App(), badKey)), Logger: logs.logger()})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -90,7 +90,7 @@ func TestRejectedByOnPublish(t *testing.T) {
 	assertNoKey(t, badKey, err.Error(), o.Stats().LastError, logs.String())
 
 	// The hook does let the right key through.
-	good := New(Config{Target: mustTarget(t, srv.RTMPURL(srv.App(), goodKey))})
+	good := New(Config{Outbound: loopback, Target: mustTarget(t, srv.RTMPURL(srv.App(), goodKey))})
 	src := newTestSource(f, 4)
 	src.units = f.units[:fixtureFPS*3/2] // ~1 s
 	if err := good.Run(ctx, src); err != nil {
@@ -105,7 +105,7 @@ func TestNginxKilledMidStream(t *testing.T) {
 	f := loadFixture(t)
 	srv := nginxrtmp.Start(t, nginxrtmp.Options{})
 	const key = "kill-key-0b5e"
-	o := New(Config{Target: mustTarget(t, srv.RTMPURL(srv.App(), key))})
+	o := New(Config{Outbound: loopback, Target: mustTarget(t, srv.RTMPURL(srv.App(), key))})
 	src := newTestSource(f, 1)
 	src.hold = true
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -156,7 +156,7 @@ func TestStopsAtGOPBoundary(t *testing.T) {
 	f := loadFixture(t)
 	srv := nginxrtmp.Start(t, nginxrtmp.Options{})
 	const key = "gop-key-77aa"
-	o := New(Config{Target: mustTarget(t, srv.RTMPURL(srv.App(), key))})
+	o := New(Config{Outbound: loopback, Target: mustTarget(t, srv.RTMPURL(srv.App(), key))})
 	src := newTestSource(f, 2)
 	src.hold = true
 	ctx, cancel := context.WithCancel(context.Background())
@@ -193,7 +193,7 @@ func TestMetadataReachesPlayers(t *testing.T) {
 	f := loadFixture(t)
 	srv := nginxrtmp.Start(t, nginxrtmp.Options{Meta: "copy"})
 	const key = "meta-key-3d2c"
-	o := New(Config{Target: mustTarget(t, srv.RTMPURL(srv.App(), key))})
+	o := New(Config{Outbound: loopback, Target: mustTarget(t, srv.RTMPURL(srv.App(), key))})
 	src := newTestSource(f, 1)
 	src.hold = true
 	ctx, cancel := context.WithCancel(context.Background())
@@ -241,7 +241,7 @@ func TestExtendedTimestamps(t *testing.T) {
 	f := loadFixture(t)
 	srv := nginxrtmp.Start(t, nginxrtmp.Options{})
 	const key = "ext-ts-key-51"
-	o := New(Config{Target: mustTarget(t, srv.RTMPURL(srv.App(), key))})
+	o := New(Config{Outbound: loopback, Target: mustTarget(t, srv.RTMPURL(srv.App(), key))})
 	o.tsOffset = 0xFFFFFF - 1500
 	src := newTestSource(f, 4)
 	src.units = f.units[:len(f.units)/2] // 3 s

@@ -108,11 +108,12 @@ func (o *Output) connect(ctx context.Context) (*session, error) {
 	}
 }
 
-// dialTarget connects with DialTimeout and, for rtmps, runs the TLS
-// handshake (SNI: the target host) within HandshakeTimeout.
+// dialTarget connects with DialTimeout to an address the outbound policy
+// allows and, for rtmps, runs the TLS handshake (SNI: the target host)
+// within HandshakeTimeout.
 func (o *Output) dialTarget(ctx context.Context) (net.Conn, net.Conn, error) {
 	t := o.cfg.Target
-	d := net.Dialer{Timeout: o.cfg.DialTimeout, KeepAlive: 15 * time.Second}
+	d := o.cfg.Outbound.Dialer(net.Dialer{Timeout: o.cfg.DialTimeout, KeepAlive: 15 * time.Second})
 	raw, err := d.DialContext(ctx, "tcp", t.Address())
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect: %w", err)

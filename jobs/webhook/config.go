@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/roomcast/roomcast/egress/outbound"
 )
 
 // Config defaults.
@@ -32,12 +35,18 @@ type Config struct {
 	// MaxAttempts is how many times an event is tried before it is
 	// parked (default 10).
 	MaxAttempts int
-	Timeout     time.Duration    // per attempt, default 10 s
-	MinBackoff  time.Duration    // first retry pause, default 10 s
-	MaxBackoff  time.Duration    // retry pause cap, default 15 min
-	Client      *http.Client     // optional; default does not follow redirects
-	Logger      *slog.Logger     // optional; default discards
-	Now         func() time.Time // optional clock for signature timestamps
+	Timeout     time.Duration // per attempt, default 10 s
+	MinBackoff  time.Duration // first retry pause, default 10 s
+	MaxBackoff  time.Duration // retry pause cap, default 15 min
+	// Client posts the events; default: one that follows no redirect and
+	// connects only where Outbound allows.
+	Client *http.Client
+	// Outbound checks the address of each connection of the default
+	// Client (nil: the default refusals, loopback and private networks
+	// among them; see egress/outbound).
+	Outbound *outbound.Policy
+	Logger   *slog.Logger     // optional; default discards
+	Now      func() time.Time // optional clock for signature timestamps
 }
 
 // withDefaults validates c and fills in the zero fields.
@@ -101,9 +110,15 @@ func redactEndpoint(u *url.URL) string {
 
 // defaultClient does not follow redirects: a 3xx is a failed delivery,
 // so a signed POST is never replayed to another host or turned into GET.
-func defaultClient() *http.Client {
+// It connects through policy's Control, at connect time, to the
+// endpoint itself: no proxy from the environment, whose address the
+// policy would check instead of the endpoint's.
+func defaultClient(policy *outbound.Policy) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.DialContext = policy.Dialer(net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	return &http.Client{
-		Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		Transport: tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},

@@ -60,7 +60,7 @@ func NewDispatcher(js jetstream.JetStream, cfg Config) (*Dispatcher, error) {
 	}
 	d := &Dispatcher{js: js, cfg: cfg, parking: NewParking(js), client: cfg.Client, queues: map[string]*queue{}}
 	if d.client == nil {
-		d.client, d.ownClient = defaultClient(), true
+		d.client, d.ownClient = defaultClient(cfg.Outbound), true
 	}
 	d.ackWait = max(minAckWait, setupFactor*cfg.Timeout)
 	d.pollWait = pollWait

@@ -49,7 +49,7 @@ func (tr *timedReceiver) at(id string) (time.Time, bool) {
 func tenantDispatcher(t *testing.T, js jetstream.JetStream, eps StaticEndpoints, attempts int, lo, hi time.Duration) *Dispatcher {
 	t.Helper()
 	d, err := NewDispatcher(js, Config{Endpoints: eps, MaxAttempts: attempts, Timeout: 2 * time.Second,
-		MinBackoff: lo, MaxBackoff: hi, Logger: testLogger(t)})
+		MinBackoff: lo, MaxBackoff: hi, Logger: testLogger(t), Outbound: loopback})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,7 @@ func newDispatcher(t *testing.T, js jetstream.JetStream, url string, log *slog.L
 	d, err := NewDispatcher(js, Config{
 		URL: url, Secret: testSecret, Timeout: 2 * time.Second,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond, MaxAttempts: 1000,
-		Logger: log,
+		Logger: log, Outbound: loopback,
 	})
 	if err != nil {
 		t.Fatal(err)

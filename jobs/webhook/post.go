@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"syscall"
+
+	"github.com/roomcast/roomcast/egress/outbound"
 )
 
 // maxDrain bounds how much of a response body is read.
@@ -82,11 +84,14 @@ func unwrapURLError(err error) error {
 }
 
 // networkReason says what went wrong without the address: "timeout",
-// the system error ("connection refused") or "network error".
+// the outbound policy's refusal, the system error ("connection
+// refused") or "network error".
 func networkReason(err error) string {
 	var ne net.Error
 	var errno syscall.Errno
 	switch {
+	case errors.Is(err, outbound.ErrRefused):
+		return "address refused by the outbound network policy (egress.allowed_networks)"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return "timeout"
 	case errors.As(err, &errno):

@@ -25,6 +25,12 @@ import (
 // TestKey is the API key every test server accepts.
 const TestKey = "e2e-test-key-0123456789"
 
+// LoopbackEgress lets test servers and workers reach RTMP servers and
+// webhook receivers on loopback, which the outbound policy refuses by
+// default; every other local network stays refused. A test's own env
+// setting of the variable comes later and wins.
+const LoopbackEgress = "ROOMCAST_EGRESS_ALLOWED_NETWORKS=127.0.0.0/8,::1/128"
+
 // BuildBinary builds cmd/roomcast into a temporary directory; cleanup removes it.
 func BuildBinary() (string, func(), error) {
 	dir, err := os.MkdirTemp("", "roomcast-e2e-")
@@ -70,7 +76,7 @@ func StartServer(t testing.TB, binary string, env ...string) *Server {
 func StartServerIn(t testing.TB, binary, data string, env ...string) *Server {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data", data)
-	cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+TestKey, "ROOMCAST_WEBRTC_LOOPBACK_ONLY=true", "ROOMCAST_LOG_LEVEL=debug")
+	cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+TestKey, "ROOMCAST_WEBRTC_LOOPBACK_ONLY=true", "ROOMCAST_LOG_LEVEL=debug", LoopbackEgress)
 	cmd.Env = append(cmd.Env, env...)
 	s := &Server{Key: TestKey, Data: data, binary: binary, out: &syncBuffer{}, cmd: cmd, exited: make(chan struct{})}
 	cmd.Stderr = s.out
