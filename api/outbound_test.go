@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/egress/outbound"
@@ -19,34 +20,34 @@ import (
 // recordingEgress takes jobs without running them: nothing is dialled.
 type recordingEgress struct {
 	mu      sync.Mutex
-	started []egress.Spec
-	updates []egress.Update
+	started []types.Spec
+	updates []types.Update
 }
 
-func (e *recordingEgress) Start(_ context.Context, tenant string, spec egress.Spec) (egress.Info, error) {
+func (e *recordingEgress) Start(_ context.Context, tenant string, spec types.Spec) (types.Info, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.started = append(e.started, spec)
-	return egress.Info{ID: "EG_test", Tenant: tenant, Room: spec.Room, Status: egress.StatusActive}, nil
+	return types.Info{ID: "EG_test", Tenant: tenant, Room: spec.Room, Status: types.StatusActive}, nil
 }
 
-func (e *recordingEgress) Get(_ context.Context, id string) (egress.Info, error) {
-	return egress.Info{ID: id, Tenant: configs.DefaultTenant, Status: egress.StatusActive}, nil
+func (e *recordingEgress) Get(_ context.Context, id string) (types.Info, error) {
+	return types.Info{ID: id, Tenant: configs.DefaultTenant, Status: types.StatusActive}, nil
 }
 
-func (e *recordingEgress) List(context.Context, egress.Filter) ([]egress.Info, error) {
+func (e *recordingEgress) List(context.Context, types.Filter) ([]types.Info, error) {
 	return nil, nil
 }
 
-func (e *recordingEgress) Update(_ context.Context, id string, u egress.Update) (egress.Info, error) {
+func (e *recordingEgress) Update(_ context.Context, id string, u types.Update) (types.Info, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.updates = append(e.updates, u)
-	return egress.Info{ID: id, Tenant: configs.DefaultTenant, Status: egress.StatusActive}, nil
+	return types.Info{ID: id, Tenant: configs.DefaultTenant, Status: types.StatusActive}, nil
 }
 
-func (e *recordingEgress) Stop(_ context.Context, id string) (egress.Info, error) {
-	return egress.Info{ID: id, Status: egress.StatusComplete}, nil
+func (e *recordingEgress) Stop(_ context.Context, id string) (types.Info, error) {
+	return types.Info{ID: id, Status: types.StatusComplete}, nil
 }
 
 func (e *recordingEgress) counts() (int, int) {
@@ -63,7 +64,7 @@ func newEgressServer(t *testing.T, eg Egress, check func(context.Context, string
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rooms.Create("r1"); err != nil {
+	if _, err := rooms.In(configs.DefaultTenant).Create("r1", room.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	s := New(Config{Keys: []configs.APIKey{{Tenant: configs.DefaultTenant, Key: key}}, Rooms: rooms,
