@@ -18,7 +18,7 @@ const maxKeyTries = 3
 // not exist. secret, "rck_<id>_<secret>", is the only copy of the key:
 // the bucket keeps its hash.
 func (s *Store) CreateKey(ctx context.Context, tenant string) (k Key, secret string, err error) {
-	if _, _, err := s.getTenant(ctx, tenant); err != nil {
+	if err := s.requireTenant(ctx, tenant); err != nil {
 		return Key{}, "", fmt.Errorf("create key: %w", err)
 	}
 	for range maxKeyTries {
@@ -44,7 +44,7 @@ func (s *Store) CreateKey(ctx context.Context, tenant string) (k Key, secret str
 // ListKeys lists tenant's keys, oldest first; ErrNotFound when the
 // tenant does not exist.
 func (s *Store) ListKeys(ctx context.Context, tenant string) ([]Key, error) {
-	if _, _, err := s.getTenant(ctx, tenant); err != nil {
+	if err := s.requireTenant(ctx, tenant); err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
 	keys, err := s.keysOf(ctx, tenant)

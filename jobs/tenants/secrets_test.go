@@ -22,11 +22,14 @@ func rawBucket(t *testing.T, js jetstream.JetStream) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	raw := map[string][]byte{}
 	keys, err := kv.Keys(ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return raw
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw := map[string][]byte{}
 	for _, k := range keys {
 		e, err := kv.Get(ctx, k)
 		if err != nil {
@@ -182,5 +185,28 @@ func TestKeyringRotation(t *testing.T) {
 	impostor := newNode(t, e, ringOf(t, "other", "k2"))
 	if _, err := impostor.store.Get(testCtx(t), "acme"); !errors.Is(err, seal.ErrTampered) {
 		t.Fatalf("another key of the same id: %v, want seal.ErrTampered", err)
+	}
+}
+
+// TestDeleteUnopenable deletes a tenant whose record no keyring of the
+// node opens any more.
+func TestDeleteUnopenable(t *testing.T) {
+	e := startNATS(t)
+	old := newNode(t, e, testRing(t, "k1"))
+	if _, err := old.store.Create(testCtx(t), Tenant{ID: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := old.store.CreateKey(testCtx(t), "acme"); err != nil {
+		t.Fatal(err)
+	}
+	n := newNode(t, e, testRing(t, "k2"))
+	if _, err := n.store.Get(testCtx(t), "acme"); !errors.Is(err, seal.ErrUnknownKey) {
+		t.Fatalf("get: %v", err)
+	}
+	if err := n.store.Delete(testCtx(t), "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if raw := rawBucket(t, n.js); len(raw) != 0 {
+		t.Fatalf("left in the bucket: %v", raw)
 	}
 }

@@ -77,18 +77,34 @@ func (s *Store) Get(ctx context.Context, id string) (Tenant, error) {
 }
 
 func (s *Store) getTenant(ctx context.Context, id string) (Tenant, uint64, error) {
-	if err := ValidID(id); err != nil {
-		return Tenant{}, 0, fmt.Errorf("tenant %s: %w", id, ErrNotFound)
-	}
-	e, err := s.get(ctx, prefixTenant+id)
+	e, err := s.tenantEntry(ctx, id)
 	if err != nil {
-		return Tenant{}, 0, fmt.Errorf("tenant %s: %w", id, err)
+		return Tenant{}, 0, err
 	}
 	t, err := decodeTenant(s.ring, id, e.Value())
 	if err != nil {
 		return Tenant{}, 0, err
 	}
 	return t, e.Revision(), nil
+}
+
+// requireTenant checks that tenant id exists, without opening it: a
+// record that no longer opens (its key left the keyring) can still be
+// deleted.
+func (s *Store) requireTenant(ctx context.Context, id string) error {
+	_, err := s.tenantEntry(ctx, id)
+	return err
+}
+
+func (s *Store) tenantEntry(ctx context.Context, id string) (jetstream.KeyValueEntry, error) {
+	if err := ValidID(id); err != nil {
+		return nil, fmt.Errorf("tenant %s: %w", id, ErrNotFound)
+	}
+	e, err := s.get(ctx, prefixTenant+id)
+	if err != nil {
+		return nil, fmt.Errorf("tenant %s: %w", id, err)
+	}
+	return e, nil
 }
 
 // List reads every tenant, by id. A record that does not decode or
@@ -158,7 +174,7 @@ func (s *Store) updateOnce(ctx context.Context, id string, fn func(*Tenant) erro
 // more after the tenant, so that no key of it outlives it (a key created
 // meanwhile included) to act for a new tenant of the same id.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if _, _, err := s.getTenant(ctx, id); err != nil {
+	if err := s.requireTenant(ctx, id); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	if err := s.deleteKeysOf(ctx, id); err != nil {
