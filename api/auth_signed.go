@@ -82,7 +82,7 @@ func (u *urlSigner) verify(q url.Values, id, name string) (string, error) {
 // has no Authorization header but a sig parameter, a valid unexpired
 // signature of its {id} path value and the name it asks for.
 func (s *Server) bearerOrSigned(u *urlSigner, name func(*http.Request) string, next http.Handler) http.Handler {
-	bearerAuth := s.auth.require(next)
+	bearerAuth := s.auth.require(accessTenant, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if r.Header.Get("Authorization") != "" || !q.Has("sig") {
@@ -94,6 +94,6 @@ func (s *Server) bearerOrSigned(u *urlSigner, name func(*http.Request) string, n
 			writeError(w, http.StatusForbidden, err.Error())
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, tenant)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, principal{kind: kindKey, tenant: tenant})))
 	})
 }

@@ -30,11 +30,6 @@ func (s *Server) egressRoutes(v1 func(string, http.HandlerFunc)) {
 	v1("DELETE /v1/egress/{id}", s.stopEgress)
 }
 
-func tenantOf(r *http.Request) string {
-	t, _ := r.Context().Value(tenantKey{}).(string)
-	return t
-}
-
 func (s *Server) startEgress(w http.ResponseWriter, r *http.Request) {
 	var spec types.Spec
 	if status, err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &spec); err != nil {

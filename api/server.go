@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/roomcast/roomcast/configs"
+	"github.com/roomcast/roomcast/jobs/tenants"
 	"github.com/roomcast/roomcast/room"
 	"github.com/roomcast/roomcast/storage/archive"
 )
@@ -23,7 +24,25 @@ type Config struct {
 	Keys []configs.APIKey
 	// ServiceKeys are the workers' keys: they reach any tenant's rooms by
 	// naming it in the Roomcast-Tenant header, and nothing without it.
-	ServiceKeys  []string
+	ServiceKeys []string
+	// AdminKey manages tenants (/v1/tenants); it is not a tenant key.
+	// Empty: no tenant administration.
+	AdminKey string
+	// Tenants holds tenants, their API keys and join-token secrets; nil:
+	// configured keys only, and no join tokens.
+	Tenants *tenants.Store
+	// RateLimit is each key's sustained requests per second on /v1, with
+	// bursts of RateBurst; 0 is unlimited.
+	RateLimit float64
+	RateBurst int
+	// CheckURL refuses a URL (a tenant's webhook) whose host the outbound
+	// network policy refuses; nil: no check.
+	CheckURL func(ctx context.Context, rawURL string) error
+	// CheckStorage tries a tenant's own storage settings (its bucket and
+	// credentials); nil: no check.
+	CheckStorage func(ctx context.Context, st tenants.Storage) error
+	// TokenMaxTTL caps a join token's life (default 24 h).
+	TokenMaxTTL  time.Duration
 	MaxBodyBytes int64
 	Rooms        *room.Manager
 	Egress       Egress // nil: no egress endpoints
@@ -66,10 +85,13 @@ func New(cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.TokenMaxTTL <= 0 {
+		cfg.TokenMaxTTL = 24 * time.Hour
+	}
 	if cfg.CheckRTMP == nil {
 		cfg.CheckRTMP = checkRTMPDefault
 	}
-	s := &Server{cfg: cfg, auth: newAuthenticator(cfg.Keys, cfg.ServiceKeys), log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, auth: newAuthenticator(cfg), log: cfg.Logger, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -88,23 +110,26 @@ func (s *Server) routes() {
 	if s.cfg.Registry != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
 	}
-	v1 := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.auth.require(h)) }
+	v1 := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.auth.require(accessTenant, h)) }
+	media := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.auth.require(accessMedia, h)) }
 	v1("POST /v1/rooms", s.createRoom)
 	v1("GET /v1/rooms", s.listRooms)
 	v1("GET /v1/rooms/{room}", s.getRoom)
 	v1("DELETE /v1/rooms/{room}", s.deleteRoom)
 	v1("GET /v1/rooms/{room}/history", s.roomHistory)
-	v1("POST /v1/rooms/{room}/whip", s.publish)
-	v1("DELETE /v1/rooms/{room}/whip/{id}", s.unpublish)
-	v1("PATCH /v1/rooms/{room}/whip/{id}", s.noTrickle)
-	v1("POST /v1/rooms/{room}/subscribe", s.subscribe)
-	v1("DELETE /v1/rooms/{room}/subscribe/{id}", s.unsubscribe)
+	media("POST /v1/rooms/{room}/whip", s.publish)
+	media("DELETE /v1/rooms/{room}/whip/{id}", s.unpublish)
+	media("PATCH /v1/rooms/{room}/whip/{id}", s.noTrickle)
+	media("POST /v1/rooms/{room}/subscribe", s.subscribe)
+	media("DELETE /v1/rooms/{room}/subscribe/{id}", s.unsubscribe)
 	s.egressRoutes(v1)
 	if s.cfg.Workers != nil {
 		v1("GET /v1/workers", s.listWorkers)
 	}
 	s.recordingRoutes(v1)
 	s.webhookRoutes(v1)
+	v1("POST /v1/rooms/{room}/tokens", s.createToken)
+	s.tenantRoutes()
 	v1("/v1/", s.notFound)
 	if s.cfg.Web != nil {
 		s.mux.Handle("/", s.cfg.Web)

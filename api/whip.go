@@ -71,6 +71,9 @@ func parseScreen(q url.Values) (bool, error) {
 // and a Location resource whose DELETE leaves the room. With screen=1 the
 // session is a screen share: every video track it sends is a screen.
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
+	if !permitted(w, r, true) {
+		return
+	}
 	rm, ok := s.existingRoom(w, r)
 	if !ok {
 		return
@@ -86,7 +89,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess, err := s.rooms(r).PublishWith(r.Context(), rm, room.PublishOptions{
-		Name: q.Get("name"), Screen: screen, OfferSDP: offer,
+		Name: participantName(r), Screen: screen, OfferSDP: offer,
 	})
 	if err != nil {
 		s.writeRoomError(w, r, err)
@@ -96,6 +99,9 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) unpublish(w http.ResponseWriter, r *http.Request) {
+	if !permitted(w, r, true) {
+		return
+	}
 	if err := s.rooms(r).Unpublish(r.PathValue("room"), r.PathValue("id")); err != nil {
 		s.writeRoomError(w, r, err)
 		return
@@ -113,6 +119,9 @@ func (s *Server) noTrickle(w http.ResponseWriter, _ *http.Request) {
 // subscribe starts a room subscription: every track of the room, with
 // renegotiation over the "signal" data channel as participants come and go.
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
+	if !permitted(w, r, false) {
+		return
+	}
 	rm, ok := s.existingRoom(w, r)
 	if !ok {
 		return
@@ -123,7 +132,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	sess, err := s.rooms(r).Subscribe(r.Context(), rm, room.SubscribeOptions{
-		Name: q.Get("name"), ExcludeParticipant: q.Get("exclude"), OfferSDP: offer,
+		Name: participantName(r), ExcludeParticipant: q.Get("exclude"), OfferSDP: offer,
 	})
 	if err != nil {
 		s.writeRoomError(w, r, err)
@@ -133,9 +142,38 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	if !permitted(w, r, false) {
+		return
+	}
 	if err := s.rooms(r).Unsubscribe(r.PathValue("room"), r.PathValue("id")); err != nil {
 		s.writeRoomError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// permitted answers 403 unless the request's join token (if it came with
+// one) grants publishing, or subscribing. Keys may do both.
+func permitted(w http.ResponseWriter, r *http.Request, publish bool) bool {
+	p := who(r)
+	switch {
+	case p.kind != kindToken:
+		return true
+	case publish && !p.claims.Publish:
+		writeError(w, http.StatusForbidden, "this join token does not allow publishing")
+		return false
+	case !publish && !p.claims.Subscribe:
+		writeError(w, http.StatusForbidden, "this join token does not allow subscribing")
+		return false
+	}
+	return true
+}
+
+// participantName is the name a participant joins with: its join token's,
+// when the token names one, else the name query parameter.
+func participantName(r *http.Request) string {
+	if p := who(r); p.kind == kindToken && p.claims.Name != "" {
+		return p.claims.Name
+	}
+	return r.URL.Query().Get("name")
 }

@@ -38,6 +38,15 @@ type API struct {
 	// key; empty: a key generated once into data/signing.key. Nodes that
 	// serve the same links share it. Never logged.
 	SigningKey string `yaml:"signing_key"`
+	// AdminKey manages tenants through /v1/tenants; it is not a tenant
+	// key. Empty: no tenant administration. Never logged.
+	AdminKey string `yaml:"admin_key"`
+	// RateLimit is each key's sustained requests per second on the /v1
+	// API, with bursts of RateBurst; 0 is unlimited.
+	RateLimit float64 `yaml:"rate_limit"`
+	RateBurst int     `yaml:"rate_burst"`
+	// TokenMaxTTL caps a participant join token's life.
+	TokenMaxTTL time.Duration `yaml:"token_max_ttl"`
 }
 
 // APIKey is one bearer key and the tenant it acts for.
@@ -238,7 +247,7 @@ func Default() Config {
 	return Config{
 		Listen: "127.0.0.1:8080",
 		Data:   "./data",
-		API:    API{MaxBodyBytes: 4 << 20}, // a job's branding pictures: two PNGs of 1 MB, base64
+		API:    API{MaxBodyBytes: 4 << 20, RateLimit: 50, RateBurst: 100, TokenMaxTTL: 24 * time.Hour}, // a job's branding pictures: two PNGs of 1 MB, base64
 		Rooms:  Rooms{MaxParticipants: 16, HistorySeconds: 20, HistoryMaxBytes: 16 << 20},
 		Egress: Egress{RTMPMaxBackoff: 30 * time.Second},
 		Storage: Storage{

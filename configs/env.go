@@ -62,6 +62,10 @@ var envVars = []envVar{
 	{"ROOMCAST_LOG_LEVEL", func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{"ROOMCAST_LOG_FORMAT", func(c *Config, v string) error { c.Log.Format = v; return nil }},
 	{"ROOMCAST_SIGNING_KEY", func(c *Config, v string) error { c.API.SigningKey = v; return nil }},
+	{"ROOMCAST_ADMIN_KEY", func(c *Config, v string) error { c.API.AdminKey = v; return nil }},
+	{"ROOMCAST_API_RATE_LIMIT", func(c *Config, v string) error { return setFloat(&c.API.RateLimit, v) }},
+	{"ROOMCAST_API_RATE_BURST", func(c *Config, v string) error { return setInt(&c.API.RateBurst, v) }},
+	{"ROOMCAST_TOKEN_MAX_TTL", func(c *Config, v string) error { return setDuration(&c.API.TokenMaxTTL, v) }},
 	{"ROOMCAST_SERVER_READ_HEADER_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.ReadHeaderTimeout, v) }},
 	{"ROOMCAST_SERVER_READ_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.ReadTimeout, v) }},
 	{"ROOMCAST_SERVER_WRITE_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.WriteTimeout, v) }},
@@ -115,6 +119,15 @@ func setInt(dst *int, v string) error {
 		return fmt.Errorf("not an integer: %q", v)
 	}
 	*dst = n
+	return nil
+}
+
+func setFloat(dst *float64, v string) error {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return fmt.Errorf("want a number, got %q", v)
+	}
+	*dst = f
 	return nil
 }
 

@@ -2,9 +2,11 @@ package configs
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/roomcast/roomcast/egress/outbound"
@@ -80,9 +82,30 @@ func (c *Config) validateAPI() error {
 		}
 		seen[k.Key] = true
 	}
+	if err := c.validateAPILimits(); err != nil {
+		return err
+	}
 	if k := c.API.SigningKey; k != "" && len(k) < MinSigningKeyLength {
 		// The reason names the length only: the key is never shown.
 		return &FieldError{"api.signing_key", fmt.Sprintf("must be at least %d characters (got %d), e.g. `openssl rand -hex 32`", MinSigningKeyLength, len(k))}
+	}
+	return nil
+}
+
+// validateAPILimits checks the admin key, rate limits and token life.
+func (c *Config) validateAPILimits() error {
+	a := c.API
+	switch {
+	case a.AdminKey != "" && len(a.AdminKey) < MinKeyLength:
+		return &FieldError{"api.admin_key", fmt.Sprintf("must be at least %d characters", MinKeyLength)}
+	case slices.ContainsFunc(a.Keys, func(k APIKey) bool { return a.AdminKey != "" && k.Key == a.AdminKey }):
+		return &FieldError{"api.admin_key", "must differ from every tenant key"}
+	case math.IsNaN(a.RateLimit) || a.RateLimit < 0 || a.RateLimit > 1e6:
+		return &FieldError{"api.rate_limit", "requests per second per key: from 0 (unlimited) to 1000000"}
+	case a.RateBurst < 0 || a.RateBurst > 1e6:
+		return &FieldError{"api.rate_burst", "from 0 to 1000000"}
+	case a.TokenMaxTTL < time.Minute || a.TokenMaxTTL > 30*24*time.Hour:
+		return &FieldError{"api.token_max_ttl", "from 1m to 720h"}
 	}
 	return nil
 }

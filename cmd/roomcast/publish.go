@@ -21,7 +21,7 @@ func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	server := fs.String("server", "http://127.0.0.1:8080", "roomcast server URL")
-	token := fs.String("token", "", "API key (default $ROOMCAST_API_KEY)")
+	token := fs.String("token", "", "API key or the room's join token (default $ROOMCAST_API_KEY)")
 	roomName := fs.String("room", "", "room to join (required)")
 	name := fs.String("name", "synthetic", "participant name")
 	codec := fs.String("codec", "vp8", "video codec: vp8 or h264 (with --file: the codec a transcoded video gets)")

@@ -156,6 +156,15 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err != nil {
 		return err
 	}
+	ring, err := secretKeyring(cfg, log)
+	if err != nil {
+		return err
+	}
+	tenantStore, stopTenants, err := openTenants(ctx, nc, cfg, ring, log)
+	if err != nil {
+		return err
+	}
+	defer stopTenants()
 	policy, err := outboundPolicy(cfg, log)
 	if err != nil {
 		return err
@@ -180,7 +189,9 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		return err
 	}
 	srv := api.New(api.Config{
-		Keys: cfg.API.Keys, ServiceKeys: []string{internalKey},
+		Keys: cfg.API.Keys, ServiceKeys: []string{internalKey}, AdminKey: cfg.API.AdminKey, Tenants: tenantStore,
+		RateLimit: cfg.API.RateLimit, RateBurst: cfg.API.RateBurst, TokenMaxTTL: cfg.API.TokenMaxTTL,
+		CheckURL: checkURL(policy), CheckStorage: checkStorage(log.With("component", "tenant-storage")),
 		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: client, ParseRTMP: egress.ParseRTMP,
 		CheckRTMP:  egress.CheckRTMP(policy),
 		Workers:    func(ctx context.Context) (any, error) { return client.Workers(ctx) },

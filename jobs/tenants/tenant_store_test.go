@@ -105,11 +105,11 @@ func TestInvalidTenants(t *testing.T) {
 		field string
 		edit  func(*Tenant)
 	}{
-		{"id", func(t *Tenant) { t.ID = "a" }},
+		{"id", func(t *Tenant) { t.ID = "" }},
 		{"id", func(t *Tenant) { t.ID = "Acme" }},
 		{"id", func(t *Tenant) { t.ID = "-acme" }},
 		{"id", func(t *Tenant) { t.ID = "acme.corp" }},
-		{"id", func(t *Tenant) { t.ID = "a23456789012345678901234567890123" }},
+		{"id", func(t *Tenant) { t.ID = "a234567890123456789012345678901234567890123456789012345678901234" }},
 		{"name", func(t *Tenant) { t.Name = string(make([]byte, 201)) }},
 		{"settings.branding", func(t *Tenant) { t.Settings.Branding = json.RawMessage(`{`) }},
 		{"settings.quotas.rooms", func(t *Tenant) { t.Settings.Quotas.Rooms = -1 }},

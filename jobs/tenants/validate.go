@@ -10,7 +10,9 @@ import (
 
 // idRe is what a tenant id looks like: it is part of KV keys, storage
 // prefixes and URLs.
-var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,31}$`)
+// It is the rule of the config file's tenants (configs), whose tenants
+// the store holds too.
+var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 // hostPatternRe is an RTMP host name, or "*." and a domain.
 var hostPatternRe = regexp.MustCompile(`^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
@@ -25,7 +27,7 @@ const (
 // ValidID checks a tenant id.
 func ValidID(id string) error {
 	if !idRe.MatchString(id) {
-		return invalid("id", fmt.Sprintf("%q: want 2 to 32 of a-z 0-9 '-', starting with a letter or digit", id))
+		return invalid("id", fmt.Sprintf("%q: want 1 to 63 of a-z 0-9 '-' '_', starting with a letter or digit", id))
 	}
 	return nil
 }

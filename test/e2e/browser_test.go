@@ -27,7 +27,9 @@ func TestBrowserRoom(t *testing.T) {
 	s := StartServer(t)
 	s.CreateRoom(t, "browser")
 	in := s.StartIngest(t, "browser")
-	frag := url.Values{"key": {s.Key}, "name": {"chrome"}, "autojoin": {"1"}}
+	// The page joins with a join token alone: no API key reaches it.
+	tok := s.CreateToken(t, "browser", map[string]any{"name": "chrome", "publish": true, "subscribe": true})
+	frag := url.Values{"token": {tok.Token}, "autojoin": {"1"}}
 	c := startChromium(t, bin, s.URL+"/rooms/browser#"+frag.Encode())
 
 	Eventually(t, 30*time.Second, "over 30 audio and 30 video frames from chrome at the ingest", func() bool {

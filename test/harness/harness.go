@@ -342,3 +342,20 @@ func (p *Publisher) Leave(t testing.TB, within time.Duration) {
 		t.Fatalf("publisher %s: %v", p.Name, err)
 	}
 }
+
+// Token is a minted join token.
+type Token struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// CreateToken mints a join token for room with the server's key and
+// fails the test unless it gets 201.
+func (s *Server) CreateToken(t testing.TB, room string, body map[string]any) Token {
+	t.Helper()
+	var tok Token
+	if code := s.Do(t, "POST", "/v1/rooms/"+room+"/tokens", body, &tok); code != http.StatusCreated || tok.Token == "" {
+		t.Fatalf("mint a join token for %s: status %d", room, code)
+	}
+	return tok
+}

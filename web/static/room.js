@@ -1,4 +1,8 @@
-// The room page: /rooms/{room}#key=KEY&name=NAME[&autojoin=1[&autoshare=1]].
+// The room page: /rooms/{room}#token=JOIN_TOKEN[&name=NAME][&autojoin=1[&autoshare=1]],
+// or #key=KEY&name=NAME… for the tenant's own staff. A join token (POST
+// /v1/rooms/{room}/tokens) opens this room's media endpoints only, and
+// names the participant when it was minted with a name; the page never
+// needs an API key with one.
 // autoshare=1 clicks Share screen once autojoin has joined: for tests (a
 // browser that wants a real click refuses it, as it would a cancelled
 // picker).
@@ -20,6 +24,7 @@ import { end, iceGathered, lastSegment, offer } from './whip.js';
 
 const $ = (id) => document.getElementById(id);
 const nameItem = 'roomcast.name';
+const tokenItem = 'roomcast.token.' + location.pathname;
 const media = { audio: true, video: { width: 640, height: 360 } };
 const screenMedia = { video: true };
 const screenSuffix = ' (screen)';
@@ -292,7 +297,7 @@ function toggleShare() {
 }
 
 async function join(key, name, share = false) {
-  saveKey(key);
+  if (!joinToken()) saveKey(key);
   sessionStorage.setItem(nameItem, name);
   setStatus($('error'), '');
   $('join-form').hidden = true;
@@ -325,17 +330,43 @@ async function leave() {
 }
 
 function showForm() {
-  $('key').value = loadKey();
-  $('name').value = sessionStorage.getItem(nameItem) || '';
+  const token = joinToken();
+  $('key').hidden = !!token;
+  $('key').required = !token;
+  $('key').value = token ? '' : loadKey();
+  $('name').value = sessionStorage.getItem(nameItem) || tokenName(token);
   $('join-form').hidden = false;
 }
 
-// fromFragment reads key, name, autojoin and autoshare from the URL
+// joinToken is the join token this page was opened with, if any.
+function joinToken() {
+  return sessionStorage.getItem(tokenItem) || '';
+}
+
+// credential is what the page joins with: its join token, else the key.
+function credential() {
+  return joinToken() || loadKey();
+}
+
+// tokenName is the participant name a join token carries ('' if none).
+// The server enforces it; the page only shows it.
+function tokenName(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(part));
+    return typeof claims.name === 'string' ? claims.name : '';
+  } catch (e) {
+    return '';
+  }
+}
+
+// fromFragment reads token, key, name, autojoin and autoshare from the URL
 // fragment, which never reaches the server, then removes it from the
 // address bar.
 function fromFragment() {
   const p = new URLSearchParams(location.hash.slice(1));
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  if (p.get('token')) sessionStorage.setItem(tokenItem, p.get('token'));
   if (p.get('key')) saveKey(p.get('key'));
   if (p.get('name')) sessionStorage.setItem(nameItem, p.get('name'));
   return { autojoin: p.get('autojoin') === '1', autoshare: p.get('autoshare') === '1' };
@@ -345,11 +376,11 @@ function init() {
   document.title = `${room} · roomcast`;
   $('room-title').textContent = `room ${room}`;
   const { autojoin, autoshare } = fromFragment();
-  const key = loadKey();
-  const name = sessionStorage.getItem(nameItem) || '';
+  const key = credential();
+  const name = sessionStorage.getItem(nameItem) || tokenName(joinToken());
   $('join-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    join($('key').value.trim(), $('name').value.trim());
+    join(joinToken() || $('key').value.trim(), $('name').value.trim());
   });
   $('leave').addEventListener('click', leave);
   $('share').addEventListener('click', toggleShare);
@@ -368,7 +399,7 @@ function init() {
     join(key, name, autoshare);
   } else {
     showForm();
-    setStatus(status, 'Enter the API key and your name, then join.');
+    setStatus(status, joinToken() ? 'Enter your name, then join.' : 'Enter the API key and your name, then join.');
   }
 }
 
