@@ -36,7 +36,7 @@ func (s *Server) startEgress(w http.ResponseWriter, r *http.Request) {
 		writeBodyError(w, status, err)
 		return
 	}
-	spec = spec.WithDefaults()
+	spec = s.withTenantDefaults(r, spec).WithDefaults()
 	if err := spec.Validate(s.cfg.ParseRTMP); err != nil {
 		s.writeEgressError(w, r, err)
 		return
@@ -46,6 +46,10 @@ func (s *Server) startEgress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.checkRoomAndParticipant(r, spec); err != nil {
+		s.writeEgressError(w, r, err)
+		return
+	}
+	if err := s.checkStartQuotas(r.Context(), r, spec); err != nil {
 		s.writeEgressError(w, r, err)
 		return
 	}
@@ -151,6 +155,10 @@ func (s *Server) updateEgress(w http.ResponseWriter, r *http.Request) {
 		s.writeEgressError(w, r, types.ErrEnded)
 		return
 	}
+	if err := s.checkUpdateQuotas(r, job, u); err != nil {
+		s.writeEgressError(w, r, err)
+		return
+	}
 	info, err := s.cfg.Egress.Update(r.Context(), r.PathValue("id"), u)
 	if err != nil {
 		s.writeEgressError(w, r, err)
@@ -173,7 +181,10 @@ func (s *Server) stopEgress(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) writeEgressError(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *types.FieldError
+	var qe *quotaError
 	switch {
+	case errors.As(err, &qe):
+		writeQuotaError(w, qe)
 	case errors.As(err, &fe):
 		writeFieldError(w, http.StatusBadRequest, fe.Field, err.Error())
 	case errors.Is(err, types.ErrNotFound):

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/roomcast/roomcast/api/jointoken"
 	"github.com/roomcast/roomcast/room"
 )
 
@@ -39,6 +40,17 @@ var errorCodes = map[int]string{
 	http.StatusTooManyRequests:       "rate_limited",
 	http.StatusInternalServerError:   "internal",
 	http.StatusServiceUnavailable:    "unavailable",
+}
+
+// moreCodes are the codes besides the default one that a status may
+// carry: a refused join token's reason, a tenant's quota.
+var moreCodes = map[int][]string{
+	http.StatusBadRequest: {"invalid_field"},
+	http.StatusUnauthorized: {
+		string(jointoken.ErrMalformed), string(jointoken.ErrSignature), string(jointoken.ErrExpired),
+		string(jointoken.ErrNotYetValid), string(jointoken.ErrWrongRoom), string(jointoken.ErrUnknownTenant),
+	},
+	http.StatusForbidden: {"quota_exceeded"},
 }
 
 // codeOf is the default code of a status.

@@ -24,7 +24,12 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 		writeBodyError(w, status, err)
 		return
 	}
-	info, err := s.rooms(r).Create(req.Name, room.CreateOptions{})
+	opts, qe := s.roomOptions(r)
+	if qe != nil {
+		writeQuotaError(w, qe)
+		return
+	}
+	info, err := s.rooms(r).Create(req.Name, opts)
 	if err != nil {
 		s.writeRoomError(w, r, err)
 		return
