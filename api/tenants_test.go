@@ -5,20 +5,17 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/roomcast/roomcast/configs"
-	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/jobs/seal"
 	"github.com/roomcast/roomcast/jobs/tenants"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 	"github.com/roomcast/roomcast/room"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 const adminKey = "admin-key-0123456789abcdef"
@@ -33,20 +30,7 @@ type tenantServer struct {
 
 func newTenantServer(t *testing.T, tweak func(*Config)) *tenantServer {
 	t.Helper()
-	e, err := jobs.StartEmbedded(filepath.Join(t.TempDir(), "nats"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	nc, err := e.Connect(t.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, _ := testutil.JetStream(t, testutil.StartNATS(t))
 	k, err := seal.GenerateKey("t1")
 	if err != nil {
 		t.Fatal(err)

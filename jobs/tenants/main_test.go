@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -26,12 +25,7 @@ func TestMain(m *testing.M) {
 // startNATS starts an embedded JetStream server for one test.
 func startNATS(t testing.TB) *jobs.Embedded {
 	t.Helper()
-	e, err := jobs.StartEmbedded(filepath.Join(t.TempDir(), "nats"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	return e
+	return testutil.StartNATS(t)
 }
 
 // node is one roomcast process's view of the tenants: its own
@@ -45,15 +39,7 @@ type node struct {
 
 func newNode(t testing.TB, e *jobs.Embedded, ring *seal.Keyring) *node {
 	t.Helper()
-	nc, err := e.Connect(t.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, nc := testutil.JetStream(t, e)
 	logs := &testutil.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := Open(testCtx(t), js, ring, log)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
-	"github.com/roomcast/roomcast/jobs"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 const (
@@ -33,20 +32,7 @@ func TestMain(m *testing.M) {
 // event stream in place.
 func startJS(t *testing.T) (jetstream.JetStream, *nats.Conn) {
 	t.Helper()
-	e, err := jobs.StartEmbedded(filepath.Join(t.TempDir(), "nats"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	nc, err := e.Connect(t.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, nc := testutil.JetStream(t, testutil.StartNATS(t))
 	if err := EnsureStream(testCtx(t), js); err != nil {
 		t.Fatal(err)
 	}
