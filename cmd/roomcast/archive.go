@@ -22,11 +22,13 @@ import (
 	"github.com/roomcast/roomcast/storage/local"
 	"github.com/roomcast/roomcast/storage/s3"
 	"github.com/roomcast/roomcast/storage/spool"
+	"github.com/roomcast/roomcast/storage/tenantstore"
 )
 
 // archiveService is the recordings store, its upload spool and catalog.
 type archiveService struct {
-	store   storage.Store
+	store   storage.Store // routes each tenant's objects (tenantstore)
+	shared  storage.Store // the server's own store
 	spool   *spool.Spool
 	catalog *archive.Catalog
 	workDir string
@@ -40,12 +42,14 @@ type archiveService struct {
 // directory, starts uploading what an earlier process left there, and
 // marks that process's unfinished recordings as interrupted, or merges
 // what it left of recordings that other workers continued (through nc).
-func openArchive(ctx context.Context, cfg configs.Config, nc *nats.Conn, holder string, log *slog.Logger) (*archiveService, error) {
+func openArchive(ctx context.Context, cfg configs.Config, nc *nats.Conn, holder string, resolve tenantstore.Resolve, log *slog.Logger) (*archiveService, error) {
 	log = log.With("component", "archive")
-	store, err := openStore(ctx, cfg, log)
+	shared, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	// Each tenant's objects go to its own bucket when it has one.
+	store := storage.Store(tenantstore.New(shared, resolve, nil, tenantstore.OpenS3(log), log))
 	sp, err := spool.Open(filepath.Join(cfg.Data, "spool"), store, spool.Options{
 		MaxBytes: cfg.Storage.SpoolMaxBytes, Hold: cfg.Storage.SpoolHold, MaxBackoff: cfg.Storage.SpoolMaxBackoff,
 		Group: archive.Group, Logger: log.With("component", "spool"),
@@ -55,7 +59,7 @@ func openArchive(ctx context.Context, cfg configs.Config, nc *nats.Conn, holder 
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a := &archiveService{
-		store: store, spool: sp, catalog: archive.NewCatalog(store),
+		store: store, shared: shared, spool: sp, catalog: archive.NewCatalog(store),
 		workDir: filepath.Join(cfg.Data, "recorder"), rawPart: cfg.Storage.RawPartDuration, cancel: cancel, done: make(chan struct{}), log: log,
 	}
 	if st := sp.Status(); st.Pending > 0 {
@@ -204,8 +208,10 @@ func (a *archiveService) close(timeout time.Duration) {
 	}
 	a.cancel()
 	<-a.done
-	if c, ok := a.store.(interface{ Close() error }); ok {
-		_ = c.Close()
+	for _, st := range []storage.Store{a.store, a.shared} {
+		if c, ok := st.(interface{ Close() error }); ok {
+			_ = c.Close()
+		}
 	}
 }
 

@@ -100,6 +100,15 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err := checkJetStream(ctx, nc); err != nil {
 		return err
 	}
+	ring, err := secretKeyring(cfg, log)
+	if err != nil {
+		return err
+	}
+	tenantStore, stopTenants, err := openTenants(ctx, nc, cfg, ring, log)
+	if err != nil {
+		return err
+	}
+	defer stopTenants()
 	rooms, err := room.NewManager(room.Config{
 		MaxParticipants: cfg.Rooms.MaxParticipants,
 		History:         roomHistory(cfg.Rooms),
@@ -125,7 +134,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if ln, err = api.LimitConnsPerIP(ln, cfg.Server.MaxConnsPerIP, reg, log.With("component", "http")); err != nil {
 		return err
 	}
-	arch, err := openArchive(ctx, cfg, nc, "serve-"+workerID(cfg), log)
+	arch, err := openArchive(ctx, cfg, nc, "serve-"+workerID(cfg), tenantTargets(tenantStore), log)
 	if err != nil {
 		return err
 	}
@@ -156,15 +165,6 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err != nil {
 		return err
 	}
-	ring, err := secretKeyring(cfg, log)
-	if err != nil {
-		return err
-	}
-	tenantStore, stopTenants, err := openTenants(ctx, nc, cfg, ring, log)
-	if err != nil {
-		return err
-	}
-	defer stopTenants()
 	policy, err := outboundPolicy(cfg, log)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/roomcast/roomcast/jobs/seal"
 	"github.com/roomcast/roomcast/jobs/tenants"
 	"github.com/roomcast/roomcast/storage/s3"
+	"github.com/roomcast/roomcast/storage/tenantstore"
 )
 
 // tenantsReadyTimeout bounds the first load of the tenant store.
@@ -110,4 +112,23 @@ func secretKeyring(cfg configs.Config, log *slog.Logger) (*seal.Keyring, error) 
 		return nil, err
 	}
 	return seal.ParseKeys(k)
+}
+
+// tenantTargets routes each tenant with storage of its own to it.
+func tenantTargets(store *tenants.Store) tenantstore.Resolve {
+	return func(id string) (tenantstore.Target, bool) {
+		if store == nil {
+			return tenantstore.Target{}, false
+		}
+		t, ok := store.Tenant(id)
+		if !ok || t.Settings.Storage == nil {
+			return tenantstore.Target{}, false
+		}
+		st := t.Settings.Storage
+		prefix := st.Prefix
+		if prefix != "" && !strings.HasSuffix(prefix, "/") {
+			prefix += "/"
+		}
+		return tenantstore.Target{S3: tenantS3(*st), Prefix: prefix}, true
+	}
 }

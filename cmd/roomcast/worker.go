@@ -85,7 +85,7 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 		return err
 	}
 	defer nc.Close()
-	arch, err := openArchive(ctx, cfg, nc, workerID(cfg), log)
+	arch, err := openArchive(ctx, cfg, nc, workerID(cfg), tenantTargets(nil), log)
 	if err != nil {
 		return err
 	}
