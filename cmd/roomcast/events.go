@@ -14,6 +14,7 @@ import (
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress/outbound"
 	"github.com/roomcast/roomcast/jobs"
+	"github.com/roomcast/roomcast/jobs/tenants"
 	"github.com/roomcast/roomcast/jobs/webhook"
 )
 
@@ -56,23 +57,24 @@ func eventSink(ctx context.Context, nc *nats.Conn, cfg configs.Config, reg *prom
 	return sink, func() { stopRun(); <-done; out.Close() }, nil
 }
 
-// startWebhooks runs the webhook dispatcher when an endpoint is
-// configured; the parked events store is there either way, for the API.
-func startWebhooks(ctx context.Context, nc *nats.Conn, cfg configs.Config, policy *outbound.Policy, reg *prometheus.Registry, log *slog.Logger) (*webhook.Parking, func(), error) {
+// startWebhooks runs the webhook dispatcher for the configured endpoints
+// and the tenants' own (whose settings it follows while it runs); the
+// parked events store is there either way, for the API.
+func startWebhooks(ctx context.Context, nc *nats.Conn, cfg configs.Config, store *tenants.Store, policy *outbound.Policy, reg *prometheus.Registry, log *slog.Logger) (*webhook.Parking, func(), error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, nil, err
 	}
 	h := cfg.Webhook
-	if h.URL == "" && len(h.Endpoints) == 0 {
+	if h.URL == "" && len(h.Endpoints) == 0 && store == nil {
 		return webhook.NewParking(js), func() {}, nil
 	}
 	if err := checkWebhookHosts(ctx, h, policy, log); err != nil {
 		return nil, nil, err
 	}
-	eps := make(webhook.StaticEndpoints, len(h.Endpoints))
-	for i, e := range h.Endpoints {
-		eps[i] = webhook.Endpoint{Tenant: e.Tenant, URL: e.URL, Secret: e.Secret}
+	eps := endpointSource{store: store}
+	for _, e := range h.Endpoints {
+		eps.static = append(eps.static, webhook.Endpoint{Tenant: e.Tenant, URL: e.URL, Secret: e.Secret})
 	}
 	d, err := webhook.NewDispatcher(js, webhook.Config{
 		URL: h.URL, Secret: h.Secret, Endpoints: eps, MaxAttempts: h.MaxAttempts,
@@ -91,4 +93,34 @@ func startWebhooks(ctx context.Context, nc *nats.Conn, cfg configs.Config, polic
 		}
 	}()
 	return d.Parking(), func() { cancel(); <-done }, nil
+}
+
+// endpointSource is the configured webhook endpoints, then each enabled
+// tenant's own (one the config already lists is not listed twice).
+type endpointSource struct {
+	static []webhook.Endpoint
+	store  *tenants.Store // nil: none
+}
+
+func (e endpointSource) List(context.Context) ([]webhook.Endpoint, error) {
+	out := append([]webhook.Endpoint(nil), e.static...)
+	if e.store == nil {
+		return out, nil
+	}
+	seen := map[string]bool{}
+	for _, ep := range out {
+		seen[ep.Name()] = true
+	}
+	for _, t := range e.store.Tenants() {
+		h := t.Settings.Webhook
+		if t.Disabled || h == nil || h.URL == "" || h.Secret == "" {
+			continue
+		}
+		ep := webhook.Endpoint{Tenant: t.ID, URL: h.URL, Secret: h.Secret}
+		if !seen[ep.Name()] {
+			seen[ep.Name()] = true
+			out = append(out, ep)
+		}
+	}
+	return out, nil
 }

@@ -174,7 +174,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err != nil {
 		return err
 	}
-	parked, stopWebhooks, err := startWebhooks(ctx, nc, cfg, policy, reg, log)
+	parked, stopWebhooks, err := startWebhooks(ctx, nc, cfg, tenantStore, policy, reg, log)
 	if err != nil {
 		return err
 	}

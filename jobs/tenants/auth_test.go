@@ -104,7 +104,7 @@ func TestTokenSecretAndTenantFromCache(t *testing.T) {
 	got, _ := n.store.Tenant("acme")
 	got.Settings.Storage.Bucket = "changed" // a copy: the cache keeps its own
 	again, _ := n.store.Tenant("acme")
-	if again.Settings.Storage.Bucket != "rec" || again.Settings.Webhook.Secret != "whsec-ACME-0002" {
+	if again.Settings.Storage.Bucket != "rec" || again.Settings.Webhook.Secret != "whsec-ACME-0002-signing" {
 		t.Fatalf("cached tenant %+v", again.Settings)
 	}
 	token, ok := n.store.TokenSecret("acme")

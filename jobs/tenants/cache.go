@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -83,6 +84,19 @@ func (s *Store) Tenant(id string) (Tenant, bool) {
 		return Tenant{}, false
 	}
 	return t.Clone(), true
+}
+
+// Tenants returns copies of every loaded tenant, sorted by id.
+func (s *Store) Tenants() []Tenant {
+	c := &s.cache
+	c.mu.RLock()
+	out := make([]Tenant, 0, len(c.tenants))
+	for _, t := range c.tenants {
+		out = append(out, t.Clone())
+	}
+	c.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Tenant) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }
 
 // TokenSecret returns a copy of the join token secret of a loaded,

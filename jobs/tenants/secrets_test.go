@@ -97,7 +97,7 @@ func TestNoSecretInClear(t *testing.T) {
 	if strings.Count(string(red), redactedMark) != 2 || !strings.Contains(string(red), "AKIAACME") {
 		t.Errorf("redacted view: %s", red)
 	}
-	if tn.Settings.Webhook.Secret != "whsec-ACME-0002" {
+	if tn.Settings.Webhook.Secret != "whsec-ACME-0002-signing" {
 		t.Error("Redacted changed the tenant it was called on")
 	}
 }

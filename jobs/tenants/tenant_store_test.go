@@ -19,7 +19,7 @@ func acme() Tenant {
 				Endpoint: "https://s3.acme.test", Region: "eu-west-1", Bucket: "rec", Prefix: "acme/",
 				AccessKeyID: "AKIAACME", SecretAccessKey: "storage-secret-ACME-0001", PathStyle: true,
 			},
-			Webhook:          &Webhook{URL: "https://hooks.acme.test/roomcast", Secret: "whsec-ACME-0002"},
+			Webhook:          &Webhook{URL: "https://hooks.acme.test/roomcast", Secret: "whsec-ACME-0002-signing"},
 			Quotas:           Quotas{Rooms: 10, ConcurrentJobs: 3, RetentionDays: 30},
 			AllowedRTMPHosts: []string{"a.rtmp.youtube.com", "*.twitch.tv"},
 		},

@@ -120,8 +120,14 @@ func (w *Webhook) validate() error {
 	if err := httpURL(w.URL); err != nil {
 		return invalid("settings.webhook.url", err.Error())
 	}
+	if len(w.Secret) < minWebhookSecret {
+		return invalid("settings.webhook.secret", fmt.Sprintf("required: at least %d characters, to sign the deliveries", minWebhookSecret))
+	}
 	return nil
 }
+
+// minWebhookSecret is the shortest webhook secret a tenant may set.
+const minWebhookSecret = 16
 
 // httpURL checks an absolute http(s) URL; its error shows no
 // credentials the URL may carry.

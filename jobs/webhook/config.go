@@ -26,6 +26,9 @@ const (
 // ErrInvalidConfig is returned by NewDispatcher for a bad Config.
 var ErrInvalidConfig = errors.New("invalid webhook config")
 
+// defaultRefresh is Config.Refresh's default.
+const defaultRefresh = 2 * time.Second
+
 // Config configures a Dispatcher.
 type Config struct {
 	URL    string // the global endpoint (http or https), for every tenant; "" : none
@@ -45,8 +48,11 @@ type Config struct {
 	// Client (nil: the default refusals, loopback and private networks
 	// among them; see egress/outbound).
 	Outbound *outbound.Policy
-	Logger   *slog.Logger     // optional; default discards
-	Now      func() time.Time // optional clock for signature timestamps
+	// Refresh is how often a running Dispatcher lists Endpoints again,
+	// for tenants whose webhook settings changed (default 2 s).
+	Refresh time.Duration
+	Logger  *slog.Logger     // optional; default discards
+	Now     func() time.Time // optional clock for signature timestamps
 }
 
 // withDefaults validates c and fills in the zero fields.
@@ -66,6 +72,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxAttempts = DefaultMaxAttempts
 	}
 	c.Timeout = orDefault(c.Timeout, DefaultTimeout)
+	c.Refresh = orDefault(c.Refresh, defaultRefresh)
 	c.MinBackoff = orDefault(c.MinBackoff, DefaultMinBackoff)
 	c.MaxBackoff = orDefault(c.MaxBackoff, DefaultMaxBackoff)
 	if c.MinBackoff > c.MaxBackoff {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,9 +92,12 @@ func (d *Dispatcher) EndpointStats() map[string]Stats {
 // Run delivers events until ctx ends, then returns nil within about 2 s
 // (events being delivered are handed back to the stream). It lists the
 // endpoints and runs one queue for each; a queue ensures the stream and
-// its durable consumer and retries NATS faults with backoff. Run returns
-// an error only when the endpoints cannot be listed or the NATS
-// connection is closed.
+// its durable consumer and retries NATS faults with backoff. Every
+// Config.Refresh it lists the endpoints again: a new endpoint's queue
+// starts, a removed one's stops, and one whose URL or secret changed
+// restarts with them (its consumer, named by the URL, keeps its place).
+// Run returns an error only when the endpoints cannot be listed at start
+// or the NATS connection is closed.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if !d.running.CompareAndSwap(false, true) {
 		return ErrAlreadyRunning
@@ -104,52 +106,111 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	if d.ownClient {
 		defer d.client.CloseIdleConnections()
 	}
-	qs, err := d.setup(ctx)
+	eps, err := d.endpoints(ctx)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, len(qs))
-	for _, q := range qs {
-		go func() {
-			err := q.run(ctx)
-			if err != nil {
-				cancel() // the connection is gone for every queue
-			}
-			errs <- err
-		}()
-	}
-	var first error
-	for range qs {
-		if err := <-errs; err != nil && first == nil {
-			first = err
+	r := &runner{d: d, running: map[string]*runningQueue{}, fatal: make(chan error, 1)}
+	defer r.stopAll()
+	tick := time.NewTicker(d.cfg.Refresh)
+	defer tick.Stop()
+	for {
+		if err := r.reconcile(ctx, eps); err != nil {
+			return err
 		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-r.fatal:
+			return err
+		case <-tick.C:
+		}
+		next, err := d.endpoints(ctx)
+		if err != nil {
+			d.cfg.Logger.Warn("webhook endpoints: listing failed; keeping the current ones", "err", err)
+			continue
+		}
+		eps = next
 	}
-	return first
 }
 
-// setup lists the endpoints and makes (or keeps) a queue for each.
-func (d *Dispatcher) setup(ctx context.Context) ([]*queue, error) {
-	eps, err := d.endpoints(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var qs []*queue
+// runner is Run's set of running queues.
+type runner struct {
+	d       *Dispatcher
+	running map[string]*runningQueue // by queue name
+	fatal   chan error               // a queue's end for good
+}
+
+type runningQueue struct {
+	ep     Endpoint
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// reconcile starts, stops and restarts queues to match eps.
+func (r *runner) reconcile(ctx context.Context, eps []Endpoint) error {
+	want := map[string]Endpoint{}
 	for _, e := range eps {
-		q := d.queues[e.Name()]
-		if q == nil {
-			if q, err = d.newQueue(e); err != nil {
-				return nil, err
-			}
-			d.queues[e.Name()] = q
-		}
-		qs = append(qs, q)
+		want[e.Name()] = e
 	}
-	sort.Slice(qs, func(i, j int) bool { return qs[i].name < qs[j].name })
-	return qs, nil
+	for name, rq := range r.running {
+		if e, ok := want[name]; !ok || e != rq.ep {
+			r.stop(name)
+		}
+	}
+	for name, e := range want {
+		if _, ok := r.running[name]; ok {
+			continue
+		}
+		q, err := r.d.newQueue(e)
+		if err != nil {
+			return err
+		}
+		r.start(ctx, q)
+	}
+	return nil
+}
+
+func (r *runner) start(ctx context.Context, q *queue) {
+	r.d.mu.Lock()
+	if old := r.d.queues[q.name]; old != nil {
+		q.stats.s = old.stats.snapshot() // a restart keeps the counters
+	}
+	r.d.queues[q.name] = q
+	r.d.mu.Unlock()
+	qctx, cancel := context.WithCancel(ctx)
+	rq := &runningQueue{ep: q.ep, cancel: cancel, done: make(chan struct{})}
+	r.running[q.name] = rq
+	go func() {
+		defer close(rq.done)
+		if err := q.run(qctx); err != nil {
+			select {
+			case r.fatal <- err: // the connection is gone for every queue
+			default:
+			}
+		}
+	}()
+}
+
+// stop stops one queue and waits for it.
+func (r *runner) stop(name string) {
+	rq := r.running[name]
+	rq.cancel()
+	<-rq.done
+	delete(r.running, name)
+	if rq.ep.Tenant != "" {
+		r.d.mu.Lock()
+		delete(r.d.queues, name)
+		r.d.mu.Unlock()
+	}
+}
+
+func (r *runner) stopAll() {
+	for name := range r.running {
+		r.stop(name)
+	}
 }
 
 // endpoints is the global endpoint, if any, then the listed ones.

@@ -109,11 +109,15 @@ func newDispatcher(t *testing.T, js jetstream.JetStream, url string, log *slog.L
 // onlyQueue is the queue of a Dispatcher with one endpoint.
 func onlyQueue(t *testing.T, d *Dispatcher) *queue {
 	t.Helper()
-	qs, err := d.setup(testCtx(t))
-	if err != nil || len(qs) != 1 {
-		t.Fatalf("setup: %d queues, %v", len(qs), err)
+	eps, err := d.endpoints(testCtx(t))
+	if err != nil || len(eps) != 1 {
+		t.Fatalf("endpoints: %d, %v", len(eps), err)
 	}
-	return qs[0]
+	q, err := d.newQueue(eps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }
 
 // receiver is a webhook endpoint that verifies and records deliveries.
@@ -124,6 +128,7 @@ type receiver struct {
 	bad      []error        // verification or decoding failures
 	headers  []http.Header
 	reject   func(Event) bool // answer 500 when true
+	secret   string           // "" : testSecret
 }
 
 func newReceiver() *receiver { return &receiver{attempts: map[string]int{}} }
@@ -131,7 +136,13 @@ func newReceiver() *receiver { return &receiver{attempts: map[string]int{}} }
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	var ev Event
-	err := Verify(testSecret, r.Header, body, time.Now(), time.Minute)
+	rc.mu.Lock()
+	secret := rc.secret
+	rc.mu.Unlock()
+	if secret == "" {
+		secret = testSecret
+	}
+	err := Verify(secret, r.Header, body, time.Now(), time.Minute)
 	if err == nil {
 		err = json.Unmarshal(body, &ev)
 	}
