@@ -110,6 +110,9 @@ type Storage struct {
 	// SpoolMaxBackoff is the longest pause between retries of a failing
 	// upload.
 	SpoolMaxBackoff time.Duration `yaml:"spool_max_backoff"`
+	// RetentionSweep is how often recordings past their tenant's
+	// retention days are deleted.
+	RetentionSweep time.Duration `yaml:"retention_sweep"`
 	// RawPartDuration is the length of each raw track part.
 	RawPartDuration time.Duration `yaml:"raw_part_duration"`
 	// PresignTTL is how long playlist segment URLs stay valid.
@@ -252,7 +255,7 @@ func Default() Config {
 		Egress: Egress{RTMPMaxBackoff: 30 * time.Second},
 		Storage: Storage{
 			Backend: "local", SpoolMaxBytes: 4 << 30, PresignTTL: 6 * time.Hour,
-			SpoolHold: 30 * time.Minute, SpoolMaxBackoff: 30 * time.Second, RawPartDuration: time.Minute,
+			SpoolHold: 30 * time.Minute, SpoolMaxBackoff: 30 * time.Second, RawPartDuration: time.Minute, RetentionSweep: time.Hour,
 		},
 		Worker: Worker{
 			Count: 1, Costs: Costs{Passthrough: 10, Transcode: 45, Composite: 50},

@@ -41,6 +41,7 @@ var envVars = []envVar{
 	{"ROOMCAST_SPOOL_MAX_BYTES", func(c *Config, v string) error { return setInt64(&c.Storage.SpoolMaxBytes, v) }},
 	{"ROOMCAST_SPOOL_HOLD", func(c *Config, v string) error { return setDuration(&c.Storage.SpoolHold, v) }},
 	{"ROOMCAST_SPOOL_MAX_BACKOFF", func(c *Config, v string) error { return setDuration(&c.Storage.SpoolMaxBackoff, v) }},
+	{"ROOMCAST_RETENTION_SWEEP", func(c *Config, v string) error { return setDuration(&c.Storage.RetentionSweep, v) }},
 	{"ROOMCAST_RAW_PART_DURATION", func(c *Config, v string) error { return setDuration(&c.Storage.RawPartDuration, v) }},
 	{"ROOMCAST_WORKER_ID", func(c *Config, v string) error { c.Worker.ID = v; return nil }},
 	{"ROOMCAST_WORKERS", func(c *Config, v string) error { return setInt(&c.Worker.Count, v) }},

@@ -190,6 +190,8 @@ func (c *Config) validateStorage() error {
 		return &FieldError{"storage.spool_max_backoff", "must be between 100ms and 10m"}
 	case st.RawPartDuration < time.Second || st.RawPartDuration > time.Hour:
 		return &FieldError{"storage.raw_part_duration", "must be between 1s and 1h"}
+	case st.RetentionSweep < time.Second || st.RetentionSweep > 24*time.Hour:
+		return &FieldError{"storage.retention_sweep", "must be between 1s and 24h"}
 	}
 	if st.PresignTTL < time.Minute || st.PresignTTL > 7*24*time.Hour {
 		return &FieldError{"storage.presign_ttl", "must be between 1m and 168h"}

@@ -22,22 +22,22 @@ import (
 // which publishes them to the events stream for the webhook queues, in
 // order, as soon as NATS takes them. stop ends the publishing (after a
 // last bounded pass); events left wait on disk for the next run.
-func eventSink(ctx context.Context, nc *nats.Conn, cfg configs.Config, reg *prometheus.Registry, log *slog.Logger) (jobs.EventSink, func(), error) {
+func eventSink(ctx context.Context, nc *nats.Conn, cfg configs.Config, reg *prometheus.Registry, log *slog.Logger) (jobs.EventSink, *webhook.Outbox, func(), error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := webhook.EnsureStream(sctx, js); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	out, err := webhook.OpenOutbox(webhook.OutboxConfig{
 		Dir: filepath.Join(cfg.Data, "outbox"), MaxBytes: cfg.Webhook.OutboxMaxBytes,
 		Publish: webhook.PublishTo(js), Logger: log.With("component", "webhook-outbox"),
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "roomcast_webhook_outbox_events", Help: "Job events on local disk waiting for NATS.",
@@ -54,7 +54,7 @@ func eventSink(ctx context.Context, nc *nats.Conn, cfg configs.Config, reg *prom
 			log.Error("job event lost", "type", typ, "egress", info.ID, "err", err)
 		}
 	}
-	return sink, func() { stopRun(); <-done; out.Close() }, nil
+	return sink, out, func() { stopRun(); <-done; out.Close() }, nil
 }
 
 // startWebhooks runs the webhook dispatcher for the configured endpoints

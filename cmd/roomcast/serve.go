@@ -140,7 +140,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	}
 	defer arch.close(cfg.Server.ShutdownTimeout)
 	arch.registerMetrics(reg)
-	events, stopEvents, err := eventSink(ctx, nc, cfg, reg, log)
+	events, outbox, stopEvents, err := eventSink(ctx, nc, cfg, reg, log)
 	if err != nil {
 		return err
 	}
@@ -174,6 +174,9 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err != nil {
 		return err
 	}
+	ret := &retention{tenants: tenantStore.Tenants, catalog: arch.catalog, emit: outbox.Add, now: time.Now, day: 24 * time.Hour, log: log.With("component", "retention")}
+	stopRetention := runBackground(func(ctx context.Context) { ret.run(ctx, cfg.Storage.RetentionSweep) })
+	defer stopRetention()
 	parked, stopWebhooks, err := startWebhooks(ctx, nc, cfg, tenantStore, policy, reg, log)
 	if err != nil {
 		return err

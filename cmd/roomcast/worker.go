@@ -102,7 +102,7 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	events, stopEvents, err := eventSink(ctx, nc, cfg, reg, log)
+	events, _, stopEvents, err := eventSink(ctx, nc, cfg, reg, log)
 	if err != nil {
 		return err
 	}

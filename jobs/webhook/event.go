@@ -14,6 +14,9 @@ const (
 	EgressUpdated  = "egress_updated" // an output's state changed
 	EgressEnded    = "egress_ended"
 	RecordingReady = "recording_ready"
+	// RecordingDeleted: a recording was deleted by the tenant's retention
+	// (data: the recording's summary and "reason").
+	RecordingDeleted = "recording_deleted"
 )
 
 // ErrInvalidEvent is returned for an event that cannot be published or
@@ -72,7 +75,7 @@ func (ev Event) validate() error {
 
 func knownType(t string) bool {
 	switch t {
-	case EgressStarted, EgressUpdated, EgressEnded, RecordingReady:
+	case EgressStarted, EgressUpdated, EgressEnded, RecordingReady, RecordingDeleted:
 		return true
 	}
 	return false
