@@ -8,7 +8,7 @@ LISTEN  ?= 127.0.0.1:8080
 DATA    ?= ./data
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
-.PHONY: run test build deps test-deps lint bench soak fuzz clean
+.PHONY: run test build deps test-deps lint bench soak fuzz clean vendor-hlsjs
 
 # The all-in-one trial listens on loopback, so its WebRTC stays there too;
 # a deployment sets webrtc.loopback_only: false and nat_1to1_ips instead.
@@ -67,6 +67,11 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; \
 	done
+
+# The console's player library, vendored and committed (web/static/vendor);
+# this fetches it again from the npm registry (HLSJS_VERSION to change it).
+vendor-hlsjs:
+	./scripts/vendor-hlsjs.sh
 
 clean:
 	rm -rf bin

@@ -39,15 +39,32 @@ func (u *urlSigner) URL(tenant, id, name string, ttl time.Duration) string {
 	return "/v1/recordings/" + id + "/files/" + name + "?" + u.query(tenant, id, name, ttl)
 }
 
-// playlistName stands for the playlist in signatures. No object name can
-// be it (archive.ValidName refuses a leading '/'), so a playlist link
-// opens no file and a file link does not open the playlist.
-const playlistName = "/index.m3u8"
+// playlistName and downloadName stand for the playlist and the one-MP4
+// download in signatures; each is also the path after the recording's id.
+// No object name can be one (archive.ValidName refuses a leading '/'), so
+// a playlist or download link opens no file, a file link neither of them,
+// and neither of them the other.
+const (
+	playlistName = "/index.m3u8"
+	downloadName = "/download"
+)
 
 // PlaylistURL is the absolute-path URL of recording id's playlist, valid
 // for ttl: a link to share with players that send no API key.
 func (u *urlSigner) PlaylistURL(tenant, id string, ttl time.Duration) string {
-	return "/v1/recordings/" + id + "/index.m3u8?" + u.query(tenant, id, playlistName, ttl)
+	return u.routeURL(tenant, id, playlistName, ttl)
+}
+
+// DownloadURL is the absolute-path URL of recording id as one MP4, valid
+// for ttl: a <video> element or a plain link opens it without a key, and
+// it answers Range requests.
+func (u *urlSigner) DownloadURL(tenant, id string, ttl time.Duration) string {
+	return u.routeURL(tenant, id, downloadName, ttl)
+}
+
+// routeURL signs the route of recording id that name stands for.
+func (u *urlSigner) routeURL(tenant, id, name string, ttl time.Duration) string {
+	return "/v1/recordings/" + id + name + "?" + u.query(tenant, id, name, ttl)
 }
 
 func (u *urlSigner) query(tenant, id, name string, ttl time.Duration) string {

@@ -45,11 +45,12 @@ func (s *Server) recordingRoutes(v1 func(string, http.HandlerFunc)) {
 	v1("GET /v1/recordings/{id}", a.get)
 	v1("DELETE /v1/recordings/{id}", a.delete)
 	s.mux.Handle("GET /v1/recordings/{id}/index.m3u8", s.bearerOrSigned(a.signer, signedPlaylist, http.HandlerFunc(a.playlist)))
-	v1("GET /v1/recordings/{id}/download", a.download)
+	s.mux.Handle("GET /v1/recordings/{id}/download", s.bearerOrSigned(a.signer, signedDownload, http.HandlerFunc(a.download)))
 	s.mux.Handle("GET /v1/recordings/{id}/files/{name...}", s.bearerOrSigned(a.signer, signedFile, http.HandlerFunc(a.file)))
 }
 
 func signedPlaylist(*http.Request) string { return playlistName }
+func signedDownload(*http.Request) string { return downloadName }
 func signedFile(r *http.Request) string   { return r.PathValue("name") }
 
 // own reads the manifest of the {id} of the caller's tenant, answering
@@ -63,17 +64,23 @@ func (a *recordingAPI) own(w http.ResponseWriter, r *http.Request) (*archive.Man
 	return m, true
 }
 
-// recordingView is a manifest with a signed link to its playlist.
+// recordingView is a manifest with signed links to its playlist and to
+// its one-MP4 download.
 type recordingView struct {
 	*archive.Manifest
 	// PlaylistURL plays the recording without an API key until it
 	// expires (storage.presign_ttl); absolute path on this server.
 	PlaylistURL string `json:"playlist_url"`
+	// DownloadURL is the whole recording as one MP4, without an API key
+	// until it expires (storage.presign_ttl), with Range support so a
+	// <video> element can seek in it; absolute path on this server.
+	DownloadURL string `json:"download_url"`
 }
 
 func (a *recordingAPI) get(w http.ResponseWriter, r *http.Request) {
 	if m, ok := a.own(w, r); ok {
-		writeJSON(w, http.StatusOK, recordingView{m, a.signer.PlaylistURL(m.Tenant, m.ID, a.ttl)})
+		writeJSON(w, http.StatusOK, recordingView{m,
+			a.signer.PlaylistURL(m.Tenant, m.ID, a.ttl), a.signer.DownloadURL(m.Tenant, m.ID, a.ttl)})
 	}
 }
 

@@ -24,6 +24,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 var contentTypes = map[string]string{
 	".html": "text/html; charset=utf-8",
 	".js":   "text/javascript; charset=utf-8",
+	".mjs":  "text/javascript; charset=utf-8",
 	".css":  "text/css; charset=utf-8",
 	".svg":  "image/svg+xml",
 }
@@ -33,6 +34,7 @@ var contentTypes = map[string]string{
 //	GET /                → index.html (the console)
 //	GET /rooms/{room}    → room.html (the same page for every room)
 //	GET /static/{file}   → the scripts, styles and icon
+//	GET /static/vendor/{file} → third-party scripts (hls.js; see its README)
 //
 // HEAD is served too; any other path is 404.
 func Handler() http.Handler {
@@ -44,5 +46,10 @@ func Handler() http.Handler {
 		panic(err) // the embed pattern above guarantees the directory
 	}
 	mux.Handle("GET /static/{file}", staticHandler(static))
+	vendor, err := fs.Sub(static, "vendor")
+	if err != nil {
+		panic(err)
+	}
+	mux.Handle("GET /static/vendor/{file}", staticHandler(vendor))
 	return mux
 }

@@ -20,7 +20,7 @@ var routeCases = []struct {
 	{"GET", "/rooms/r1", 200, "text/html; charset=utf-8", "/static/room.js"},
 	{"GET", "/rooms/any%20name", 200, "text/html; charset=utf-8", "/static/room.js"},
 	{"GET", "/static/room.js", 200, "text/javascript; charset=utf-8", "createDataChannel"},
-	{"GET", "/static/console.js", 200, "text/javascript; charset=utf-8", "/v1/rooms"},
+	{"GET", "/static/console.js", 200, "text/javascript; charset=utf-8", "sessionStorage"},
 	{"GET", "/static/api.js", 200, "text/javascript; charset=utf-8", "Bearer"},
 	{"GET", "/static/whip.js", 200, "text/javascript; charset=utf-8", "application/sdp"},
 	{"GET", "/static/tiles.js", 200, "text/javascript; charset=utf-8", "<video>"},
@@ -30,9 +30,17 @@ var routeCases = []struct {
 	{"GET", "/static/favicon.svg", 200, "image/svg+xml", "<svg"},
 	{"GET", "/static/archive.js", 200, "text/javascript; charset=utf-8", "/v1/recordings"},
 	{"GET", "/static/details.js", 200, "text/javascript; charset=utf-8", "discontinuities"},
-	{"GET", "/static/player.js", 200, "text/javascript; charset=utf-8", "createObjectURL"},
+	{"GET", "/static/player.js", 200, "text/javascript; charset=utf-8", "loadSource(view.playlist_url)"},
 	{"GET", "/static/blob.js", 200, "text/javascript; charset=utf-8", "getReader"},
-	{"GET", "/static/recorder.js", 200, "text/javascript; charset=utf-8", "/v1/egress"},
+	{"GET", "/static/jobs.js", 200, "text/javascript; charset=utf-8", "/v1/egress"},
+	{"GET", "/static/rooms.js", 200, "text/javascript; charset=utf-8", "/v1/rooms"},
+	{"GET", "/static/egress-form.js", 200, "text/javascript; charset=utf-8", "'POST', '/v1/egress'"},
+	{"GET", "/static/fields.js", 200, "text/javascript; charset=utf-8", "data-field"},
+	{"GET", "/static/poll.js", 200, "text/javascript; charset=utf-8", "visibilitychange"},
+	{"GET", "/static/vendor/hls.light.min.mjs", 200, "text/javascript; charset=utf-8", "loadSource"},
+	{"GET", "/static/vendor/README", 404, "", ""},
+	{"GET", "/static/vendor/", 404, "", ""},
+	{"GET", "/static/recorder.js", 404, "", ""},
 	{"GET", "/static/dom.js", 200, "text/javascript; charset=utf-8", "textContent"},
 	{"GET", "/static/format.js", 200, "text/javascript; charset=utf-8", "toISOString"},
 	{"HEAD", "/static/archive.js", 200, "text/javascript; charset=utf-8", ""},
@@ -122,7 +130,7 @@ func TestPagesFitPolicy(t *testing.T) {
 func checkImports(t *testing.T, h http.Handler, path string) {
 	t.Helper()
 	body := get(t, h, path)
-	imp := regexp.MustCompile(`from '\./([a-z]+\.js)'`)
+	imp := importRe
 	for _, m := range imp.FindAllStringSubmatch(body, -1) {
 		checkImports(t, h, "/static/"+m[1])
 	}
@@ -139,8 +147,12 @@ func get(t *testing.T, h http.Handler, path string) string {
 	return string(b)
 }
 
-// consoleModules are the modules of the console's recording features.
-var consoleModules = []string{"archive.js", "recorder.js", "details.js", "player.js", "blob.js", "dom.js", "format.js"}
+// importRe finds a module's relative imports, vendored ones included.
+var importRe = regexp.MustCompile(`from '\./([a-z][a-z./-]*\.m?js)'`)
+
+// consoleModules are the modules of the console.
+var consoleModules = []string{"api.js", "rooms.js", "egress-form.js", "jobs.js", "fields.js", "poll.js", "archive.js",
+	"details.js", "player.js", "vendor/hls.light.min.mjs", "blob.js", "dom.js", "format.js"}
 
 // TestConsoleModules checks that the console preloads its recording
 // modules and that console.js reaches each of them through its imports.
@@ -157,7 +169,7 @@ func TestConsoleModules(t *testing.T) {
 			t.Errorf("console.js does not import %s", m)
 		}
 	}
-	for _, id := range []string{"archive-filter", "recordings", "load-more", "player-video", "archive-status"} {
+	for _, id := range []string{"key-form", "rooms", "egress-form", "jobs", "archive-filter", "recordings", "load-more", "player-video", "player-download", "archive-status", "nav-admin", "admin"} {
 		if !strings.Contains(index, `id="`+id+`"`) {
 			t.Errorf("index.html lacks #%s", id)
 		}
@@ -170,7 +182,7 @@ func collectImports(t *testing.T, h http.Handler, name string, seen map[string]b
 		return
 	}
 	seen[name] = true
-	imp := regexp.MustCompile(`from '\./([a-z]+\.js)'`)
+	imp := importRe
 	for _, m := range imp.FindAllStringSubmatch(get(t, h, "/static/"+name), -1) {
 		collectImports(t, h, m[1], seen)
 	}

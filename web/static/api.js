@@ -28,13 +28,25 @@ export function apiFetch(url, key, init = {}) {
 // field is named when the message does not already start with it), the
 // HTTP status otherwise.
 export async function errorOf(res) {
-  let detail = '';
+  return (await detailOf(res)).message;
+}
+
+// detailOf reads a failed response into {message, field, code}: message as
+// errorOf gives it, field and code as the API's error body names them (''
+// when it does not).
+export async function detailOf(res) {
+  let body = null;
   try {
-    detail = messageOf(await res.json());
+    body = await res.json();
   } catch (e) {
     // not JSON: fall back to the status line
   }
-  return detail || `HTTP ${res.status} ${res.statusText}`.trim();
+  const e = body && typeof body.error === 'object' && body.error ? body.error : {};
+  return {
+    message: messageOf(body) || `HTTP ${res.status} ${res.statusText}`.trim(),
+    field: typeof e.field === 'string' ? e.field : '',
+    code: typeof e.code === 'string' ? e.code : '',
+  };
 }
 
 function messageOf(body) {
@@ -55,8 +67,9 @@ export function setStatus(el, text, kind = '') {
 
 // request sends one API call with the saved key, and body as JSON when
 // given. It resolves to an ok response; otherwise it rejects with an Error
-// whose message is the API's error text and whose status is the HTTP status
-// (0 when no key is saved). signal, if given, aborts the call.
+// whose message is the API's error text, whose status is the HTTP status
+// (0 when no key is saved) and whose field and code are the API's (see
+// detailOf). signal, if given, aborts the call.
 export async function request(method, url, body, signal) {
   const key = loadKey();
   if (!key) {
@@ -69,7 +82,8 @@ export async function request(method, url, body, signal) {
   }
   const res = await apiFetch(url, key, init);
   if (!res.ok) {
-    throw Object.assign(new Error(await errorOf(res)), { status: res.status });
+    const d = await detailOf(res);
+    throw Object.assign(new Error(d.message), { status: res.status, field: d.field, code: d.code });
   }
   return res;
 }

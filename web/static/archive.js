@@ -1,11 +1,12 @@
 // The console's Archive section: search recordings (GET /v1/recordings,
-// newest first, paged by next_cursor), and per recording show its manifest,
-// play it, download it as one MP4, or delete it.
+// newest first, paged by next_cursor, filtered by room, status and date
+// range), and per recording show its manifest, stream it (player.js),
+// download it as one MP4 through its signed download_url, or delete it.
 
 import { request, setStatus } from './api.js';
-import { el, button, busy } from './dom.js';
+import { el, button, busy, testable } from './dom.js';
 import { formatBytes, formatDuration, formatTime, dayBoundary, safeFilename } from './format.js';
-import { fetchBlob, saveBlob } from './blob.js';
+import { fetchBlob, saveBlob, saveURL } from './blob.js';
 import { renderDetails } from './details.js';
 import { Player } from './player.js';
 
@@ -33,8 +34,7 @@ export class Archive {
     this.empty = $('archive-empty');
     this.more = $('load-more');
     this.status = $('archive-status');
-    this.progress = $('archive-progress');
-    this.player = new Player((text, kind) => this.say(text, kind), (r, t) => this.showProgress(r, t));
+    this.player = new Player((text, kind) => this.say(text, kind));
     this.cursor = '';
     this.filter = new URLSearchParams();
     this.generation = 0; // bumped by each new search; stale pages are dropped
@@ -52,16 +52,6 @@ export class Archive {
 
   say(text, kind = '') {
     setStatus(this.status, text, kind);
-  }
-
-  showProgress(received, total) {
-    this.progress.hidden = received < 0;
-    if (total > 0) {
-      this.progress.max = total;
-      this.progress.value = received;
-    } else {
-      this.progress.removeAttribute('value'); // indeterminate
-    }
   }
 
   // filterFromForm reads the filter form into query parameters.
@@ -127,19 +117,19 @@ export class Archive {
   }
 
   row(rec) {
-    const tr = el('tr', { 'data-id': rec.id });
+    const tr = el('tr', { 'data-id': rec.id, 'data-test': 'recording-row', 'data-room': rec.room || '', 'data-status': rec.status || '' });
     const names = (rec.participants || []).map((p) => p.name || p.id).filter(Boolean);
     const people = el('td', { class: 'people', title: names.join(', ') }, names.length ? names.join(', ') : '—');
     const actions = el('td', { class: 'actions' });
-    const details = button('Details', () => this.toggleDetails(rec, tr, details));
-    const play = button('Play', () => busy(play, () => this.play(rec)));
-    const download = button('Download', () => busy(download, () => this.download(rec)));
-    const del = button('Delete', () => busy(del, () => this.remove(rec, tr)), 'danger');
+    const details = testable(button('Details', () => this.toggleDetails(rec, tr, details)), 'recording-details');
+    const play = testable(button('Play', () => busy(play, () => this.play(rec))), 'recording-play');
+    const download = testable(button('Download', () => busy(download, () => this.download(rec))), 'recording-download');
+    const del = testable(button('Delete', () => busy(del, () => this.remove(rec, tr)), 'danger'), 'recording-delete');
     actions.append(details, play, download, del);
     tr.append(
       el('td', { title: rec.started_at || '' }, formatTime(rec.started_at)),
       el('td', {}, rec.room || ''),
-      el('td', {}, statusBadge(rec.status, rec.error)),
+      el('td', { 'data-test': 'recording-status' }, statusBadge(rec.status, rec.error)),
       el('td', { class: 'num' }, formatDuration(rec.duration_seconds)),
       el('td', { class: 'num' }, formatBytes(rec.size_bytes)),
       people,
@@ -172,24 +162,28 @@ export class Archive {
     });
   }
 
-  async play(rec) {
-    await this.player.play(recordingURL(rec.id, '/download'), `${rec.room} — ${formatTime(rec.started_at)}`);
+  // view reads a recording with its signed playlist_url and download_url.
+  async view(rec) {
+    try {
+      return await (await request('GET', recordingURL(rec.id))).json();
+    } catch (e) {
+      this.say(`Could not load recording ${rec.id}: ${e.message}`, 'error');
+      return null;
+    }
   }
 
+  async play(rec) {
+    const view = await this.view(rec);
+    if (view) this.player.play(view, `${rec.room} — ${formatTime(rec.started_at)}`);
+  }
+
+  // download hands the signed download_url to the browser, which saves
+  // the MP4 itself as it arrives: nothing is held in this tab.
   async download(rec) {
-    const what = `Downloading ${rec.id}.mp4`;
-    try {
-      const blob = await fetchBlob(recordingURL(rec.id, '/download'), (r, t) => {
-        this.showProgress(r, t);
-        this.say(progressText(what, r, t));
-      });
-      saveBlob(blob, safeFilename(`${rec.room}-${rec.id}`) + '.mp4');
-      this.say(`Saved ${rec.id}.mp4 (${formatBytes(blob.size)}).`, 'ok');
-    } catch (e) {
-      this.say(`Could not download ${rec.id}: ${e.message}`, 'error');
-    } finally {
-      this.showProgress(-1, 0);
-    }
+    const view = await this.view(rec);
+    if (!view || !view.download_url) return;
+    saveURL(view.download_url, safeFilename(`${rec.room}-${rec.id}`) + '.mp4');
+    this.say(`Downloading ${rec.id}.mp4.`, 'ok');
   }
 
   // downloadFile saves one stored object (a raw track, the playlist).

@@ -1,6 +1,7 @@
 // Downloads that need the API key: the browser cannot add an Authorization
 // header to a plain link, so the file is fetched with the key, kept as a
-// Blob and handed to the page (a <video>) or saved through an object URL.
+// Blob and saved through an object URL. Recordings need none of this:
+// their signed download_url is a plain link (saveURL).
 
 import { request } from './api.js';
 
@@ -28,6 +29,14 @@ export async function fetchBlob(url, onProgress = () => {}, signal) {
 // saveBlob offers blob to the user as a file named filename.
 export function saveBlob(blob, filename) {
   const url = URL.createObjectURL(blob);
+  saveURL(url, filename);
+  // The download has started from the URL by now; give it time anyway.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+// saveURL has the browser download url (same origin, or an object URL) as
+// a file named filename.
+export function saveURL(url, filename) {
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
@@ -35,6 +44,4 @@ export function saveBlob(blob, filename) {
   document.body.append(a);
   a.click();
   a.remove();
-  // The download has started from the URL by now; give it time anyway.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

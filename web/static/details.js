@@ -1,7 +1,7 @@
 // The manifest summary of one recording (GET /v1/recordings/{id}): formats,
 // participants, segments, discontinuities and raw per-participant files.
 
-import { el, button } from './dom.js';
+import { el, button, testable } from './dom.js';
 import { formatBytes, formatDuration, formatTime } from './format.js';
 
 const list = (v) => (Array.isArray(v) ? v : []);
@@ -60,7 +60,7 @@ function rawFiles(raw, download) {
     return section;
   }
   const rows = raw.map((f) => {
-    const b = button('Download', () => download(f.name, b));
+    const b = testable(button('Download', () => download(f.name, b)), 'raw-download');
     return el('tr', {},
       el('td', { class: 'name' }, f.name || ''),
       el('td', {}, f.participant || ''),

@@ -35,3 +35,35 @@ export async function busy(btn, work) {
     btn.disabled = false;
   }
 }
+
+// testable names e for the browser test (data-test) and returns it.
+export function testable(e, name) {
+  e.setAttribute('data-test', name);
+  return e;
+}
+
+// syncKeyed keeps one element per item in parent, in the items' order, so
+// a live view refreshes without rebuilding what the user may be typing
+// into. entries maps a key to its entry ({root: <element>, …}): make(item)
+// makes the entry of a new key, update(entry, item) runs for every item,
+// and the entries of keys no longer listed are removed.
+export function syncKeyed(parent, entries, items, keyOf, make, update) {
+  const seen = new Set();
+  for (const item of items) {
+    const key = keyOf(item);
+    seen.add(key);
+    let entry = entries.get(key);
+    if (!entry) {
+      entry = make(item);
+      entries.set(key, entry);
+    }
+    parent.append(entry.root); // moves it into order
+    update(entry, item);
+  }
+  for (const [key, entry] of entries) {
+    if (!seen.has(key)) {
+      entry.root.remove();
+      entries.delete(key);
+    }
+  }
+}
