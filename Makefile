@@ -29,15 +29,15 @@ test-deps: deps
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/roomcast
 
-# The API and its job types (api/types, what a Go client imports) build
-# without cgo: nothing under api may reach go-astiav or the codecs.
+# The API, its job types (api/types) and the Go client (client) build
+# without cgo: nothing under api or client may reach go-astiav or the codecs.
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	@deps=$$(CGO_ENABLED=0 $(GO) list -deps ./api/...) || exit 1; \
+	@deps=$$(CGO_ENABLED=0 $(GO) list -deps ./api/... ./client/...) || exit 1; \
 	bad=$$(echo "$$deps" | grep -E '^(github.com/asticode/go-astiav|github.com/roomcast/roomcast/pipeline/codec)(/|$$)'); \
-	if [ -n "$$bad" ]; then echo "api links cgo through:"; echo "$$bad"; exit 1; fi
-	CGO_ENABLED=0 $(GO) build ./api/...
+	if [ -n "$$bad" ]; then echo "api or client links cgo through:"; echo "$$bad"; exit 1; fi
+	CGO_ENABLED=0 $(GO) build ./api/... ./client/...
 	$(GO) mod tidy -diff
 
 # Package tests run in parallel; the end-to-end tests then run alone, since

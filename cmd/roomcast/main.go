@@ -28,7 +28,8 @@ commands:
   version   print the version
 
 Run 'roomcast <command> -h' for the flags of a command.
-`
+
+` + cliUsage
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -53,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = workerCmd(ctx, args[1:], stdout, stderr)
 	case "nats":
 		err = natsCmd(ctx, args[1:], stdout, stderr)
+	case "rooms", "tokens", "egress", "recordings", "workers", "webhooks", "tenants", "keys":
+		err = apiCommand(ctx, args[0], args[1:], stdout, stderr)
 	case "version", "-v", "--version":
 		fmt.Fprintf(stdout, "roomcast %s\n", version)
 	case "help", "-h", "--help":
