@@ -31,6 +31,16 @@ type step struct {
 	want                            int
 }
 
+// runSteps sends each step to ts and checks its status.
+func runSteps(t *testing.T, ts *httptest.Server, steps []step) {
+	t.Helper()
+	for _, c := range steps {
+		if r := call(t, ts, c.method, c.path, c.auth, c.ctype, c.body); r.status != c.want {
+			t.Errorf("%s %s → %d %s, want %d", c.method, c.path, r.status, r.body, c.want)
+		}
+	}
+}
+
 // TestOpenAPIResponses drives every route of a fully configured server
 // through its main answers and checks them against the description.
 func TestOpenAPIResponses(t *testing.T) {
@@ -42,23 +52,15 @@ func TestOpenAPIResponses(t *testing.T) {
 	steps := append(serviceSteps(t, ts), egressSteps(auth)...)
 	steps = append(steps, webhookSteps(auth)...)
 	steps = append(steps, recordingSteps(t, f, auth)...)
-	for _, c := range steps {
-		if r := call(t, ts, c.method, c.path, c.auth, c.ctype, c.body); r.status != c.want {
-			t.Errorf("%s %s → %d %s, want %d", c.method, c.path, r.status, r.body, c.want)
-		}
-	}
+	runSteps(t, ts, steps)
 	down := httptest.NewServer(capture(t, newDownServer(t)))
 	t.Cleanup(down.Close)
-	for _, c := range []step{
+	runSteps(t, down, []step{
 		{"GET", "/healthz", "", "", "", http.StatusServiceUnavailable},
 		{"GET", "/v1/workers", auth, "", "", http.StatusServiceUnavailable},
 		{"GET", "/v1/webhooks/parked", auth, "", "", http.StatusServiceUnavailable},
 		{"POST", "/v1/webhooks/parked/WH_1/retry", auth, "", "", http.StatusServiceUnavailable},
-	} {
-		if r := call(t, down, c.method, c.path, c.auth, c.ctype, c.body); r.status != c.want {
-			t.Errorf("down: %s %s → %d %s, want %d", c.method, c.path, r.status, r.body, c.want)
-		}
-	}
+	})
 	checkOwnCaptures(t, len(steps)+4)
 	logUncovered(t, s.Routes())
 }
@@ -376,4 +378,62 @@ func checkCapturedAfterRun(report func(string)) int {
 		return 1
 	}
 	return 0
+}
+
+// TestOpenAPITenantsAndTokens drives the tenant administration and join
+// token routes, on a real tenant store, through their answers.
+func TestOpenAPITenantsAndTokens(t *testing.T) {
+	s := newTenantServer(t, nil)
+	const js = "application/json"
+	admin, auth := "Bearer "+adminKey, "Bearer "+key
+	settings := `{"layout":"grid","canvas":{"width":1280,"height":720},"branding":{"labels":false,"title":{"text":"Acme"}},` +
+		`"storage":{"endpoint":"https://s3.acme.test","region":"eu","bucket":"rec","prefix":"p/","access_key_id":"AK","secret_access_key":"SK-secret","path_style":true},` +
+		`"webhook":{"url":"https://hooks.acme.test/rc","secret":"whsec-secret"},"quotas":{"rooms":5,"participants_per_room":4,"concurrent_jobs":2,"targets_per_job":3,"retention_days":30},` +
+		`"allowed_rtmp_hosts":["*.twitch.tv"]}`
+	steps := []step{
+		{"POST", "/v1/tenants", admin, js, `{"id":"acme","name":"Acme","settings":` + settings + `}`, http.StatusCreated},
+		{"POST", "/v1/tenants", admin, js, `{"id":"bare"}`, http.StatusCreated},
+		{"POST", "/v1/tenants", auth, js, `{"id":"nope"}`, http.StatusUnauthorized},
+		{"GET", "/v1/tenants", admin, "", "", http.StatusOK},
+		{"GET", "/v1/tenants/acme", admin, "", "", http.StatusOK},
+		{"GET", "/v1/tenants/ghost", admin, "", "", http.StatusNotFound},
+		{"PATCH", "/v1/tenants/acme", admin, js, `{"disabled":true,"settings":{"layout":null}}`, http.StatusOK},
+		{"PATCH", "/v1/tenants/acme", admin, js, `{"id":"other"}`, http.StatusBadRequest},
+		{"PATCH", "/v1/tenants/ghost", admin, js, `{"name":"x"}`, http.StatusNotFound},
+		{"POST", "/v1/tenants/acme/keys", admin, "", "", http.StatusCreated},
+		{"POST", "/v1/tenants/ghost/keys", admin, "", "", http.StatusNotFound},
+		{"GET", "/v1/tenants/acme/keys", admin, "", "", http.StatusOK},
+		{"DELETE", "/v1/tenants/acme/keys/nope", admin, "", "", http.StatusNotFound},
+		{"DELETE", "/v1/tenants/bare", admin, "", "", http.StatusNoContent},
+		{"DELETE", "/v1/tenants/bare", admin, "", "", http.StatusNotFound},
+		{"POST", "/v1/rooms", auth, js, `{"name":"r1"}`, http.StatusCreated},
+		{"POST", "/v1/rooms/r1/tokens", auth, js, `{"name":"ann","subscribe":true,"ttl_seconds":600}`, http.StatusCreated},
+		{"POST", "/v1/rooms/r1/tokens", auth, js, `{"name":"ann"}`, http.StatusBadRequest},
+		{"POST", "/v1/rooms/ghost/tokens", auth, js, `{"name":"ann","publish":true}`, http.StatusNotFound},
+		{"POST", "/v1/rooms/r1/tokens", admin, js, `{"name":"ann","publish":true}`, http.StatusUnauthorized},
+	}
+	runSteps(t, s.ts, steps)
+	tok := joinToken(t, s, `{"name":"ann","subscribe":true}`)
+	runSteps(t, s.ts, []step{
+		{"POST", "/v1/rooms/r1/whip", tok, "application/sdp", "v=0", http.StatusForbidden},
+		{"DELETE", "/v1/rooms/r1/whip/PA_x", tok, "", "", http.StatusForbidden},
+		{"POST", "/v1/rooms/r1/subscribe", tok, "application/sdp", "garbage", http.StatusBadRequest},
+		{"DELETE", "/v1/rooms/r1/subscribe/SU_x", tok, "", "", http.StatusNotFound},
+		{"POST", "/v1/rooms/r2/subscribe", tok, "application/sdp", "v=0", http.StatusUnauthorized},
+		{"GET", "/v1/rooms", tok, "", "", http.StatusUnauthorized},
+	})
+	checkOwnCaptures(t, len(steps)+7)
+}
+
+// joinToken mints a join token of room r1 and returns its Authorization.
+func joinToken(t *testing.T, s *tenantServer, body string) string {
+	t.Helper()
+	r := s.do(t, key, "POST", "/v1/rooms/r1/tokens", body)
+	var v struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &v); err != nil || v.Token == "" {
+		t.Fatalf("token: %d %s", r.status, r.body)
+	}
+	return "Bearer " + v.Token
 }
