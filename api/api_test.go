@@ -2,9 +2,11 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -16,8 +18,22 @@ import (
 	"github.com/roomcast/roomcast/room"
 )
 
-// TestMain checks that no test leaves goroutines behind (rooms, PCs, servers).
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain checks that no test leaves goroutines behind (rooms, PCs,
+// servers), and that api/openapi.yaml describes every response the tests
+// provoked (openapi_capture_test.go).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		code = checkCapturedAfterRun(func(s string) { fmt.Fprintln(os.Stderr, s) })
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: errors on successful test run: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 const key = "test-key-0123456789abcdef"
 
@@ -29,7 +45,7 @@ func newTestServer(t *testing.T, maxParticipants int) *httptest.Server {
 	}
 	s := New(Config{Keys: []configs.APIKey{{Tenant: "default", Key: key}}, MaxBodyBytes: 64 << 10, Rooms: rooms})
 	s.SetReady(true)
-	ts := httptest.NewServer(s)
+	ts := httptest.NewServer(capture(t, s))
 	t.Cleanup(func() { ts.Close(); rooms.Close() })
 	return ts
 }

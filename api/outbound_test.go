@@ -69,7 +69,7 @@ func newEgressServer(t *testing.T, eg Egress, check func(context.Context, string
 	}
 	s := New(Config{Keys: []configs.APIKey{{Tenant: configs.DefaultTenant, Key: key}}, Rooms: rooms,
 		Egress: eg, ParseRTMP: egress.ParseRTMP, CheckRTMP: check})
-	ts := httptest.NewServer(s)
+	ts := httptest.NewServer(capture(t, s))
 	t.Cleanup(func() { ts.Close(); rooms.Close() })
 	return ts
 }

@@ -17,10 +17,10 @@ import (
 // serverOn is another API process on the same store with its own key.
 func serverOn(t *testing.T, f *recFixture, key []byte) *httptest.Server {
 	t.Helper()
-	ts := httptest.NewServer(New(Config{
+	ts := httptest.NewServer(capture(t, New(Config{
 		Keys:       []configs.APIKey{{Tenant: "acme", Key: strings.TrimPrefix(acmeAuth, "Bearer ")}},
 		Recordings: archive.NewCatalog(f.store), SigningKey: key,
-	}))
+	})))
 	t.Cleanup(ts.Close)
 	return ts
 }

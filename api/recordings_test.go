@@ -49,7 +49,7 @@ func newRecordingServer(t *testing.T, store storage.Store) *httptest.Server {
 		},
 		Recordings: archive.NewCatalog(store), SigningKey: signingKey,
 	})
-	ts := httptest.NewServer(s)
+	ts := httptest.NewServer(capture(t, s))
 	t.Cleanup(ts.Close)
 	return ts
 }
@@ -461,7 +461,7 @@ func TestRecordingsStoreOutage(t *testing.T) {
 
 func TestRecordingsDisabled(t *testing.T) {
 	s := New(Config{Keys: []configs.APIKey{{Tenant: "acme", Key: strings.TrimPrefix(acmeAuth, "Bearer ")}}})
-	ts := httptest.NewServer(s)
+	ts := httptest.NewServer(capture(t, s))
 	defer ts.Close()
 	if r := call(t, ts, "GET", "/v1/recordings", acmeAuth, "", ""); r.status != http.StatusNotFound {
 		t.Errorf("without a catalog: %d", r.status)

@@ -74,7 +74,7 @@ type Server struct {
 	auth  *authenticator
 	log   *slog.Logger
 	ready atomic.Bool
-	mux   *http.ServeMux
+	mux   *routeMux
 }
 
 // New builds the API server.
@@ -91,7 +91,7 @@ func New(cfg Config) *Server {
 	if cfg.CheckRTMP == nil {
 		cfg.CheckRTMP = checkRTMPDefault
 	}
-	s := &Server{cfg: cfg, auth: newAuthenticator(cfg), log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, auth: newAuthenticator(cfg), log: cfg.Logger, mux: &routeMux{}}
 	s.routes()
 	return s
 }
@@ -107,6 +107,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /v1/openapi.yaml", serveOpenAPI)
 	if s.cfg.Registry != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
 	}

@@ -22,7 +22,7 @@ func TestRoomsPerTenant(t *testing.T) {
 	}
 	const keyA, keyB, svc = "key-of-acme-0123456789", "key-of-beta-0123456789", "service-key-0123456789"
 	s := New(Config{Keys: []configs.APIKey{{Tenant: "acme", Key: keyA}, {Tenant: "beta", Key: keyB}}, ServiceKeys: []string{svc}, Rooms: rooms})
-	ts := httptest.NewServer(s)
+	ts := httptest.NewServer(capture(t, s))
 	t.Cleanup(func() { ts.Close(); rooms.Close() })
 	do := func(key, tenant, method, path, body string) result {
 		t.Helper()

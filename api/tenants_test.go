@@ -64,7 +64,7 @@ func newTenantServer(t *testing.T, tweak func(*Config)) *tenantServer {
 		tweak(&cfg)
 	}
 	s := New(cfg)
-	ts := httptest.NewServer(s)
+	ts := httptest.NewServer(capture(t, s))
 	t.Cleanup(func() { ts.Close(); rooms.Close() })
 	return &tenantServer{ts: ts, store: store, rooms: rooms}
 }
