@@ -388,7 +388,7 @@ func TestOpenAPITenantsAndTokens(t *testing.T) {
 	admin, auth := "Bearer "+adminKey, "Bearer "+key
 	settings := `{"layout":"grid","canvas":{"width":1280,"height":720},"branding":{"labels":false,"title":{"text":"Acme"}},` +
 		`"storage":{"endpoint":"https://s3.acme.test","region":"eu","bucket":"rec","prefix":"p/","access_key_id":"AK","secret_access_key":"SK-secret","path_style":true},` +
-		`"webhook":{"url":"https://hooks.acme.test/rc","secret":"whsec-secret"},"quotas":{"rooms":5,"participants_per_room":4,"concurrent_jobs":2,"targets_per_job":3,"retention_days":30},` +
+		`"webhook":{"url":"https://hooks.acme.test/rc","secret":"whsec-secret-of-acme"},"quotas":{"rooms":5,"participants_per_room":4,"concurrent_jobs":2,"targets_per_job":3,"retention_days":30},` +
 		`"allowed_rtmp_hosts":["*.twitch.tv"]}`
 	steps := []step{
 		{"POST", "/v1/tenants", admin, js, `{"id":"acme","name":"Acme","settings":` + settings + `}`, http.StatusCreated},

@@ -15,7 +15,7 @@ import (
 	"github.com/roomcast/roomcast/jobs/tenants"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 	"github.com/roomcast/roomcast/room"
-	"github.com/roomcast/roomcast/test/testutil"
+	"github.com/roomcast/roomcast/test/natstest"
 )
 
 const adminKey = "admin-key-0123456789abcdef"
@@ -30,7 +30,7 @@ type tenantServer struct {
 
 func newTenantServer(t *testing.T, tweak func(*Config)) *tenantServer {
 	t.Helper()
-	js, _ := testutil.JetStream(t, testutil.StartNATS(t))
+	js, _ := natstest.JetStream(t, natstest.StartNATS(t))
 	k, err := seal.GenerateKey("t1")
 	if err != nil {
 		t.Fatal(err)

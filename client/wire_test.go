@@ -71,7 +71,8 @@ func TestWireMirrors(t *testing.T) {
 		view := struct {
 			*archive.Manifest
 			PlaylistURL string `json:"playlist_url"`
-		}{&m, "/v1/recordings/REC_1/index.m3u8?sig=x"}
+			DownloadURL string `json:"download_url"`
+		}{&m, "/v1/recordings/REC_1/index.m3u8?sig=x", "/v1/recordings/REC_1/download?sig=y"}
 		mirror(t, view, &types.Recording{})
 	})
 	t.Run("worker", func(t *testing.T) {

@@ -95,6 +95,9 @@ type Recording struct {
 	// PlaylistURL plays the recording without an API key until it
 	// expires: a path on the server.
 	PlaylistURL string `json:"playlist_url"`
+	// DownloadURL is the whole recording as one MP4 (Range requests
+	// work), without an API key until it expires: a path on the server.
+	DownloadURL string `json:"download_url"`
 }
 
 // RecordingFile is one stored object of a recording.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/jobs/seal"
+	"github.com/roomcast/roomcast/test/natstest"
 	"github.com/roomcast/roomcast/test/testutil"
 )
 
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) {
 // startNATS starts an embedded JetStream server for one test.
 func startNATS(t testing.TB) *jobs.Embedded {
 	t.Helper()
-	return testutil.StartNATS(t)
+	return natstest.StartNATS(t)
 }
 
 // node is one roomcast process's view of the tenants: its own
@@ -39,7 +40,7 @@ type node struct {
 
 func newNode(t testing.TB, e *jobs.Embedded, ring *seal.Keyring) *node {
 	t.Helper()
-	js, nc := testutil.JetStream(t, e)
+	js, nc := natstest.JetStream(t, e)
 	logs := &testutil.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := Open(testCtx(t), js, ring, log)

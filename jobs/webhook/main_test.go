@@ -16,7 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
-	"github.com/roomcast/roomcast/test/testutil"
+	"github.com/roomcast/roomcast/test/natstest"
 )
 
 const (
@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 // event stream in place.
 func startJS(t *testing.T) (jetstream.JetStream, *nats.Conn) {
 	t.Helper()
-	js, nc := testutil.JetStream(t, testutil.StartNATS(t))
+	js, nc := natstest.JetStream(t, natstest.StartNATS(t))
 	if err := EnsureStream(testCtx(t), js); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,5 @@
-package testutil
+// Package natstest starts embedded NATS JetStream servers for tests.
+package natstest
 
 import (
 	"path/filepath"
