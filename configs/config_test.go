@@ -97,6 +97,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"allowed network not cidr", "egress:\n  allowed_networks: [intranet]\n", nil, "egress.allowed_networks[0]"},
 		{"allowed network env", "", map[string]string{"ROOMCAST_EGRESS_ALLOWED_NETWORKS": "127.0.0.0/8,::1/200"}, "egress.allowed_networks[1]"},
 		{"signing key", "", map[string]string{"ROOMCAST_SIGNING_KEY": "too-short-key"}, "api.signing_key"},
+		{"secret key", "secret_key: not-a-key\n", nil, "secret_key"},
+		{"secret key env", "", map[string]string{"ROOMCAST_SECRET_KEY": "k1:AAAA"}, "secret_key"},
 		{"header timeout", "server:\n  read_header_timeout: 0s\n", nil, "server.read_header_timeout"},
 		{"header after read", "server:\n  read_header_timeout: 2m\n", nil, "server.read_header_timeout"},
 		{"stream timeout", "", map[string]string{"ROOMCAST_SERVER_STREAM_WRITE_TIMEOUT": "1ms"}, "server.stream_write_timeout"},

@@ -62,6 +62,7 @@ var envVars = []envVar{
 	{"ROOMCAST_LOG_LEVEL", func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{"ROOMCAST_LOG_FORMAT", func(c *Config, v string) error { c.Log.Format = v; return nil }},
 	{"ROOMCAST_SIGNING_KEY", func(c *Config, v string) error { c.API.SigningKey = v; return nil }},
+	{"ROOMCAST_SECRET_KEY", func(c *Config, v string) error { c.SecretKey = v; return nil }},
 	{"ROOMCAST_SERVER_READ_HEADER_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.ReadHeaderTimeout, v) }},
 	{"ROOMCAST_SERVER_READ_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.ReadTimeout, v) }},
 	{"ROOMCAST_SERVER_WRITE_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.WriteTimeout, v) }},
