@@ -11,18 +11,25 @@ import (
 // Config is the whole roomcast configuration. Field names in YAML are the
 // snake_case names in the tags; configs/roomcast.yaml documents each one.
 type Config struct {
-	Listen  string    `yaml:"listen"`
-	Data    string    `yaml:"data"`
-	NATS    NATS      `yaml:"nats"`
-	API     API       `yaml:"api"`
-	Rooms   Rooms     `yaml:"rooms"`
-	WebRTC  WebRTC    `yaml:"webrtc"`
-	Egress  Egress    `yaml:"egress"`
-	Storage Storage   `yaml:"storage"`
-	Worker  Worker    `yaml:"worker"`
-	Webhook Webhook   `yaml:"webhook"`
-	Log     Log       `yaml:"log"`
-	Server  ServerCfg `yaml:"server"`
+	Listen string `yaml:"listen"`
+	Data   string `yaml:"data"`
+	// SecretKey is the keyring that seals secrets at rest in NATS (such
+	// as the RTMP targets, stream keys included, in job records), in
+	// seal.ParseKeys form: "id:base64key[,id:base64key…]", 32-byte keys,
+	// the first sealing and all opening (rotation). Empty: `serve`
+	// generates one once into data/secret.key; a `roomcast worker` needs
+	// the serve nodes' value. Never logged. See LoadKeyring.
+	SecretKey string    `yaml:"secret_key"`
+	NATS      NATS      `yaml:"nats"`
+	API       API       `yaml:"api"`
+	Rooms     Rooms     `yaml:"rooms"`
+	WebRTC    WebRTC    `yaml:"webrtc"`
+	Egress    Egress    `yaml:"egress"`
+	Storage   Storage   `yaml:"storage"`
+	Worker    Worker    `yaml:"worker"`
+	Webhook   Webhook   `yaml:"webhook"`
+	Log       Log       `yaml:"log"`
+	Server    ServerCfg `yaml:"server"`
 }
 
 // NATS selects the job bus. An empty URL embeds a NATS server.

@@ -103,6 +103,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"rate limit nan", "", map[string]string{"ROOMCAST_API_RATE_LIMIT": "NaN"}, "api.rate_limit"},
 		{"rate burst", "api:\n  rate_burst: -3\n", nil, "api.rate_burst"},
 		{"token ttl", "", map[string]string{"ROOMCAST_TOKEN_MAX_TTL": "10s"}, "api.token_max_ttl"},
+		{"secret key", "secret_key: not-a-key\n", nil, "secret_key"},
+		{"secret key env", "", map[string]string{"ROOMCAST_SECRET_KEY": "k1:AAAA"}, "secret_key"},
 		{"header timeout", "server:\n  read_header_timeout: 0s\n", nil, "server.read_header_timeout"},
 		{"header after read", "server:\n  read_header_timeout: 2m\n", nil, "server.read_header_timeout"},
 		{"stream timeout", "", map[string]string{"ROOMCAST_SERVER_STREAM_WRITE_TIMEOUT": "1ms"}, "server.stream_write_timeout"},

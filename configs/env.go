@@ -67,6 +67,7 @@ var envVars = []envVar{
 	{"ROOMCAST_API_RATE_LIMIT", func(c *Config, v string) error { return setFloat(&c.API.RateLimit, v) }},
 	{"ROOMCAST_API_RATE_BURST", func(c *Config, v string) error { return setInt(&c.API.RateBurst, v) }},
 	{"ROOMCAST_TOKEN_MAX_TTL", func(c *Config, v string) error { return setDuration(&c.API.TokenMaxTTL, v) }},
+	{"ROOMCAST_SECRET_KEY", func(c *Config, v string) error { c.SecretKey = v; return nil }},
 	{"ROOMCAST_SERVER_READ_HEADER_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.ReadHeaderTimeout, v) }},
 	{"ROOMCAST_SERVER_READ_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.ReadTimeout, v) }},
 	{"ROOMCAST_SERVER_WRITE_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Server.WriteTimeout, v) }},

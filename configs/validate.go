@@ -30,7 +30,7 @@ const MinSigningKeyLength = 32
 
 // Validate checks every field and returns the first error, naming the field.
 func (c *Config) Validate() error {
-	checks := []func() error{c.validateListen, c.validateData, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateEgress, c.validateStorage, c.validateWorker, c.validateWebhook, c.validateLog, c.validateServer}
+	checks := []func() error{c.validateListen, c.validateData, c.validateSecretKey, c.validateNATS, c.validateAPI, c.validateRooms, c.validateWebRTC, c.validateEgress, c.validateStorage, c.validateWorker, c.validateWebhook, c.validateLog, c.validateServer}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err

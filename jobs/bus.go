@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/roomcast/roomcast/api/types"
+	"github.com/roomcast/roomcast/jobs/seal"
 	"github.com/roomcast/roomcast/storage/archive"
 )
 
@@ -58,6 +59,10 @@ type Record struct {
 	// Started is set once a worker has run the job: a later owner
 	// continues it (same recording, next generation).
 	Started bool `json:"started,omitempty"`
+
+	// sealErr is why Spec's secrets did not open (nil: they did): Spec
+	// then keeps them sealed, as stored, and encode writes them back so.
+	sealErr error
 }
 
 // info is the record as the API shows it.
@@ -74,7 +79,13 @@ func (r *Record) info() types.Info {
 	return i
 }
 
-func decodeRecord(b []byte) (*Record, error) {
+// decodeRecord reads a record from the jobs bucket and opens its sealed
+// secrets with ring (see secrets.go). A record whose secrets do not open
+// (ErrSecretKey: another key sealed them, or they were altered) is still
+// returned, its secrets sealed and the reason in sealed(), so that its
+// state can be shown, stopped or failed; only running it needs them.
+// The error is for a record that cannot be read at all.
+func decodeRecord(b []byte, ring *seal.Keyring) (*Record, error) {
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("job record: %w", err)
@@ -82,12 +93,33 @@ func decodeRecord(b []byte) (*Record, error) {
 	if !jobIDRe.MatchString(r.Info.ID) {
 		return nil, fmt.Errorf("job record: bad id %q", r.Info.ID)
 	}
+	spec, err := openSpec(ring, r.Info.ID, r.Spec)
+	if err != nil {
+		r.sealErr = err
+	} else {
+		r.Spec = spec
+	}
 	return &r, nil
 }
 
-func (r *Record) encode() []byte {
-	b, _ := json.Marshal(r)
-	return b
+// sealed is why the record's secrets did not open; nil when they did.
+func (r *Record) sealed() error { return r.sealErr }
+
+// encode writes the record for the jobs bucket: its secrets sealed with
+// ring, its Info's URLs redacted.
+func (r *Record) encode(ring *seal.Keyring) ([]byte, error) {
+	w := *r
+	w.Info = redactedInfo(r.Info)
+	spec, err := sealSpec(ring, r.Info.ID, r.Spec, r.sealErr != nil)
+	if err != nil {
+		return nil, err
+	}
+	w.Spec = spec
+	b, err := json.Marshal(&w)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: encode: %w", r.Info.ID, err)
+	}
+	return b, nil
 }
 
 // busHandles are what clients and workers use of the bus.

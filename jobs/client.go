@@ -14,6 +14,7 @@ import (
 
 	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/jobs/seal"
 	"github.com/roomcast/roomcast/storage/archive"
 )
 
@@ -32,7 +33,11 @@ type ClientConfig struct {
 	// Events receives the events of jobs that end with no worker (nil:
 	// none); workers send the others.
 	Events EventSink
-	Logger *slog.Logger
+	// Keyring seals the secrets of the job records (their RTMP targets)
+	// and opens them; every client and worker on the bus shares it.
+	// Required.
+	Keyring *seal.Keyring
+	Logger  *slog.Logger
 }
 
 // Client is the API's side of the bus: it queues egress jobs, reads
@@ -59,6 +64,10 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Keyring == nil {
+		return nil, errNoKeyring
+	}
+	cfg.Events = redactedEvents(cfg.Events)
 	bus, err := open(ctx, cfg.NC, cfg.Lease)
 	if err != nil {
 		return nil, err
@@ -71,7 +80,11 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 func (c *Client) Start(ctx context.Context, tenant string, spec types.Spec) (types.Info, error) {
 	rec := c.newRecord(tenant, spec)
 	id := rec.Info.ID
-	if _, err := c.jobs.Create(ctx, id, rec.encode()); err != nil {
+	b, err := rec.encode(c.cfg.Keyring)
+	if err != nil {
+		return types.Info{}, err
+	}
+	if _, err := c.jobs.Create(ctx, id, b); err != nil {
 		return types.Info{}, busErr("create job", err)
 	}
 	if _, err := c.js.Publish(ctx, subjectRequests, []byte(id), jetstream.WithMsgID(id)); err != nil {
@@ -110,7 +123,7 @@ func (c *Client) get(ctx context.Context, id string) (*Record, uint64, error) {
 	if err != nil {
 		return nil, 0, busErr("read job", err)
 	}
-	rec, err := decodeRecord(e.Value())
+	rec, err := decodeRecord(e.Value(), c.cfg.Keyring)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -147,15 +160,15 @@ func (c *Client) List(ctx context.Context, f types.Filter) ([]types.Info, error)
 				sort.Slice(out, func(a, b int) bool { return out[a].CreatedAt.After(out[b].CreatedAt) })
 				return out, nil
 			}
-			if info, ok := matching(e.Value(), f); ok {
+			if info, ok := c.matching(e.Value(), f); ok {
 				out = append(out, info)
 			}
 		}
 	}
 }
 
-func matching(b []byte, f types.Filter) (types.Info, bool) {
-	rec, err := decodeRecord(b)
+func (c *Client) matching(b []byte, f types.Filter) (types.Info, bool) {
+	rec, err := decodeRecord(b, c.cfg.Keyring)
 	if err != nil {
 		return types.Info{}, false
 	}
@@ -208,7 +221,11 @@ func (c *Client) Stop(ctx context.Context, id string) (types.Info, error) {
 		}
 		started := rec.Started
 		stopUnowned(rec)
-		if _, err := c.jobs.Update(ctx, id, rec.encode(), rev); err == nil {
+		b, err := rec.encode(c.cfg.Keyring)
+		if err != nil {
+			return types.Info{}, err
+		}
+		if _, err := c.jobs.Update(ctx, id, b, rev); err == nil {
 			c.endedUnowned(ctx, rec, started)
 			return rec.info(), nil
 		}
@@ -345,7 +362,11 @@ func (c *Client) Reap(ctx context.Context, reason string) (int, error) {
 		now := time.Now().UTC()
 		rec.Info.Status, rec.Info.Error, rec.Info.EndedAt = types.StatusFailed, reason, &now
 		rec.Info.Reason, rec.Info.Worker, rec.Lease = "", "", time.Time{}
-		if _, err := c.jobs.Update(ctx, id, rec.encode(), rev); err == nil {
+		b, err := rec.encode(c.cfg.Keyring)
+		if err != nil {
+			continue
+		}
+		if _, err := c.jobs.Update(ctx, id, b, rev); err == nil {
 			n++
 		}
 	}

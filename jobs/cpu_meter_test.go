@@ -159,7 +159,7 @@ func TestMeasuredCPURaisesPrice(t *testing.T) {
 
 func TestAdmissionUsesMeasuredCPU(t *testing.T) {
 	b := newBus(t)
-	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Costs: Costs{Transcode: 25, Composite: 25}, Lease: testLease})
+	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Keyring: testKeyring, Costs: Costs{Transcode: 25, Composite: 25}, Lease: testLease})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestAdmissionUsesMeasuredCPU(t *testing.T) {
 // job's price (and its class) in its record and in the worker's load.
 func TestLayoutChangeRaisesPrice(t *testing.T) {
 	b := newBus(t)
-	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), RoomLimit: 4, Lease: testLease,
+	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Keyring: testKeyring, RoomLimit: 4, Lease: testLease,
 		Costs: Costs{Transcode: 20, Composite: 30, Tiles: map[string]TileCosts{types.LayoutGrid: {2: 40, 4: 60}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +262,7 @@ func TestUsedIsTheLargerOfPricesAndMeasure(t *testing.T) {
 // second one waits.
 func TestIdleWorkerTakesAnOversizedJob(t *testing.T) {
 	b := newBus(t)
-	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Costs: Costs{Transcode: 150, Composite: 150}, Lease: testLease})
+	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Keyring: testKeyring, Costs: Costs{Transcode: 150, Composite: 150}, Lease: testLease})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/jobs/seal"
 	"github.com/roomcast/roomcast/pipeline/fanout"
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/source"
@@ -26,6 +27,37 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const testLease = 1500 * time.Millisecond
+
+// testKeyring seals the job records of the tests.
+var testKeyring = newTestKeyring("test")
+
+// newTestKeyring is a keyring of fresh random keys with ids, the first
+// sealing.
+func newTestKeyring(ids ...string) *seal.Keyring {
+	var entries []string
+	for _, id := range ids {
+		k, err := seal.GenerateKey(id)
+		if err != nil {
+			panic(err)
+		}
+		entries = append(entries, k)
+	}
+	r, err := seal.ParseKeys(strings.Join(entries, ","))
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// mustEncode is rec as the jobs bucket keeps it, sealed with testKeyring.
+func mustEncode(t testing.TB, rec *Record) []byte {
+	t.Helper()
+	b, err := rec.encode(testKeyring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 // tickMedia emits a keyframe every 33 ms until ctx ends.
 type tickMedia struct{}
@@ -105,7 +137,13 @@ func (b *bus) conn(name string) *nats.Conn {
 
 func (b *bus) client() *Client {
 	b.t.Helper()
-	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Costs: Costs{Transcode: 10, Composite: 10}, Lease: testLease})
+	return b.clientKeyed(testKeyring)
+}
+
+// clientKeyed is a client whose records are sealed with ring.
+func (b *bus) clientKeyed(ring *seal.Keyring) *Client {
+	b.t.Helper()
+	c, err := NewClient(context.Background(), ClientConfig{NC: b.conn("api"), Keyring: ring, Costs: Costs{Transcode: 10, Composite: 10}, Lease: testLease})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -137,13 +175,27 @@ func (b *bus) workerWith(id string, capacity int, deps egress.Deps) *runningWork
 // meteredWorker is a worker measuring its jobs with meter (nil: its own).
 func (b *bus) meteredWorker(id string, capacity int, deps egress.Deps, meter *CPUMeter) *runningWorker {
 	b.t.Helper()
-	nc := b.conn(id)
+	return b.keyedWorker(id, capacity, deps, meter, testKeyring)
+}
+
+// keyedWorker is meteredWorker opening the records with ring.
+func (b *bus) keyedWorker(id string, capacity int, deps egress.Deps, meter *CPUMeter, ring *seal.Keyring) *runningWorker {
+	b.t.Helper()
+	return b.runWorker(WorkerConfig{ID: id, Capacity: capacity, Deps: deps, Meter: meter, Keyring: ring})
+}
+
+// runWorker runs a worker configured by cfg, on its own connection,
+// with the tests' lease and drain, until the test ends.
+func (b *bus) runWorker(cfg WorkerConfig) *runningWorker {
+	b.t.Helper()
+	nc := b.conn(cfg.ID)
 	log := slog.New(slog.DiscardHandler)
 	if os.Getenv("JOBS_DEBUG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	deps.Logger = log
-	w, err := NewWorker(context.Background(), WorkerConfig{ID: id, Capacity: capacity, NC: nc, Deps: deps, Lease: testLease, Drain: 10 * time.Second, Meter: meter, Logger: log})
+	cfg.Deps.Logger = log
+	cfg.NC, cfg.Lease, cfg.Drain, cfg.Logger = nc, testLease, 10*time.Second, log
+	w, err := NewWorker(context.Background(), cfg)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -377,7 +429,7 @@ func TestStopMarkedInRecordReachesTheWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec.StopRequested = true
-	if _, err := c.jobs.Update(context.Background(), info.ID, rec.encode(), rev); err != nil {
+	if _, err := c.jobs.Update(context.Background(), info.ID, mustEncode(t, rec), rev); err != nil {
 		t.Fatal(err)
 	}
 	waitJob(t, c, info.ID, 5*time.Second, func(i types.Info) bool { return i.Status == types.StatusComplete })
@@ -393,7 +445,7 @@ func TestStopOrphanedJobEndsItsRecording(t *testing.T) {
 	var finalized []call
 	var events []string
 	c, err := NewClient(context.Background(), ClientConfig{
-		NC: b.conn("api"), Costs: Costs{Transcode: 10, Composite: 10}, Lease: testLease,
+		NC: b.conn("api"), Keyring: testKeyring, Costs: Costs{Transcode: 10, Composite: 10}, Lease: testLease,
 		Finalize: func(_ context.Context, tenant, room, id string) (bool, error) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -421,7 +473,7 @@ func TestStopOrphanedJobEndsItsRecording(t *testing.T) {
 	}
 	rec.Started, rec.Info.Status, rec.Info.Worker, rec.Lease = true, types.StatusActive, "dead", time.Now().Add(-time.Second)
 	rec.Info.Outputs.Record = &types.RecordInfo{RecordingID: "REC_0123456789abcdef0123", State: types.StateLive}
-	if _, err := c.jobs.Update(ctx, info.ID, rec.encode(), rev); err != nil {
+	if _, err := c.jobs.Update(ctx, info.ID, mustEncode(t, rec), rev); err != nil {
 		t.Fatal(err)
 	}
 	got, err := c.Get(ctx, info.ID)

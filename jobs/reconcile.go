@@ -164,7 +164,9 @@ func (r *Reconciler) job(ctx context.Context, id string) (*Record, error) {
 	if err != nil {
 		return nil, busErr("read job", err)
 	}
-	return decodeRecord(e.Value())
+	// Only the job's state matters here: no keyring, its secrets stay
+	// sealed.
+	return decodeRecord(e.Value(), nil)
 }
 
 // toOwner asks the worker running job id to merge o; false when nobody

@@ -59,7 +59,7 @@ func (f *reconcileFixture) setJob(t *testing.T, change func(*Record)) {
 		t.Fatal(err)
 	}
 	change(rec)
-	if _, err := f.c.jobs.Update(context.Background(), f.id, rec.encode(), rev); err != nil {
+	if _, err := f.c.jobs.Update(context.Background(), f.id, mustEncode(t, rec), rev); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -177,13 +177,13 @@ func TestDeadWorkerDetectedBeforeItsLease(t *testing.T) {
 	const lease = 4 * time.Second
 	b := newBus(t)
 	ctx := context.Background()
-	c, err := NewClient(ctx, ClientConfig{NC: b.conn("api"), Costs: Costs{Transcode: 10, Composite: 10}, Lease: lease})
+	c, err := NewClient(ctx, ClientConfig{NC: b.conn("api"), Keyring: testKeyring, Costs: Costs{Transcode: 10, Composite: 10}, Lease: lease})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := func(id string) (*nats.Conn, func()) {
 		nc := b.conn(id)
-		w, err := NewWorker(ctx, WorkerConfig{ID: id, Capacity: 100, NC: nc, Deps: testDeps(), Lease: lease, Drain: 5 * time.Second,
+		w, err := NewWorker(ctx, WorkerConfig{ID: id, Capacity: 100, NC: nc, Keyring: testKeyring, Deps: testDeps(), Lease: lease, Drain: 5 * time.Second,
 			Meter: NewCPUMeter(MeterConfig{ProcessCPU: realtimeCPU(0)})})
 		if err != nil {
 			t.Fatal(err)

@@ -137,12 +137,16 @@ func (w *Worker) expireLease(ctx context.Context, id, dead string) {
 	if err != nil {
 		return
 	}
-	rec, err := decodeRecord(e.Value())
+	rec, err := decodeRecord(e.Value(), w.cfg.Keyring)
 	if err != nil || rec.Info.Worker != dead || !rec.Info.Active() || time.Now().After(rec.Lease) {
 		return
 	}
 	rec.Lease = time.Now().UTC()
-	rev, err := w.jobs.Update(ctx, id, rec.encode(), e.Revision())
+	b, err := rec.encode(w.cfg.Keyring)
+	if err != nil {
+		return
+	}
+	rev, err := w.jobs.Update(ctx, id, b, e.Revision())
 	if err != nil {
 		return // changed meanwhile: its owner is alive after all, or taken
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/egress"
+	"github.com/roomcast/roomcast/jobs/seal"
 )
 
 // EventSink receives a job's transitions for webhooks: typ is one of
@@ -41,6 +42,10 @@ type WorkerConfig struct {
 	// can take them.
 	EndOnStop bool
 	Events    EventSink // nil: no events
+	// Keyring opens the secrets of the job records (their RTMP targets)
+	// and seals them again; it must be the clients' keyring (a job whose
+	// secrets do not open with it fails, saying so). Required.
+	Keyring *seal.Keyring
 	// Meter measures the jobs' CPU; the workers of one process share
 	// one (nil: the worker makes its own).
 	Meter  *CPUMeter
@@ -113,6 +118,10 @@ func NewWorker(ctx context.Context, cfg WorkerConfig) (*Worker, error) {
 	if cfg.Meter == nil {
 		cfg.Meter = NewCPUMeter(MeterConfig{})
 	}
+	if cfg.Keyring == nil {
+		return nil, errNoKeyring
+	}
+	cfg.Events = redactedEvents(cfg.Events)
 	bus, err := open(ctx, cfg.NC, cfg.Lease)
 	if err != nil {
 		return nil, err
@@ -247,7 +256,7 @@ func (w *Worker) consider(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.NakWithDelay(time.Second)
 		return
 	}
-	rec, err := decodeRecord(entry.Value())
+	rec, err := decodeRecord(entry.Value(), w.cfg.Keyring)
 	if err != nil {
 		w.log.Warn("dropping a job with an unreadable record", "egress", id, "err", err)
 		_ = msg.Term()
@@ -264,6 +273,10 @@ func (w *Worker) consider(ctx context.Context, msg jetstream.Msg) {
 		// A duplicate delivery, or the bus just came back: the owner may
 		// be alive and about to renew its lease.
 		_ = msg.NakWithDelay(wait)
+		return
+	}
+	if err := rec.sealed(); err != nil {
+		w.failSealed(ctx, msg, rec, entry.Revision(), err)
 		return
 	}
 	w.mu.Lock()
@@ -367,7 +380,12 @@ func (w *Worker) keepPending(ctx context.Context, id string, rec *Record, rev ui
 		return
 	}
 	rec.Info.Reason = reason
-	if _, err := w.jobs.Update(ctx, id, rec.encode(), rev); err != nil && !isConflict(err) {
+	b, err := rec.encode(w.cfg.Keyring)
+	if err != nil {
+		w.log.Warn("update waiting job", "egress", id, "err", err)
+		return
+	}
+	if _, err := w.jobs.Update(ctx, id, b, rev); err != nil && !isConflict(err) {
 		w.log.Warn("update waiting job", "egress", id, "err", err)
 	}
 }
@@ -383,7 +401,13 @@ func (w *Worker) claim(ctx context.Context, msg jetstream.Msg, rec *Record, rev 
 	id := rec.Info.ID
 	resume := rec.Started
 	rec.Info.Worker, rec.Info.Reason, rec.Lease, rec.Started = w.cfg.ID, "", time.Now().Add(w.cfg.Lease).UTC(), true
-	newRev, err := w.jobs.Update(ctx, id, rec.encode(), rev)
+	b, err := rec.encode(w.cfg.Keyring)
+	if err != nil {
+		w.log.Error("claim job", "egress", id, "err", err)
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	newRev, err := w.jobs.Update(ctx, id, b, rev)
 	if err != nil {
 		_ = msg.NakWithDelay(time.Second) // someone else changed it first
 		return
@@ -407,6 +431,39 @@ func (w *Worker) claim(ctx context.Context, msg jetstream.Msg, rec *Record, rev 
 	if _, err := w.mgr.StartJob(ctx, p); err != nil {
 		w.log.Error("start job", "egress", id, "err", err)
 		w.fail(id, err)
+	}
+}
+
+// failSealed ends a job whose secrets this worker cannot open (its
+// keyring is not the one that sealed them, or the record was altered):
+// no worker with this keyring could run it, and a job that waits for
+// ever helps no one. The job fails saying why (never with a URL), its
+// events fire, and the request is acked. The worker goes on.
+func (w *Worker) failSealed(ctx context.Context, msg jetstream.Msg, rec *Record, rev uint64, cause error) {
+	id := rec.Info.ID
+	w.log.Error("cannot open a job's sealed RTMP targets: is secret_key (ROOMCAST_SECRET_KEY) the same on every node?",
+		"egress", id, "err", cause)
+	now := time.Now().UTC()
+	rec.Info.Status, rec.Info.EndedAt = types.StatusFailed, &now
+	rec.Info.Error = fmt.Sprintf("worker %s could not run the job: %v", w.cfg.ID, cause)
+	rec.Info.Reason, rec.Info.Worker, rec.Lease = "", "", time.Time{}
+	for i := range rec.Info.Outputs.RTMP {
+		rec.Info.Outputs.RTMP[i].State = types.StateFailed
+	}
+	if r := rec.Info.Outputs.Record; r != nil && r.State != types.StateStopped {
+		r.State = types.StateFailed
+	}
+	b, err := rec.encode(w.cfg.Keyring)
+	if err == nil {
+		_, err = w.jobs.Update(ctx, id, b, rev)
+	}
+	if err != nil {
+		_ = msg.NakWithDelay(time.Second) // changed meanwhile: look again
+		return
+	}
+	_ = msg.Ack()
+	if w.cfg.Events != nil {
+		w.cfg.Events("egress_ended", rec.info())
 	}
 }
 

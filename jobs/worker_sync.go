@@ -186,7 +186,12 @@ func (w *Worker) sync(ctx context.Context, id string) {
 // (the API marked a stop) it rereads and writes again.
 func (w *Worker) write(ctx context.Context, id string, o *owned, rec *Record) bool {
 	for range 3 {
-		rev, err := w.jobs.Update(ctx, id, rec.encode(), o.rev)
+		b, err := rec.encode(w.cfg.Keyring) // again after a conflict: the stop may be marked
+		if err != nil {
+			w.log.Error("write job record", "egress", id, "err", err)
+			return false
+		}
+		rev, err := w.jobs.Update(ctx, id, b, o.rev)
 		if err == nil {
 			o.rec, o.rev = rec, rev
 			return true
@@ -202,7 +207,7 @@ func (w *Worker) write(ctx context.Context, id string, o *owned, rec *Record) bo
 		if gerr != nil {
 			return false
 		}
-		cur, derr := decodeRecord(e.Value())
+		cur, derr := decodeRecord(e.Value(), w.cfg.Keyring)
 		if derr == nil && cur.Info.Worker != "" && cur.Info.Worker != w.cfg.ID {
 			w.lose(id, o, cur.Info.Worker)
 			return false
@@ -398,6 +403,7 @@ func (w *Worker) handleControl(id string, m *nats.Msg) {
 		w.mu.Unlock()
 		w.syncMu.Unlock()
 		info.Worker = w.cfg.ID
+		info = redactedInfo(info)
 		reply.Info = &info
 	}
 	b, _ := json.Marshal(reply)

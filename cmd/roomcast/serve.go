@@ -92,6 +92,10 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	ring, err := loadKeyring(cfg, true, log)
+	if err != nil {
+		return err
+	}
 	nc, closeNATS, err := connectNATS(cfg, log)
 	if err != nil {
 		return err
@@ -100,11 +104,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	if err := checkJetStream(ctx, nc); err != nil {
 		return err
 	}
-	ring, err := secretKeyring(cfg, log)
-	if err != nil {
-		return err
-	}
-	tenantStore, stopTenants, err := openTenants(ctx, nc, cfg, ring, log)
+	tenantStore, stopTenants, err := openTenants(ctx, nc, cfg, ring, true, log)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 	defer stopEvents() // after the workers' last events
 	client, err := jobs.NewClient(ctx, jobs.ClientConfig{
 		NC: nc, RoomLimit: cfg.Rooms.MaxParticipants, Costs: jobCosts(cfg), Lease: cfg.Worker.Lease,
-		Finalize: arch.interruptRecording, Events: events, Logger: log.With("component", "jobs"),
+		Finalize: arch.interruptRecording, Events: events, Keyring: ring, Logger: log.With("component", "jobs"),
 	})
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		return err
 	}
 	defer stopWebhooks()
-	workers, err := startWorkers(ctx, cfg, nc, workerID(cfg), cfg.Worker.Count, deps, events, log)
+	workers, err := startWorkers(ctx, cfg, nc, ring, workerID(cfg), cfg.Worker.Count, deps, events, log)
 	if err != nil {
 		return err
 	}

@@ -25,9 +25,10 @@ import (
 const tenantsReadyTimeout = 15 * time.Second
 
 // openTenants opens the tenant store, makes sure the config file's
-// tenants are in it (so they have join-token secrets too) and keeps its
-// cache current until the returned stop is called.
-func openTenants(ctx context.Context, nc *nats.Conn, cfg configs.Config, ring *seal.Keyring, log *slog.Logger) (*tenants.Store, func(), error) {
+// tenants are in it (so they have join-token secrets too; serve nodes
+// do, with ensure) and keeps its cache current until the returned stop
+// is called.
+func openTenants(ctx context.Context, nc *nats.Conn, cfg configs.Config, ring *seal.Keyring, ensure bool, log *slog.Logger) (*tenants.Store, func(), error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("tenants: %w", err)
@@ -37,6 +38,9 @@ func openTenants(ctx context.Context, nc *nats.Conn, cfg configs.Config, ring *s
 		return nil, nil, fmt.Errorf("tenants: %w", err)
 	}
 	for _, id := range configTenants(cfg.API.Keys) {
+		if !ensure {
+			break
+		}
 		if _, err := store.Ensure(ctx, id); err != nil {
 			return nil, nil, fmt.Errorf("tenants: config tenant %s: %w", id, err)
 		}
@@ -102,16 +106,6 @@ func tenantS3(st tenants.Storage) s3.Config {
 		Endpoint: st.Endpoint, Region: st.Region, Bucket: st.Bucket, PathStyle: st.PathStyle,
 		AccessKey: st.AccessKeyID, SecretKey: st.SecretAccessKey,
 	}
-}
-
-// secretKeyring is the key ring that seals secrets at rest.
-// TODO(secrets-at-rest): replaced by the configured secret_key.
-func secretKeyring(cfg configs.Config, log *slog.Logger) (*seal.Keyring, error) {
-	k, err := seal.GenerateKey("boot")
-	if err != nil {
-		return nil, err
-	}
-	return seal.ParseKeys(k)
 }
 
 // tenantTargets routes each tenant with storage of its own to it.

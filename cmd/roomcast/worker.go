@@ -80,12 +80,24 @@ func workerStorage(cfg configs.Config) error {
 
 func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer) error {
 	log := newLogger(stderr, cfg.Log)
+	// A worker never makes a key up: it could not open what the serve
+	// nodes sealed.
+	ring, err := loadKeyring(cfg, false, log)
+	if err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
 	nc, err := jobs.Dial(cfg.NATS.URL, "roomcast-worker")
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	arch, err := openArchive(ctx, cfg, nc, workerID(cfg), tenantTargets(nil), log)
+	// The tenants' settings route their recordings to their own storage.
+	tenantStore, stopTenants, err := openTenants(ctx, nc, cfg, ring, false, log)
+	if err != nil {
+		return err
+	}
+	defer stopTenants()
+	arch, err := openArchive(ctx, cfg, nc, workerID(cfg), tenantTargets(tenantStore), log)
 	if err != nil {
 		return err
 	}
@@ -110,7 +122,7 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 	id := workerID(cfg)
 	w, err := jobs.NewWorker(ctx, jobs.WorkerConfig{
 		ID: id, Capacity: cfg.Worker.Capacity, NC: nc, Deps: deps, Lease: cfg.Worker.Lease,
-		Drain: cfg.Worker.DrainTimeout, Events: events, Logger: log.With("component", "worker"),
+		Drain: cfg.Worker.DrainTimeout, Events: events, Keyring: ring, Logger: log.With("component", "worker"),
 	})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/egress/outbound"
 	"github.com/roomcast/roomcast/jobs"
+	"github.com/roomcast/roomcast/jobs/seal"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 )
 
@@ -41,6 +43,29 @@ func workerDeps(cfg configs.Config, server, token string, arch *archiveService, 
 	}, nil
 }
 
+// loadKeyring is the keyring that seals the job records' secrets
+// (configs.LoadKeyring): secret_key, else data/secret.key, which create
+// (serve) generates when missing. The key is never logged, its id is.
+func loadKeyring(cfg configs.Config, create bool, log *slog.Logger) (*seal.Keyring, error) {
+	ring, err := configs.LoadKeyring(cfg.SecretKey, cfg.Data, create)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.SecretKey != "" {
+		log.Info("secrets at rest sealed with secret_key", "key_id", ring.ActiveID(), "keys", len(ring.IDs()))
+		return ring, nil
+	}
+	path := filepath.Join(cfg.Data, configs.SecretKeyFile)
+	if cfg.NATS.URL != "" {
+		log.Warn("no secret_key configured: secrets at rest are sealed with the key in "+path+
+			"; every node on this NATS (other serve nodes, roomcast worker) needs the same: set ROOMCAST_SECRET_KEY on each to its content",
+			"key_id", ring.ActiveID())
+	} else {
+		log.Info("secrets at rest sealed with the key in "+path, "key_id", ring.ActiveID())
+	}
+	return ring, nil
+}
+
 // workerID is the configured id, else hostname-pid.
 func workerID(cfg configs.Config) string {
 	if cfg.Worker.ID != "" {
@@ -63,8 +88,9 @@ type workerPool struct {
 	wg     sync.WaitGroup
 }
 
-// startWorkers starts n workers named id (or id-1 … id-n) on nc.
-func startWorkers(ctx context.Context, cfg configs.Config, nc *nats.Conn, id string, n int, deps egress.Deps, events jobs.EventSink, log *slog.Logger) (*workerPool, error) {
+// startWorkers starts n workers named id (or id-1 … id-n) on nc, opening
+// the job records with ring.
+func startWorkers(ctx context.Context, cfg configs.Config, nc *nats.Conn, ring *seal.Keyring, id string, n int, deps egress.Deps, events jobs.EventSink, log *slog.Logger) (*workerPool, error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	p := &workerPool{cancel: cancel}
 	meter := jobs.NewCPUMeter(jobs.MeterConfig{}) // one process, one CPU clock
@@ -76,7 +102,7 @@ func startWorkers(ctx context.Context, cfg configs.Config, nc *nats.Conn, id str
 		w, err := jobs.NewWorker(ctx, jobs.WorkerConfig{
 			ID: name, Capacity: cfg.Worker.Capacity, NC: nc, Deps: deps, Lease: cfg.Worker.Lease,
 			Drain: cfg.Worker.DrainTimeout, EndOnStop: cfg.NATS.URL == "", Events: events, Meter: meter,
-			Logger: log.With("component", "worker"),
+			Keyring: ring, Logger: log.With("component", "worker"),
 		})
 		if err != nil {
 			p.Stop()

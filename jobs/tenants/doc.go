@@ -3,7 +3,7 @@
 //
 // The bucket holds two kinds of record:
 //
-//	t.<tenant id>   a Tenant, its secret fields sealed (package seal)
+//	t.<tenant id>   a Tenant, its secret fields and webhook URL sealed (package seal)
 //	k.<key id>      a Key: the tenant it acts for and the SHA-256 of its secret
 //
 // A Store writes them and, while Run runs, keeps an in-memory copy of

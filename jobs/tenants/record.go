@@ -18,6 +18,7 @@ type record struct {
 const (
 	fieldStorageSecret = "settings.storage.secret_access_key"
 	fieldWebhookSecret = "settings.webhook.secret"
+	fieldWebhookURL    = "settings.webhook.url"
 	fieldTokenSecret   = "token_secret"
 )
 
@@ -32,7 +33,7 @@ func encodeTenant(ring *seal.Keyring, t Tenant) ([]byte, error) {
 	if r.TokenSecret, err = ring.Seal(string(t.TokenSecret), aad(t.ID, fieldTokenSecret)); err != nil {
 		return nil, fmt.Errorf("tenant %s: %w", t.ID, err)
 	}
-	for _, f := range secretFields(&r.Tenant) {
+	for _, f := range append(secretFields(&r.Tenant), urlFields(&r.Tenant)...) {
 		if *f.value == "" {
 			continue
 		}
@@ -71,7 +72,26 @@ func decodeTenant(ring *seal.Keyring, id string, b []byte) (Tenant, error) {
 			return Tenant{}, fmt.Errorf("tenant %s: %s: %w", id, f.name, err)
 		}
 	}
+	for _, f := range urlFields(&t) {
+		if !seal.IsSealed(*f.value) {
+			continue // written before URLs were sealed: the next write seals it
+		}
+		if *f.value, err = ring.Open(*f.value, aad(id, f.name)); err != nil {
+			return Tenant{}, fmt.Errorf("tenant %s: %s: %w", id, f.name, err)
+		}
+	}
 	return t, nil
+}
+
+// urlFields lists t's URLs that may carry a credential (webhook URLs
+// often hold a token, in their path or query), sealed like the secrets;
+// one stored in clear, by a version that did not seal it, is read as it
+// is.
+func urlFields(t *Tenant) []secretField {
+	if w := t.Settings.Webhook; w != nil {
+		return []secretField{{fieldWebhookURL, &w.URL}}
+	}
+	return nil
 }
 
 // secretField is one string secret of a tenant, in place.

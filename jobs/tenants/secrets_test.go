@@ -79,8 +79,8 @@ func TestNoSecretInClear(t *testing.T) {
 			}
 		}
 	}
-	if rec := string(raw["t.acme"]); strings.Count(rec, "sealed:v1:k1:") != 3 || !strings.Contains(rec, "AKIAACME") {
-		t.Errorf("tenant record does not hold 3 sealed values and the access key id: %s", rec)
+	if rec := string(raw["t.acme"]); strings.Count(rec, "sealed:v1:k1:") != 4 || !strings.Contains(rec, "AKIAACME") || strings.Contains(rec, "hooks.acme.test") {
+		t.Errorf("tenant record does not hold 4 sealed values (webhook URL included) and the access key id: %s", rec)
 	}
 
 	red, err := json.Marshal(tn.Redacted())
@@ -175,7 +175,7 @@ func TestKeyringRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := string(rawBucket(t, rotated.js)["t.acme"])
-	if strings.Count(rec, "sealed:v1:k2:") != 3 || strings.Contains(rec, "sealed:v1:k1:") {
+	if strings.Count(rec, "sealed:v1:k2:") != 4 || strings.Contains(rec, "sealed:v1:k1:") {
 		t.Fatalf("record after rewrite: %s", rec)
 	}
 	if _, err := old.store.Get(testCtx(t), "acme"); !errors.Is(err, seal.ErrUnknownKey) {
@@ -185,6 +185,41 @@ func TestKeyringRotation(t *testing.T) {
 	impostor := newNode(t, e, ringOf(t, "other", "k2"))
 	if _, err := impostor.store.Get(testCtx(t), "acme"); !errors.Is(err, seal.ErrTampered) {
 		t.Fatalf("another key of the same id: %v, want seal.ErrTampered", err)
+	}
+}
+
+// TestWebhookURLInClearStillReads: a record written before webhook URLs
+// were sealed (a URL may hold a token) reads, and its next write seals
+// the URL.
+func TestWebhookURLInClearStillReads(t *testing.T) {
+	e := startNATS(t)
+	n := newNode(t, e, testRing(t, "k1"))
+	ctx := testCtx(t)
+	if _, err := n.store.Create(ctx, acme()); err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(rawBucket(t, n.js)["t.acme"], &rec); err != nil {
+		t.Fatal(err)
+	}
+	const legacy = "https://hooks.acme.test/roomcast?token=legacy-in-clear"
+	rec["settings"].(map[string]any)["webhook"].(map[string]any)["url"] = legacy
+	b, _ := json.Marshal(rec)
+	if _, err := n.store.kv.Put(ctx, "t.acme", b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := n.store.Get(ctx, "acme")
+	if err != nil || got.Settings.Webhook.URL != legacy {
+		t.Fatalf("legacy webhook URL: %v, %+v", err, got.Settings.Webhook)
+	}
+	if _, err := n.store.Update(ctx, "acme", func(*Tenant) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if raw := string(rawBucket(t, n.js)["t.acme"]); strings.Contains(raw, "legacy-in-clear") {
+		t.Fatalf("the webhook URL stayed in clear after a write: %s", raw)
+	}
+	if got, err := n.store.Get(ctx, "acme"); err != nil || got.Settings.Webhook.URL != legacy {
+		t.Fatalf("after the write: %v, %+v", err, got.Settings.Webhook)
 	}
 }
 

@@ -149,10 +149,13 @@ func StartWorker(t testing.TB, binary, natsURL string, server *Server, id string
 }
 
 // StartWorkerIn is StartWorker on data directory data (a restarted
-// worker finds there what it left).
+// worker finds there what it left). It has the test's keyring
+// (SecretKey), as the serve nodes on natsURL do; an env setting of
+// ROOMCAST_SECRET_KEY comes later and wins ("ROOMCAST_SECRET_KEY=" for
+// none).
 func StartWorkerIn(t testing.TB, binary, natsURL string, server *Server, id, data string, env ...string) *Process {
 	t.Helper()
-	env = append([]string{"ROOMCAST_API_KEY=" + TestKey, "ROOMCAST_WEBRTC_LOOPBACK_ONLY=true", "ROOMCAST_LOG_LEVEL=debug", LoopbackEgress}, env...)
+	env = append([]string{"ROOMCAST_API_KEY=" + TestKey, "ROOMCAST_WEBRTC_LOOPBACK_ONLY=true", "ROOMCAST_LOG_LEVEL=debug", LoopbackEgress, SecretKeyEnv(t)}, env...)
 	args := []string{"worker", "--nats", natsURL, "--id", id, "--server", server.URL, "--data", data}
 	p, _ := startProcess(t, "worker "+id, binary, args, env, workerReadyRe)
 	return p

@@ -16,14 +16,43 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/roomcast/roomcast/jobs/seal"
 )
 
 // TestKey is the API key every test server accepts.
 const TestKey = "e2e-test-key-0123456789"
+
+// secretKeys holds each top-level test's keyring.
+var secretKeys sync.Map
+
+// SecretKey is the keyring ("id:base64key", the form of secret_key) that
+// every roomcast process of one test shares: the serve nodes on an
+// external NATS and the workers get it as ROOMCAST_SECRET_KEY, so they
+// open each other's job records. It is made on first use, one per
+// top-level test (its subtests share it).
+func SecretKey(t testing.TB) string {
+	t.Helper()
+	root, _, _ := strings.Cut(t.Name(), "/")
+	if k, ok := secretKeys.Load(root); ok {
+		return k.(string)
+	}
+	k, err := seal.GenerateKey("e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := secretKeys.LoadOrStore(root, k)
+	return got.(string)
+}
+
+// SecretKeyEnv is SecretKey as the environment setting.
+func SecretKeyEnv(t testing.TB) string { return "ROOMCAST_SECRET_KEY=" + SecretKey(t) }
 
 // LoopbackEgress lets test servers and workers reach RTMP servers and
 // webhook receivers on loopback, which the outbound policy refuses by
@@ -72,11 +101,19 @@ func StartServer(t testing.TB, binary string, env ...string) *Server {
 }
 
 // StartServerIn is StartServer with a given data directory, e.g. to
-// restart a killed server on the state it left.
+// restart a killed server on the state it left. A server given
+// ROOMCAST_NATS_URL (a node of a cluster) gets the test's keyring
+// (SecretKey), as its workers do.
 func StartServerIn(t testing.TB, binary, data string, env ...string) *Server {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data", data)
 	cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+TestKey, "ROOMCAST_WEBRTC_LOOPBACK_ONLY=true", "ROOMCAST_LOG_LEVEL=debug", LoopbackEgress)
+	if slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, "ROOMCAST_NATS_URL=") }) {
+		// One node of a cluster: it shares the test's keyring with the
+		// others. A server on its own embedded NATS keeps the default, a
+		// key generated into its data directory.
+		cmd.Env = append(cmd.Env, SecretKeyEnv(t))
+	}
 	cmd.Env = append(cmd.Env, env...)
 	s := &Server{Key: TestKey, Data: data, binary: binary, out: &syncBuffer{}, cmd: cmd, exited: make(chan struct{})}
 	cmd.Stderr = s.out
