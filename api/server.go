@@ -5,14 +5,18 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/jobs/tenants"
 	"github.com/roomcast/roomcast/room"
@@ -152,7 +156,45 @@ func (s *Server) listWorkers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "job bus unavailable, try again")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"workers": ws})
+	view, err := s.ownJobsOnly(r, ws)
+	if err != nil {
+		s.writeEgressError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"workers": view})
+}
+
+// ownJobsOnly is the workers as the request's tenant may see them: each
+// worker's load and state, and of its jobs only the tenant's own.
+func (s *Server) ownJobsOnly(r *http.Request, ws any) ([]types.Worker, error) {
+	var out []types.Worker
+	b, err := json.Marshal(ws)
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("workers: %w", err)
+	}
+	own := map[string]bool{}
+	if s.cfg.Egress != nil {
+		jobs, err := s.cfg.Egress.List(r.Context(), types.Filter{Tenant: tenantOf(r)})
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range jobs {
+			own[j.ID] = true
+		}
+	}
+	for i := range out {
+		out[i].Jobs = slices.DeleteFunc(out[i].Jobs, func(id string) bool { return !own[id] })
+		if out[i].Jobs == nil {
+			out[i].Jobs = []string{}
+		}
+	}
+	if out == nil {
+		out = []types.Worker{}
+	}
+	return out, nil
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
