@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/jobs/tenants"
@@ -26,6 +27,7 @@ func applyTenant(t *tenants.Tenant, req tenantRequest) error {
 		if err != nil {
 			return err
 		}
+		webhookSince(t.Settings.Webhook, merged.Webhook, time.Now())
 		t.Settings = merged
 	}
 	return checkSettings(t.Settings)
@@ -91,6 +93,19 @@ func keepSecrets(old tenants.Settings, out *tenants.Settings) error {
 		h.Secret = old.Webhook.Secret
 	}
 	return nil
+}
+
+// webhookSince dates a webhook URL: kept while the URL stays, now for a
+// new one (what the request says is ignored).
+func webhookSince(old, cur *tenants.Webhook, now time.Time) {
+	if cur == nil {
+		return
+	}
+	if old != nil && old.URL == cur.URL && !old.Since.IsZero() {
+		cur.Since = old.Since
+		return
+	}
+	cur.Since = now.UTC().Truncate(time.Second)
 }
 
 // tenantDefaults are a tenant's defaults for its composite jobs, decoded.

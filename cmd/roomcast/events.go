@@ -116,7 +116,7 @@ func (e endpointSource) List(context.Context) ([]webhook.Endpoint, error) {
 		if t.Disabled || h == nil || h.URL == "" || h.Secret == "" {
 			continue
 		}
-		ep := webhook.Endpoint{Tenant: t.ID, URL: h.URL, Secret: h.Secret}
+		ep := webhook.Endpoint{Tenant: t.ID, URL: h.URL, Secret: h.Secret, Since: h.Since}
 		if !seen[ep.Name()] {
 			seen[ep.Name()] = true
 			out = append(out, ep)

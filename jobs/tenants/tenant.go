@@ -55,6 +55,9 @@ type Storage struct {
 type Webhook struct {
 	URL    string `json:"url"`
 	Secret string `json:"secret,omitempty"` // sealed at rest
+	// Since is when the URL was set: the endpoint gets the tenant's
+	// events from then on. The API sets it.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // Quotas limit a tenant; 0 is no limit (RetentionDays 0: keep forever).

@@ -156,7 +156,7 @@ func (r *runner) reconcile(ctx context.Context, eps []Endpoint) error {
 		want[e.Name()] = e
 	}
 	for name, rq := range r.running {
-		if e, ok := want[name]; !ok || e != rq.ep {
+		if e, ok := want[name]; !ok || !e.same(rq.ep) {
 			r.stop(name)
 		}
 	}

@@ -84,3 +84,32 @@ func TestEndpointsFollowSettings(t *testing.T) {
 		t.Errorf("deliveries that did not verify: %v", rc.bad)
 	}
 }
+
+// TestEndpointSince: a tenant's endpoint set up at Since gets the events
+// made from then on, even those made before its queue started; not
+// older ones.
+func TestEndpointSince(t *testing.T) {
+	js, _ := startJS(t)
+	rc := newReceiver()
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	older := publishFor(t, js, "acme", "EG_x", EgressStarted).ID
+	since := time.Now()
+	waitFor(t, "the clock past the older event", func() bool { return time.Since(since) > 10*time.Millisecond })
+	early := publishFor(t, js, "acme", "EG_x", EgressUpdated).ID
+	dyn := &dynamicEndpoints{}
+	dyn.set(Endpoint{Tenant: "acme", URL: srv.URL, Secret: testSecret, Since: since})
+	d, err := NewDispatcher(js, Config{Endpoints: dyn, Refresh: 20 * time.Millisecond, Timeout: 2 * time.Second,
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond, Outbound: loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.pollWait = 100 * time.Millisecond
+	r := startDispatcher(t, d)
+	later := publishFor(t, js, "acme", "EG_x", EgressEnded).ID
+	waitFor(t, "2 deliveries", func() bool { return len(rc.ids()) >= 2 })
+	r.stop(t)
+	if got, want := rc.ids(), []string{early, later}; !equalIDs(got, want) {
+		t.Errorf("deliveries %v, want %v (not %s, made before Since)", got, want, older)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"time"
 )
 
 // Endpoint is one receiver of events: a tenant's own, or the global one
@@ -14,6 +15,15 @@ type Endpoint struct {
 	Tenant string // "" : every tenant
 	URL    string // http or https; never logged with its query or userinfo
 	Secret string // HMAC key; never logged
+	// Since is when a tenant's endpoint was set up: its queue starts with
+	// the events from then on. Zero: the events from when its queue first
+	// starts.
+	Since time.Time
+}
+
+// same reports whether e and o are the same settings.
+func (e Endpoint) same(o Endpoint) bool {
+	return e.Tenant == o.Tenant && e.URL == o.URL && e.Secret == o.Secret && e.Since.Equal(o.Since)
 }
 
 // Endpoints is where the endpoint settings come from: the config today,

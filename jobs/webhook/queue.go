@@ -96,10 +96,12 @@ func (q *queue) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	if _, err := q.d.parking.bucket(ctx); err != nil {
 		return nil, err
 	}
+	policy, start := q.deliverPolicy()
 	cons, err := q.d.js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
 		Durable:        q.name,
 		Description:    "roomcast webhook queue of one endpoint",
-		DeliverPolicy:  q.deliverPolicy(),
+		DeliverPolicy:  policy,
+		OptStartTime:   start,
 		AckPolicy:      jetstream.AckExplicitPolicy,
 		AckWait:        q.d.ackWait,
 		MaxDeliver:     -1,
@@ -133,10 +135,15 @@ func (q *queue) fetchOne(cons jetstream.Consumer) (jetstream.Msg, error) {
 
 // deliverPolicy is where a new consumer starts: the global one at the
 // stream's start, as it always did; a tenant's endpoint with the events
-// made after it is first configured, not a week of history.
-func (q *queue) deliverPolicy() jetstream.DeliverPolicy {
-	if q.ep.Tenant == "" {
-		return jetstream.DeliverAllPolicy
+// made after it was set up (Since), not a week of history, else with
+// those after its queue first starts.
+func (q *queue) deliverPolicy() (jetstream.DeliverPolicy, *time.Time) {
+	switch {
+	case q.ep.Tenant == "":
+		return jetstream.DeliverAllPolicy, nil
+	case !q.ep.Since.IsZero():
+		since := q.ep.Since
+		return jetstream.DeliverByStartTimePolicy, &since
 	}
-	return jetstream.DeliverNewPolicy
+	return jetstream.DeliverNewPolicy, nil
 }

@@ -54,11 +54,18 @@ func MinIOBinary() (string, bool) {
 // installs it (scripts/install-minio.sh).
 func StartMinIO(t testing.TB) *MinIO {
 	t.Helper()
+	return StartMinIOAs(t, "roomcast-test", "roomcast-test-secret")
+}
+
+// StartMinIOAs is StartMinIO with its own root credentials: another
+// company's S3, say.
+func StartMinIOAs(t testing.TB, accessKey, secretKey string) *MinIO {
+	t.Helper()
 	bin, ok := MinIOBinary()
 	if !ok {
 		t.Fatal("minio binary not found: `make test` installs it with scripts/install-minio.sh")
 	}
-	m := &MinIO{AccessKey: "roomcast-test", SecretKey: "roomcast-test-secret", Region: "us-east-1", t: t}
+	m := &MinIO{AccessKey: accessKey, SecretKey: secretKey, Region: "us-east-1", t: t}
 	addr, console := testutil.FreeAddr(t), testutil.FreeAddr(t)
 	m.Endpoint = "http://" + addr
 	m.args = []string{bin, "server", "--quiet", "--address", addr, "--console-address", console, t.TempDir()}
