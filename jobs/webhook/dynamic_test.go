@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // dynamicEndpoints is an Endpoints whose list the test changes, as a
@@ -27,6 +29,18 @@ func (d *dynamicEndpoints) set(eps ...Endpoint) {
 	d.eps = eps
 }
 
+// dynamicDispatcher is a quick-refreshing Dispatcher over dyn.
+func dynamicDispatcher(t *testing.T, js jetstream.JetStream, dyn *dynamicEndpoints) *Dispatcher {
+	t.Helper()
+	d, err := NewDispatcher(js, Config{Endpoints: dyn, Refresh: 20 * time.Millisecond, Timeout: 2 * time.Second,
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond, Outbound: loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.pollWait = 100 * time.Millisecond
+	return d
+}
+
 // TestEndpointsFollowSettings: a running Dispatcher starts a tenant's
 // queue when its endpoint appears (events from then on, only the
 // tenant's), restarts it with a new secret, and stops it when it goes.
@@ -36,12 +50,7 @@ func TestEndpointsFollowSettings(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	dyn := &dynamicEndpoints{}
-	d, err := NewDispatcher(js, Config{Endpoints: dyn, Refresh: 20 * time.Millisecond, Timeout: 2 * time.Second,
-		MinBackoff: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond, Outbound: loopback})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.pollWait = 100 * time.Millisecond
+	d := dynamicDispatcher(t, js, dyn)
 	r := startDispatcher(t, d)
 	before := publishFor(t, js, "acme", "EG_x", EgressStarted).ID
 
@@ -99,12 +108,7 @@ func TestEndpointSince(t *testing.T) {
 	early := publishFor(t, js, "acme", "EG_x", EgressUpdated).ID
 	dyn := &dynamicEndpoints{}
 	dyn.set(Endpoint{Tenant: "acme", URL: srv.URL, Secret: testSecret, Since: since})
-	d, err := NewDispatcher(js, Config{Endpoints: dyn, Refresh: 20 * time.Millisecond, Timeout: 2 * time.Second,
-		MinBackoff: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond, Outbound: loopback})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.pollWait = 100 * time.Millisecond
+	d := dynamicDispatcher(t, js, dyn)
 	r := startDispatcher(t, d)
 	later := publishFor(t, js, "acme", "EG_x", EgressEnded).ID
 	waitFor(t, "2 deliveries", func() bool { return len(rc.ids()) >= 2 })
