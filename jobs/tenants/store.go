@@ -51,7 +51,7 @@ func Open(ctx context.Context, js jetstream.JetStream, ring *seal.Keyring, log *
 		return nil, fmt.Errorf("tenants bucket: %w", err)
 	}
 	return &Store{
-		kv: kv, ring: ring, log: log.With("component", "tenants"), now: time.Now,
+		kv: kv, ring: ring, log: log, now: time.Now,
 		cache: newCache(), ready: make(chan struct{}),
 	}, nil
 }

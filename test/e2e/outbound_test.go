@@ -21,18 +21,18 @@ func TestEgressRefusesLocalTargets(t *testing.T) {
 		"rtmps://[fd00::1]/live/SECRET-ula":       "unique-local",
 	}
 	for target, rng := range targets {
-		var e struct{ Error string }
+		var e APIError
 		body := map[string]any{"room": "live", "outputs": map[string]any{"rtmp": []any{"rtmp://127.0.0.1:1/live/k", map[string]any{"url": target}}}}
 		code := s.Do(t, "POST", "/v1/egress", body, &e)
-		if code != http.StatusBadRequest || !strings.HasPrefix(e.Error, "outputs.rtmp[1].url: ") || !strings.Contains(e.Error, rng) {
-			t.Errorf("start with %s target: %d %q, want 400 naming outputs.rtmp[1].url", rng, code, e.Error)
+		if code != http.StatusBadRequest || e.Error.Field != "outputs.rtmp[1].url" || !strings.Contains(e.Error.Message, rng) {
+			t.Errorf("start with %s target: %d %q, want 400 naming outputs.rtmp[1].url", rng, code, e.Error.Message)
 		}
 		add := map[string]any{"add_rtmp": []string{target}}
-		if code := s.Do(t, "PATCH", "/v1/egress/EG_none", add, &e); code != http.StatusBadRequest || !strings.HasPrefix(e.Error, "add_rtmp[0].url: ") {
-			t.Errorf("add %s target: %d %q, want 400 naming add_rtmp[0].url", rng, code, e.Error)
+		if code := s.Do(t, "PATCH", "/v1/egress/EG_none", add, &e); code != http.StatusBadRequest || e.Error.Field != "add_rtmp[0].url" {
+			t.Errorf("add %s target: %d %q, want 400 naming add_rtmp[0].url", rng, code, e.Error.Message)
 		}
-		if strings.Contains(e.Error, "SECRET") {
-			t.Errorf("the error shows the key: %q", e.Error)
+		if strings.Contains(e.Error.Message, "SECRET") {
+			t.Errorf("the error shows the key: %q", e.Error.Message)
 		}
 	}
 	var jobs struct {
