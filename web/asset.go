@@ -16,6 +16,7 @@ type asset struct {
 	name string
 	data []byte
 	etag string
+	csp  string // contentSecurityPolicy unless set
 }
 
 func newAsset(fsys fs.FS, name string) (*asset, error) {
@@ -40,7 +41,11 @@ func (a *asset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", contentTypes[path.Ext(a.name)])
 	h.Set("Cache-Control", "no-cache")
 	h.Set("ETag", a.etag)
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	csp := a.csp
+	if csp == "" {
+		csp = contentSecurityPolicy
+	}
+	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)")

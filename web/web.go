@@ -19,6 +19,14 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data:; media-src 'self' blob: mediastream:; connect-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// embeddablePolicy is the room page's: contentSecurityPolicy, except that
+// any site may frame it, so that a company embeds the room in its own
+// pages (with a join token: the page holds no API key). The console
+// stays unframeable.
+const embeddablePolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data:; media-src 'self' blob: mediastream:; connect-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors *"
+
 // contentTypes maps the extensions embedded here to their media types, so
 // the answer does not depend on the host's mime tables.
 var contentTypes = map[string]string{
@@ -40,7 +48,9 @@ var contentTypes = map[string]string{
 func Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", mustAsset(files, "index.html"))
-	mux.Handle("GET /rooms/{room}", mustAsset(files, "room.html"))
+	roomPage := mustAsset(files, "room.html")
+	roomPage.csp = embeddablePolicy
+	mux.Handle("GET /rooms/{room}", roomPage)
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		panic(err) // the embed pattern above guarantees the directory

@@ -78,10 +78,14 @@ func TestHandlerRoutes(t *testing.T) {
 
 func checkHeaders(t *testing.T, h http.Header, contentType string) {
 	t.Helper()
+	csp := contentSecurityPolicy
+	if strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors *") {
+		csp = embeddablePolicy
+	}
 	want := map[string]string{
 		"Content-Type":            contentType,
 		"Cache-Control":           "no-cache",
-		"Content-Security-Policy": contentSecurityPolicy,
+		"Content-Security-Policy": csp,
 		"X-Content-Type-Options":  "nosniff",
 	}
 	for k, v := range want {
@@ -251,6 +255,19 @@ func TestRoomPageAutoShare(t *testing.T) {
 	} {
 		if !strings.Contains(script, want) {
 			t.Errorf("room.js lacks %q", want)
+		}
+	}
+}
+
+// TestOnlyTheRoomPageIsFramable: a company frames the room page in its
+// own site; the console, which takes keys, no one may frame.
+func TestOnlyTheRoomPageIsFramable(t *testing.T) {
+	h := Handler()
+	for path, want := range map[string]string{"/": "frame-ancestors 'none'", "/rooms/demo": "frame-ancestors *"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if csp := rec.Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, want) {
+			t.Errorf("%s: %q, want it to end with %q", path, csp, want)
 		}
 	}
 }
