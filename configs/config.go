@@ -173,8 +173,13 @@ type Worker struct {
 	// DrainTimeout bounds the handover of a stopping worker's jobs.
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
 	// Server is the room server a `roomcast worker` subscribes to rooms
-	// on (the URL of `serve`); its key is the first api key.
+	// on (the URL of `serve`), with Key.
 	Server string `yaml:"server"`
+	// Key is the workers' service key: serve nodes accept it for any
+	// tenant's rooms (the request names the tenant), and standalone
+	// workers send it. Empty: a worker sends the first api key, which
+	// reaches that key's tenant's rooms only. Never logged.
+	Key string `yaml:"key"`
 	// MetricsListen is where a `roomcast worker` serves /metrics and
 	// /healthz; empty: nowhere.
 	MetricsListen string `yaml:"metrics_listen"`

@@ -52,6 +52,7 @@ var envVars = []envVar{
 	{"ROOMCAST_WORKER_LEASE", func(c *Config, v string) error { return setDuration(&c.Worker.Lease, v) }},
 	{"ROOMCAST_WORKER_DRAIN_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Worker.DrainTimeout, v) }},
 	{"ROOMCAST_WORKER_SERVER", func(c *Config, v string) error { c.Worker.Server = v; return nil }},
+	{"ROOMCAST_WORKER_KEY", func(c *Config, v string) error { c.Worker.Key = v; return nil }},
 	{"ROOMCAST_WORKER_METRICS_LISTEN", func(c *Config, v string) error { c.Worker.MetricsListen = v; return nil }},
 	{"ROOMCAST_WEBHOOK_URL", func(c *Config, v string) error { c.Webhook.URL = v; return nil }},
 	{"ROOMCAST_WEBHOOK_SECRET", func(c *Config, v string) error { c.Webhook.Secret = v; return nil }},

@@ -96,6 +96,10 @@ func (c *Config) validateAPI() error {
 func (c *Config) validateAPILimits() error {
 	a := c.API
 	switch {
+	case c.Worker.Key != "" && len(c.Worker.Key) < MinKeyLength:
+		return &FieldError{"worker.key", fmt.Sprintf("must be at least %d characters", MinKeyLength)}
+	case c.Worker.Key != "" && (c.Worker.Key == a.AdminKey || slices.ContainsFunc(a.Keys, func(k APIKey) bool { return k.Key == c.Worker.Key })):
+		return &FieldError{"worker.key", "must differ from the admin key and every tenant key"}
 	case a.AdminKey != "" && len(a.AdminKey) < MinKeyLength:
 		return &FieldError{"api.admin_key", fmt.Sprintf("must be at least %d characters", MinKeyLength)}
 	case slices.ContainsFunc(a.Keys, func(k APIKey) bool { return a.AdminKey != "" && k.Key == a.AdminKey }):

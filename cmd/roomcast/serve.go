@@ -192,7 +192,7 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		return err
 	}
 	srv := api.New(api.Config{
-		Keys: cfg.API.Keys, ServiceKeys: []string{internalKey}, AdminKey: cfg.API.AdminKey, Tenants: tenantStore,
+		Keys: cfg.API.Keys, ServiceKeys: serviceKeys(internalKey, cfg.Worker.Key), AdminKey: cfg.API.AdminKey, Tenants: tenantStore,
 		RateLimit: cfg.API.RateLimit, RateBurst: cfg.API.RateBurst, TokenMaxTTL: cfg.API.TokenMaxTTL,
 		CheckURL: checkURL(policy), CheckStorage: checkStorage(log.With("component", "tenant-storage")),
 		MaxBodyBytes: cfg.API.MaxBodyBytes, Rooms: rooms, Egress: client, ParseRTMP: egress.ParseRTMP,
@@ -289,4 +289,13 @@ func listenAndServe(ctx context.Context, cfg configs.Config, ln net.Listener, sr
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// serviceKeys are the keys that reach any tenant's rooms: this process's
+// own workers' and, when set, the standalone workers' (worker.key).
+func serviceKeys(internal, workers string) []string {
+	if workers == "" {
+		return []string{internal}
+	}
+	return []string{internal, workers}
 }

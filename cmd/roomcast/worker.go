@@ -55,8 +55,8 @@ func workerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if cfg.NATS.URL == "" {
 		return errors.New("--nats (or nats.url) is required: a worker joins an external NATS")
 	}
-	if cfg.Worker.Server == "" || len(cfg.API.Keys) == 0 {
-		return errors.New("--server (worker.server) and an API key (ROOMCAST_API_KEY) are required to subscribe to rooms")
+	if cfg.Worker.Server == "" || (cfg.Worker.Key == "" && len(cfg.API.Keys) == 0) {
+		return errors.New("--server (worker.server) and the workers' key (ROOMCAST_WORKER_KEY, or an API key: ROOMCAST_API_KEY) are required to subscribe to rooms")
 	}
 	if err := workerStorage(cfg); err != nil {
 		return err
@@ -110,7 +110,7 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 		return err
 	}
 	var metrics *egress.Metrics
-	deps, err := workerDeps(cfg, cfg.Worker.Server, cfg.API.Keys[0].Key, arch, policy, func(d time.Duration) { metrics.ObserveLatency(d) }, log)
+	deps, err := workerDeps(cfg, cfg.Worker.Server, roomKey(cfg), arch, policy, func(d time.Duration) { metrics.ObserveLatency(d) }, log)
 	if err != nil {
 		return err
 	}
@@ -185,4 +185,14 @@ func natsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "roomcast nats is serving on %s\n", srv.URL())
 	<-ctx.Done()
 	return nil
+}
+
+// roomKey is the key a standalone worker subscribes to rooms with: the
+// workers' service key, which reaches every tenant's rooms, else the
+// first API key (one tenant's).
+func roomKey(cfg configs.Config) string {
+	if cfg.Worker.Key != "" {
+		return cfg.Worker.Key
+	}
+	return cfg.API.Keys[0].Key
 }

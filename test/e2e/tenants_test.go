@@ -48,8 +48,12 @@ func TestTenantIsolation(t *testing.T) {
 	own := storetest.StartMinIOAs(t, "acme-access", acmeS3Secret)
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
 	nats := harness.StartNATS(t, binary)
+	// The jobs run on a standalone worker: it reaches each tenant's room
+	// with the workers' key, and each tenant's storage through the
+	// tenants' settings on NATS.
 	s := harness.StartServerIn(t, binary, t.TempDir(), append(shared.env, "ROOMCAST_ADMIN_KEY="+isoAdminKey,
-		"ROOMCAST_NATS_URL="+nats.URL, "ROOMCAST_WORKER_CAPACITY=1000")...)
+		"ROOMCAST_NATS_URL="+nats.URL, "ROOMCAST_WORKERS=0")...)
+	harness.StartWorker(t, binary, nats.URL, s, "w1", append(shared.env, "ROOMCAST_WORKER_CAPACITY=1000")...)
 
 	// acme's own bucket, made by acme beforehand.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

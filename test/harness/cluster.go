@@ -155,7 +155,7 @@ func StartWorker(t testing.TB, binary, natsURL string, server *Server, id string
 // none).
 func StartWorkerIn(t testing.TB, binary, natsURL string, server *Server, id, data string, env ...string) *Process {
 	t.Helper()
-	env = append([]string{"ROOMCAST_API_KEY=" + TestKey, "ROOMCAST_WEBRTC_LOOPBACK_ONLY=true", "ROOMCAST_LOG_LEVEL=debug", LoopbackEgress, SecretKeyEnv(t)}, env...)
+	env = append([]string{"ROOMCAST_API_KEY=" + TestKey, "ROOMCAST_WEBRTC_LOOPBACK_ONLY=true", "ROOMCAST_LOG_LEVEL=debug", LoopbackEgress, SecretKeyEnv(t), WorkerKeyEnv}, env...)
 	args := []string{"worker", "--nats", natsURL, "--id", id, "--server", server.URL, "--data", data}
 	p, _ := startProcess(t, "worker "+id, binary, args, env, workerReadyRe)
 	return p

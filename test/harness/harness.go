@@ -51,6 +51,10 @@ func SecretKey(t testing.TB) string {
 	return got.(string)
 }
 
+// WorkerKeyEnv is the workers' service key every process of a test
+// cluster shares: standalone workers reach any tenant's rooms with it.
+const WorkerKeyEnv = "ROOMCAST_WORKER_KEY=e2e-workers-service-key-0123456789"
+
 // SecretKeyEnv is SecretKey as the environment setting.
 func SecretKeyEnv(t testing.TB) string { return "ROOMCAST_SECRET_KEY=" + SecretKey(t) }
 
@@ -112,7 +116,7 @@ func StartServerIn(t testing.TB, binary, data string, env ...string) *Server {
 		// One node of a cluster: it shares the test's keyring with the
 		// others. A server on its own embedded NATS keeps the default, a
 		// key generated into its data directory.
-		cmd.Env = append(cmd.Env, SecretKeyEnv(t))
+		cmd.Env = append(cmd.Env, SecretKeyEnv(t), WorkerKeyEnv)
 	}
 	cmd.Env = append(cmd.Env, env...)
 	s := &Server{Key: TestKey, Data: data, binary: binary, out: &syncBuffer{}, cmd: cmd, exited: make(chan struct{})}
