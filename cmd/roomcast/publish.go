@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,7 +21,7 @@ import (
 func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	server := fs.String("server", "http://127.0.0.1:8080", "roomcast server URL")
+	server := fs.String("server", "", "roomcast server URL (default $ROOMCAST_SERVER or http://127.0.0.1:8080)")
 	token := fs.String("token", "", "API key or the room's join token (default $ROOMCAST_API_KEY)")
 	roomName := fs.String("room", "", "room to join (required)")
 	name := fs.String("name", "synthetic", "participant name")
@@ -44,6 +45,9 @@ func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Sprintf("screen share frame rate, %d..%d", synth.MinScreenFPS, synth.MaxScreenFPS))
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *server == "" {
+		*server = cmp.Or(os.Getenv("ROOMCAST_SERVER"), "http://127.0.0.1:8080")
 	}
 	if *token == "" {
 		*token = os.Getenv("ROOMCAST_API_KEY")
