@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -20,14 +21,14 @@ func TestConsoleTestHooks(t *testing.T) {
 		}
 	}
 	built := regexp.MustCompile(`(?m)^.*\bbutton\('.*$`)
-	for _, name := range []string{"rooms.js", "jobs.js", "archive.js", "details.js"} {
+	for _, name := range []string{"rooms.js", "jobs.js", "archive.js", "details.js", "join-link.js", "admin.js", "tenant-keys.js"} {
 		for _, line := range built.FindAllString(get(t, h, "/static/"+name), -1) {
 			if !strings.Contains(line, "testable(") {
 				t.Errorf("%s builds a button with no data-test: %s", name, strings.TrimSpace(line))
 			}
 		}
 	}
-	for _, name := range []string{"rooms.js", "jobs.js"} {
+	for _, name := range []string{"rooms.js", "jobs.js", "join-link.js", "admin.js", "tenant-keys.js"} {
 		for _, line := range regexp.MustCompile(`(?m)^.*el\('(input|select|a)'.*$`).FindAllString(get(t, h, "/static/"+name), -1) {
 			if !strings.Contains(line, "'data-test'") {
 				t.Errorf("%s builds a control with no data-test: %s", name, strings.TrimSpace(line))
@@ -36,24 +37,44 @@ func TestConsoleTestHooks(t *testing.T) {
 	}
 }
 
-// TestConsoleSlots checks the places left for the next features: a Join
-// link slot per room and an Admin entry that starts hidden.
+// TestConsoleSlots checks the Join link of each room and the Admin entry,
+// which starts hidden and is shown for the admin key only.
 func TestConsoleSlots(t *testing.T) {
 	h := Handler()
-	index := get(t, h, "/")
-	for _, want := range []string{`id="nav-admin" data-test="nav-admin" hidden>Admin</a>`, `id="admin" data-slot="admin" hidden`} {
-		if !strings.Contains(index, want) {
-			t.Errorf("index.html lacks %s", want)
+	requireAll(t, h, "/", `id="nav-admin" data-test="nav-admin" hidden>Admin</a>`, `id="admin" data-slot="admin" hidden`)
+	requireAll(t, h, "/static/rooms.js", "'data-slot': 'join-link'", "joinLinkSlot(name)", "/v1/rooms/{room}/tokens", "#token=<token>",
+		"new JoinLink(link, name, this.say)")
+	requireAll(t, h, "/static/join-link.js", "'/tokens'",
+		"location.origin + '/rooms/' + encodeURIComponent(room) + '#token=' + encodeURIComponent(token)", "target: '_blank'")
+	requireAll(t, h, "/static/console.js", "export function showAdmin(enabled)", "showAdmin(kind === 'admin')",
+		"request('GET', '/v1/tenants')", "if (e.status !== 401) throw e;")
+}
+
+// TestConsoleSecretsStayOnPage checks that the modules that hold a secret
+// shown once (a join link's token, a new API key) neither log nor store
+// it, and that the settings editor sends the secret mark back untouched.
+func TestConsoleSecretsStayOnPage(t *testing.T) {
+	h := Handler()
+	kept := regexp.MustCompile(`console\.|sessionStorage|localStorage|document\.cookie|indexedDB`)
+	for _, name := range []string{"join-link.js", "tenant-keys.js", "copy.js"} {
+		if hit := kept.FindString(get(t, h, "/static/"+name)); hit != "" {
+			t.Errorf("%s uses %s: a secret could be logged or kept", name, hit)
 		}
 	}
-	rooms := get(t, h, "/static/rooms.js")
-	for _, want := range []string{"'data-slot': 'join-link'", "joinLinkSlot(name)", "/v1/rooms/{room}/tokens", "#token=<token>"} {
-		if !strings.Contains(rooms, want) {
-			t.Errorf("rooms.js lacks %q", want)
+	requireAll(t, h, "/static/tenant-form.js", "const secretMark = '********'", "typed !== '' ? typed : (stored ? secretMark : '')")
+	requireAll(t, h, "/", `data-field="settings.webhook.url"`, `data-field="settings.quotas.rooms"`,
+		`data-field="settings.storage.secret_access_key"`, `data-field="settings.allowed_rtmp_hosts"`, `data-field="settings.branding"`,
+		"it will not be shown again")
+}
+
+// requireAll checks that what h serves at path holds each of wants.
+func requireAll(t *testing.T, h http.Handler, path string, wants ...string) {
+	t.Helper()
+	body := get(t, h, path)
+	for _, want := range wants {
+		if !strings.Contains(body, want) {
+			t.Errorf("%s lacks %q", path, want)
 		}
-	}
-	if !strings.Contains(get(t, h, "/static/console.js"), "export function showAdmin(enabled)") {
-		t.Error("console.js has no showAdmin")
 	}
 }
 

@@ -156,7 +156,8 @@ var importRe = regexp.MustCompile(`from '\./([a-z][a-z./-]*\.m?js)'`)
 
 // consoleModules are the modules of the console.
 var consoleModules = []string{"api.js", "rooms.js", "egress-form.js", "jobs.js", "fields.js", "poll.js", "archive.js",
-	"details.js", "player.js", "vendor/hls.light.min.mjs", "blob.js", "dom.js", "format.js"}
+	"details.js", "player.js", "vendor/hls.light.min.mjs", "blob.js", "dom.js", "format.js",
+	"join-link.js", "copy.js", "admin.js", "tenant-view.js", "tenant-form.js", "tenant-keys.js"}
 
 // TestConsoleModules checks that the console preloads its recording
 // modules and that console.js reaches each of them through its imports.
@@ -173,7 +174,8 @@ func TestConsoleModules(t *testing.T) {
 			t.Errorf("console.js does not import %s", m)
 		}
 	}
-	for _, id := range []string{"key-form", "rooms", "egress-form", "jobs", "archive-filter", "recordings", "load-more", "player-video", "player-download", "archive-status", "nav-admin", "admin"} {
+	for _, id := range []string{"key-form", "rooms", "egress-form", "jobs", "archive-filter", "recordings", "load-more", "player-video", "player-download", "archive-status", "nav-admin", "admin",
+		"tenants", "tenant-create-form", "tenant-view", "tenant-form", "tenant-keys", "tenant-key-new"} {
 		if !strings.Contains(index, `id="`+id+`"`) {
 			t.Errorf("index.html lacks #%s", id)
 		}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,28 +19,32 @@ import (
 // consoleRoom is the room the console test works in.
 const consoleRoom = "console"
 
-// TestConsole drives the console (/) in headless Chromium over the
-// DevTools protocol, as a user would: log in with the key, create a room
-// that a second tab joins and publishes to with the fake camera, start a
-// grid recording plus an RTMP stream to a local nginx-rtmp, watch the
-// target go live, switch the layout to speaker, stop, and stream the
-// recording in the archive's player past 5 s; its download link is an MP4
-// that ffprobe reads. Every step leaves a screenshot.
-func TestConsole(t *testing.T) {
-	bin := chromiumPath(t)
-	ng := nginxrtmp.Start(t, nginxrtmp.Options{Meta: "copy"})
-	s := StartServer(t, "ROOMCAST_RTMPS_CA_FILE="+ng.CertFile())
-	shots := screenshotDir(t)
-	b := startCDPBrowser(t, bin)
-	c := b.firstTab(t, "console", shots)
+// consoleAdminKey is the operator's admin key of the console tests' server.
+const consoleAdminKey = "e2e-admin-key-0123456789abcdef"
 
-	consoleLogIn(t, c, s)
+// TestConsole drives the console (/) in headless Chromium over the
+// DevTools protocol, as a user would: log in with the key, create a room,
+// make its join link, which a second tab opens to join and publish with
+// the fake camera, start a grid recording plus an RTMP stream to a local
+// nginx-rtmp, watch the target go live, switch the layout to speaker,
+// stop, and stream the recording in the archive's player past 5 s; its
+// download link is an MP4 that ffprobe reads. Every step leaves a
+// screenshot.
+func TestConsole(t *testing.T) {
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{Meta: "copy"})
+	s, b, c := startConsole(t, "console", "ROOMCAST_RTMPS_CA_FILE="+ng.CertFile())
+
+	consoleLogIn(t, c, s, s.Key)
 	consoleCreateRoom(t, c)
-	pub := b.newTab(t, "room", shots)
-	pub.must("open the room page", chromedp.Navigate(roomPageURL(s, consoleRoom, "chrome")))
+	link := consoleJoinLink(t, c, s, consoleRoom, "chrome")
+	pub := b.newTab(t, "room", c.shots)
+	pub.must("open the join link", chromedp.Navigate(roomPageURL(link)))
 	c.waitJS(30*time.Second, "chrome listed in the room's row",
 		rowHas(`[data-test=room-row][data-room="`+consoleRoom+`"] [data-test=room-participants]`, "chrome"))
 	pub.shot("publishing")
+	if stored, err := evalIn[string](pub, `sessionStorage.getItem('roomcast.key') || ''`); err != nil || stored != "" {
+		t.Errorf("the room page holds an API key (%v): it should join with the link's token alone", err)
+	}
 	c.shot("participant-listed")
 
 	consoleFieldError(t, c)
@@ -69,30 +72,81 @@ func TestConsole(t *testing.T) {
 	}
 }
 
-// roomPageURL opens the room page joined as name and publishing. The
-// credential is the API key in the fragment today; a join token replaces
-// it by changing the one line below.
-func roomPageURL(s *Server, room, name string) string {
-	frag := url.Values{"name": {name}, "autojoin": {"1"}}
-	frag.Set("key", s.Key) // the credential
-	return s.URL + "/rooms/" + url.PathEscape(room) + "#" + frag.Encode()
+// startConsole starts what the console tests share: a server that also
+// takes the admin key (env adds settings), and Chromium with its first
+// tab, named name, on no page yet.
+func startConsole(t *testing.T, name string, env ...string) (*Server, *cdpBrowser, *tab) {
+	t.Helper()
+	bin := chromiumPath(t)
+	// GODEBUG=netdns=go: the pure Go resolver refuses .onion names
+	// (RFC 7686) without asking a DNS server, so an unresolvable webhook
+	// host costs no traffic.
+	env = append([]string{"ROOMCAST_ADMIN_KEY=" + consoleAdminKey, "GODEBUG=netdns=go"}, env...)
+	s := StartServer(t, env...)
+	b := startCDPBrowser(t, bin)
+	return s, b, b.firstTab(t, name, screenshotDir(t))
 }
 
-func consoleLogIn(t *testing.T, c *tab, s *Server) {
+// roomPageURL is the join link the console made, opened so that the page
+// joins at once: the token in the link is the only credential.
+func roomPageURL(link string) string { return link + "&autojoin=1" }
+
+// consoleLogIn logs in with key, a tenant's key (the tenant features
+// show) or the admin key (the tenant admin screens show).
+func consoleLogIn(t *testing.T, c *tab, s *Server, key string) {
 	t.Helper()
 	c.must("open the console", chromedp.Navigate(s.URL+"/"))
 	c.waitJS(10*time.Second, "the login form", visible(`[data-test=login-key]`))
 	c.shot("login")
 	c.must("log in",
-		chromedp.SendKeys(chromedp.CSS(`[data-test=login-key]`), s.Key),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=login-key]`), key),
 		chromedp.Click(chromedp.CSS(`[data-test=login-submit]`)))
-	c.waitJS(10*time.Second, "logged in", visible(`[data-test=login-state]`)+` && `+visible(`[data-test=rooms-refresh]`))
-	if loc, err := evalIn[string](c, `location.href`); err != nil || strings.Contains(loc, s.Key) {
+	features := visible(`[data-test=rooms-refresh]`)
+	if key == consoleAdminKey {
+		features = visible(`[data-test=tenants-refresh]`)
+	}
+	c.waitJS(10*time.Second, "logged in", visible(`[data-test=login-state]`)+` && `+features)
+	if loc, err := evalIn[string](c, `location.href`); err != nil || strings.Contains(loc, key) {
 		t.Errorf("the key is in the URL %q (%v)", loc, err)
 	}
-	if stored, err := evalIn[string](c, `sessionStorage.getItem('roomcast.key')`); err != nil || stored != s.Key {
+	if stored, err := evalIn[string](c, `sessionStorage.getItem('roomcast.key')`); err != nil || stored != key {
 		t.Errorf("sessionStorage holds %q (%v), want the key", stored, err)
 	}
+}
+
+// consoleJoinLink makes room's join link for name in the console (publish
+// and subscribe, 1 hour) and returns it, read from the page.
+func consoleJoinLink(t *testing.T, c *tab, s *Server, room, name string) string {
+	t.Helper()
+	row := `[data-test=room-row][data-room="` + room + `"] `
+	c.must("open the join link form", chromedp.Click(chromedp.CSS(row+`[data-test=room-join-link]`)))
+	c.waitJS(5*time.Second, "the join link form", visible(row+`[data-test=join-link-form]`))
+	c.must("make a join link",
+		chromedp.SendKeys(chromedp.CSS(row+`[data-test=join-link-name]`), name),
+		chromedp.SetValue(chromedp.CSS(row+`[data-test=join-link-ttl]`), "3600"),
+		chromedp.Click(chromedp.CSS(row+`[data-test=join-link-make]`)))
+	url := `document.querySelector(` + strconv.Quote(row+`[data-test=join-link-url]`) + `).value`
+	c.waitJS(10*time.Second, "the join link", url+` !== ''`)
+	c.shot("join-link")
+	link, err := evalIn[string](c, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := s.URL + "/rooms/" + room + "#token="
+	if !strings.HasPrefix(link, prefix) || len(link) < len(prefix)+20 {
+		t.Fatalf("join link %q, want %s<token>", link, prefix)
+	}
+	token := strings.TrimPrefix(link, prefix)
+	open, err := evalIn[[]string](c, `(() => { const a = document.querySelector(`+strconv.Quote(row+`[data-test=join-link-open]`)+`);`+
+		` return [a.href, a.target]; })()`)
+	if err != nil || len(open) != 2 || open[0] != link || open[1] != "_blank" {
+		t.Errorf("the Open link is %q (%v), want the join link in a new tab", open, err)
+	}
+	kept, err := evalIn[string](c, `JSON.stringify(sessionStorage) + JSON.stringify(localStorage) + document.cookie`)
+	if err != nil || strings.Contains(kept, token) {
+		t.Errorf("the console keeps the join token (%v)", err)
+	}
+	return link
 }
 
 func consoleCreateRoom(t *testing.T, c *tab) {

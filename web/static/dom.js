@@ -46,9 +46,12 @@ export function testable(e, name) {
 // a live view refreshes without rebuilding what the user may be typing
 // into. entries maps a key to its entry ({root: <element>, …}): make(item)
 // makes the entry of a new key, update(entry, item) runs for every item,
-// and the entries of keys no longer listed are removed.
+// and the entries of keys no longer listed are removed. An element already
+// in its place is not moved: moving it would take the focus from an input
+// inside it.
 export function syncKeyed(parent, entries, items, keyOf, make, update) {
   const seen = new Set();
+  let prev = null; // the element placed last
   for (const item of items) {
     const key = keyOf(item);
     seen.add(key);
@@ -57,7 +60,9 @@ export function syncKeyed(parent, entries, items, keyOf, make, update) {
       entry = make(item);
       entries.set(key, entry);
     }
-    parent.append(entry.root); // moves it into order
+    const at = prev ? prev.nextElementSibling : parent.firstElementChild;
+    if (at !== entry.root) parent.insertBefore(entry.root, at); // moves it into order
+    prev = entry.root;
     update(entry, item);
   }
   for (const [key, entry] of entries) {

@@ -1,10 +1,11 @@
 // The console's room list (GET /v1/rooms as {"rooms": [...]}), refreshed
 // in place every 2 s: one row per room, kept across refreshes, with its
-// participants, a Start link into the egress form, the room page, an empty
-// Join link slot, and Delete. Creating and deleting rooms live here too.
+// participants, a Start link into the egress form, the room page, a Join
+// link (join-link.js) and Delete. Creating and deleting rooms live here too.
 
 import { request } from './api.js';
 import { el, button, busy, syncKeyed, testable } from './dom.js';
+import { JoinLink } from './join-link.js';
 import { Poller } from './poll.js';
 
 const $ = (id) => document.getElementById(id);
@@ -79,10 +80,12 @@ export class Rooms {
     const start = testable(button('Start…', () => this.onStart(name)), 'room-start');
     const join = el('a', { href, class: 'button', 'data-test': 'room-join', title: 'Open the room page' }, 'Join');
     const del = testable(button('Delete', () => busy(del, () => this.remove(name)), 'danger'), 'room-delete');
+    const link = joinLinkSlot(name);
+    new JoinLink(link, name, this.say); // fills the slot
     const root = el('tr', { 'data-test': 'room-row', 'data-room': name },
       el('td', {}, el('a', { href, title: 'Join ' + name, 'data-test': 'room-link' }, name)),
       people,
-      el('td', { class: 'actions' }, start, join, joinLinkSlot(name), del));
+      el('td', { class: 'actions' }, start, join, link, del));
     return { root, people };
   }
 
@@ -111,8 +114,8 @@ export class Rooms {
   }
 }
 
-// joinLinkSlot is the place of a room's "Join link" button, empty for now.
-// A later change fills it: POST /v1/rooms/{room}/tokens answers
+// joinLinkSlot is the place of a room's "Join link" button, which
+// join-link.js fills: POST /v1/rooms/{room}/tokens answers
 // {"token", "expires_at"}, and the link to hand out is
 // /rooms/<room>#token=<token> (a fragment, so the token stays out of logs).
 export function joinLinkSlot(room) {
