@@ -77,7 +77,7 @@ export class TenantForm {
     const now = this.settings();
     const changed = {};
     for (const k of settingsKeys) {
-      if (canonical(now[k]) !== canonical(this.loaded.settings[k])) changed[k] = now[k] === undefined ? null : now[k];
+      if (canonical(now[k]) !== canonical(serverless(k, this.loaded.settings[k]))) changed[k] = now[k] === undefined ? null : now[k];
     }
     if (Object.keys(changed).length) body.settings = changed;
     return body;
@@ -130,6 +130,14 @@ export class TenantForm {
     const h = { url: this.value('settings.webhook.url'), secret: this.secret('settings.webhook.secret', old && old.secret) };
     return nonEmpty(prune(h));
   }
+}
+
+// serverless is a loaded setting without what the server sets itself
+// (the webhook's since), which the form neither shows nor sends.
+function serverless(key, value) {
+  if (key !== 'webhook' || !value) return value;
+  const { since, ...rest } = value; // eslint-disable-line no-unused-vars
+  return rest;
 }
 
 // prune drops an object's empty fields ('', false, 0, null), as the API's
