@@ -150,6 +150,16 @@ func (a *authenticator) token(presented string, r *http.Request) (principal, err
 	return principal{kind: kindToken, tenant: c.Tenant, limitKey: "token:" + c.ID, claims: c}, nil
 }
 
+// Authenticate checks r's bearer credential as the media routes (WHIP
+// and subscriptions) check it: a tenant's or a worker's API key, or a
+// join token for r's {room} path value. It returns the tenant the
+// request acts for. It applies no rate limit and serves nothing: the
+// control-API benchmark (bench/controlapi) times it alone.
+func (s *Server) Authenticate(r *http.Request) (tenant string, err error) {
+	p, err := s.auth.authenticate(accessMedia, r)
+	return p.tenant, err
+}
+
 // access says which principals a route takes.
 type access int
 

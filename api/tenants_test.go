@@ -24,6 +24,7 @@ const adminKey = "admin-key-0123456789abcdef"
 // NATS, the config tenant "default" (key), and the admin key.
 type tenantServer struct {
 	ts    *httptest.Server
+	srv   *Server
 	store *tenants.Store
 	rooms *room.Manager
 }
@@ -66,7 +67,7 @@ func newTenantServer(t *testing.T, tweak func(*Config)) *tenantServer {
 	s := New(cfg)
 	ts := httptest.NewServer(capture(t, s))
 	t.Cleanup(func() { ts.Close(); rooms.Close() })
-	return &tenantServer{ts: ts, store: store, rooms: rooms}
+	return &tenantServer{ts: ts, srv: s, store: store, rooms: rooms}
 }
 
 func (s *tenantServer) do(t *testing.T, key, method, path, body string) result {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,7 +100,7 @@ func TestWireMirrors(t *testing.T) {
 // TestAnswersDecodeStrictly: every answer of the real API decodes into
 // the client's types with no field left over.
 func TestAnswersDecodeStrictly(t *testing.T) {
-	srv := apifixture.Start(t, apifixture.Options{Workers: []jobs.WorkerInfo{{ID: "w1", Jobs: []string{}}}})
+	srv := apifixture.Start(t, apifixture.Options{Workers: []jobs.WorkerInfo{{ID: "w1", Jobs: []string{}}}, Tenants: true})
 	c, ctx := newClient(t, srv, apifixture.Key), ctxOf(t)
 	if _, err := c.CreateRoom(ctx, "r1"); err != nil {
 		t.Fatal(err)
@@ -109,18 +110,28 @@ func TestAnswersDecodeStrictly(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := srv.AddRecording(t, apifixture.Tenant, "r1", time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+	if _, err := newClient(t, srv, apifixture.AdminKey).CreateKey(ctx, apifixture.Tenant); err != nil {
+		t.Fatal(err)
+	}
 	for path, into := range map[string]any{
-		"/v1/rooms":                &struct{ Rooms []types.Room }{},
-		"/v1/rooms/r1":             &types.Room{},
-		"/v1/egress":               &struct{ Egress []types.Info }{},
-		"/v1/egress/" + job.ID:     &types.Info{},
-		"/v1/recordings":           &types.RecordingPage{},
-		"/v1/recordings/" + rec.ID: &types.Recording{},
-		"/v1/workers":              &struct{ Workers []types.Worker }{},
-		"/v1/webhooks/parked":      &struct{ Parked []types.ParkedEvent }{},
+		"/v1/tenants":                                &struct{ Tenants []types.Tenant }{},
+		"/v1/tenants/" + apifixture.Tenant:           &types.Tenant{},
+		"/v1/tenants/" + apifixture.Tenant + "/keys": &struct{ Keys []types.APIKey }{},
+		"/v1/rooms":                                  &struct{ Rooms []types.Room }{},
+		"/v1/rooms/r1":                               &types.Room{},
+		"/v1/egress":                                 &struct{ Egress []types.Info }{},
+		"/v1/egress/" + job.ID:                       &types.Info{},
+		"/v1/recordings":                             &types.RecordingPage{},
+		"/v1/recordings/" + rec.ID:                   &types.Recording{},
+		"/v1/workers":                                &struct{ Workers []types.Worker }{},
+		"/v1/webhooks/parked":                        &struct{ Parked []types.ParkedEvent }{},
 	} {
 		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+apifixture.Key)
+		key := apifixture.Key
+		if strings.HasPrefix(path, "/v1/tenants") {
+			key = apifixture.AdminKey
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -82,8 +82,7 @@ type TenantUpdate struct {
 // APIKey is a tenant's API key as GET /v1/tenants/{id}/keys lists it:
 // never the secret.
 type APIKey struct {
-	ID     string `json:"id"`
-	Tenant string `json:"tenant,omitempty"`
+	ID string `json:"id"`
 	// Prefix is how listings show the key: "rck_<id>".
 	Prefix    string     `json:"prefix"`
 	CreatedAt time.Time  `json:"created_at"`

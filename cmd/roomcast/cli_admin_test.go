@@ -11,76 +11,83 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/api/jointoken"
 	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/jobs/webhook"
 	"github.com/roomcast/roomcast/test/apifixture"
 )
 
 // TestCLITenantsKeysTokens runs the tenant, key and token commands
-// against apifixture.Contract, which implements those routes to their
-// contract until they are in api.Server.
+// against the real API with a real tenant store.
 func TestCLITenantsKeysTokens(t *testing.T) {
-	ts, contract := apifixture.StartContract(t)
+	srv := apifixture.Start(t, apifixture.Options{Tenants: true})
 	admin := func(args ...string) string {
 		t.Helper()
-		code, out, errOut := cliRunKey(t, ts.URL, apifixture.ContractAdminKey, args...)
-		if code != 0 {
-			t.Fatalf("roomcast %v: exit %d: %s", args, code, errOut)
-		}
-		return out
+		return cliOKKey(t, srv.URL, apifixture.AdminKey, args...)
 	}
 	settings := filepath.Join(t.TempDir(), "settings.json")
-	if err := os.WriteFile(settings, []byte(`{"layout":"grid","quotas":{"rooms":5},"storage":{"bucket":"b","secret_access_key":"s3-SECRET"}}`), 0o600); err != nil {
+	if err := os.WriteFile(settings, []byte(`{"layout":"grid","quotas":{"rooms":5},"storage":{"bucket":"b","access_key_id":"AK","secret_access_key":"s3-SECRET"}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := admin("tenants", "create", "acme", "--name", "Acme", "--settings", settings)
+	out := admin("tenants", "create", "newco", "--name", "Newco", "--settings", settings)
 	got := lines(out)
-	if got[0] != "id acme" || got[1] != "name Acme" || got[2] != "state enabled" || !slices.Contains(got, "quotas rooms 5") ||
+	if got[0] != "id newco" || got[1] != "name Newco" || got[2] != "state enabled" || !slices.Contains(got, "quotas rooms 5") ||
 		!slices.Contains(got, "storage bucket b/ (secret set)") || strings.Contains(out, "*****") {
 		t.Errorf("tenants create:\n%s", out)
 	}
-	if got := lines(admin("tenants", "list")); len(got) != 2 || !strings.HasPrefix(got[1], "acme Acme enabled ") {
+	if got := lines(admin("tenants", "list")); len(got) != 4 || !strings.HasPrefix(got[2], "newco Newco enabled ") {
 		t.Errorf("tenants list: %q", got)
 	}
-	admin("tenants", "set", "acme", "--disabled")
-	if body := contract.LastBody(); len(body) != 1 || body["disabled"] != true {
-		t.Errorf("tenants set --disabled sent %v", body)
+	admin("tenants", "set", "newco", "--disabled")
+	if got := lines(admin("tenants", "get", "newco")); got[1] != "name Newco" || got[2] != "state disabled" || !slices.Contains(got, "quotas rooms 5") {
+		t.Errorf("tenants get after set --disabled (only the flag may change): %q", got)
 	}
-	if got := lines(admin("tenants", "get", "acme")); got[2] != "state disabled" {
-		t.Errorf("tenants get: %q", got)
-	}
-
-	var stdout, stderr bytes.Buffer
-	code := run([]string{"keys", "create", "acme", "--server", ts.URL, "--key", apifixture.ContractAdminKey}, &stdout, &stderr)
-	keyLine := lines(stdout.String())[0]
-	if code != 0 || !strings.HasPrefix(keyLine, "key rck_") || !strings.Contains(stderr.String(), "shown this once") {
-		t.Fatalf("keys create: exit %d %q %q", code, stdout.String(), stderr.String())
-	}
-	secret := strings.TrimPrefix(keyLine, "key ")
-	list := admin("keys", "list", "acme")
-	if got := lines(list); len(got) != 2 || !strings.HasPrefix(got[1], "key000000001 rck_key000000001 ") || strings.Contains(list, secret) {
-		t.Errorf("keys list: %q", got)
-	}
-	if out := admin("keys", "delete", "acme", "key000000001"); out != "deleted key key000000001 of tenant acme\n" {
-		t.Errorf("keys delete: %q", out)
-	}
-	if code, _, errOut := cliRunKey(t, ts.URL, apifixture.ContractAdminKey, "tenants", "get", "nobody"); code != 1 || errOut != "roomcast tenants: no such tenant (404 not_found)\n" {
+	cliKeys(t, srv)
+	if code, _, errOut := cliRunKey(t, srv.URL, apifixture.AdminKey, "tenants", "get", "nobody"); code != 1 || errOut != "roomcast tenants: no such tenant or key (404 not_found)\n" {
 		t.Errorf("tenants get nobody: %d %q", code, errOut)
 	}
 	t.Setenv("ROOMCAST_API_KEY", "wrong")
-	t.Setenv("ROOMCAST_ADMIN_KEY", apifixture.ContractAdminKey)
-	stdout.Reset()
-	if code := run([]string{"tenants", "delete", "acme", "--server", ts.URL}, &stdout, &stderr); code != 0 || stdout.String() != "deleted tenant acme\n" {
-		t.Errorf("tenants delete with $ROOMCAST_ADMIN_KEY: %d %q", code, stdout.String())
+	t.Setenv("ROOMCAST_ADMIN_KEY", apifixture.AdminKey)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"tenants", "delete", "newco", "--server", srv.URL}, &stdout, &stderr); code != 0 || stdout.String() != "deleted tenant newco\n" {
+		t.Errorf("tenants delete with $ROOMCAST_ADMIN_KEY: %d %q %q", code, stdout.String(), stderr.String())
 	}
+	cliTokens(t, srv)
+}
 
-	code, out, errOut := cliRunKey(t, ts.URL, apifixture.ContractTenantKey, "tokens", "create", "--room", "demo", "--name", "bob", "--publish", "--ttl", "10m", "--link")
-	if got := lines(out); code != 0 || len(got) != 2 || got[0] != "jt.demo.bob.truefalse" || got[1] != ts.URL+"/rooms/demo#token=jt.demo.bob.truefalse" ||
-		!regexp.MustCompile(`^expires \S+ \(in (10m|9m \d+s)\)\n$`).MatchString(errOut) {
-		t.Errorf("tokens create: %d %q %q", code, out, errOut)
+// cliKeys makes, lists and revokes a key of the fixture's tenant.
+func cliKeys(t *testing.T, srv *apifixture.Server) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"keys", "create", apifixture.Tenant, "--server", srv.URL, "--key", apifixture.AdminKey}, &stdout, &stderr)
+	got := lines(stdout.String())
+	if code != 0 || len(got) < 2 || !strings.HasPrefix(got[0], "key rck_") || !strings.HasPrefix(got[1], "id ") || !strings.Contains(stderr.String(), "shown this once") {
+		t.Fatalf("keys create: exit %d %q %q", code, stdout.String(), stderr.String())
 	}
-	if body := contract.LastBody(); body["ttl_seconds"] != 600.0 || body["publish"] != true || body["subscribe"] != false {
-		t.Errorf("tokens create sent %v", body)
+	secret, id := strings.TrimPrefix(got[0], "key "), strings.TrimPrefix(got[1], "id ")
+	list := cliOKKey(t, srv.URL, apifixture.AdminKey, "keys", "list", apifixture.Tenant)
+	if got := lines(list); len(got) != 2 || !strings.HasPrefix(got[1], id+" rck_"+id+" ") || strings.Contains(list, secret) {
+		t.Errorf("keys list: %q", got)
+	}
+	if out := cliOKKey(t, srv.URL, apifixture.AdminKey, "keys", "delete", apifixture.Tenant, id); out != "deleted key "+id+" of tenant "+apifixture.Tenant+"\n" {
+		t.Errorf("keys delete: %q", out)
+	}
+}
+
+// cliTokens mints a join token for a room of the fixture's tenant and
+// checks it against the tenant's secret.
+func cliTokens(t *testing.T, srv *apifixture.Server) {
+	t.Helper()
+	cliOK(t, srv.URL, "rooms", "create", "demo")
+	code, out, errOut := cliRun(t, srv.URL, "tokens", "create", "--room", "demo", "--name", "bob", "--publish", "--ttl", "10m", "--link")
+	got := lines(out)
+	if code != 0 || len(got) != 2 || got[1] != srv.URL+"/rooms/demo#token="+got[0] ||
+		!regexp.MustCompile(`^expires \S+ \(in (10m|9m \d+s)\)\n$`).MatchString(errOut) {
+		t.Fatalf("tokens create: %d %q %q", code, out, errOut)
+	}
+	c, err := jointoken.Verify(got[0], srv.Tenants.TokenSecret, "demo", time.Now())
+	if err != nil || c.Name != "bob" || !c.Publish || c.Subscribe || c.ExpiresAt.Sub(c.IssuedAt) != 10*time.Minute {
+		t.Errorf("token claims %+v %v", c, err)
 	}
 }
 

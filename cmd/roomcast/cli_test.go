@@ -39,7 +39,13 @@ func cliRunKey(t *testing.T, srv, key string, args ...string) (int, string, stri
 // cliOK runs a command that must succeed and returns its stdout.
 func cliOK(t *testing.T, srv string, args ...string) string {
 	t.Helper()
-	code, out, errOut := cliRun(t, srv, args...)
+	return cliOKKey(t, srv, apifixture.Key, args...)
+}
+
+// cliOKKey is cliOK with key.
+func cliOKKey(t *testing.T, srv, key string, args ...string) string {
+	t.Helper()
+	code, out, errOut := cliRunKey(t, srv, key, args...)
 	if code != 0 {
 		t.Fatalf("roomcast %v: exit %d: %s", args, code, errOut)
 	}

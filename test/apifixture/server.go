@@ -16,6 +16,7 @@ import (
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress/rtmp"
 	"github.com/roomcast/roomcast/jobs"
+	"github.com/roomcast/roomcast/jobs/tenants"
 	"github.com/roomcast/roomcast/jobs/webhook"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 	"github.com/roomcast/roomcast/room"
@@ -29,6 +30,8 @@ const (
 	Key         = "acme-key-0123456789abcdef-SECRET"
 	OtherTenant = "other"
 	OtherKey    = "other-key-0123456789abcdef-SECRET"
+	// AdminKey manages tenants (/v1/tenants) when Options.Tenants is set.
+	AdminKey = "admin-key-0123456789abcdef-SECRET"
 )
 
 // Options change the fixture.
@@ -40,6 +43,10 @@ type Options struct {
 	Workers []jobs.WorkerInfo
 	// Parked are the parked webhook events.
 	Parked []webhook.Parked
+	// Tenants serves the API with a real tenant store (an embedded NATS
+	// server), holding the fixture's tenants: AdminKey manages tenants
+	// and their keys, and rooms mint join tokens.
+	Tenants bool
 }
 
 // Server is the API under test.
@@ -47,13 +54,19 @@ type Server struct {
 	URL    string
 	Egress *Egress
 	Rooms  *room.Manager
-	store  *local.Store
-	parked *parking
+	// Tenants is the tenant store with Options.Tenants, else nil.
+	Tenants *tenants.Store
+	store   *local.Store
+	parked  *parking
 }
 
 // Start serves the API until the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
+	var store *tenants.Store
+	if opts.Tenants {
+		store = startTenants(t)
+	}
 	rooms, err := room.NewManager(room.Config{MaxParticipants: 4, RTC: rtc.Options{LoopbackOnly: true}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -63,8 +76,8 @@ func Start(t testing.TB, opts Options) *Server {
 		rooms.Close()
 		t.Fatal(err)
 	}
-	s := &Server{Egress: NewEgress(), Rooms: rooms, store: st, parked: &parking{events: opts.Parked}}
-	h := http.Handler(api.New(api.Config{
+	s := &Server{Egress: NewEgress(), Rooms: rooms, Tenants: store, store: st, parked: &parking{events: opts.Parked}}
+	cfg := api.Config{
 		Keys:       []configs.APIKey{{Tenant: Tenant, Key: Key}, {Tenant: OtherTenant, Key: OtherKey}},
 		Rooms:      rooms,
 		Egress:     s.Egress,
@@ -73,7 +86,11 @@ func Start(t testing.TB, opts Options) *Server {
 		Recordings: archive.NewCatalog(st),
 		SigningKey: bytes.Repeat([]byte{7}, 32),
 		Webhooks:   s.parked,
-	}))
+	}
+	if store != nil {
+		cfg.Tenants, cfg.AdminKey = store, AdminKey
+	}
+	h := http.Handler(api.New(cfg))
 	if opts.Burst > 0 {
 		h = rateLimited(h, opts.Burst)
 	}
@@ -81,6 +98,20 @@ func Start(t testing.TB, opts Options) *Server {
 	s.URL = ts.URL
 	t.Cleanup(func() { ts.Close(); rooms.Close(); _ = st.Close() })
 	return s
+}
+
+// startTenants opens a tenant store holding the fixture's tenants,
+// closed at cleanup.
+func startTenants(t testing.TB) *tenants.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ts, err := OpenTenants(ctx, t.TempDir(), Tenant, OtherTenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ts.Close)
+	return ts.Store
 }
 
 func parseRTMP(raw string) error {
@@ -139,5 +170,5 @@ func (p *parking) Retry(_ context.Context, tenant, id string) (webhook.Parked, e
 
 // Redacted reports whether s shows none of the fixture's secrets.
 func Redacted(s string) bool {
-	return !strings.Contains(s, "SECRET") && !strings.Contains(s, Key) && !strings.Contains(s, OtherKey)
+	return !strings.Contains(s, "SECRET") && !strings.Contains(s, Key) && !strings.Contains(s, OtherKey) && !strings.Contains(s, AdminKey)
 }
