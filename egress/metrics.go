@@ -15,7 +15,8 @@ type Lister interface {
 
 // Metrics exports the jobs of a Lister to Prometheus, read from their
 // state at scrape time, and the latency the RTMP outputs add. Labels
-// carry job and output ids only: never a URL, which may hold a key.
+// carry the tenant (for per-tenant dashboards and billing) and job and
+// output ids only: never a URL, which may hold a key.
 type Metrics struct {
 	m       Lister
 	latency prometheus.Histogram
@@ -27,7 +28,7 @@ type Metrics struct {
 
 // NewMetrics registers the egress metrics of m with reg.
 func NewMetrics(reg prometheus.Registerer, m Lister) *Metrics {
-	out := []string{"egress", "output"}
+	out := []string{"tenant", "egress", "output"}
 	x := &Metrics{
 		m: m,
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -35,20 +36,20 @@ func NewMetrics(reg prometheus.Registerer, m Lister) *Metrics {
 			Help:    "Time from a unit's RTP arrival to its RTMP write (passed-through video).",
 			Buckets: prometheus.ExponentialBuckets(0.002, 1.15, 48), // 2 ms … 1.4 s, 15 % steps
 		}),
-		jobs:       prometheus.NewDesc("roomcast_egress_jobs", "Egress jobs by status.", []string{"status"}, nil),
+		jobs:       prometheus.NewDesc("roomcast_egress_jobs", "Egress jobs by status.", []string{"tenant", "status"}, nil),
 		bytes:      prometheus.NewDesc("roomcast_egress_output_bytes_total", "Bytes written by an output.", out, nil),
 		reconnects: prometheus.NewDesc("roomcast_egress_output_reconnects_total", "Reconnections of an output.", out, nil),
 		dropped:    prometheus.NewDesc("roomcast_egress_output_dropped_frames_total", "Units an output dropped (slow target, waiting for a keyframe).", out, nil),
 		live:       prometheus.NewDesc("roomcast_egress_output_live", "1 while an output is live.", out, nil),
-		encode:     prometheus.NewDesc("roomcast_egress_encode_seconds_total", "Time a job spent encoding audio and video.", []string{"egress"}, nil),
-		segments:   prometheus.NewDesc("roomcast_egress_record_segments_total", "Segments a record output closed and spooled.", []string{"egress"}, nil),
+		encode:     prometheus.NewDesc("roomcast_egress_encode_seconds_total", "Time a job spent encoding audio and video.", []string{"tenant", "egress"}, nil),
+		segments:   prometheus.NewDesc("roomcast_egress_record_segments_total", "Segments a record output closed and spooled.", []string{"tenant", "egress"}, nil),
 		degraded: prometheus.NewDesc("roomcast_egress_record_degraded",
-			"1 while a record output is degraded: uploads failing, the spool low or full, segments dropped.", []string{"egress"}, nil),
+			"1 while a record output is degraded: uploads failing, the spool low or full, segments dropped.", []string{"tenant", "egress"}, nil),
 		recDropped: prometheus.NewDesc("roomcast_egress_record_dropped_total",
-			"What a full spool cost a recording: kind segment or raw (track part).", []string{"egress", "kind"}, nil),
+			"What a full spool cost a recording: kind segment or raw (track part).", []string{"tenant", "egress", "kind"}, nil),
 		canvasFrames: prometheus.NewDesc("roomcast_egress_canvas_frames_encoded_total",
-			"Frames a canvas composed and encoded: once per frame however many outputs read it.", []string{"egress", "canvas"}, nil),
-		canvasOutputs: prometheus.NewDesc("roomcast_egress_canvas_outputs", "Outputs reading a canvas.", []string{"egress", "canvas"}, nil),
+			"Frames a canvas composed and encoded: once per frame however many outputs read it.", []string{"tenant", "egress", "canvas"}, nil),
+		canvasOutputs: prometheus.NewDesc("roomcast_egress_canvas_outputs", "Outputs reading a canvas.", []string{"tenant", "egress", "canvas"}, nil),
 	}
 	reg.MustRegister(x, x.latency)
 	return x
@@ -69,41 +70,42 @@ func (x *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	jobs, _ := x.m.List(ctx, Filter{})
-	byStatus := map[string]int{}
+	type tenantStatus struct{ tenant, status string }
+	byStatus := map[tenantStatus]int{}
 	for _, j := range jobs {
-		byStatus[j.Status]++
+		byStatus[tenantStatus{j.Tenant, j.Status}]++
 		if !j.Active() {
 			continue // ended jobs leave the per-job series
 		}
-		ch <- prometheus.MustNewConstMetric(x.encode, prometheus.CounterValue, j.EncodeSeconds, j.ID)
+		ch <- prometheus.MustNewConstMetric(x.encode, prometheus.CounterValue, j.EncodeSeconds, j.Tenant, j.ID)
 		for _, o := range j.Outputs.RTMP {
-			x.output(ch, j.ID, o)
+			x.output(ch, j.Tenant, j.ID, o)
 		}
 		if r := j.Outputs.Record; r != nil {
-			x.record(ch, j.ID, r)
+			x.record(ch, j.Tenant, j.ID, r)
 		}
 		for _, c := range j.Canvases {
-			ch <- prometheus.MustNewConstMetric(x.canvasFrames, prometheus.CounterValue, float64(c.FramesEncoded), j.ID, c.Name)
-			ch <- prometheus.MustNewConstMetric(x.canvasOutputs, prometheus.GaugeValue, float64(c.Outputs), j.ID, c.Name)
+			ch <- prometheus.MustNewConstMetric(x.canvasFrames, prometheus.CounterValue, float64(c.FramesEncoded), j.Tenant, j.ID, c.Name)
+			ch <- prometheus.MustNewConstMetric(x.canvasOutputs, prometheus.GaugeValue, float64(c.Outputs), j.Tenant, j.ID, c.Name)
 		}
 	}
-	for s, n := range byStatus {
-		ch <- prometheus.MustNewConstMetric(x.jobs, prometheus.GaugeValue, float64(n), s)
+	for k, n := range byStatus {
+		ch <- prometheus.MustNewConstMetric(x.jobs, prometheus.GaugeValue, float64(n), k.tenant, k.status)
 	}
 }
 
-func (x *Metrics) output(ch chan<- prometheus.Metric, job string, o RTMPInfo) {
+func (x *Metrics) output(ch chan<- prometheus.Metric, tenant, job string, o RTMPInfo) {
 	live := 0.0
 	if o.State == StateLive {
 		live = 1
 	}
-	ch <- prometheus.MustNewConstMetric(x.bytes, prometheus.CounterValue, float64(o.Bytes), job, o.ID)
-	ch <- prometheus.MustNewConstMetric(x.reconnects, prometheus.CounterValue, float64(o.Reconnects), job, o.ID)
-	ch <- prometheus.MustNewConstMetric(x.dropped, prometheus.CounterValue, float64(o.DroppedFrames), job, o.ID)
-	ch <- prometheus.MustNewConstMetric(x.live, prometheus.GaugeValue, live, job, o.ID)
+	ch <- prometheus.MustNewConstMetric(x.bytes, prometheus.CounterValue, float64(o.Bytes), tenant, job, o.ID)
+	ch <- prometheus.MustNewConstMetric(x.reconnects, prometheus.CounterValue, float64(o.Reconnects), tenant, job, o.ID)
+	ch <- prometheus.MustNewConstMetric(x.dropped, prometheus.CounterValue, float64(o.DroppedFrames), tenant, job, o.ID)
+	ch <- prometheus.MustNewConstMetric(x.live, prometheus.GaugeValue, live, tenant, job, o.ID)
 }
 
-func (x *Metrics) record(ch chan<- prometheus.Metric, job string, r *RecordInfo) {
+func (x *Metrics) record(ch chan<- prometheus.Metric, tenant, job string, r *RecordInfo) {
 	live, degraded := 0.0, 0.0
 	switch r.State {
 	case StateLive:
@@ -111,14 +113,14 @@ func (x *Metrics) record(ch chan<- prometheus.Metric, job string, r *RecordInfo)
 	case StateDegraded:
 		live, degraded = 1, 1
 	}
-	ch <- prometheus.MustNewConstMetric(x.bytes, prometheus.CounterValue, float64(r.Bytes), job, "record")
-	ch <- prometheus.MustNewConstMetric(x.live, prometheus.GaugeValue, live, job, "record")
-	ch <- prometheus.MustNewConstMetric(x.segments, prometheus.CounterValue, float64(r.Segments), job)
-	ch <- prometheus.MustNewConstMetric(x.degraded, prometheus.GaugeValue, degraded, job)
+	ch <- prometheus.MustNewConstMetric(x.bytes, prometheus.CounterValue, float64(r.Bytes), tenant, job, "record")
+	ch <- prometheus.MustNewConstMetric(x.live, prometheus.GaugeValue, live, tenant, job, "record")
+	ch <- prometheus.MustNewConstMetric(x.segments, prometheus.CounterValue, float64(r.Segments), tenant, job)
+	ch <- prometheus.MustNewConstMetric(x.degraded, prometheus.GaugeValue, degraded, tenant, job)
 	var d RecordDropped
 	if r.Dropped != nil {
 		d = *r.Dropped
 	}
-	ch <- prometheus.MustNewConstMetric(x.recDropped, prometheus.CounterValue, float64(d.Segments), job, "segment")
-	ch <- prometheus.MustNewConstMetric(x.recDropped, prometheus.CounterValue, float64(d.Raw), job, "raw")
+	ch <- prometheus.MustNewConstMetric(x.recDropped, prometheus.CounterValue, float64(d.Segments), tenant, job, "segment")
+	ch <- prometheus.MustNewConstMetric(x.recDropped, prometheus.CounterValue, float64(d.Raw), tenant, job, "raw")
 }

@@ -220,9 +220,9 @@ func TestCompositeRenditions(t *testing.T) {
 
 	frames := map[string]float64{}
 	for _, c := range []string{"main", "vertical"} {
-		frames[c] = metricValue(t, metrics, fmt.Sprintf(`roomcast_egress_canvas_frames_encoded_total{canvas=%q,egress=%q}`, c, job.ID))
+		frames[c] = metricValue(t, metrics, fmt.Sprintf(`roomcast_egress_canvas_frames_encoded_total{canvas=%q,egress=%q,tenant="default"}`, c, job.ID))
 	}
-	if outs := metricValue(t, metrics, fmt.Sprintf(`roomcast_egress_canvas_outputs{canvas="vertical",egress=%q}`, job.ID)); outs != 2 {
+	if outs := metricValue(t, metrics, fmt.Sprintf(`roomcast_egress_canvas_outputs{canvas="vertical",egress=%q,tenant="default"}`, job.ID)); outs != 2 {
 		t.Errorf("outputs reading the vertical canvas = %v, want 2 (a target and the recording)", outs)
 	}
 	// Both canvases started with the job; each was encoded once per

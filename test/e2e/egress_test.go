@@ -213,7 +213,7 @@ func checkMetrics(t *testing.T, s *Server, job string, passthrough bool) {
 	if n := strings.Count(text, `roomcast_egress_output_bytes_total{egress="`+job+`"`); n != 3 {
 		t.Errorf("metrics: %d output byte counters for %s, want 3", n, job)
 	}
-	if !strings.Contains(text, `roomcast_egress_encode_seconds_total{egress="`+job+`"}`) {
+	if !strings.Contains(text, `roomcast_egress_encode_seconds_total{egress="`+job+`",tenant="default"}`) {
 		t.Error("metrics: no encode time for the job")
 	}
 	if passthrough && strings.Contains(text, "roomcast_egress_rtmp_latency_seconds_count 0\n") {

@@ -91,9 +91,9 @@ func checkRecordMetrics(t *testing.T, s *Server, job string) {
 	b, _ := io.ReadAll(resp.Body)
 	text := string(b)
 	for _, want := range []string{
-		`roomcast_egress_record_segments_total{egress="` + job + `"}`,
-		`roomcast_egress_record_degraded{egress="` + job + `"} 0`,
-		`roomcast_egress_output_live{egress="` + job + `",output="record"} 1`,
+		`roomcast_egress_record_segments_total{egress="` + job + `",tenant="default"}`,
+		`roomcast_egress_record_degraded{egress="` + job + `",tenant="default"} 0`,
+		`roomcast_egress_output_live{egress="` + job + `",output="record",tenant="default"} 1`,
 		"roomcast_spool_uploaded_total", "roomcast_spool_pending_bytes",
 	} {
 		if !strings.Contains(text, want) {

@@ -379,7 +379,7 @@ func TestRecordDiskFull(t *testing.T) {
 	if code := s.Do(t, "GET", "/healthz", nil, nil); code != http.StatusOK {
 		t.Fatalf("healthz on a full disk: %d", code)
 	}
-	metric := `roomcast_egress_record_dropped_total{egress="` + job.ID + `",kind="segment"} `
+	metric := `roomcast_egress_record_dropped_total{egress="` + job.ID + `",kind="segment",tenant="default"} `
 	if text := string(fetch(t, s, "/metrics")); !strings.Contains(text, metric) || strings.Contains(text, metric+"0\n") {
 		t.Errorf("metrics do not count the dropped segments (%s)", metric)
 	}

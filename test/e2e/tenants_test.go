@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -134,6 +135,19 @@ func TestTenantIsolation(t *testing.T) {
 			s.DoKey(t, tn.key, "GET", "/v1/egress/"+tn.job, nil, &j)
 			return j.Status == "active" && j.Outputs.Record != nil && j.Outputs.Record.Segments >= 2
 		})
+	}
+
+	// The operator's metrics carry each job's tenant.
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, tn := range []*isoTenant{acme, beta} {
+		if want := `roomcast_egress_record_segments_total{egress="` + tn.job + `",tenant="` + tn.id + `"}`; !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 
 	checkCrossTenant404(t, s, beta.key, acme)
