@@ -164,7 +164,7 @@ func (a *recordingAPI) download(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "video/mp4")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+m.ID+`.mp4"`)
-	http.ServeContent(w, r, m.ID+".mp4", m.UpdatedAt, f.NewReader(r.Context()))
+	http.ServeContent(jsonErrors(w), r, m.ID+".mp4", m.UpdatedAt, f.NewReader(r.Context()))
 }
 
 // file streams one stored object of a recording.

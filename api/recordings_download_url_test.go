@@ -91,6 +91,9 @@ func checkSignedRanges(t *testing.T, f *recFixture, u, full string) {
 	if r.status != http.StatusRequestedRangeNotSatisfiable || r.header.Get("Content-Range") != "bytes */"+strconv.Itoa(n) {
 		t.Errorf("Range past the end: %d %v, want 416 with bytes */%d", r.status, r.header, n)
 	}
+	if e := errorShape(t, r); e.Code != "range_not_satisfiable" {
+		t.Errorf("416 code %q", e.Code)
+	}
 }
 
 // checkSignedRefusals checks that a download link works only as signed,

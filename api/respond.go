@@ -28,18 +28,19 @@ type apiError struct {
 
 // errorCodes is the default code of each status.
 var errorCodes = map[int]string{
-	http.StatusBadRequest:            "invalid_request",
-	http.StatusUnauthorized:          "unauthorized",
-	http.StatusForbidden:             "forbidden",
-	http.StatusNotFound:              "not_found",
-	http.StatusMethodNotAllowed:      "method_not_allowed",
-	http.StatusConflict:              "conflict",
-	http.StatusRequestEntityTooLarge: "body_too_large",
-	http.StatusUnsupportedMediaType:  "unsupported_media_type",
-	http.StatusUnprocessableEntity:   "unprocessable",
-	http.StatusTooManyRequests:       "rate_limited",
-	http.StatusInternalServerError:   "internal",
-	http.StatusServiceUnavailable:    "unavailable",
+	http.StatusBadRequest:                   "invalid_request",
+	http.StatusUnauthorized:                 "unauthorized",
+	http.StatusForbidden:                    "forbidden",
+	http.StatusNotFound:                     "not_found",
+	http.StatusMethodNotAllowed:             "method_not_allowed",
+	http.StatusConflict:                     "conflict",
+	http.StatusRequestEntityTooLarge:        "body_too_large",
+	http.StatusUnsupportedMediaType:         "unsupported_media_type",
+	http.StatusRequestedRangeNotSatisfiable: "range_not_satisfiable",
+	http.StatusUnprocessableEntity:          "unprocessable",
+	http.StatusTooManyRequests:              "rate_limited",
+	http.StatusInternalServerError:          "internal",
+	http.StatusServiceUnavailable:           "unavailable",
 }
 
 // moreCodes are the codes besides the default one that a status may
@@ -180,3 +181,37 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) (int
 	}
 	return 0, nil
 }
+
+// jsonErrors gives the API's error shape to the error answers of a
+// handler that writes its own (http.ServeContent's 416 and 412, which
+// are plain text).
+func jsonErrors(w http.ResponseWriter) http.ResponseWriter { return &errorShaper{ResponseWriter: w} }
+
+type errorShaper struct {
+	http.ResponseWriter
+	failed bool
+}
+
+func (e *errorShaper) WriteHeader(status int) {
+	if status < 400 {
+		e.ResponseWriter.WriteHeader(status)
+		return
+	}
+	e.failed = true
+	e.Header().Del("Content-Length")
+	msg := strings.ToLower(http.StatusText(status))
+	if cr := e.Header().Get("Content-Range"); status == http.StatusRequestedRangeNotSatisfiable && cr != "" {
+		msg += " (the file is " + strings.TrimPrefix(cr, "bytes */") + " bytes)"
+	}
+	writeError(e.ResponseWriter, status, msg)
+}
+
+func (e *errorShaper) Write(b []byte) (int, error) {
+	if e.failed {
+		return len(b), nil // the plain-text body, replaced
+	}
+	return e.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (e *errorShaper) Unwrap() http.ResponseWriter { return e.ResponseWriter }
