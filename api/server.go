@@ -134,6 +134,7 @@ func (s *Server) routes() {
 	s.recordingRoutes(v1)
 	s.webhookRoutes(v1)
 	v1("POST /v1/rooms/{room}/tokens", s.createToken)
+	v1("GET /v1/usage", s.ownUsage)
 	s.tenantRoutes()
 	v1("/v1/", s.notFound)
 	if s.cfg.Web != nil {

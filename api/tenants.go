@@ -29,6 +29,7 @@ func (s *Server) tenantRoutes() {
 	admin("POST /v1/tenants/{id}/keys", s.createKey)
 	admin("GET /v1/tenants/{id}/keys", s.listKeys)
 	admin("DELETE /v1/tenants/{id}/keys/{key_id}", s.deleteKey)
+	admin("GET /v1/tenants/{id}/usage", s.tenantUsage)
 }
 
 // tenantRequest is the body of POST and PATCH /v1/tenants: in a PATCH,

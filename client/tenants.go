@@ -51,3 +51,14 @@ func (c *Client) ListKeys(ctx context.Context, tenant string) ([]types.APIKey, e
 func (c *Client) DeleteKey(ctx context.Context, tenant, keyID string) error {
 	return c.call(ctx, http.MethodDelete, c.endpoint(nil, "v1", "tenants", tenant, "keys", keyID), nil, nil)
 }
+
+// Usage is the caller's tenant's usage and quotas: GET /v1/usage.
+func (c *Client) Usage(ctx context.Context) (types.Usage, error) {
+	return do[types.Usage](ctx, c, http.MethodGet, c.endpoint(nil, "v1", "usage"), nil)
+}
+
+// TenantUsage is a tenant's usage and quotas (admin key):
+// GET /v1/tenants/{id}/usage.
+func (c *Client) TenantUsage(ctx context.Context, id string) (types.Usage, error) {
+	return do[types.Usage](ctx, c, http.MethodGet, c.endpoint(nil, "v1", "tenants", id, "usage"), nil)
+}

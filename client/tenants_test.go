@@ -123,3 +123,22 @@ func TestTokens(t *testing.T) {
 	_, err = c.CreateToken(ctx, "nowhere", types.TokenRequest{Publish: true})
 	apiErr(t, "a token for no room", err, 404, "not_found")
 }
+
+// TestUsage: a tenant reads its own usage, the admin any tenant's.
+func TestUsage(t *testing.T) {
+	srv := apifixture.Start(t, apifixture.Options{Tenants: true})
+	ctx := ctxOf(t)
+	admin, own := newClient(t, srv, apifixture.AdminKey), newClient(t, srv, apifixture.Key)
+	if _, err := own.CreateRoom(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := own.Usage(ctx)
+	if err != nil || u.Tenant != apifixture.Tenant || u.Rooms < 1 {
+		t.Fatalf("own usage: %+v %v", u, err)
+	}
+	if au, err := admin.TenantUsage(ctx, apifixture.Tenant); err != nil || au.Rooms != u.Rooms || au.Recordings != u.Recordings {
+		t.Fatalf("admin's view %+v, the tenant's %+v: %v", au, u, err)
+	}
+	_, err = own.TenantUsage(ctx, apifixture.Tenant)
+	apiErr(t, "a tenant's key on a tenant's usage", err, 401, "unauthorized")
+}

@@ -97,3 +97,16 @@ type NewAPIKey struct {
 	Prefix    string    `json:"prefix"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// Usage is what a tenant uses, beside its quotas, as GET /v1/usage and
+// GET /v1/tenants/{id}/usage show it. Rooms and participants are those of
+// the node that answers.
+type Usage struct {
+	Tenant         string       `json:"tenant"`
+	Rooms          int          `json:"rooms"`
+	Participants   int          `json:"participants"`
+	ActiveJobs     int          `json:"active_jobs"`
+	Recordings     int          `json:"recordings"`
+	RecordingBytes int64        `json:"recording_bytes"`
+	Quotas         TenantQuotas `json:"quotas"`
+}

@@ -35,7 +35,7 @@ const cliUsage = `API commands (--server, default $ROOMCAST_SERVER or ` + defaul
               | download ID [-o FILE] | delete ID
   workers     list
   webhooks    list | retry ID       (parked webhook events)
-  tenants     create ID [--name N] | list | get ID | set ID --settings FILE | delete ID
+  tenants     create ID [--name N] | list | get ID | set ID --settings FILE | usage ID | delete ID
   keys        create TENANT | list TENANT | delete TENANT KEY_ID
               (tenants and keys take an admin key: --key or $ROOMCAST_ADMIN_KEY)
 `

@@ -42,6 +42,9 @@ func TestCLITenantsKeysTokens(t *testing.T) {
 	if got := lines(admin("tenants", "get", "newco")); got[1] != "name Newco" || got[2] != "state disabled" || !slices.Contains(got, "quotas rooms 5") {
 		t.Errorf("tenants get after set --disabled (only the flag may change): %q", got)
 	}
+	if got := lines(admin("tenants", "usage", "newco")); len(got) != 5 || got[0] != "tenant newco" || got[1] != "rooms 0 of 5 (this node)" || got[3] != "active jobs 0" || got[4] != "recordings 0, 0 B" {
+		t.Errorf("tenants usage: %q", got)
+	}
 	cliKeys(t, srv)
 	if code, _, errOut := cliRunKey(t, srv.URL, apifixture.AdminKey, "tenants", "get", "nobody"); code != 1 || errOut != "roomcast tenants: no such tenant or key (404 not_found)\n" {
 		t.Errorf("tenants get nobody: %d %q", code, errOut)

@@ -17,7 +17,12 @@ var tenantCommands = map[string]subcommand{
 	"get": {args: "ID", nargs: 1, about: "show a tenant and its settings (secrets are never shown)", setup: func(*flag.FlagSet) runFunc {
 		return func(ctx context.Context, s *session, a []string) error { return s.showTenant(s.c.GetTenant(ctx, a[0])) }
 	}},
-	"set":    {args: "ID", nargs: 1, about: "change a tenant's name, disabled flag or settings", setup: tenantSet},
+	"set": {args: "ID", nargs: 1, about: "change a tenant's name, disabled flag or settings", setup: tenantSet},
+	"usage": {args: "ID", nargs: 1, about: "what a tenant uses, beside its quotas", setup: func(*flag.FlagSet) runFunc {
+		return func(ctx context.Context, s *session, a []string) error {
+			return s.showUsage(s.c.TenantUsage(ctx, a[0]))
+		}
+	}},
 	"delete": deleteOne("ID", "tenant", "delete a tenant", (*client.Client).DeleteTenant),
 }
 
@@ -214,4 +219,25 @@ func listKeys(ctx context.Context, s *session, a []string) error {
 		rows = append(rows, []string{k.ID, k.Prefix, localTime(k.CreatedAt), orDash(localTimePtr(k.LastUsed))})
 	}
 	return s.table(rows)
+}
+
+// showUsage prints a tenant's usage beside its quotas.
+func (s *session) showUsage(u types.Usage, err error) error {
+	if err != nil {
+		return err
+	}
+	if s.json {
+		return s.printJSON(u)
+	}
+	q := u.Quotas
+	return s.fields("tenant", u.Tenant, "rooms", ofQuota(u.Rooms, q.Rooms)+" (this node)", "participants", strconv.Itoa(u.Participants),
+		"active jobs", ofQuota(u.ActiveJobs, q.ConcurrentJobs), "recordings", fmt.Sprintf("%d, %s", u.Recordings, humanBytes(u.RecordingBytes)))
+}
+
+// ofQuota is "2 of 5", or "2" without a quota.
+func ofQuota(n, quota int) string {
+	if quota <= 0 {
+		return strconv.Itoa(n)
+	}
+	return fmt.Sprintf("%d of %d", n, quota)
 }

@@ -66,6 +66,7 @@ func adminCreateTenant(t *testing.T, c *tab) {
 	if name, err := evalIn[string](c, `document.querySelector('[data-test=ts-name]').value`); err != nil || name != "Acme Events" {
 		t.Errorf("the tenant's name shows as %q (%v)", name, err)
 	}
+	c.waitJS(10*time.Second, "the tenant's usage", rowHas(`[data-test=ts-usage]`, "In use: 0 rooms on this server (0 participants), 0 running jobs, 0 recordings"))
 	c.shot("tenant-created")
 }
 

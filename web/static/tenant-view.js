@@ -5,7 +5,7 @@
 import { request } from './api.js';
 import { busy } from './dom.js';
 import { clearFieldErrors, showFieldError } from './fields.js';
-import { formatTime } from './format.js';
+import { formatBytes, formatTime } from './format.js';
 import { TenantForm } from './tenant-form.js';
 import { TenantKeys } from './tenant-keys.js';
 
@@ -45,8 +45,23 @@ export class TenantView {
     }
     this.show(t);
     $('tenant-view').hidden = false;
-    await this.keys.open(id);
+    await Promise.all([this.keys.open(id), this.usage(id)]);
     return true;
+  }
+
+  // usage shows what the tenant uses beside its quotas (GET
+  // /v1/tenants/{id}/usage); rooms are those of the server answering.
+  async usage(id) {
+    const line = $('tenant-usage');
+    line.textContent = '';
+    try {
+      const u = await (await request('GET', '/v1/tenants/' + encodeURIComponent(id) + '/usage')).json();
+      const of = (n, quota) => (quota ? `${n} of ${quota}` : `${n}`);
+      line.textContent = `In use: ${of(u.rooms, u.quotas.rooms)} rooms on this server (${u.participants} participants), ` +
+        `${of(u.active_jobs, u.quotas.concurrent_jobs)} running jobs, ${u.recordings} recordings (${formatBytes(u.recording_bytes)}).`;
+    } catch (e) {
+      line.textContent = `Usage unavailable: ${e.message}`;
+    }
   }
 
   // show fills the screen from t as the API answered it.
