@@ -8,18 +8,6 @@ import (
 	"github.com/roomcast/roomcast/storage/archive"
 )
 
-// usageView is what a tenant uses, beside its quotas. Rooms and
-// participants are this node's (rooms live on the node that serves them).
-type usageView struct {
-	Tenant         string         `json:"tenant"`
-	Rooms          int            `json:"rooms"`
-	Participants   int            `json:"participants"`
-	ActiveJobs     int            `json:"active_jobs"`
-	Recordings     int            `json:"recordings"`
-	RecordingBytes int64          `json:"recording_bytes"`
-	Quotas         tenants.Quotas `json:"quotas"`
-}
-
 // tenantUsage is GET /v1/tenants/{id}/usage (admin key).
 func (s *Server) tenantUsage(w http.ResponseWriter, r *http.Request) {
 	t, err := s.cfg.Tenants.Get(r.Context(), r.PathValue("id"))
@@ -36,7 +24,7 @@ func (s *Server) ownUsage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeUsage(w http.ResponseWriter, r *http.Request, tenant string, q tenants.Quotas) {
-	u := usageView{Tenant: tenant, Quotas: q}
+	u := types.Usage{Tenant: tenant, Quotas: types.TenantQuotas(q)}
 	for _, room := range s.cfg.Rooms.In(tenant).List() {
 		u.Rooms++
 		u.Participants += len(room.Participants)
@@ -60,7 +48,7 @@ func (s *Server) writeUsage(w http.ResponseWriter, r *http.Request, tenant strin
 }
 
 // countRecordings adds up the tenant's recordings and their size.
-func (s *Server) countRecordings(r *http.Request, tenant string, u *usageView) error {
+func (s *Server) countRecordings(r *http.Request, tenant string, u *types.Usage) error {
 	q := archive.Query{Limit: archive.MaxLimit}
 	for {
 		page, err := s.cfg.Recordings.List(r.Context(), tenant, q)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/egress"
 )
 
@@ -31,7 +32,7 @@ func TestUsage(t *testing.T) {
 	}
 	for _, c := range []struct{ key, path string }{{adminKey, "/v1/tenants/default/usage"}, {key, "/v1/usage"}} {
 		r := s.do(t, c.key, "GET", c.path, "")
-		var u usageView
+		var u types.Usage
 		if err := json.Unmarshal([]byte(r.body), &u); err != nil || r.status != http.StatusOK {
 			t.Fatalf("%s: %d %s", c.path, r.status, r.body)
 		}
