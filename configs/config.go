@@ -262,7 +262,7 @@ func Default() Config {
 	return Config{
 		Listen: "127.0.0.1:8080",
 		Data:   "./data",
-		API:    API{MaxBodyBytes: 4 << 20, RateLimit: 50, RateBurst: 100, TokenMaxTTL: 24 * time.Hour}, // a job's branding pictures: two PNGs of 1 MB, base64
+		API:    API{MaxBodyBytes: 4 << 20, RateLimit: 200, RateBurst: 1000, TokenMaxTTL: 24 * time.Hour}, // a job's branding pictures: two PNGs of 1 MB, base64
 		Rooms:  Rooms{MaxParticipants: 16, HistorySeconds: 20, HistoryMaxBytes: 16 << 20},
 		Egress: Egress{RTMPMaxBackoff: 30 * time.Second},
 		Storage: Storage{

@@ -105,10 +105,20 @@ func isActive(j clusterJob) bool { return j.Status == "active" }
 // its tracks.
 func liveRoom(t *testing.T, s *Server) {
 	t.Helper()
-	s.CreateRoom(t, "live")
-	s.StartPublisher(t, "live", "host", "h264", 3*time.Minute)
+	liveRoomAs(t, s, s.Key)
+}
+
+// liveRoomAs is liveRoom in the room "live" of key's tenant (rooms are
+// per tenant).
+func liveRoomAs(t *testing.T, s *Server, key string) {
+	t.Helper()
+	if code := s.DoKey(t, key, "POST", "/v1/rooms", map[string]string{"name": "live"}, nil); code != http.StatusCreated {
+		t.Fatalf("create room live: status %d", code)
+	}
+	s.StartPublisherArgs(t, "live", "host", "--token", key, "--codec", "h264", "--duration", "3m")
 	Eventually(t, 20*time.Second, "publisher tracks", func() bool {
-		info := s.RoomInfo(t, "live")
+		var info RoomInfo
+		s.DoKey(t, key, "GET", "/v1/rooms/live", nil, &info)
 		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
 	})
 }
@@ -604,7 +614,7 @@ func TestNATSUnreachable(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, binary, args...)
-			cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+harness.TestKey, "ROOMCAST_STORAGE_LOCAL_PATH="+t.TempDir())
+			cmd.Env = append(os.Environ(), "ROOMCAST_API_KEY="+harness.TestKey, "ROOMCAST_STORAGE_LOCAL_PATH="+t.TempDir(), harness.SecretKeyEnv(t))
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.ExitCode() == 0 || ctx.Err() != nil {

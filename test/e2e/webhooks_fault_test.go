@@ -113,7 +113,8 @@ func TestWebhooksFailingTenant(t *testing.T) {
 		"ROOMCAST_WEBHOOK_ENDPOINTS="+string(endpoints), "ROOMCAST_WEBHOOK_MAX_ATTEMPTS=3",
 		"ROOMCAST_WEBHOOK_MIN_BACKOFF=300ms", "ROOMCAST_WEBHOOK_MAX_BACKOFF=1s",
 		"ROOMCAST_WORKER_CAPACITY=1000") // four jobs at once, whatever their price
-	liveRoom(t, s)
+	liveRoomAs(t, s, keyA) // rooms are per tenant: one for each
+	liveRoomAs(t, s, keyB)
 	jobs := map[string]string{} // job → key
 	for i, key := range []string{keyA, keyA, keyB, keyB} {
 		var j clusterJob
