@@ -50,6 +50,7 @@ func TestTokensOfGoneTenants(t *testing.T) {
 				t.Fatalf("create: %d %s", r.status, r.body)
 			}
 			k := createdKey(t, s, "gone")
+			waitKey(t, s, k)
 			if r := s.do(t, k, "POST", "/v1/rooms", `{"name":"r"}`); r.status != http.StatusCreated {
 				t.Fatalf("room: %d", r.status)
 			}
@@ -75,8 +76,36 @@ func TestTokensOfGoneTenants(t *testing.T) {
 				if r := s.do(t, adminKey, "DELETE", "/v1/tenants/gone", ""); r.status != http.StatusNoContent {
 					t.Fatalf("clean up: %d", r.status)
 				}
+				// Its keys go from the cache with it: the next subtest's
+				// tenant of the same id starts clean.
+				waitGone(t, s, k)
 			}
 		})
+	}
+}
+
+// waitKey waits until a new key works: the tenant store's cache learns
+// of it through its watch, within 2 s.
+func waitKey(t *testing.T, s *tenantServer, key string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for s.do(t, key, "GET", "/v1/rooms", "").status != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("a new key does not work after 2 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitGone waits until a key no longer works.
+func waitGone(t *testing.T, s *tenantServer, key string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for s.do(t, key, "GET", "/v1/rooms", "").status != http.StatusUnauthorized {
+		if time.Now().After(deadline) {
+			t.Fatal("a deleted tenant's key still works after 2 s")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

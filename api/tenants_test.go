@@ -130,6 +130,7 @@ func TestTenantAdmin(t *testing.T) {
 	if r := s.do(t, adminKey, "GET", "/v1/tenants/acme/keys", ""); r.status != http.StatusOK || strings.Contains(r.body, nk.Key) || !strings.Contains(r.body, nk.ID) {
 		t.Errorf("list keys: %d %s", r.status, r.body)
 	}
+	waitKey(t, s, nk.Key)
 	if r := s.do(t, nk.Key, "POST", "/v1/rooms", `{"name":"demo"}`); r.status != http.StatusCreated {
 		t.Errorf("acme's new key: %d %s", r.status, r.body)
 	}

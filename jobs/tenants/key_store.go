@@ -32,6 +32,7 @@ func (s *Store) CreateKey(ctx context.Context, tenant string) (k Key, secret str
 		_, err = s.kv.Create(ctx, prefixKey+k.ID, b)
 		if err == nil {
 			s.log.Info("api key created", "tenant", tenant, "key", k.ID)
+			s.cacheKey(k.ID, b)
 			return k, secret, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
@@ -97,7 +98,18 @@ func (s *Store) deleteKey(ctx context.Context, k Key) error {
 		return fmt.Errorf("delete key %s: %w", k.ID, err)
 	}
 	s.log.Info("api key deleted", "tenant", k.Tenant, "key", k.ID)
+	s.cache.change(func(sn *snapshot) { delete(sn.keys, k.ID) })
 	return nil
+}
+
+// cacheKey puts a key this node made into its cache at once (see
+// cacheTenant).
+func (s *Store) cacheKey(id string, record []byte) {
+	k, sum, err := decodeKey(id, record)
+	if err != nil {
+		return // the watch brings it, or logs why not
+	}
+	s.cache.change(func(sn *snapshot) { sn.keys[id] = cachedKey{id: k.ID, tenant: k.Tenant, hash: sum} })
 }
 
 // deleteKeysOf revokes every key of tenant.

@@ -82,3 +82,43 @@ func assertKeys(t *testing.T, s *Store, tenant string, want ...string) {
 		t.Fatalf("keys of %s: %v, want %v", tenant, got, want)
 	}
 }
+
+// TestNodeSeesItsOwnWrites: the node that creates a tenant and a key
+// authenticates the key at once, and refuses it at once when it revokes
+// it, without waiting for its watch.
+func TestNodeSeesItsOwnWrites(t *testing.T) {
+	e := startNATS(t)
+	s := newNode(t, e, testRing(t, "k1")).store
+	ctx := testCtx(t)
+	if _, err := s.Create(ctx, Tenant{ID: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.TokenSecret("acme"); !ok {
+		t.Error("the new tenant's token secret is not at hand")
+	}
+	k, secret, err := s.CreateKey(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tenant, _, ok := s.Authenticate(secret); !ok || tenant != "acme" {
+		t.Errorf("the new key right after CreateKey: %q %v", tenant, ok)
+	}
+	if err := s.DeleteKey(ctx, "acme", k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := s.Authenticate(secret); ok {
+		t.Error("the revoked key right after DeleteKey still works")
+	}
+	if _, err := s.Update(ctx, "acme", func(t *Tenant) error { t.Disabled = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Tenant("acme"); !got.Disabled {
+		t.Error("the update is not at hand")
+	}
+	if err := s.Delete(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Tenant("acme"); ok {
+		t.Error("the deleted tenant is still at hand")
+	}
+}

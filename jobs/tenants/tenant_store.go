@@ -41,7 +41,16 @@ func (s *Store) Create(ctx context.Context, t Tenant) (Tenant, error) {
 		return Tenant{}, fmt.Errorf("create tenant %s: %w", t.ID, err)
 	}
 	s.log.Info("tenant created", "tenant", t.ID)
+	s.cacheTenant(t)
 	return t, nil
+}
+
+// cacheTenant puts a tenant this node wrote into its cache at once: the
+// node that makes a change sees it without waiting for the watch, which
+// brings the same record (and every other node's view) right after.
+func (s *Store) cacheTenant(t Tenant) {
+	c := t.Clone()
+	s.cache.change(func(sn *snapshot) { sn.tenants[c.ID] = &c })
 }
 
 // newTokenSecret makes a tenant's join token secret.
@@ -167,6 +176,7 @@ func (s *Store) updateOnce(ctx context.Context, id string, fn func(*Tenant) erro
 	if _, err := s.kv.Update(ctx, prefixTenant+id, b, rev); err != nil {
 		return Tenant{}, fmt.Errorf("update tenant %s: %w", id, err)
 	}
+	s.cacheTenant(t)
 	return t, nil
 }
 
@@ -187,5 +197,6 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("delete tenant %s: %w", id, err)
 	}
 	s.log.Info("tenant deleted", "tenant", id)
+	s.cache.change(func(sn *snapshot) { delete(sn.tenants, id) })
 	return nil
 }

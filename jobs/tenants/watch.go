@@ -72,10 +72,12 @@ func (s *Store) watch(ctx context.Context) (loaded bool, err error) {
 			case !ok:
 				return loaded, errWatchClosed
 			case e == nil:
+				// Counted before the swap: the maps are the cache's after it.
+				tenants, keys := len(next.tenants), len(next.keys)
 				s.cache.replace(next)
 				loaded = true
 				s.readyOnce.Do(func() { close(s.ready) })
-				s.log.Debug("tenants loaded", "tenants", len(next.tenants), "keys", len(next.keys))
+				s.log.Debug("tenants loaded", "tenants", tenants, "keys", keys)
 			case loaded:
 				s.cache.change(func(sn *snapshot) { s.apply(sn, e) })
 			default:
