@@ -189,9 +189,11 @@ func TestTenantIsolation(t *testing.T) {
 	}
 }
 
-// secretPart is an API key's secret, after rck_<id>_.
+// secretPart is an API key's secret, after rck_<id>_ (the secret, in
+// base64url, may hold '_' itself).
 func secretPart(key string) string {
-	return key[strings.LastIndexByte(key, '_')+1:]
+	parts := strings.SplitN(key, "_", 3)
+	return parts[len(parts)-1]
 }
 
 func slicesContain(xs []string, x string) bool {
