@@ -192,12 +192,12 @@ func TestNoSecretsOnTheBus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitJob(t, c, info.ID, 5*time.Second, active)
+	waitJob(t, c, info.ID, busWait, active)
 	upd, err := c.Update(ctx, info.ID, types.Update{AddRTMP: types.URLs(urls[2])})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running := waitJob(t, c, info.ID, 5*time.Second, func(i types.Info) bool { return active(i) && len(i.Outputs.RTMP) == 3 })
+	running := waitJob(t, c, info.ID, busWait, func(i types.Info) bool { return active(i) && len(i.Outputs.RTMP) == 3 })
 	waitFor(t, "the third target in the record", func() bool {
 		rec, _, err := c.get(ctx, info.ID)
 		return err == nil && len(rec.Spec.Outputs.RTMP) == 3
@@ -253,7 +253,7 @@ func TestNoSecretsOnTheBus(t *testing.T) {
 	if _, err := c.Stop(ctx, info.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitJob(t, c, info.ID, 5*time.Second, func(i types.Info) bool { return i.Status == types.StatusComplete })
+	waitJob(t, c, info.ID, busWait, func(i types.Info) bool { return i.Status == types.StatusComplete })
 	waitFor(t, "parked events", func() bool {
 		n, err := d.Parking().Count(ctx)
 		return err == nil && n >= 3
@@ -527,3 +527,8 @@ func TestClientAndWorkerNeedAKeyring(t *testing.T) {
 		t.Errorf("worker without a keyring: %v", err)
 	}
 }
+
+// busWait bounds the waits for a job's states here: generous, since a
+// loaded machine delays the worker (the waits end as soon as the state
+// is there).
+const busWait = 20 * time.Second

@@ -174,7 +174,11 @@ func TestRestartResumesWithoutLossOrReorder(t *testing.T) {
 	r2 := startDispatcher(t, d2)
 	waitFor(t, "6 deliveries", func() bool { return d2.Stats().Delivered >= 3 })
 	r2.stop(t)
-	if got := rc.ids(); !equalIDs(got, want) {
+	// Delivery is at least once: the first dispatcher's cancelled request
+	// for the 4th event may still reach the receiver after allow flips,
+	// and the second dispatcher then sends it again. Receivers dedup by
+	// id; the order of first arrivals is what must hold.
+	if got := firstArrivals(rc.ids()); !equalIDs(got, want) {
 		t.Fatalf("delivery order\n got %v\nwant %v", got, want)
 	}
 	if s1, s2 := d1.Stats(), d2.Stats(); s1.Delivered != 3 || s2.Delivered != 3 {
@@ -271,4 +275,17 @@ func TestNewDispatcherRejectsBadConfig(t *testing.T) {
 	if d.cfg.Timeout != DefaultTimeout || d.cfg.MinBackoff != DefaultMinBackoff || d.cfg.MaxBackoff != DefaultMaxBackoff {
 		t.Errorf("defaults not applied: %+v", d.cfg)
 	}
+}
+
+// firstArrivals is ids without repeats, each where it first came.
+func firstArrivals(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -120,25 +120,44 @@ func ScanJS(ctx context.Context, js jetstream.JetStream, secrets []string) (*Rep
 	return r, nil
 }
 
-// scanStream reads one stream's messages, first to last sequence.
+// rescans bounds how often a stream whose every message was replaced
+// while it was read (a KV bucket being written, history 1) is read again.
+const rescans = 5
+
+// scanStream reads one stream's messages, first to last sequence. A
+// stream that had messages but gave none (each replaced between the
+// stream's info and the read) is read again, from its new info.
 func (r *Report) scanStream(ctx context.Context, js jetstream.JetStream, name string, m *matcher) error {
 	st, err := js.Stream(ctx, name)
 	if err != nil {
 		return fmt.Errorf("natsscan: stream %s: %w", name, err)
 	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		return fmt.Errorf("natsscan: stream %s: %w", name, err)
-	}
 	r.Streams[name] = 0
-	if info.State.Msgs == 0 {
-		return nil
+	for range rescans {
+		info, err := st.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("natsscan: stream %s: %w", name, err)
+		}
+		if info.State.Msgs == 0 {
+			return nil
+		}
+		if err := r.scanRange(ctx, st, name, info.State.FirstSeq, info.State.LastSeq, m); err != nil {
+			return err
+		}
+		if r.Streams[name] > 0 {
+			return nil
+		}
 	}
+	return nil
+}
+
+// scanRange reads the messages from first to last sequence.
+func (r *Report) scanRange(ctx context.Context, st jetstream.Stream, name string, first, last uint64, m *matcher) error {
 	// An object's chunks are consecutive messages on one subject: the
 	// tail of each is scanned again with the next, for a secret that
 	// straddles two chunks.
 	tails := map[string][]byte{}
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+	for seq := first; seq <= last; seq++ {
 		msg, err := st.GetMsg(ctx, seq)
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			continue // deleted, purged or expired meanwhile
