@@ -8,7 +8,6 @@ import (
 	"github.com/roomcast/roomcast/api/types"
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress"
-	"github.com/roomcast/roomcast/room"
 )
 
 // listingEgress is recordingEgress whose List answers every started job
@@ -54,7 +53,7 @@ func TestTenantQuotasAndDefaults(t *testing.T) {
 		t.Fatalf("first room: %d %s", r.status, r.body)
 	}
 	quota(s.do(t, key, "POST", "/v1/rooms", `{"name":"r2"}`), "name")
-	if rm, err := roomsOf(t, s).In(configs.DefaultTenant).Get("r1"); err != nil || rm.Name != "r1" {
+	if rm, err := s.rooms.In(configs.DefaultTenant).Get("r1"); err != nil || rm.Name != "r1" {
 		t.Fatalf("r1: %v", err)
 	}
 
@@ -95,10 +94,4 @@ func TestTenantQuotasAndDefaults(t *testing.T) {
 	if spec.Layout != types.LayoutSpeaker || spec.Video.Width != 640 || spec.Video.Background != "" || spec.Branding.Title != nil {
 		t.Errorf("job's own choices overridden: layout %q video %+v branding %+v", spec.Layout, spec.Video, spec.Branding)
 	}
-}
-
-// roomsOf reaches the test server's room manager.
-func roomsOf(t *testing.T, s *tenantServer) *room.Manager {
-	t.Helper()
-	return s.rooms
 }

@@ -6,44 +6,19 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/roomcast/roomcast/egress/outbound"
+	"github.com/roomcast/roomcast/test/testutil"
 )
-
-// countingListener listens on 127.0.0.1 and counts the connections it
-// accepts; the only address these tests dial.
-func countingListener(t *testing.T) (string, *atomic.Int32) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n atomic.Int32
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			n.Add(1)
-			c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); <-done })
-	return ln.Addr().String(), &n
-}
 
 // TestRefusedTargetFailsOnce: an RTMP target the outbound policy refuses
 // at connect time fails its output at once, like a rejected key: no
 // retries, an error that names the refusal and not the key, and no
 // connection.
 func TestRefusedTargetFailsOnce(t *testing.T) {
-	addr, accepted := countingListener(t)
+	addr, accepted := testutil.CountingListener(t)
 	deps := testDeps()
 	deps.NewRTMP = NewRTMPOutput(nil, nil, nil)
 	deps.Permanent = PermanentRTMP
@@ -114,7 +89,7 @@ func TestCheckRTMP(t *testing.T) {
 // TestProbeFollowsThePolicy: a down target's probe dials only addresses
 // the policy allows.
 func TestProbeFollowsThePolicy(t *testing.T) {
-	addr, accepted := countingListener(t)
+	addr, accepted := testutil.CountingListener(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := probeRTMP("rtmp://"+addr+"/live/k", nil)(ctx); !errors.Is(err, outbound.ErrRefused) {

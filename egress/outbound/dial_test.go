@@ -10,32 +10,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // Only 127.0.0.1 is ever dialled here; other addresses are only checked.
-
-// listen returns a loopback listener that counts the connections it
-// accepts.
-func listen(t *testing.T) (net.Listener, *atomic.Int32) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var n atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			n.Add(1)
-			c.Close()
-		}
-	}()
-	return ln, &n
-}
 
 func dialCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -44,9 +23,9 @@ func dialCtx(t *testing.T) context.Context {
 }
 
 func TestDialerRefusesLoopbackAtConnect(t *testing.T) {
-	ln, accepted := listen(t)
+	addr, accepted := testutil.CountingListener(t)
 	d := New(nil, nil).Dialer(net.Dialer{Timeout: time.Second})
-	c, err := d.DialContext(dialCtx(t), "tcp", ln.Addr().String())
+	c, err := d.DialContext(dialCtx(t), "tcp", addr)
 	if err == nil {
 		c.Close()
 		t.Fatal("dial to loopback through the default policy connected")
@@ -56,7 +35,7 @@ func TestDialerRefusesLoopbackAtConnect(t *testing.T) {
 		t.Fatalf("err %v, want a loopback refusal", err)
 	}
 	// Let an accept that should not exist show up before counting.
-	probe, err := net.Dial("tcp", ln.Addr().String())
+	probe, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,13 +50,13 @@ func TestDialerRefusesLoopbackAtConnect(t *testing.T) {
 }
 
 func TestDialerAllowsLoopbackWhenListed(t *testing.T) {
-	ln, _ := listen(t)
+	addr, _ := testutil.CountingListener(t)
 	allowed, err := ParseNetworks("127.0.0.0/8,::1/128")
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := New(allowed, nil).Dialer(net.Dialer{Timeout: time.Second})
-	c, err := d.DialContext(dialCtx(t), "tcp", ln.Addr().String())
+	c, err := d.DialContext(dialCtx(t), "tcp", addr)
 	if err != nil {
 		t.Fatalf("allowed loopback: %v", err)
 	}
@@ -88,7 +67,7 @@ func TestDialerAllowsLoopbackWhenListed(t *testing.T) {
 // address when the job is checked and to loopback when it is dialled
 // passes CheckHost, and the connection is refused anyway.
 func TestRebindingRefusedAtConnect(t *testing.T) {
-	ln, _ := listen(t)
+	addr, _ := testutil.CountingListener(t)
 	res := &fakeResolver{sequence: map[string][][]string{"rebind.test": {{"93.184.216.34"}, {"127.0.0.1"}}}}
 	p := New(nil, res)
 	ctx := dialCtx(t)
@@ -100,7 +79,7 @@ func TestRebindingRefusedAtConnect(t *testing.T) {
 	if err != nil || len(addrs) != 1 || !addrs[0].IsLoopback() {
 		t.Fatalf("second answer %v, %v", addrs, err)
 	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	_, port, _ := net.SplitHostPort(addr)
 	c, err := p.Dialer(net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", net.JoinHostPort(addrs[0].String(), port))
 	if err == nil {
 		c.Close()
@@ -112,18 +91,18 @@ func TestRebindingRefusedAtConnect(t *testing.T) {
 }
 
 func TestDialerKeepsBaseControl(t *testing.T) {
-	ln, _ := listen(t)
+	addr, _ := testutil.CountingListener(t)
 	allowed := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	var ran atomic.Int32
 	base := net.Dialer{Timeout: time.Second, Control: func(string, string, syscall.RawConn) error { ran.Add(1); return nil }}
-	c, err := New(allowed, nil).Dialer(base).DialContext(dialCtx(t), "tcp", ln.Addr().String())
+	c, err := New(allowed, nil).Dialer(base).DialContext(dialCtx(t), "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
 	baseErr := errors.New("base says no")
 	base = net.Dialer{Timeout: time.Second, ControlContext: func(context.Context, string, string, syscall.RawConn) error { return baseErr }}
-	if _, err := New(allowed, nil).Dialer(base).DialContext(dialCtx(t), "tcp", ln.Addr().String()); !errors.Is(err, baseErr) {
+	if _, err := New(allowed, nil).Dialer(base).DialContext(dialCtx(t), "tcp", addr); !errors.Is(err, baseErr) {
 		t.Errorf("base ControlContext: err %v", err)
 	}
 	if ran.Load() != 1 {

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/roomcast/roomcast/egress/outbound"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // loopback is the outbound policy of tests whose servers listen on
@@ -19,26 +19,10 @@ var loopback = outbound.New([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"),
 // output to a server on 127.0.0.1 fails before connecting, with an error
 // that names the refusal and not the key, and nothing reaches the server.
 func TestLoopbackTargetRefusedAtConnect(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var accepted atomic.Int32
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			c.Close()
-		}
-	}()
+	addr, accepted := testutil.CountingListener(t)
 	const key = "refused-target-SECRET-key"
 	for _, p := range []*outbound.Policy{nil, outbound.New(nil, nil)} {
-		o := New(Config{Outbound: p, Target: mustTarget(t, "rtmp://"+ln.Addr().String()+"/live/"+key)})
+		o := New(Config{Outbound: p, Target: mustTarget(t, "rtmp://"+addr+"/live/"+key)})
 		err := runBounded(t, o, newAudioSource(1))
 		var re *outbound.RefusedError
 		if !errors.As(err, &re) || re.Range != "loopback" || !errors.Is(err, outbound.ErrRefused) {
@@ -47,14 +31,12 @@ func TestLoopbackTargetRefusedAtConnect(t *testing.T) {
 		assertNoKey(t, key, err.Error(), o.Stats().LastError)
 	}
 	// A connection the policy allows is the first the server sees.
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
 	waitFor(t, 5*time.Second, "the allowed connection", func() bool { return accepted.Load() >= 1 })
-	ln.Close()
-	<-done
 	if n := accepted.Load(); n != 1 {
 		t.Fatalf("server accepted %d connections, want 1 (refused outputs must not connect)", n)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,7 +165,7 @@ func TestTenantIsolation(t *testing.T) {
 		Eventually(t, 30*time.Second, tn.id+"'s recording complete and its recording_ready delivered", func() bool {
 			var m manifest
 			s.DoKey(t, tn.key, "GET", "/v1/recordings/"+tn.rec, nil, &m)
-			return m.Status == "complete" && slicesContain(tn.hooks.of(tn.job), "recording_ready")
+			return m.Status == "complete" && slices.Contains(tn.hooks.of(tn.job), "recording_ready")
 		})
 	}
 	checkHooks(t, acme, beta)
@@ -194,15 +195,6 @@ func TestTenantIsolation(t *testing.T) {
 func secretPart(key string) string {
 	parts := strings.SplitN(key, "_", 3)
 	return parts[len(parts)-1]
-}
-
-func slicesContain(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func createTenant(t *testing.T, s *Server, id string, settings map[string]any) {
