@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/pion/webrtc/v3"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 )
 
@@ -25,7 +24,7 @@ const (
 type env struct {
 	log             *slog.Logger
 	now             func() time.Time
-	pubAPI, subAPI  *webrtc.API
+	pubAPI, subAPI  *rtc.API
 	maxParticipants int
 	history         time.Duration // 0: none
 	historyMaxBytes int64

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pion/webrtc/v3"
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/rtc"
 )
 
 // participant is one WHIP publisher: a receive-only PeerConnection whose
@@ -21,6 +22,7 @@ type participant struct {
 	id, name    string
 	screen      bool // a screen-share session: its video tracks are screens
 	pc          *webrtc.PeerConnection
+	guard       *rtc.StreamGuard // its SSRC read streams
 	watch       *peerWatch
 	clockOffset *clockOffset
 
@@ -34,16 +36,17 @@ type participant struct {
 }
 
 func newParticipant(r *room, o PublishOptions) (*participant, error) {
-	pc, err := r.env.pubAPI.NewPeerConnection(webrtc.Configuration{})
+	pc, guard, err := r.env.pubAPI.NewGuardedPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, fmt.Errorf("publisher peer connection: %w", err)
 	}
 	id := newID(participantPrefix)
 	p := &participant{
 		env: r.env, log: r.log.With("participant", id), room: r, id: id, name: o.Name,
-		screen: o.Screen, pc: pc, clockOffset: &clockOffset{}, stopCh: make(chan struct{}),
+		screen: o.Screen, pc: pc, guard: guard, clockOffset: &clockOffset{}, stopCh: make(chan struct{}),
 	}
 	p.watch = newPeerWatch(r.env, pc, p.stop)
+	watchFlood(p.log, guard, p.stop)
 	pc.OnTrack(p.onTrack)
 	p.wg.Add(1)
 	go p.run()

@@ -2,10 +2,12 @@ package room
 
 import (
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/pion/webrtc/v3"
+	"github.com/roomcast/roomcast/pipeline/rtc"
 )
 
 // peerWatch ends a session whose PeerConnection is gone: failed or closed
@@ -73,4 +75,14 @@ func (w *peerWatch) close() {
 		w.timer.Stop()
 		w.timer = nil
 	}
+}
+
+// watchFlood ends the session of a peer whose packets name too many SSRCs
+// that nobody reads: closing its PeerConnection frees what pion keeps for
+// each of them.
+func watchFlood(log *slog.Logger, g *rtc.StreamGuard, dead func(reason string)) {
+	g.OnFlood(func() {
+		log.Warn("peer sends packets for too many unknown SSRCs, closing it", "streams", g.Stats().Streams)
+		dead("packets for too many unknown SSRCs")
+	})
 }

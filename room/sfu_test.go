@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,20 +32,27 @@ func newTestManager(t *testing.T, cfg Config) *Manager {
 // serverPCs returns the room's publisher and subscriber PeerConnections.
 func serverPCs(t *testing.T, m *Manager, name string) []*webrtc.PeerConnection {
 	t.Helper()
+	ps, ss := roomPeers(t, m, name)
+	var pcs []*webrtc.PeerConnection
+	for _, p := range ps {
+		pcs = append(pcs, p.pc)
+	}
+	for _, s := range ss {
+		pcs = append(pcs, s.pc)
+	}
+	return pcs
+}
+
+// roomPeers returns a room's publishers and subscribers.
+func roomPeers(t *testing.T, m *Manager, name string) ([]*participant, []*subscriber) {
+	t.Helper()
 	r, err := m.In("").room(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var pcs []*webrtc.PeerConnection
-	for _, p := range r.participants {
-		pcs = append(pcs, p.pc)
-	}
-	for _, s := range r.subscribers {
-		pcs = append(pcs, s.pc)
-	}
-	return pcs
+	return slices.Clone(r.participants), slices.Clone(r.subscribers)
 }
 
 func trackIDs(ts []rtc.TrackInfo) []string {

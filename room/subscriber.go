@@ -22,6 +22,7 @@ type subscriber struct {
 	id, name string
 	exclude  string
 	pc       *webrtc.PeerConnection
+	guard    *rtc.StreamGuard // its SSRC read streams
 	watch    *peerWatch
 	errLog   *logLimiter
 
@@ -46,18 +47,19 @@ type subscriber struct {
 }
 
 func newSubscriber(r *room, o SubscribeOptions) (*subscriber, error) {
-	pc, err := r.env.subAPI.NewPeerConnection(webrtc.Configuration{})
+	pc, guard, err := r.env.subAPI.NewGuardedPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, fmt.Errorf("subscriber peer connection: %w", err)
 	}
 	id := newID(subscriberPrefix)
 	s := &subscriber{
 		env: r.env, log: r.log.With("subscriber", id), room: r, id: id, name: o.Name,
-		exclude: o.ExcludeParticipant, pc: pc, errLog: newLogLimiter(r.env.logEvery),
+		exclude: o.ExcludeParticipant, pc: pc, guard: guard, errLog: newLogLimiter(r.env.logEvery),
 		opened: make(chan struct{}), kick: make(chan struct{}, 1), answers: make(chan rtc.Signal, 1),
 		stopCh: make(chan struct{}), downs: map[*publishedTrack]*downTrack{},
 	}
 	s.watch = newPeerWatch(r.env, pc, s.stop)
+	watchFlood(s.log, guard, s.stop)
 	pc.OnDataChannel(s.onDataChannel)
 	s.wg.Add(1)
 	go s.run()

@@ -37,7 +37,7 @@ func makeOffers(ctx context.Context, n int) ([]string, error) {
 	return offers, nil
 }
 
-func makeOffer(ctx context.Context, wapi *webrtc.API) (string, error) {
+func makeOffer(ctx context.Context, wapi *rtc.API) (string, error) {
 	pc, err := wapi.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return "", fmt.Errorf("offer: %w", err)

@@ -103,8 +103,16 @@ func Codecs() []webrtc.RTPCodecParameters {
 	return cs
 }
 
-// NewAPI builds a webrtc.API with roomcast's codecs, interceptors and ICE settings.
-func NewAPI(o Options) (*webrtc.API, error) {
+// API builds roomcast's PeerConnections: pion's, with roomcast's codecs,
+// interceptors and ICE settings, and a StreamGuard of their own.
+type API struct {
+	media    *webrtc.MediaEngine
+	registry *interceptor.Registry
+	settings webrtc.SettingEngine
+}
+
+// NewAPI builds an API from o.
+func NewAPI(o Options) (*API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range Codecs() {
 		kind := webrtc.RTPCodecTypeVideo
@@ -123,7 +131,31 @@ func NewAPI(o Options) (*webrtc.API, error) {
 	if err != nil {
 		return nil, err
 	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+	return &API{media: m, registry: reg, settings: se}, nil
+}
+
+// NewPeerConnection builds a PeerConnection.
+func (a *API) NewPeerConnection(c webrtc.Configuration) (*webrtc.PeerConnection, error) {
+	pc, _, err := a.NewGuardedPeerConnection(c)
+	return pc, err
+}
+
+// NewGuardedPeerConnection builds a PeerConnection and returns the guard of
+// its SSRC read streams too. The SettingEngine's BufferFactory is the only
+// hook pion has there, and it is shared by the PeerConnections of one
+// webrtc.API, so each PeerConnection gets a webrtc.API of its own (the
+// media engine is copied per PeerConnection and the interceptors built per
+// PeerConnection either way).
+func (a *API) NewGuardedPeerConnection(c webrtc.Configuration) (*webrtc.PeerConnection, *StreamGuard, error) {
+	g := &StreamGuard{}
+	se := a.settings
+	se.BufferFactory = g.newBuffer
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(a.media), webrtc.WithInterceptorRegistry(a.registry), webrtc.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pc, g, nil
 }
 
 func interceptors(o Options) (*interceptor.Registry, error) {

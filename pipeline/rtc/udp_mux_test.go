@@ -95,7 +95,7 @@ func TestSocketPerPeerConnection(t *testing.T) {
 	}
 }
 
-func newAPI(t *testing.T, o rtc.Options) *webrtc.API {
+func newAPI(t *testing.T, o rtc.Options) *rtc.API {
 	t.Helper()
 	api, err := rtc.NewAPI(o)
 	if err != nil {
@@ -107,7 +107,7 @@ func newAPI(t *testing.T, o rtc.Options) *webrtc.API {
 // pcs closes the PeerConnections of a test, before its leak check.
 type pcs []*webrtc.PeerConnection
 
-func (p *pcs) new(t *testing.T, api *webrtc.API) *webrtc.PeerConnection {
+func (p *pcs) new(t *testing.T, api *rtc.API) *webrtc.PeerConnection {
 	t.Helper()
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {

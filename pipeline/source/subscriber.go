@@ -50,7 +50,7 @@ type subscription struct {
 
 // newSubscription creates the PeerConnection and its signalling channel.
 // onTrack is called for each remote track (from a pion goroutine).
-func newSubscription(api *webrtc.API, cfg *Config, log *slog.Logger, onTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) (*subscription, error) {
+func newSubscription(api *rtc.API, cfg *Config, log *slog.Logger, onTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) (*subscription, error) {
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)

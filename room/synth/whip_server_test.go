@@ -29,7 +29,7 @@ const (
 type testWHIPServer struct {
 	t   *testing.T
 	srv *httptest.Server
-	api *webrtc.API
+	api *rtc.API
 
 	mu      sync.Mutex
 	peers   map[string]*testPeer
@@ -165,7 +165,7 @@ type testPeer struct {
 	keyAt  []uint64 // arrival number (1-based) of each complete keyframe
 }
 
-func newTestPeer(api *webrtc.API, offer string) (*testPeer, string, error) {
+func newTestPeer(api *rtc.API, offer string) (*testPeer, string, error) {
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, "", err
