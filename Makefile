@@ -53,6 +53,7 @@ test: test-deps lint
 # key or token check's p99 is over 50 µs. Its JSON lands in bench/results.
 bench: test-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...
+	$(GO) test -run '^$$' -bench RecordingUploads -benchtime 1x -timeout 10m ./egress/record/
 	$(GO) run ./bench/controlapi -out bench/results/controlapi.json
 
 # The long runs that make test does shortened: lip sync over ten minutes,

@@ -57,7 +57,8 @@ type Recording struct {
 
 	mu       sync.Mutex
 	man      archive.Manifest
-	cut      cutter // the segmenter state; used only by Run
+	index    archive.IndexWriter // writes man
+	cut      cutter              // the segmenter state; used only by Run
 	lastErr  error
 	finished bool
 	// seqShift and timeShift move this recorder's segments after the
@@ -220,27 +221,33 @@ func (r *Recording) key(name string) string {
 	return archive.Key(r.cfg.Tenant, r.cfg.Room, r.cfg.ID, name)
 }
 
-// publishLocked spools the playlist, then the manifest: both name only
-// segments spooled before them, which the spool uploads first.
+// publishLocked spools the manifest (its new chunks, then its head) and,
+// once the recording has ended, its VOD playlist: they name only
+// segments spooled before them, which the spool uploads first. While
+// recording, the API builds the live playlist from the manifest.
 func (r *Recording) publishLocked() error {
 	if r.abandoned {
 		return nil
 	}
 	r.man.UpdatedAt = time.Now().UTC()
-	var buf writerBuffer
-	if err := r.man.Playlist().Render(&buf, nil); err != nil {
-		return fmt.Errorf("playlist: %w", err)
-	}
-	if len(r.man.Segments) > 0 {
-		if err := r.cfg.Spool.Enqueue(r.key(archive.PlaylistName), buf.b); err != nil {
+	return publish(&r.man, &r.index, r.cfg.Spool)
+}
+
+// publish hands m to sp: its VOD playlist when it has ended, then its
+// manifest through w.
+func publish(m *archive.Manifest, w *archive.IndexWriter, sp Enqueuer) error {
+	key := func(name string) string { return archive.Key(m.Tenant, m.Room, m.ID, name) }
+	if m.Ended() && len(m.Segments) > 0 {
+		var buf writerBuffer
+		if err := m.Playlist().Render(&buf, nil); err != nil {
+			return fmt.Errorf("playlist: %w", err)
+		}
+		if err := sp.Enqueue(key(archive.PlaylistName), buf.b); err != nil {
 			return fmt.Errorf("playlist: %w", err)
 		}
 	}
-	b, err := r.man.Marshal()
+	err := w.Write(m, func(name string, data []byte) error { return sp.Enqueue(key(name), data) })
 	if err != nil {
-		return err
-	}
-	if err := r.cfg.Spool.Enqueue(r.key(archive.ManifestName), b); err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
 	return nil

@@ -23,7 +23,7 @@ type Flusher interface {
 type Recovery struct {
 	workDir string
 	entries []journalEntry
-	latest  map[string]*archive.Manifest // by id: the newest manifest the spool held
+	latest  map[string][]byte // by id: the newest manifest.json the spool held
 	log     *slog.Logger
 	// Reconcile merges what a recorder that was taken over (or whose
 	// recording was ended without it) had closed but not uploaded into
@@ -47,7 +47,7 @@ func LeftOver(workDir string, sp Taker, log *slog.Logger) *Recovery {
 	for _, err := range errs {
 		log.Warn("recovery: skipping journal entry", "err", err)
 	}
-	rc := &Recovery{workDir: workDir, entries: entries, latest: map[string]*archive.Manifest{}, log: log}
+	rc := &Recovery{workDir: workDir, entries: entries, latest: map[string][]byte{}, log: log}
 	for _, e := range entries {
 		rc.takeManifest(e, sp)
 	}
@@ -63,15 +63,25 @@ func (rc *Recovery) takeManifest(e journalEntry, sp Taker) {
 	if err != nil {
 		rc.log.Warn("recovery: spool", "recording", e.ID, "err", err)
 	}
-	if !ok {
-		return
+	if ok {
+		rc.latest[e.ID] = b // its chunks are read once the spool has uploaded them
 	}
-	m, err := archive.ParseManifest(b)
+}
+
+// spooled is the newest manifest the earlier process spooled of e, or
+// nil: its head, taken out of the spool, completed with its chunks,
+// which the spool uploaded.
+func (rc *Recovery) spooled(ctx context.Context, e journalEntry, cat *archive.Catalog) *archive.Manifest {
+	b, ok := rc.latest[e.ID]
+	if !ok {
+		return nil
+	}
+	m, err := cat.Complete(ctx, e.Tenant, e.Room, e.ID, b)
 	if err != nil {
 		rc.log.Warn("recovery: spooled manifest unreadable", "recording", e.ID, "err", err)
-		return
+		return nil
 	}
-	rc.latest[e.ID] = m
+	return m
 }
 
 // Len is the number of recordings left in progress.
@@ -108,7 +118,7 @@ func (rc *Recovery) Run(ctx context.Context, sp Spool, fl Flusher, cat *archive.
 // manifest its recorder spooled (or, without one, the stored one), unless
 // the store shows that a later generation took the recording over.
 func (rc *Recovery) interrupt(ctx context.Context, e journalEntry, sp Spool, cat *archive.Catalog) error {
-	spooled := rc.latest[e.ID]
+	spooled := rc.spooled(ctx, e, cat)
 	stored, err := cat.Manifest(ctx, e.Tenant, e.Room, e.ID)
 	if err != nil && !errors.Is(err, archive.ErrNotFound) {
 		return fmt.Errorf("record: recover %s: %w", e.ID, err)
@@ -187,26 +197,14 @@ type Enqueuer interface {
 	Enqueue(key string, data []byte) error
 }
 
-// WriteManifest hands m's playlist, then m, to sp: for whoever writes a
-// recording that no recorder runs (Interrupt, orphans merged into an
-// ended recording).
+// WriteManifest hands m's playlist (once it has ended), then m, to sp:
+// for whoever writes a recording that no recorder runs (Interrupt,
+// orphans merged into an ended recording). Only the chunks of m that the
+// store did not hold when m was read are written.
 func WriteManifest(m *archive.Manifest, sp Enqueuer) error {
 	m.UpdatedAt = time.Now().UTC()
-	var buf writerBuffer
-	if err := m.Playlist().Render(&buf, nil); err != nil {
-		return err
-	}
-	b, err := m.Marshal()
-	if err != nil {
-		return err
-	}
-	if len(m.Segments) > 0 {
-		if err := sp.Enqueue(archive.Key(m.Tenant, m.Room, m.ID, archive.PlaylistName), buf.b); err != nil {
-			return fmt.Errorf("record: interrupt %s: %w", m.ID, err)
-		}
-	}
-	if err := sp.Enqueue(archive.Key(m.Tenant, m.Room, m.ID, archive.ManifestName), b); err != nil {
-		return fmt.Errorf("record: interrupt %s: %w", m.ID, err)
+	if err := publish(m, &archive.IndexWriter{}, sp); err != nil {
+		return fmt.Errorf("record: write %s: %w", m.ID, err)
 	}
 	return nil
 }

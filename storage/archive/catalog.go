@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roomcast/roomcast/storage"
@@ -58,7 +59,8 @@ func (c *Catalog) Get(ctx context.Context, tenant, id string) (*Manifest, error)
 	return c.Manifest(ctx, tenant, room, id)
 }
 
-// Manifest reads the manifest of a located recording.
+// Manifest reads the manifest of a located recording: its head, then
+// the chunks the head names (see ChunkSegments).
 func (c *Catalog) Manifest(ctx context.Context, tenant, room, id string) (*Manifest, error) {
 	b, err := c.read(ctx, Key(tenant, room, id, ManifestName))
 	if errors.Is(err, storage.ErrNotFound) {
@@ -67,14 +69,54 @@ func (c *Catalog) Manifest(ctx context.Context, tenant, room, id string) (*Manif
 	if err != nil {
 		return nil, fmt.Errorf("recording %s: %w", id, err)
 	}
-	m, err := ParseManifest(b)
+	return c.Complete(ctx, tenant, room, id, b)
+}
+
+// Complete is the whole manifest of recording id of tenant in room whose
+// manifest.json is b: the segments of the chunks it names, read from the
+// store, go before its own.
+func (c *Catalog) Complete(ctx context.Context, tenant, room, id string, b []byte) (*Manifest, error) {
+	m, chunks, err := parseHead(b)
 	if err != nil {
 		return nil, err
 	}
 	if m.ID != id || m.Tenant != tenant || m.Room != room {
 		return nil, fmt.Errorf("recording %s: manifest names %s of %s/%s: %w", id, m.ID, m.Tenant, m.Room, ErrNotFound)
 	}
+	segs, err := c.readChunks(ctx, m, chunks)
+	if err != nil {
+		return nil, fmt.Errorf("recording %s: %w", id, err)
+	}
+	m.assemble(chunks, segs)
 	return m, nil
+}
+
+// chunkReaders bounds the chunks of one manifest read at once.
+const chunkReaders = 8
+
+// readChunks reads and checks the chunks of m, a few at a time.
+func (c *Catalog) readChunks(ctx context.Context, m *Manifest, chunks []string) ([][]Segment, error) {
+	segs := make([][]Segment, len(chunks))
+	errs := make([]error, len(chunks))
+	sem := make(chan struct{}, chunkReaders)
+	var wg sync.WaitGroup
+	for i, ch := range chunks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			b, err := c.read(ctx, Key(m.Tenant, m.Room, m.ID, ch))
+			if errors.Is(err, storage.ErrNotFound) {
+				err = fmt.Errorf("%w: chunk %s missing: %w", ErrBadManifest, ch, err)
+			}
+			if err == nil {
+				segs[i], err = parseChunk(m.ID, ch, b)
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	return segs, errors.Join(errs...)
 }
 
 func (c *Catalog) read(ctx context.Context, key string) ([]byte, error) {

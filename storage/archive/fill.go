@@ -32,6 +32,7 @@ func (m *Manifest) MergeFill(segs []Segment, inits []File, gen int) (MergeResult
 	if err := m.checkOrphans(keep, inits, at); err != nil {
 		return MergeResult{}, fmt.Errorf("fill: %w", err)
 	}
+	m.edits++
 	res := m.insertSegments(keep, at, FillReason)
 	for _, f := range inits {
 		if !have[f.Name] {

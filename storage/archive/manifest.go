@@ -23,8 +23,9 @@ const (
 // ErrBadManifest is returned for a manifest.json that cannot be used.
 var ErrBadManifest = errors.New("bad manifest")
 
-// ManifestVersion is the version of the manifest format written.
-const ManifestVersion = 1
+// ManifestVersion is the version of the manifest format written: 2
+// may be chunked (see ChunkSegments); 1, never chunked, is still read.
+const ManifestVersion = 2
 
 // Manifest describes one recording: manifest.json.
 type Manifest struct {
@@ -40,6 +41,12 @@ type Manifest struct {
 	// Quality is the egress job's quality report at its end (see
 	// egress.QualityInfo), kept as the job gave it.
 	Quality json.RawMessage `json:"quality,omitempty"`
+
+	// edits counts the merges that changed segments already listed, so
+	// that an IndexWriter knows its sealed chunks may have changed.
+	edits uint64
+	// stored names the chunks the store held when the manifest was read.
+	stored map[string]bool
 }
 
 // Summary is what a manifest says of the recording as a whole, without
@@ -156,16 +163,18 @@ func (m *Manifest) Marshal() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// ParseManifest decodes and checks a manifest.json.
+// ParseManifest decodes and checks a whole manifest: a manifest.json
+// that names no chunks (ErrChunked for one that does; Catalog.Manifest
+// reads those).
 func ParseManifest(b []byte) (*Manifest, error) {
-	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
+	m, chunks, err := parseHead(b)
+	if err != nil {
+		return nil, err
 	}
-	if err := m.check(); err != nil {
-		return nil, fmt.Errorf("%w %q: %w", ErrBadManifest, m.ID, err)
+	if len(chunks) > 0 {
+		return nil, fmt.Errorf("%w %q: %w", ErrBadManifest, m.ID, ErrChunked)
 	}
-	return &m, nil
+	return m, nil
 }
 
 func (m *Manifest) check() error {
@@ -180,7 +189,11 @@ func (m *Manifest) check() error {
 			return fmt.Errorf("bad init name %q", f.Name)
 		}
 	}
-	for _, s := range m.Segments {
+	return checkSegments(m.Segments)
+}
+
+func checkSegments(segs []Segment) error {
+	for _, s := range segs {
 		if !validName(s.Name) || !validName(s.Init) {
 			return fmt.Errorf("bad segment name %q (init %q)", s.Name, s.Init)
 		}

@@ -98,6 +98,7 @@ func (m *Manifest) MergeOrphans(o Orphans) (MergeResult, error) {
 	if err := m.checkOrphans(segs, o.Inits, at); err != nil {
 		return MergeResult{}, err
 	}
+	m.edits++
 	res := m.insertSegments(segs, at, "")
 	m.dropCoveredFill(&res)
 	for _, f := range o.Inits {

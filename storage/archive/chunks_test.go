@@ -1,0 +1,256 @@
+package archive_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roomcast/roomcast/storage"
+	"github.com/roomcast/roomcast/storage/archive"
+)
+
+// puts counts what an IndexWriter writes, by name, and stores it.
+type puts struct {
+	t      *testing.T
+	st     storage.Store // nil: count only
+	m      *archive.Manifest
+	n      map[string]int
+	bytes  int64
+	last   []byte // the last manifest.json
+	maxLen int    // of any manifest.json
+}
+
+func newPuts(t *testing.T, st storage.Store, m *archive.Manifest) *puts {
+	return &puts{t: t, st: st, m: m, n: map[string]int{}}
+}
+
+func (p *puts) put(name string, b []byte) error {
+	p.n[name]++
+	p.bytes += int64(len(b))
+	if name == archive.ManifestName {
+		p.last, p.maxLen = b, max(p.maxLen, len(b))
+	}
+	if p.st != nil {
+		put(p.t, p.st, archive.Key(p.m.Tenant, p.m.Room, p.m.ID, name), b)
+	}
+	return nil
+}
+
+// chunkNames are the chunk objects written, in name order.
+func (p *puts) chunkNames() []string {
+	var out []string
+	for name := range p.n {
+		if name != archive.ManifestName {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// segment is segment seq of a recording in 4 s segments of size bytes,
+// as a recorder lists it.
+func segment(seq uint64, size int64, t0 time.Time) archive.Segment {
+	sum := sha256.Sum256([]byte(fmt.Sprint(seq)))
+	return archive.Segment{
+		File:     archive.File{Name: archive.SegmentName(seq), Size: size, SHA256: hex.EncodeToString(sum[:])},
+		Sequence: seq, Init: archive.InitName(0), Start: float64(4 * seq), Duration: 4,
+		Wall: t0.Add(time.Duration(seq) * 4 * time.Second),
+	}
+}
+
+// grow adds n segments to m, writing it through w after each, as a
+// recorder does.
+func grow(t *testing.T, m *archive.Manifest, w *archive.IndexWriter, p *puts, n int, size int64) {
+	t.Helper()
+	for range n {
+		m.Segments = append(m.Segments, segment(uint64(len(m.Segments)), size, m.StartedAt))
+		m.Duration += 4
+		m.Size += size
+		if err := w.Write(m, p.put); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func emptyManifest(start time.Time) *archive.Manifest {
+	m := newManifest("acme", "hall", start, archive.StatusRecording)
+	m.Segments = nil
+	m.Size, m.Duration = 4, 0
+	return m
+}
+
+// TestChunkedManifestRoundTrip: a manifest written as head and chunks
+// reads back whole, each chunk written once, the head listing only the
+// segments after the sealed chunks.
+func TestChunkedManifestRoundTrip(t *testing.T) {
+	st := openStore(t)
+	m := emptyManifest(time.Now())
+	p := newPuts(t, st, m)
+	var w archive.IndexWriter
+	grow(t, m, &w, p, 2*archive.ChunkSegments+50, 1<<20)
+	put(t, st, archive.IndexEntryKey(m.Tenant, m.Room, m.ID), archive.IndexBody(m))
+	chunks := p.chunkNames()
+	if len(chunks) != 2 {
+		t.Fatalf("chunks written: %v, want 2", chunks)
+	}
+	for _, name := range chunks {
+		if p.n[name] != 1 || !strings.HasPrefix(name, "index-0000") {
+			t.Errorf("chunk %s written %d times", name, p.n[name])
+		}
+	}
+	if !bytes.Contains(p.last, []byte(`"chunks":[`)) || bytes.Count(p.last, []byte(`"sequence"`)) != 50 {
+		t.Errorf("head does not name its chunks and list 50 segments:\n%.400s", p.last)
+	}
+	if _, err := archive.ParseManifest(p.last); !errors.Is(err, archive.ErrChunked) {
+		t.Errorf("ParseManifest of a chunked head: %v, want ErrChunked", err)
+	}
+	got, err := archive.NewCatalog(st).Get(context.Background(), "acme", m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Segments, m.Segments) || got.Size != m.Size || got.Status != m.Status {
+		t.Errorf("read back %d segments (size %d, %s), want %d (%d, %s)",
+			len(got.Segments), got.Size, got.Status, len(m.Segments), m.Size, m.Status)
+	}
+	b, err := got.Marshal()
+	if err != nil || bytes.Contains(b, []byte("chunks")) || bytes.Count(b, []byte(`"sequence"`)) != len(m.Segments) {
+		t.Errorf("the assembled manifest marshals with its chunks or without every segment: %v", err)
+	}
+}
+
+// TestChunkedManifestUploadsLinearly simulates recordings of 4 and 12
+// hours in 4 s segments of 1 MB: the manifest objects written after every
+// segment add at most 5 % to the media bytes, and the head stays small.
+func TestChunkedManifestUploadsLinearly(t *testing.T) {
+	for _, hours := range []int{4, 12} {
+		t.Run(fmt.Sprintf("%dh", hours), func(t *testing.T) {
+			const size = 1 << 20
+			n := hours * 3600 / 4
+			m := emptyManifest(time.Now())
+			p := newPuts(t, nil, m)
+			var w archive.IndexWriter
+			grow(t, m, &w, p, n, size)
+			media := int64(n) * size
+			if ratio := float64(media+p.bytes) / float64(media); ratio > 1.05 {
+				t.Errorf("%d segments: %d manifest bytes for %d media bytes: %.4f× the media", n, p.bytes, media, ratio)
+			}
+			if len(p.chunkNames()) != n/archive.ChunkSegments {
+				t.Errorf("%d chunks written, want %d", len(p.chunkNames()), n/archive.ChunkSegments)
+			}
+			// The head holds fewer than ChunkSegments segments and a chunk
+			// name per 100: under 30 KB even at 12 h.
+			if p.maxLen > 64<<10 {
+				t.Errorf("largest manifest.json %d bytes", p.maxLen)
+			}
+			t.Logf("%d segments: manifest bytes %d (%.3f %% of the media), largest head %d bytes",
+				n, p.bytes, 100*float64(p.bytes)/float64(media), p.maxLen)
+		})
+	}
+}
+
+// TestMergeRewritesOnlyChangedChunks: orphans merged into the middle of a
+// chunked manifest renumber what follows them: the chunks before keep
+// their objects, the changed ones are written under new names, and the
+// whole reads back as merged.
+func TestMergeRewritesOnlyChangedChunks(t *testing.T) {
+	st := openStore(t)
+	m := emptyManifest(time.Now())
+	p := newPuts(t, st, m)
+	var w archive.IndexWriter
+	grow(t, m, &w, p, 150, 1000)
+	// A later generation goes on after a takeover.
+	m.Generation = 1
+	for i := range 150 {
+		s := segment(uint64(150+i), 1000, m.StartedAt)
+		s.Name = archive.GenName(1, s.Name)
+		m.Segments = append(m.Segments, s)
+	}
+	if err := w.Write(m, p.put); err != nil {
+		t.Fatal(err)
+	}
+	before := p.chunkNames()
+	o := archive.Orphans{Generation: 0, Segments: []archive.Segment{segment(150, 1000, m.StartedAt), segment(151, 1000, m.StartedAt)}}
+	if _, err := m.MergeOrphans(o); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(m, p.put); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range p.chunkNames() {
+		if p.n[name] != 1 {
+			t.Errorf("chunk %s written %d times", name, p.n[name])
+		}
+	}
+	// Chunk 0 (segments 0-99) is unchanged; chunks 1 and 2 are new.
+	if got := len(p.chunkNames()); got != len(before)+2 {
+		t.Errorf("%d chunks after the merge, %d before; want 2 new", got, len(before))
+	}
+	put(t, st, archive.IndexEntryKey(m.Tenant, m.Room, m.ID), archive.IndexBody(m))
+	got, err := archive.NewCatalog(st).Get(context.Background(), "acme", m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Segments, m.Segments) || len(got.Segments) != 302 {
+		t.Errorf("read back %d segments, want the merged %d", len(got.Segments), len(m.Segments))
+	}
+	// A writer that starts from the stored manifest writes no chunk again.
+	again := newPuts(t, st, got)
+	if err := new(archive.IndexWriter).Write(got, again.put); err != nil || len(again.chunkNames()) != 0 {
+		t.Errorf("rewriting the stored manifest wrote chunks %v (%v)", again.chunkNames(), err)
+	}
+}
+
+// TestChunkTamperedOrMissing: a chunk that does not match the head's
+// hash, or is missing, makes the manifest unreadable, not short.
+func TestChunkTamperedOrMissing(t *testing.T) {
+	st := openStore(t)
+	m := emptyManifest(time.Now())
+	p := newPuts(t, st, m)
+	var w archive.IndexWriter
+	grow(t, m, &w, p, archive.ChunkSegments+1, 1000)
+	put(t, st, archive.IndexEntryKey(m.Tenant, m.Room, m.ID), archive.IndexBody(m))
+	key := archive.Key(m.Tenant, m.Room, m.ID, p.chunkNames()[0])
+	put(t, st, key, []byte(`{"version":2}`))
+	cat := archive.NewCatalog(st)
+	if _, err := cat.Get(context.Background(), "acme", m.ID); !errors.Is(err, archive.ErrBadManifest) {
+		t.Errorf("tampered chunk: %v, want ErrBadManifest", err)
+	}
+	if err := st.Delete(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.Get(context.Background(), "acme", m.ID); !errors.Is(err, archive.ErrBadManifest) {
+		t.Errorf("missing chunk: %v, want ErrBadManifest", err)
+	}
+	if page, err := cat.List(context.Background(), "acme", archive.Query{}); err != nil || len(page.Recordings) != 0 {
+		t.Errorf("List with an unreadable manifest: %d recordings, %v", len(page.Recordings), err)
+	}
+}
+
+// TestVersion1ManifestReads: a manifest.json of the format before chunks
+// (testdata/manifest-v1.json) still reads, whole.
+func TestVersion1ManifestReads(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "manifest-v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	const id, tenant, room = "REC_fe6b2a9c8b7f01234567", "acme", "lobby"
+	put(t, st, archive.Key(tenant, room, id, archive.ManifestName), b)
+	put(t, st, archive.IndexEntryKey(tenant, room, id), []byte("x\n"))
+	m, err := archive.NewCatalog(st).Get(context.Background(), tenant, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Version != 1 || len(m.Segments) != 2 || m.Segments[1].Name != "seg-000002.m4s" || len(m.Discontinuities) != 1 || m.Status != archive.StatusComplete {
+		t.Errorf("version 1 manifest read as %+v", m)
+	}
+}
