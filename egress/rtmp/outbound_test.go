@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/egress/outbound"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // loopback is the outbound policy of tests whose servers listen on
@@ -52,7 +53,7 @@ func TestLoopbackTargetRefusedAtConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	waitFor(t, 5*time.Second, "the allowed connection", func() bool { return accepted.Load() >= 1 })
+	testutil.Eventually(t, 5*time.Second, "the allowed connection", func() bool { return accepted.Load() >= 1 })
 	ln.Close()
 	<-done
 	if n := accepted.Load(); n != 1 {
