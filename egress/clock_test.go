@@ -4,6 +4,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // fakeClock is a supervisor's clock that moves only when a test fires
@@ -47,7 +49,7 @@ func (c *fakeClock) waiting() (time.Duration, bool) {
 func (c *fakeClock) next(t *testing.T) time.Duration {
 	t.Helper()
 	var d time.Duration
-	waitFor(t, func() bool {
+	testutil.Eventually(t, 5*time.Second, "condition", func() bool {
 		var ok bool
 		d, ok = c.waiting()
 		return ok

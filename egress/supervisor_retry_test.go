@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 var errRefused = errors.New("connect: connection refused")
@@ -78,7 +80,7 @@ func TestSupervisorNeverGivesUp(t *testing.T) {
 				}
 				c.fire()
 			}
-			waitFor(t, func() bool { return sup.Status().State == StateLive })
+			testutil.Eventually(t, 5*time.Second, "condition", func() bool { return sup.Status().State == StateLive })
 			if st := sup.Status(); !st.DownSince.IsZero() || !st.NextRetryAt.IsZero() || st.Reconnects != n {
 				t.Errorf("live again: %+v, want no down/next times and %d reconnects", st, n)
 			}
@@ -217,7 +219,7 @@ func TestSupervisorRetriesWhenTheServerIsBack(t *testing.T) {
 	})
 	_, stop := run(t, sup)
 	start := time.Now()
-	waitFor(t, func() bool { return sup.Status().State == StateLive })
+	testutil.Eventually(t, 5*time.Second, "condition", func() bool { return sup.Status().State == StateLive })
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("live %v after the first refusal, with a 1 min backoff", took)
 	}
@@ -240,7 +242,7 @@ func TestSupervisorProbeAcceptingDoesNotShortenBackoff(t *testing.T) {
 		Backoff: Backoff{Base: time.Minute, Max: time.Minute}, Probe: p.probe, ProbeEvery: 10 * time.Millisecond,
 	})
 	_, stop := run(t, sup)
-	waitFor(t, func() bool {
+	testutil.Eventually(t, 5*time.Second, "condition", func() bool {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		return p.calls >= 20

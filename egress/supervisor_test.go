@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -102,11 +104,11 @@ func TestSupervisorStates(t *testing.T) {
 			go func() { done <- sup.Run(ctx) }()
 			var err error
 			if tc.stopAt == "" && tc.wantErr == nil {
-				waitFor(t, func() bool { return len(rec.get()) >= len(tc.want)-1 })
+				testutil.Eventually(t, 5*time.Second, "condition", func() bool { return len(rec.get()) >= len(tc.want)-1 })
 				cancel()
 			}
 			if tc.stopAt != "" {
-				waitFor(t, func() bool { return sup.Status().State == tc.stopAt })
+				testutil.Eventually(t, 5*time.Second, "condition", func() bool { return sup.Status().State == tc.stopAt })
 				cancel()
 			}
 			select {
@@ -142,17 +144,6 @@ func TestBackoff(t *testing.T) {
 		if got := DefaultBackoff.Delay(i + 1); got != w*time.Second {
 			t.Errorf("Delay(%d) = %v, want %v", i+1, got, w*time.Second)
 		}
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5 s")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

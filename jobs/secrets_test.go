@@ -22,6 +22,7 @@ import (
 	"github.com/roomcast/roomcast/jobs/webhook"
 	"github.com/roomcast/roomcast/pipeline/fanout"
 	"github.com/roomcast/roomcast/test/natsscan"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // streamKey is a distinctive stream key for one test.
@@ -198,7 +199,7 @@ func TestNoSecretsOnTheBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	running := waitJob(t, c, info.ID, busWait, func(i types.Info) bool { return active(i) && len(i.Outputs.RTMP) == 3 })
-	waitFor(t, "the third target in the record", func() bool {
+	testutil.Eventually(t, busWait, "the third target in the record", func() bool {
 		rec, _, err := c.get(ctx, info.ID)
 		return err == nil && len(rec.Spec.Outputs.RTMP) == 3
 	})
@@ -244,7 +245,7 @@ func TestNoSecretsOnTheBus(t *testing.T) {
 	if _, err := c.Update(ctx, info.ID, types.Update{RemoveRTMP: []string{running.Outputs.RTMP[0].ID}}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the record without the first target", func() bool {
+	testutil.Eventually(t, 5*time.Second, "the record without the first target", func() bool {
 		rec, _, err := c.get(ctx, info.ID)
 		return err == nil && rec.sealed() == nil && len(rec.Spec.Outputs.RTMP) == 2 &&
 			rec.Spec.Outputs.RTMP[0].URL == urls[1] && rec.Spec.Outputs.RTMP[1].URL == urls[2]
@@ -254,7 +255,7 @@ func TestNoSecretsOnTheBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJob(t, c, info.ID, busWait, func(i types.Info) bool { return i.Status == types.StatusComplete })
-	waitFor(t, "parked events", func() bool {
+	testutil.Eventually(t, busWait, "parked events", func() bool {
 		n, err := d.Parking().Count(ctx)
 		return err == nil && n >= 3
 	})
@@ -266,18 +267,6 @@ func TestNoSecretsOnTheBus(t *testing.T) {
 		}
 	}
 	t.Logf("scanned: %s", r)
-}
-
-// waitFor polls cond for up to 5 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // rawRecord is a job's record as stored, nothing opened.
@@ -339,7 +328,7 @@ func TestRotatedKeyring(t *testing.T) {
 	if !seen.has("rtmp://h/live/" + key) {
 		t.Fatal("the worker with the rotated keyring did not get the target")
 	}
-	waitFor(t, "the record sealed again under B", func() bool { return slices.Equal(sealedBy(t, onlyA, info.ID), []string{"B"}) })
+	testutil.Eventually(t, 5*time.Second, "the record sealed again under B", func() bool { return slices.Equal(sealedBy(t, onlyA, info.ID), []string{"B"}) })
 	// The node with A only: the state reads, the secrets do not open, a
 	// stop works.
 	rec, _, err := onlyA.get(context.Background(), info.ID)

@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/rtpdump"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // dumpedPacket is one packet read back from a dump.
@@ -57,8 +58,8 @@ func TestWriteHistory(t *testing.T) {
 			}
 			pub := newTestPublisherWith(t, m, "r1", "alice", codec)
 			// 2 s of media: four keyframes (every 0.5 s).
-			eventually(t, 10*time.Second, "alice sending", func() bool { return pub.frames.Load() > 100 })
-			eventually(t, 10*time.Second, "alice's tracks in the room", func() bool {
+			testutil.Eventually(t, 10*time.Second, "alice sending", func() bool { return pub.frames.Load() > 100 })
+			testutil.Eventually(t, 10*time.Second, "alice's tracks in the room", func() bool {
 				info, _ := m.Get("r1")
 				return len(participantTracks(info, pub.session.ID)) == 2
 			})
@@ -177,7 +178,7 @@ func TestWriteHistoryNoHistory(t *testing.T) {
 		t.Errorf("empty room: %d tracks, %d packets", len(tracks), len(pkts))
 	}
 	pub := newTestPublisher(t, m, "r1", "alice")
-	eventually(t, 10*time.Second, "alice's tracks in the room", func() bool {
+	testutil.Eventually(t, 10*time.Second, "alice's tracks in the room", func() bool {
 		info, _ := m.Get("r1")
 		return len(participantTracks(info, pub.session.ID)) == 2 && pub.frames.Load() > 25
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 	"github.com/roomcast/roomcast/pipeline/rtc/rtctest"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // Payload types of the test publisher's tracks, as rtc registers them.
@@ -39,7 +40,7 @@ func TestPublisherLossRecovered(t *testing.T) {
 	pub := p.publish(m, "lossy", "lossy publisher", offer)
 
 	var video, audio *recvTrack
-	eventually(t, 10*time.Second, "the publisher's tracks at the subscriber", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the publisher's tracks at the subscriber", func() bool {
 		ts, _ := sub.lastTrackList()
 		if len(ts) != 2 || !sub.receiving(trackIDs(ts), 1) {
 			return false
@@ -56,8 +57,8 @@ func TestPublisherLossRecovered(t *testing.T) {
 	// 4 s of media: 200 frames and 200 audio packets, of which 12 or so
 	// dropped. Every drop leaves a gap until its retransmission arrives;
 	// an unrecovered one stays.
-	eventually(t, 20*time.Second, "4 s of media", func() bool { return pub.frames.Load() >= 200 })
-	eventually(t, 5*time.Second, "every dropped video packet resent", func() bool {
+	testutil.Eventually(t, 20*time.Second, "4 s of media", func() bool { return pub.frames.Load() >= 200 })
+	testutil.Eventually(t, 5*time.Second, "every dropped video packet resent", func() bool {
 		seqs, _, _ := video.snapshot()
 		return gaps(seqs) == 0
 	})

@@ -289,11 +289,3 @@ func waitUntil(stop <-chan struct{}, timeout time.Duration, cond func() bool) bo
 	}
 	return true
 }
-
-// eventually fails the test unless cond holds within the timeout.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	if !waitUntil(nil, timeout, cond) {
-		t.Fatalf("timed out after %s waiting for %s", timeout, what)
-	}
-}

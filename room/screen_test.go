@@ -10,6 +10,7 @@ import (
 
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/rtc"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 func TestTrackSource(t *testing.T) {
@@ -152,7 +153,7 @@ func newWatchedRoom(t *testing.T) (*Manager, *testSubscriber) {
 // returns the room's info then.
 func waitFlowing(t *testing.T, m *Manager, sub *testSubscriber, n int) Info {
 	t.Helper()
-	eventually(t, 10*time.Second, fmt.Sprintf("%d tracks flowing to the subscriber", n), func() bool {
+	testutil.Eventually(t, 10*time.Second, fmt.Sprintf("%d tracks flowing to the subscriber", n), func() bool {
 		ts, _ := sub.lastTrackList()
 		return len(ts) == n && sub.receiving(trackIDs(ts), 20)
 	})

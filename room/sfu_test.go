@@ -13,6 +13,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v3"
 	"github.com/roomcast/roomcast/pipeline/rtc"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 func newTestManager(t *testing.T, cfg Config) *Manager {
@@ -108,16 +109,16 @@ func TestSubscriberFollowsPublishers(t *testing.T) {
 	alice := newTestPublisher(t, m, "r1", "alice")
 	// Let alice run past her second keyframe, so the subscriber starts from
 	// the GOP cache.
-	eventually(t, 10*time.Second, "alice sending", func() bool { return alice.frames.Load() > 30 })
+	testutil.Eventually(t, 10*time.Second, "alice sending", func() bool { return alice.frames.Load() > 30 })
 
 	sub := newTestSubscriber(t, m, "r1", subscriberSetup{})
-	eventually(t, 10*time.Second, "alice's tracks at the subscriber", func() bool {
+	testutil.Eventually(t, 10*time.Second, "alice's tracks at the subscriber", func() bool {
 		ts, _ := sub.lastTrackList()
 		return len(ts) == 2 && sub.receiving(trackIDs(ts), 20)
 	})
 
 	bob := newTestPublisher(t, m, "r1", "bob")
-	eventually(t, 10*time.Second, "four tracks at the subscriber", func() bool {
+	testutil.Eventually(t, 10*time.Second, "four tracks at the subscriber", func() bool {
 		ts, _ := sub.lastTrackList()
 		return len(ts) == 4 && sub.receiving(trackIDs(ts), 40)
 	})
@@ -139,7 +140,7 @@ func TestSubscriberFollowsPublishers(t *testing.T) {
 	if err := m.Unpublish("r1", bob.session.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "offer without bob's tracks", func() bool {
+	testutil.Eventually(t, 10*time.Second, "offer without bob's tracks", func() bool {
 		ts, _ := sub.lastTrackList()
 		return len(ts) == 2 && ts[0].ParticipantID == alice.session.ID && ts[1].ParticipantID == alice.session.ID
 	})
@@ -160,7 +161,7 @@ func TestSubscriberFollowsPublishers(t *testing.T) {
 		t.Errorf("after bob left: %+v", info)
 	}
 	n := sub.track(tracks[0].ID).received()
-	eventually(t, 5*time.Second, "alice still flowing", func() bool { return sub.track(tracks[0].ID).received() > n+10 })
+	testutil.Eventually(t, 5*time.Second, "alice still flowing", func() bool { return sub.track(tracks[0].ID).received() > n+10 })
 
 	// Deleting the room closes every server-side PeerConnection.
 	pcs := serverPCs(t, m, "r1")
@@ -238,7 +239,7 @@ func checkKeyframeRequest(t *testing.T, sub *testSubscriber, bob *testPublisher,
 		}
 		before := bob.plis.Load()
 		ssrc := sub.track(tr.ID).ssrc
-		eventually(t, 5*time.Second, "PLI at the publisher", func() bool {
+		testutil.Eventually(t, 5*time.Second, "PLI at the publisher", func() bool {
 			_ = sub.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 			return bob.plis.Load() > before
 		})
@@ -255,7 +256,7 @@ func checkSenderReports(t *testing.T, sub *testSubscriber, tracks []rtc.TrackInf
 	t.Helper()
 	for _, tr := range tracks {
 		rt := sub.track(tr.ID)
-		eventually(t, 5*time.Second, "two sender reports", func() bool {
+		testutil.Eventually(t, 5*time.Second, "two sender reports", func() bool {
 			_, _, srs := rt.snapshot()
 			return len(srs) >= 2
 		})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pion/webrtc/v3"
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // A subscriber that excludes one participant and whose first offer carries
@@ -17,17 +18,17 @@ func TestSubscriberExcludesParticipant(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := newTestPublisher(t, m, "r1", "alice")
-	eventually(t, 10*time.Second, "alice's tracks", func() bool {
+	testutil.Eventually(t, 10*time.Second, "alice's tracks", func() bool {
 		info, _ := m.Get("r1")
 		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
 	})
 	sub := newTestSubscriber(t, m, "r1", subscriberSetup{exclude: alice.session.ID, recvonly: true})
-	eventually(t, 10*time.Second, "the first offer", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the first offer", func() bool {
 		_, n := sub.lastTrackList()
 		return n >= 1
 	})
 	bob := newTestPublisherWith(t, m, "r1", "bob", media.CodecH264)
-	eventually(t, 10*time.Second, "bob's tracks at the subscriber", func() bool {
+	testutil.Eventually(t, 10*time.Second, "bob's tracks at the subscriber", func() bool {
 		ts, _ := sub.lastTrackList()
 		return len(ts) == 2 && sub.receiving(trackIDs(ts), 20)
 	})
@@ -79,7 +80,7 @@ func TestMalformedSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := newTestSubscriber(t, m, "r1", subscriberSetup{})
-	eventually(t, 10*time.Second, "the first offer", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the first offer", func() bool {
 		_, n := sub.lastTrackList()
 		return n >= 1
 	})
@@ -89,7 +90,7 @@ func TestMalformedSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Wait for the first answer to be applied, so that none is expected.
-	eventually(t, 10*time.Second, "first answer applied", func() bool {
+	testutil.Eventually(t, 10*time.Second, "first answer applied", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return !s.awaiting
@@ -103,11 +104,11 @@ func TestMalformedSignals(t *testing.T) {
 	if err := sub.dc.Send([]byte{0xde, 0xad}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "malformed messages counted", func() bool { return s.malformed.Load() == uint64(len(bad)+1) })
+	testutil.Eventually(t, 5*time.Second, "malformed messages counted", func() bool { return s.malformed.Load() == uint64(len(bad)+1) })
 
 	// The subscription still works.
 	newTestPublisher(t, m, "r1", "alice")
-	eventually(t, 10*time.Second, "alice's tracks at the subscriber", func() bool {
+	testutil.Eventually(t, 10*time.Second, "alice's tracks at the subscriber", func() bool {
 		ts, _ := sub.lastTrackList()
 		return len(ts) == 2 && sub.receiving(trackIDs(ts), 10)
 	})
@@ -139,7 +140,7 @@ func TestSubscriberAnswerTimeout(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("mute subscriber's signal channel still open")
 	}
-	eventually(t, 5*time.Second, "subscriber removed", func() bool {
+	testutil.Eventually(t, 5*time.Second, "subscriber removed", func() bool {
 		info, _ := m.Get("r1")
 		return info.Subscribers == 0
 	})
@@ -154,13 +155,13 @@ func TestPublisherConnectionLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := newTestPublisher(t, m, "r1", "alice")
-	eventually(t, 10*time.Second, "alice's tracks", func() bool {
+	testutil.Eventually(t, 10*time.Second, "alice's tracks", func() bool {
 		info, _ := m.Get("r1")
 		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
 	})
 	start := time.Now()
 	alice.close()
-	eventually(t, 20*time.Second, "alice removed", func() bool {
+	testutil.Eventually(t, 20*time.Second, "alice removed", func() bool {
 		info, _ := m.Get("r1")
 		return len(info.Participants) == 0
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/roomcast/roomcast/storage/local"
 	"github.com/roomcast/roomcast/storage/spool"
 	"github.com/roomcast/roomcast/test/mediafixture"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // fullFor is a Spool that refuses, as full, the segments whose names
@@ -139,7 +140,7 @@ func TestRawPartsEvictedAndRefusedLeaveTheManifest(t *testing.T) {
 	r := e.start(t, time.Second)
 	// Once uploads fail, the first manifest is the upload in flight of
 	// the recording's group, and the raw parts wait behind it.
-	waitFor(t, "a failing upload", func() bool { return sp.Status().Degraded })
+	testutil.Eventually(t, 10*time.Second, "a failing upload", func() bool { return sp.Status().Degraded })
 	r.rawFile(partFile(t, dir, "P1/cam-0001.mp4", 400<<10))
 	r.rawFile(partFile(t, dir, "P1/cam-0002.mp4", 300<<10))
 	// Another recording's 500 KiB segment evicts the oldest part only.
@@ -150,7 +151,7 @@ func TestRawPartsEvictedAndRefusedLeaveTheManifest(t *testing.T) {
 	r.rawFile(partFile(t, dir, "P1/cam-0003.mp4", 2<<20))
 	var raw []archive.RawFile
 	var dropped archive.Dropped
-	waitFor(t, "the eviction in the manifest", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the eviction in the manifest", func() bool {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		raw = slices.Clone(r.man.Raw)
@@ -173,18 +174,6 @@ func TestRawPartsEvictedAndRefusedLeaveTheManifest(t *testing.T) {
 	checkStored(t, e, m)
 	if _, err := st.Stat(context.Background(), archive.Key("acme", "hall", r.ID(), archive.RawDir+"P1/cam-0001.mp4")); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("evicted part reached the store: %v", err)
-	}
-}
-
-// waitFor polls cond for up to 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

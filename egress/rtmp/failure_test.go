@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // silentListener accepts TCP connections and never says a word.
@@ -92,7 +94,7 @@ func TestStall(t *testing.T) {
 	src.hold = true
 	errc := make(chan error, 1)
 	go func() { errc <- o.Run(context.Background(), src) }()
-	waitFor(t, 2*time.Second, "publishing", func() bool { return o.Stats().Connected })
+	testutil.Eventually(t, 2*time.Second, "publishing", func() bool { return o.Stats().Connected })
 	close(p.stopReading)
 	stalled := time.Now()
 	select {
@@ -112,7 +114,7 @@ func TestRunTwiceConcurrently(t *testing.T) {
 	o := New(Config{Outbound: loopback, Target: mustTarget(t, "rtmp://"+addr+"/live/k"), HandshakeTimeout: 500 * time.Millisecond})
 	errc := make(chan error, 1)
 	go func() { errc <- o.Run(context.Background(), newAudioSource(1)) }()
-	waitFor(t, time.Second, "the first Run", func() bool { return o.running.Load() })
+	testutil.Eventually(t, time.Second, "the first Run", func() bool { return o.running.Load() })
 	if err := o.Run(context.Background(), newAudioSource(1)); err == nil {
 		t.Error("a second concurrent Run was allowed")
 	}
@@ -218,7 +220,7 @@ func TestWireReconnect(t *testing.T) {
 	src := newTestSource(f, 2)
 	errc := make(chan error, 1)
 	go func() { errc <- o.Run(context.Background(), src) }()
-	waitFor(t, 5*time.Second, "publishing media", func() bool { _, read := src.stats(); return o.Stats().Connected && read > 60 })
+	testutil.Eventually(t, 5*time.Second, "publishing media", func() bool { _, read := src.stats(); return o.Stats().Connected && read > 60 })
 	first.close() // mid-GOP: the next keyframe is 2 s in
 	select {
 	case err := <-errc:

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -92,9 +93,9 @@ func encodeFixture(dir string) (*fixture, error) {
 func (f *fixture) addVideo(data []byte) error {
 	var au *media.Unit
 	n := 0
-	for _, nalu := range splitAnnexB(data) {
-		typ := nalu[0] & 0x1f
-		if typ == naluAUD {
+	for _, nalu := range h264.SplitAnnexB(data) {
+		typ := h264.Type(nalu)
+		if typ == h264.NALUTypeAUD {
 			ts := time.Duration(n) * time.Second / fixtureFPS
 			au = &media.Unit{Track: f.video, PTS: ts, DTS: ts}
 			f.units = append(f.units, au)
@@ -106,9 +107,9 @@ func (f *fixture) addVideo(data []byte) error {
 		au.Data = append(au.Data, 0, 0, 0, 1)
 		au.Data = append(au.Data, nalu...)
 		switch typ {
-		case 5:
+		case h264.NALUTypeIDR:
 			au.Key = true
-		case naluSPS, naluPPS:
+		case h264.NALUTypeSPS, h264.NALUTypePPS:
 			if n == 1 {
 				f.video.Config = append(f.video.Config, 0, 0, 0, 1)
 				f.video.Config = append(f.video.Config, nalu...)
@@ -119,27 +120,6 @@ func (f *fixture) addVideo(data []byte) error {
 		return fmt.Errorf("parsed %d video frames, config %d bytes", n, len(f.video.Config))
 	}
 	return nil
-}
-
-// splitAnnexB returns the NAL units of an Annex-B stream.
-func splitAnnexB(b []byte) [][]byte {
-	var out [][]byte
-	start := -1
-	for i := 0; i+3 <= len(b); {
-		if b[i] == 0 && b[i+1] == 0 && b[i+2] == 1 {
-			if start >= 0 {
-				out = append(out, bytes.TrimRight(b[start:i], "\x00"))
-			}
-			i += 3
-			start = i
-			continue
-		}
-		i++
-	}
-	if start >= 0 && start < len(b) {
-		out = append(out, b[start:])
-	}
-	return out
 }
 
 // addAudio strips the ADTS headers (ISO/IEC 13818-7 6.2) and derives the

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -102,11 +103,11 @@ func TestMuxerSequenceHeaders(t *testing.T) {
 // stripParamSets removes in-band SPS/PPS so that the track Config rules.
 func stripParamSets(u *media.Unit) *media.Unit {
 	var data []byte
-	eachNALU(u.Data, func(n []byte) {
-		if t := n[0] & 0x1f; t != naluSPS && t != naluPPS {
+	for _, n := range h264.SplitAnnexB(u.Data) {
+		if !h264.Type(n).IsParameterSet() {
 			data = append(append(data, 0, 0, 0, 1), n...)
 		}
-	})
+	}
 	c := *u
 	c.Data = data
 	return &c

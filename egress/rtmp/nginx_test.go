@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/test/nginxrtmp"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // TestPublishToNginx publishes the fixture to nginx-rtmp over RTMP and
@@ -112,7 +113,7 @@ func TestNginxKilledMidStream(t *testing.T) {
 	defer cancel()
 	errc := make(chan error, 1)
 	go func() { errc <- o.Run(ctx, src) }()
-	waitFor(t, 5*time.Second, "publishing 2 s of media", func() bool {
+	testutil.Eventually(t, 5*time.Second, "publishing 2 s of media", func() bool {
 		_, read := src.stats()
 		return o.Stats().Connected && read > 180
 	})
@@ -164,7 +165,7 @@ func TestStopsAtGOPBoundary(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() { errc <- o.Run(ctx, src) }()
 	// Cancel a third of the way into the second GOP.
-	waitFor(t, 10*time.Second, "2.7 s of media", func() bool { _, read := src.stats(); return read > 210 })
+	testutil.Eventually(t, 10*time.Second, "2.7 s of media", func() bool { _, read := src.stats(); return read > 210 })
 	cancel()
 	cancelled := time.Now()
 	select {
@@ -200,7 +201,7 @@ func TestMetadataReachesPlayers(t *testing.T) {
 	defer cancel()
 	errc := make(chan error, 1)
 	go func() { errc <- o.Run(ctx, src) }()
-	waitFor(t, 5*time.Second, "publishing", func() bool { return o.Stats().Connected })
+	testutil.Eventually(t, 5*time.Second, "publishing", func() bool { return o.Stats().Connected })
 
 	pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer pcancel()
@@ -220,17 +221,6 @@ func TestMetadataReachesPlayers(t *testing.T) {
 	cancel()
 	if err := <-errc; err != nil {
 		t.Fatalf("Run: %v", err)
-	}
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

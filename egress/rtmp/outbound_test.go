@@ -36,7 +36,7 @@ func TestLoopbackTargetRefusedAtConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	waitFor(t, 5*time.Second, "the allowed connection", func() bool { return accepted.Load() >= 1 })
+	testutil.Eventually(t, 5*time.Second, "the allowed connection", func() bool { return accepted.Load() >= 1 })
 	if n := accepted.Load(); n != 1 {
 		t.Fatalf("server accepted %d connections, want 1 (refused outputs must not connect)", n)
 	}

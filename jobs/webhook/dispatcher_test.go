@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 func TestDeliversInterleavedJobsInPublishOrder(t *testing.T) {
@@ -25,7 +27,7 @@ func TestDeliversInterleavedJobsInPublishOrder(t *testing.T) {
 	d := newDispatcher(t, js, srv.URL+"/hooks", nil)
 	r := startDispatcher(t, d)
 	want = append(want, publishAll(t, js, jobIDs, 3)...)
-	waitFor(t, "15 deliveries", func() bool { return d.Stats().Delivered >= uint64(len(want)) })
+	testutil.Eventually(t, waitLimit, "15 deliveries", func() bool { return d.Stats().Delivered >= uint64(len(want)) })
 	r.stop(t)
 
 	if got := rc.ids(); !equalIDs(got, want) {
@@ -94,10 +96,10 @@ func TestRetriesUntilEndpointRecoversKeepingOrder(t *testing.T) {
 	d := newDispatcher(t, js, url, log)
 	startDispatcher(t, d)
 
-	waitFor(t, "3 failed attempts", func() bool { return d.Stats().Failures >= 3 })
+	testutil.Eventually(t, waitLimit, "3 failed attempts", func() bool { return d.Stats().Failures >= 3 })
 	rc := newReceiver()
 	f.reopen(t, rc)
-	waitFor(t, "all deliveries", func() bool { return d.Stats().Delivered >= uint64(len(want)) })
+	testutil.Eventually(t, waitLimit, "all deliveries", func() bool { return d.Stats().Delivered >= uint64(len(want)) })
 
 	if got := rc.ids(); !equalIDs(got, want) {
 		t.Fatalf("delivery order\n got %v\nwant %v", got, want)
@@ -143,7 +145,7 @@ func TestDuplicatePublishStoredOnce(t *testing.T) {
 	d := newDispatcher(t, js, srv.URL, nil)
 	r := startDispatcher(t, d)
 	last := publishAll(t, js, []string{"EG_dup"}, 1)
-	waitFor(t, "2 deliveries", func() bool { return d.Stats().Delivered >= 2 })
+	testutil.Eventually(t, waitLimit, "2 deliveries", func() bool { return d.Stats().Delivered >= 2 })
 	r.stop(t)
 	if got, want := rc.ids(), []string{ev.ID, last[0]}; !equalIDs(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
@@ -165,14 +167,14 @@ func TestRestartResumesWithoutLossOrReorder(t *testing.T) {
 	dbg := slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	d1 := newDispatcher(t, js, srv.URL, dbg.With("d", 1))
 	r1 := startDispatcher(t, d1)
-	waitFor(t, "3 deliveries and a retry", func() bool { return d1.Stats().Delivered == 3 && d1.Stats().Retries >= 1 })
+	testutil.Eventually(t, waitLimit, "3 deliveries and a retry", func() bool { return d1.Stats().Delivered == 3 && d1.Stats().Retries >= 1 })
 	r1.stop(t) // mid-retry of the 4th event
 	allow.Store(true)
 	want = append(want, publishAll(t, js, []string{"EG_b", "EG_a"}, 1)...)
 
 	d2 := newDispatcher(t, js, srv.URL, dbg.With("d", 2))
 	r2 := startDispatcher(t, d2)
-	waitFor(t, "6 deliveries", func() bool { return d2.Stats().Delivered >= 3 })
+	testutil.Eventually(t, waitLimit, "6 deliveries", func() bool { return d2.Stats().Delivered >= 3 })
 	r2.stop(t)
 	// Delivery is at least once: the first dispatcher's cancelled request
 	// for the 4th event may still reach the receiver after allow flips,
@@ -199,7 +201,7 @@ func TestUndecodableMessagesAreTerminated(t *testing.T) {
 	defer srv.Close()
 	d := newDispatcher(t, js, srv.URL, nil)
 	r := startDispatcher(t, d)
-	waitFor(t, "1 delivery", func() bool { return d.Stats().Delivered >= 1 })
+	testutil.Eventually(t, waitLimit, "1 delivery", func() bool { return d.Stats().Delivered >= 1 })
 	r.stop(t)
 	if got := rc.ids(); !equalIDs(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
@@ -213,7 +215,7 @@ func TestRunReturnsOnCancel(t *testing.T) {
 	js, _ := startJS(t)
 	d := newDispatcher(t, js, "http://127.0.0.1:1/", nil)
 	r := startDispatcher(t, d)
-	waitFor(t, "consumer", func() bool {
+	testutil.Eventually(t, waitLimit, "consumer", func() bool {
 		_, err := js.Consumer(testCtx(t), StreamName, ConsumerName)
 		return err == nil
 	})

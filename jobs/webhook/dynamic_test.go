@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // dynamicEndpoints is an Endpoints whose list the test changes, as a
@@ -56,14 +58,14 @@ func TestEndpointsFollowSettings(t *testing.T) {
 
 	acme := Endpoint{Tenant: "acme", URL: srv.URL, Secret: testSecret}
 	dyn.set(acme)
-	waitFor(t, "acme's consumer", func() bool {
+	testutil.Eventually(t, waitLimit, "acme's consumer", func() bool {
 		_, err := js.Consumer(testCtx(t), StreamName, acme.Name())
 		return err == nil
 	})
 	first := publishFor(t, js, "acme", "EG_x", EgressStarted).ID
 	publishFor(t, js, "beta", "EG_x", EgressStarted)
 	second := publishFor(t, js, "acme", "EG_x", EgressStarted).ID
-	waitFor(t, "2 deliveries", func() bool { return len(rc.ids()) >= 2 })
+	testutil.Eventually(t, waitLimit, "2 deliveries", func() bool { return len(rc.ids()) >= 2 })
 
 	rc.mu.Lock()
 	rc.secret = "whsec_rotated"
@@ -71,17 +73,17 @@ func TestEndpointsFollowSettings(t *testing.T) {
 	rotated := acme
 	rotated.Secret = "whsec_rotated"
 	dyn.set(rotated)
-	waitFor(t, "the queue restarted with the new secret", func() bool {
+	testutil.Eventually(t, waitLimit, "the queue restarted with the new secret", func() bool {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		q := d.queues[acme.Name()]
 		return q != nil && q.ep.Secret == "whsec_rotated"
 	})
 	third := publishFor(t, js, "acme", "EG_x", EgressStarted).ID
-	waitFor(t, "3 deliveries", func() bool { return len(rc.ids()) >= 3 })
+	testutil.Eventually(t, waitLimit, "3 deliveries", func() bool { return len(rc.ids()) >= 3 })
 
 	dyn.set()
-	waitFor(t, "acme's queue stopped", func() bool { return len(d.EndpointStats()) == 0 })
+	testutil.Eventually(t, waitLimit, "acme's queue stopped", func() bool { return len(d.EndpointStats()) == 0 })
 	r.stop(t)
 
 	if got, want := rc.ids(), []string{first, second, third}; !equalIDs(got, want) {
@@ -104,14 +106,14 @@ func TestEndpointSince(t *testing.T) {
 	defer srv.Close()
 	older := publishFor(t, js, "acme", "EG_x", EgressStarted).ID
 	since := time.Now()
-	waitFor(t, "the clock past the older event", func() bool { return time.Since(since) > 10*time.Millisecond })
+	testutil.Eventually(t, waitLimit, "the clock past the older event", func() bool { return time.Since(since) > 10*time.Millisecond })
 	early := publishFor(t, js, "acme", "EG_x", EgressUpdated).ID
 	dyn := &dynamicEndpoints{}
 	dyn.set(Endpoint{Tenant: "acme", URL: srv.URL, Secret: testSecret, Since: since})
 	d := dynamicDispatcher(t, js, dyn)
 	r := startDispatcher(t, d)
 	later := publishFor(t, js, "acme", "EG_x", EgressEnded).ID
-	waitFor(t, "2 deliveries", func() bool { return len(rc.ids()) >= 2 })
+	testutil.Eventually(t, waitLimit, "2 deliveries", func() bool { return len(rc.ids()) >= 2 })
 	r.stop(t)
 	if got, want := rc.ids(), []string{early, later}; !equalIDs(got, want) {
 		t.Errorf("deliveries %v, want %v (not %s, made before Since)", got, want, older)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // timedReceiver is a receiver that notes when each event arrived.
@@ -63,7 +65,7 @@ func startReady(t *testing.T, d *Dispatcher, eps StaticEndpoints) *running {
 	t.Helper()
 	r := startDispatcher(t, d)
 	for _, e := range eps {
-		waitFor(t, "consumer "+e.Name(), func() bool {
+		testutil.Eventually(t, waitLimit, "consumer "+e.Name(), func() bool {
 			_, err := d.js.Consumer(testCtx(t), StreamName, e.Name())
 			return err == nil
 		})
@@ -106,7 +108,7 @@ func TestFailingEndpointDoesNotDelayAnother(t *testing.T) {
 	for i := range 5 {
 		aIDs = append(aIDs, publishFor(t, js, "ta", "EG_a"+string(rune('0'+i%2)), EgressUpdated).ID)
 	}
-	waitFor(t, "A's first refusal", func() bool { return refused.Load() > 0 })
+	testutil.Eventually(t, waitLimit, "A's first refusal", func() bool { return refused.Load() > 0 })
 
 	var want []string
 	var worst, total time.Duration
@@ -115,7 +117,7 @@ func TestFailingEndpointDoesNotDelayAnother(t *testing.T) {
 		sent := time.Now()
 		ev := publishFor(t, js, "tb", job, EgressUpdated)
 		want = append(want, ev.ID)
-		waitFor(t, "B's event", func() bool { _, ok := good.at(ev.ID); return ok })
+		testutil.Eventually(t, waitLimit, "B's event", func() bool { _, ok := good.at(ev.ID); return ok })
 		at, _ := good.at(ev.ID)
 		lat := at.Sub(sent)
 		worst, total = max(worst, lat), total+lat
@@ -132,7 +134,7 @@ func TestFailingEndpointDoesNotDelayAnother(t *testing.T) {
 	if got := good.ids(); !equalIDs(got, want) {
 		t.Errorf("B got\n %v\nwant\n %v", got, want)
 	}
-	waitFor(t, "A's 5 events parked", func() bool { return d.EndpointStats()[aName].Parked == 5 })
+	testutil.Eventually(t, waitLimit, "A's 5 events parked", func() bool { return d.EndpointStats()[aName].Parked == 5 })
 	if n := refused.Load(); n != 15 {
 		t.Errorf("A refused %d attempts, want 3 per event = 15", n)
 	}
@@ -171,7 +173,7 @@ func TestParkedEventIsListedAndRetried(t *testing.T) {
 	r := startReady(t, d, eps)
 	first = publishFor(t, js, "ta", "EG_x", EgressStarted)
 	later := publishFor(t, js, "ta", "EG_x", EgressEnded)
-	waitFor(t, "the later event", func() bool { return len(rc.ids()) == 1 })
+	testutil.Eventually(t, waitLimit, "the later event", func() bool { return len(rc.ids()) == 1 })
 	if got := rc.ids(); got[0] != later.ID || slices.Contains(got, old.ID) {
 		t.Fatalf("got %v, want the later event %s after the first was parked", got, later.ID)
 	}
@@ -194,7 +196,7 @@ func TestParkedEventIsListedAndRetried(t *testing.T) {
 	if rec, err := p.Retry(testCtx(t), "ta", id); err != nil || rec.State != StateRetrying {
 		t.Fatalf("retry: %+v, %v", rec, err)
 	}
-	waitFor(t, "parked again", func() bool {
+	testutil.Eventually(t, waitLimit, "parked again", func() bool {
 		l, err := p.List(testCtx(t), "ta")
 		return err == nil && len(l) == 1 && l[0].Attempts == 4 && l[0].State == StateParked
 	})
@@ -202,7 +204,7 @@ func TestParkedEventIsListedAndRetried(t *testing.T) {
 	if _, err := p.Retry(testCtx(t), "ta", id); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "redelivered and unlisted", func() bool {
+	testutil.Eventually(t, waitLimit, "redelivered and unlisted", func() bool {
 		l, err := p.List(testCtx(t), "ta")
 		return err == nil && len(l) == 0 && len(rc.ids()) == 2
 	})
@@ -259,7 +261,7 @@ func TestUpgradeFromOneEndpointLayout(t *testing.T) {
 	d := newDispatcher(t, js, srv.URL, testLogger(t))
 	startDispatcher(t, d)
 	newer := publishFor(t, js, "ta", "EG_new", EgressStarted)
-	waitFor(t, "2 deliveries", func() bool { return len(rc.ids()) == 2 })
+	testutil.Eventually(t, waitLimit, "2 deliveries", func() bool { return len(rc.ids()) == 2 })
 	if got := rc.ids(); !equalIDs(got, []string{ev.ID, newer.ID}) {
 		t.Errorf("got %v", got)
 	}

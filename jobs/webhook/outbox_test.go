@@ -122,7 +122,7 @@ func TestOutboxKeepsEventsAcrossOutageAndRestart(t *testing.T) {
 	}
 	stop1 := runOutbox(ob1)
 	want := addEvents(t, ob1, 3)
-	waitFor(t, "3 events published", func() bool { return ob1.Len() == 0 })
+	testutil.Eventually(t, waitLimit, "3 events published", func() bool { return ob1.Len() == 0 })
 
 	n.stop() // NATS goes away while events are made
 	want = append(want, addEvents(t, ob1, 12)...)
@@ -153,7 +153,7 @@ func TestOutboxKeepsEventsAcrossOutageAndRestart(t *testing.T) {
 	stop2 := runOutbox(ob2)
 	defer ob2.Close()
 	defer stop2()
-	waitFor(t, "the outbox drained", func() bool { return ob2.Len() == 0 })
+	testutil.Eventually(t, waitLimit, "the outbox drained", func() bool { return ob2.Len() == 0 })
 	if got := streamIDs(t, js2); !equalIDs(got, want) {
 		t.Fatalf("stream holds\n %v\nwant, in order\n %v", got, want)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -98,13 +99,13 @@ func h264Units(t testing.TB, clip testClip, start time.Duration, codecArgs ...st
 		pts := start + time.Duration(len(units))*time.Second/time.Duration(clip.fps)
 		key := false
 		for _, n := range au {
-			key = key || nalType(n) == nalIDR
+			key = key || h264.Type(n) == h264.NALUTypeIDR
 		}
-		units = append(units, &media.Unit{Track: track, PTS: pts, DTS: pts, Key: key, Data: joinNALs(au)})
+		units = append(units, &media.Unit{Track: track, PTS: pts, DTS: pts, Key: key, Data: h264.JoinAnnexB(au)})
 		au = nil
 	}
-	for _, n := range splitNALs(b) {
-		if nalType(n) == nalAUD {
+	for _, n := range h264.SplitAnnexB(b) {
+		if h264.Type(n) == h264.NALUTypeAUD {
 			flush()
 			continue
 		}

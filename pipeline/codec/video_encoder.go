@@ -8,6 +8,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -38,7 +39,7 @@ func NewVideoEncoder(cfg VideoEncoderConfig) (*VideoEncoder, error) {
 		e.freeAV()
 		return nil, fmt.Errorf("new h264 encoder: %w", err)
 	}
-	config := parameterSets(e.cc.ExtraData())
+	config := ParameterSets(e.cc.ExtraData())
 	if config == nil {
 		e.freeAV()
 		return nil, fmt.Errorf("new h264 encoder: no SPS and PPS in the extradata")
@@ -206,7 +207,7 @@ func (e *VideoEncoder) receive(units []*media.Unit) ([]*media.Unit, error) {
 			PTS:   time.Duration(e.pkt.Pts()),
 			DTS:   time.Duration(e.pkt.Dts()),
 			Key:   e.pkt.Flags().Has(astiav.PacketFlagKey),
-			Data:  joinNALs(splitNALs(e.pkt.Data())),
+			Data:  h264.JoinAnnexB(h264.SplitAnnexB(e.pkt.Data())),
 		})
 		e.pkt.Unref()
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -91,7 +92,7 @@ func TestVideoEncoderKeyframes(t *testing.T) {
 			t.Errorf("keyframes at %v, want %v", got, want)
 		}
 		for _, u := range out {
-			if types := nalTypes(u.Data); u.Key && !(slices.Contains(types, nalSPS) && slices.Contains(types, nalPPS)) {
+			if types := nalTypes(u.Data); u.Key && !(slices.Contains(types, h264.NALUTypeSPS) && slices.Contains(types, h264.NALUTypePPS)) {
 				t.Errorf("keyframe at %s: NAL types %v, want SPS and PPS", u.PTS, types)
 			}
 		}

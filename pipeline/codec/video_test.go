@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -97,7 +98,7 @@ func checkH264Units(t *testing.T, enc *VideoEncoder, in, out []*media.Unit, keys
 	if tr.Codec != media.CodecH264 || tr.Width != 640 || tr.Height != 360 || tr.FPS != 30 || tr.BitrateKbps != 1500 {
 		t.Errorf("track %+v", tr)
 	}
-	if got := nalTypes(tr.Config); !slices.Equal(got, []byte{nalSPS, nalPPS}) {
+	if got := nalTypes(tr.Config); !slices.Equal(got, []h264.NALUType{h264.NALUTypeSPS, h264.NALUTypePPS}) {
 		t.Errorf("track config NAL types %v, want SPS PPS", got)
 	}
 	var gotKeys []time.Duration
@@ -109,13 +110,13 @@ func checkH264Units(t *testing.T, enc *VideoEncoder, in, out []*media.Unit, keys
 			t.Fatalf("unit %d: bad track or start code % x", i, u.Data[:min(5, len(u.Data))])
 		}
 		types := nalTypes(u.Data)
-		hasIDR := slices.Contains(types, nalIDR)
+		hasIDR := slices.Contains(types, h264.NALUTypeIDR)
 		if u.Key != hasIDR {
 			t.Errorf("unit %d: Key %v, NAL types %v", i, u.Key, types)
 		}
 		if u.Key {
 			gotKeys = append(gotKeys, u.PTS)
-			if !slices.Contains(types, nalSPS) || !slices.Contains(types, nalPPS) {
+			if !slices.Contains(types, h264.NALUTypeSPS) || !slices.Contains(types, h264.NALUTypePPS) {
 				t.Errorf("keyframe %d at %s: NAL types %v, want SPS and PPS", i, u.PTS, types)
 			}
 		}
@@ -154,10 +155,10 @@ func checkH264File(t *testing.T, path string, w, h int, keys []int) {
 }
 
 // nalTypes lists the NAL unit types of an Annex-B stream.
-func nalTypes(b []byte) []byte {
-	var types []byte
-	for _, n := range splitNALs(b) {
-		types = append(types, nalType(n))
+func nalTypes(b []byte) []h264.NALUType {
+	var types []h264.NALUType
+	for _, n := range h264.SplitAnnexB(b) {
+		types = append(types, h264.Type(n))
 	}
 	return types
 }

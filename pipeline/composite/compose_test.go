@@ -12,6 +12,7 @@ import (
 	"github.com/roomcast/roomcast/pipeline/codec"
 	"github.com/roomcast/roomcast/pipeline/composite"
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // camera is a test participant's video: solid frames of one luma value,
@@ -324,7 +325,7 @@ func TestRenditions(t *testing.T) {
 		Canvases: []composite.CanvasConfig{{Name: "vertical", Width: 180, Height: 320, View: &composite.View{Mode: composite.ModeSpeaker, Thumbnails: true}}},
 	})
 	startRoom(t, l, newCamera(t, "p1", media.SourceCamera, 64, 48, 60), newCamera(t, "p2", media.SourceCamera, 64, 48, 180))
-	Eventually(t, 8*time.Second, "both canvases", func() bool {
+	testutil.Eventually(t, 8*time.Second, "both canvases", func() bool {
 		c := l.Canvases()
 		return len(c) == 2 && c[0].Frames >= 30 && c[1].Frames >= 30
 	})
@@ -360,31 +361,19 @@ func TestRenditions(t *testing.T) {
 	}
 }
 
-// Eventually polls cond every 50 ms until it holds or within passes.
-func Eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestQualityReport: the report counts what happened to each
 // participant's video and the canvas's encoding.
 func TestQualityReport(t *testing.T) {
 	l, _ := runLayout(t, composite.LayoutConfig{View: composite.View{Mode: composite.ModeGrid}})
 	steady, jumpy := newCamera(t, "p1", media.SourceCamera, 64, 48, 60), newCamera(t, "p2", media.SourceCamera, 64, 48, 180)
 	r := startRoom(t, l, steady, jumpy)
-	Eventually(t, 8*time.Second, "frames shown", func() bool { return l.Canvases()[0].Frames > 30 })
+	testutil.Eventually(t, 8*time.Second, "frames shown", func() bool { return l.Canvases()[0].Frames > 30 })
 	r.pause(jumpy)
 	time.Sleep(600 * time.Millisecond) // a break in p2's input
 	r.mu.Lock()
 	delete(r.paused, jumpy)
 	r.mu.Unlock()
-	Eventually(t, 8*time.Second, "more frames", func() bool { return l.Canvases()[0].Frames > 90 })
+	testutil.Eventually(t, 8*time.Second, "more frames", func() bool { return l.Canvases()[0].Frames > 90 })
 	q := l.Quality()
 	byID := map[string]composite.ParticipantQuality{}
 	for _, p := range q.Participants {
@@ -439,7 +428,7 @@ func TestUndecodableParticipant(t *testing.T) {
 		right := lumaAt(f, 240, 30)
 		return near(lumaAt(f, 80, 90), 200) && right > 30 && !near(right, 200)
 	})
-	Eventually(t, 5*time.Second, "decode errors counted", func() bool {
+	testutil.Eventually(t, 5*time.Second, "decode errors counted", func() bool {
 		for _, p := range l.Quality().Participants {
 			if p.ID == "p2" && p.DecodeErrors > 10 && p.FramesShown == 0 {
 				return true

@@ -7,6 +7,7 @@ import (
 
 	"github.com/roomcast/roomcast/pipeline/composite"
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // Replay composes recorded units offline, faster than real time: the
@@ -89,7 +90,7 @@ func TestPassthroughSwitchLeavesNoHole(t *testing.T) {
 			}
 		}
 	}
-	Eventually(t, 2*time.Second, "output past 2 s", func() bool {
+	testutil.Eventually(t, 2*time.Second, "output past 2 s", func() bool {
 		out.mu.Lock()
 		defer out.mu.Unlock()
 		return len(out.units) > 0 && out.units[len(out.units)-1].PTS > 2*time.Second

@@ -1,22 +1,21 @@
 package composite
 
-import (
-	gocodec "github.com/yapingcat/gomedia/go-codec"
-)
+import "github.com/roomcast/roomcast/pipeline/codecs/h264"
 
-// spsSize returns the picture size an H.264 SPS declares (Annex-B input
-// starting with the SPS), or 0, 0 when it cannot be read. A malformed SPS
-// from a publisher must not take the process down, so the parser's panics
-// are contained.
+// maxPassthroughSide bounds the picture size a passed-through SPS may
+// declare.
+const maxPassthroughSide = 8192
+
+// spsSize returns the picture size the first H.264 SPS of an Annex-B
+// stream declares, or 0, 0 when there is none or it cannot be read.
 func spsSize(annexB []byte) (w, h int) {
-	defer func() {
-		if recover() != nil {
-			w, h = 0, 0
-		}
-	}()
-	uw, uh := gocodec.GetH264Resolution(annexB)
-	if uw == 0 || uh == 0 || uw > 8192 || uh > 8192 {
+	sps, _ := h264.ParameterSets(h264.SplitAnnexB(annexB))
+	if len(sps) == 0 {
 		return 0, 0
 	}
-	return int(uw), int(uh)
+	s, err := h264.ParseSPS(sps[0])
+	if err != nil || s.Width > maxPassthroughSide || s.Height > maxPassthroughSide {
+		return 0, 0
+	}
+	return s.Width, s.Height
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 func TestFastReaderGetsEveryUnitInOrder(t *testing.T) {
@@ -153,7 +154,7 @@ func TestBlockedReaderDoesNotSlowWriter(t *testing.T) {
 		inWrite += time.Since(start)
 		// Let the fast reader catch up, outside the timing, so that it
 		// keeps up whatever the machine's load.
-		eventually(t, "the fast reader to catch up", func() bool {
+		testutil.Eventually(t, 5*time.Second, "the fast reader to catch up", func() bool {
 			return fast.Stats().Delivered == uint64(written)
 		})
 	}

@@ -103,18 +103,6 @@ func readAll(r *Reader) ([]*media.Unit, error) {
 	}
 }
 
-// eventually polls cond until it holds, failing the test after 5 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // recordHandler is a slog.Handler that keeps the records it handles.
 type recordHandler struct {
 	mu      sync.Mutex

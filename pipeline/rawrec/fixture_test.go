@@ -171,22 +171,3 @@ func makeOpus(dir string) (clip, error) {
 	}
 	return c, nil
 }
-
-// encodeSPS has libx264 encode one frame of the given size and profile
-// and returns its SPS.
-func encodeSPS(dir string, width, height int, profile, pixFmt string) ([]byte, error) {
-	path := filepath.Join(dir, fmt.Sprintf("sps-%dx%d-%s-%s.h264", width, height, profile, pixFmt))
-	err := ffmpeg("-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=%dx%d:rate=30", width, height), "-frames:v", "1",
-		"-c:v", "libx264", "-profile:v", profile, "-pix_fmt", pixFmt, "-f", "h264", path)
-	if err != nil {
-		return nil, err
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if sps := inspectAVC(b).sps; sps != nil {
-		return sps, nil
-	}
-	return nil, errors.New("no sps")
-}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/mux"
 )
@@ -14,14 +15,12 @@ import (
 // about two seconds.
 const fragmentDuration = 2 * time.Second
 
-var startCode = []byte{0, 0, 0, 1}
-
 // h264Track keeps the newest parameter sets of an H.264 track, which
 // arrive in band before keyframes.
 type h264Track struct {
 	track    media.Track
 	sps, pps []byte
-	size     spsInfo
+	size     h264.SPS
 }
 
 func (*h264Track) ext() string { return "mp4" }
@@ -34,7 +33,7 @@ func (h *h264Track) check(u *media.Unit) (bool, error) {
 		return false, fmt.Errorf("%w: no h264 slice", errBadUnit)
 	}
 	if a.sps != nil && !bytes.Equal(a.sps, h.sps) {
-		if info, err := parseSPS(a.sps); err == nil {
+		if info, err := h264.ParseSPS(a.sps); err == nil {
 			h.sps, h.size = bytes.Clone(a.sps), info
 		}
 	}
@@ -46,8 +45,8 @@ func (h *h264Track) check(u *media.Unit) (bool, error) {
 
 func (h *h264Track) newPart(w sink, u *media.Unit, gap time.Duration) (partWriter, error) {
 	t := h.track
-	t.Config = bytes.Join([][]byte{nil, h.sps, h.pps}, startCode)
-	t.Width, t.Height = h.size.width, h.size.height
+	t.Config = h264.JoinAnnexB([][]byte{h.sps, h.pps})
+	t.Width, t.Height = h.size.Width, h.size.Height
 	t.FPS = fpsOf(gap)
 	seg, err := mux.NewSegmenter(mux.SegmenterConfig{Tracks: []*media.Track{&t}, TargetDuration: fragmentDuration})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/test/fuzzcorpus"
 )
@@ -28,7 +29,7 @@ var (
 )
 
 func annexB(nals ...[]byte) []byte {
-	return bytes.Join(append([][]byte{nil}, nals...), startCode)
+	return bytes.Join(append([][]byte{nil}, nals...), h264.StartCode)
 }
 
 // badUnits are units no part may start with: each is dropped and
@@ -211,39 +212,4 @@ func FuzzRecorderUnit(f *testing.F) {
 			t.Fatalf("file errors: %+v", st)
 		}
 	})
-}
-
-func TestParseSPS(t *testing.T) {
-	got, err := parseSPS(testSPS)
-	if err != nil || got != (spsInfo{320, 240}) {
-		t.Errorf("parseSPS = %+v, %v; want 320x240", got, err)
-	}
-	if _, err := parseSPS(mustHex("6742c01ef80003fffe80808080")); err == nil {
-		t.Error("huge width accepted")
-	}
-}
-
-// TestParseSPSFromFFmpeg checks sizes that need cropping, other chroma
-// formats and the scaling-matrix-free high profiles.
-func TestParseSPSFromFFmpeg(t *testing.T) {
-	dir := t.TempDir()
-	cases := []struct {
-		w, h           int
-		profile, pixFm string
-	}{
-		{330, 186, "baseline", "yuv420p"},
-		{1280, 720, "high", "yuv420p"},
-		{642, 362, "high422", "yuv422p"},
-		{250, 130, "high444", "yuv444p"},
-	}
-	for _, tc := range cases {
-		sps, err := encodeSPS(dir, tc.w, tc.h, tc.profile, tc.pixFm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := parseSPS(sps)
-		if err != nil || got.width != tc.w || got.height != tc.h {
-			t.Errorf("%+v: parseSPS = %+v, %v", tc, got, err)
-		}
-	}
 }

@@ -4,35 +4,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/vp8"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
-// vp8Header is what a VP8 frame header says (RFC 6386 §9.1).
-type vp8Header struct {
-	key           bool
-	width, height int
-}
-
-// parseVP8 reads the 3-byte frame tag and, for keyframes, the start code
-// 9d 01 2a and the 14-bit width and height (little-endian, upper two bits
-// the scaling).
-func parseVP8(b []byte) (vp8Header, error) {
-	if len(b) < 3 {
-		return vp8Header{}, fmt.Errorf("%w: vp8 frame of %d bytes", errBadUnit, len(b))
-	}
-	if b[0]&1 != 0 {
-		return vp8Header{}, nil // interframe
-	}
-	if len(b) < 10 || b[3] != 0x9d || b[4] != 0x01 || b[5] != 0x2a {
-		return vp8Header{}, fmt.Errorf("%w: vp8 keyframe without start code", errBadUnit)
-	}
-	h := vp8Header{
-		key:    true,
-		width:  int(b[6]) | int(b[7]&0x3f)<<8,
-		height: int(b[8]) | int(b[9]&0x3f)<<8,
-	}
-	if h.width == 0 || h.height == 0 {
-		return vp8Header{}, fmt.Errorf("%w: vp8 keyframe of %dx%d", errBadUnit, h.width, h.height)
+// parseVP8 reads the VP8 frame header (pipeline/codecs/vp8); a frame it
+// cannot read is a bad unit.
+func parseVP8(b []byte) (vp8.FrameHeader, error) {
+	h, err := vp8.ParseFrameHeader(b)
+	if err != nil {
+		return h, fmt.Errorf("%w: %w", errBadUnit, err)
 	}
 	return h, nil
 }
@@ -45,7 +26,7 @@ func (*vp8Track) ext() string { return "webm" }
 
 func (*vp8Track) check(u *media.Unit) (bool, error) {
 	h, err := parseVP8(u.Data)
-	return h.key, err
+	return h.KeyFrame, err
 }
 
 func (*vp8Track) newPart(w sink, u *media.Unit, _ time.Duration) (partWriter, error) {
@@ -53,7 +34,7 @@ func (*vp8Track) newPart(w sink, u *media.Unit, _ time.Duration) (partWriter, er
 	if err != nil {
 		return nil, err
 	}
-	p, err := newWebMPart(w, u.PTS, h.width, h.height)
+	p, err := newWebMPart(w, u.PTS, h.Width, h.Height)
 	if err != nil {
 		return nil, err
 	}

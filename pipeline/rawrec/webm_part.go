@@ -97,7 +97,7 @@ func (p *webmPart) write(u *media.Unit) error {
 		return err
 	}
 	tc, prev := ms(u.PTS-p.start), p.cluster
-	if p.cluster < 0 || h.key || tc-p.cluster > maxClusterSpan {
+	if p.cluster < 0 || h.KeyFrame || tc-p.cluster > maxClusterSpan {
 		var c webmCluster
 		c.Cluster.Timecode = uint64(tc)
 		if err := ebml.Marshal(&c, &p.buf); err != nil {
@@ -106,7 +106,7 @@ func (p *webmPart) write(u *media.Unit) error {
 		p.cluster = tc
 	}
 	b := webmBlock{Block: ebml.Block{
-		TrackNumber: webmTrackNumber, Timecode: int16(tc - p.cluster), Keyframe: h.key, Data: [][]byte{u.Data},
+		TrackNumber: webmTrackNumber, Timecode: int16(tc - p.cluster), Keyframe: h.KeyFrame, Data: [][]byte{u.Data},
 	}}
 	if err := ebml.Marshal(&b, &p.buf); err != nil {
 		p.buf.Reset()

@@ -11,6 +11,7 @@ import (
 	"github.com/roomcast/roomcast/pipeline/rtc"
 	"github.com/roomcast/roomcast/pipeline/source"
 	"github.com/roomcast/roomcast/room"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // newTestRoom starts a room manager with the e2eRoom room and its HTTP
@@ -67,7 +68,7 @@ func startIngest(t *testing.T, m *room.Manager, cfg source.Config) *runningInges
 		r.err = in.Run(ctx)
 	}()
 	t.Cleanup(func() { cancel(); <-r.done }) // after a failure; stop is the normal way
-	eventually(t, 10*time.Second, "the subscription", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the subscription", func() bool {
 		info, err := m.Get(e2eRoom)
 		return err == nil && info.Subscribers == 1
 	})

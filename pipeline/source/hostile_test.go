@@ -21,6 +21,7 @@ import (
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 	"github.com/roomcast/roomcast/pipeline/source"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // TestIngestSurvivesHostilePublisher publishes, over WHIP into a real room,
@@ -39,7 +40,7 @@ func TestIngestSurvivesHostilePublisher(t *testing.T) {
 
 	h := newHostilePublisher(t, srv.URL)
 	defer h.close()
-	eventually(t, 10*time.Second, "the hostile publisher connected", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the hostile publisher connected", func() bool {
 		return h.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
 	})
 	h.send(4 * time.Second)

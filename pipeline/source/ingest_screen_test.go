@@ -8,6 +8,7 @@ import (
 
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/source"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // TestIngestTrackSources checks that the ingest gives each track the
@@ -23,7 +24,7 @@ func TestIngestTrackSources(t *testing.T) {
 	defer erin.close(t)
 	share := startPublisher(t, srv.URL+"/screen", "erin (screen)", media.CodecVP8, 0)
 	defer share.close(t)
-	eventually(t, 60*time.Second, "media of erin and her screen", func() bool {
+	testutil.Eventually(t, 60*time.Second, "media of erin and her screen", func() bool {
 		return rec.flowing("erin", 10) && rec.flowing("erin (screen)", 10)
 	})
 	for _, c := range []struct {

@@ -22,6 +22,7 @@ import (
 	"github.com/roomcast/roomcast/pipeline/source"
 	"github.com/roomcast/roomcast/room"
 	"github.com/roomcast/roomcast/room/synth"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 const (
@@ -239,18 +240,6 @@ func (h *recorder) gone(name string) bool {
 	return n == 2 && v.removed == 1 && a.removed == 1
 }
 
-// eventually polls cond every 20 ms until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // publisher is a running synth participant.
 type publisher struct {
 	p    *synth.Publisher
@@ -337,7 +326,7 @@ func TestIngestFollowsRoom(t *testing.T) {
 		runErr <- in.Run(ctx)
 	}()
 	defer func() { cancel(); <-runDone }()
-	eventually(t, 10*time.Second, "the subscription", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the subscription", func() bool {
 		info, err := m.Get(e2eRoom)
 		return err == nil && info.Subscribers == 1
 	})
@@ -346,21 +335,21 @@ func TestIngestFollowsRoom(t *testing.T) {
 	alice := startPublisher(t, srv.URL, "alice", media.CodecVP8, 4*time.Second)
 	bob := startPublisher(t, srv.URL, "bob", media.CodecH264, 0)
 	defer bob.close(t)
-	eventually(t, 60*time.Second, "media of alice and bob", func() bool {
+	testutil.Eventually(t, 60*time.Second, "media of alice and bob", func() bool {
 		return rec.flowing("alice", 30) && rec.flowing("bob", 30)
 	})
 
 	if err := alice.wait(t); err != nil {
 		t.Fatalf("alice: %v", err)
 	}
-	eventually(t, 10*time.Second, "alice's tracks removed", func() bool { return rec.gone("alice") })
+	testutil.Eventually(t, 10*time.Second, "alice's tracks removed", func() bool { return rec.gone("alice") })
 	checkFramesSent(t, rec, in, "alice", alice.p.Stats())
 
 	// carol joins the running subscription.
 	carol := startPublisher(t, srv.URL, "carol", media.CodecVP8, 0)
 	defer carol.close(t)
-	eventually(t, 30*time.Second, "media of carol", func() bool { return rec.flowing("carol", 90) })
-	eventually(t, 10*time.Second, "a second of steady media of bob and carol", func() bool {
+	testutil.Eventually(t, 30*time.Second, "media of carol", func() bool { return rec.flowing("carol", 90) })
+	testutil.Eventually(t, 10*time.Second, "a second of steady media of bob and carol", func() bool {
 		bv, ba, _ := rec.of("bob")
 		cv, ca, _ := rec.of("carol")
 		return min(len(bv.offsets), len(cv.offsets)) >= 30 && min(len(ba.offsets), len(ca.offsets)) >= 50
@@ -477,7 +466,7 @@ func TestIngestStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
 	go func() { runErr <- in.Run(ctx) }()
-	eventually(t, 60*time.Second, "media of dave", func() bool { return rec.flowing("dave", 30) })
+	testutil.Eventually(t, 60*time.Second, "media of dave", func() bool { return rec.flowing("dave", 30) })
 	cancel()
 	select {
 	case err := <-runErr:

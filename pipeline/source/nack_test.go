@@ -11,6 +11,7 @@ import (
 	"github.com/roomcast/roomcast/pipeline/rtc/rtctest"
 	"github.com/roomcast/roomcast/pipeline/source"
 	"github.com/roomcast/roomcast/room/synth"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // lossEvery is the loss the NACK tests inject: one SRTP packet in 33 (3%).
@@ -47,7 +48,7 @@ func TestIngestRecoversLostPackets(t *testing.T) {
 	for _, p := range pubs {
 		defer p.close(t)
 	}
-	eventually(t, 30*time.Second, "5 s of media sent", func() bool {
+	testutil.Eventually(t, 30*time.Second, "5 s of media sent", func() bool {
 		return pubs["vera"].p.Stats().VideoFrames >= 5*synth.DefaultFPS && pubs["hugo"].p.Stats().VideoFrames >= 5*synth.DefaultFPS
 	})
 	lossy.Stop()
@@ -56,7 +57,7 @@ func TestIngestRecoversLostPackets(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	eventually(t, 10*time.Second, "the tracks removed", func() bool { return rec.gone("vera") && rec.gone("hugo") })
+	testutil.Eventually(t, 10*time.Second, "the tracks removed", func() bool { return rec.gone("vera") && rec.gone("hugo") })
 	if err := ing.stop(t); err != nil {
 		t.Fatalf("Run after cancel: %v", err)
 	}
@@ -129,12 +130,12 @@ func TestIngestRecoversOverLongRTT(t *testing.T) {
 	p := startPublisher(t, srv.URL, "hugo", media.CodecH264, 5*time.Second)
 	defer p.close(t)
 	// The loss stops two seconds before the end, the time to recover.
-	eventually(t, 30*time.Second, "3 s of media sent", func() bool { return p.p.Stats().VideoFrames >= 3*synth.DefaultFPS })
+	testutil.Eventually(t, 30*time.Second, "3 s of media sent", func() bool { return p.p.Stats().VideoFrames >= 3*synth.DefaultFPS })
 	lossy.Stop()
 	if err := p.wait(t); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "the tracks removed", func() bool { return rec.gone("hugo") })
+	testutil.Eventually(t, 10*time.Second, "the tracks removed", func() bool { return rec.gone("hugo") })
 	if err := ing.stop(t); err != nil {
 		t.Fatalf("Run after cancel: %v", err)
 	}

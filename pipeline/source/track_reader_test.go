@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // trFake is a remote track fed by the test: RTP and RTCP channels (closing
@@ -144,18 +145,6 @@ func (h *trHarness) sr(at time.Time, ts uint32) {
 	h.fake.rtcp <- []rtcp.Packet{&rtcp.SenderReport{SSRC: trSSRC, NTPTime: ntpOf(at), RTPTime: ts}}
 }
 
-// waitFor polls cond for up to 5 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // trVP8 returns the RTP packets of one VP8 frame (RFC 7741 descriptor with
 // a 15-bit PictureID, RFC 6386 frame tag) split in n packets.
 func trVP8(seq uint16, ts uint32, pictureID uint16, key bool, n int) []*rtp.Packet {
@@ -198,7 +187,7 @@ func TestTrackReaderVideoLoss(t *testing.T) {
 	h := startTR(t, media.CodecVP8)
 	t0 := time.Unix(1_700_000_000, 0)
 	h.sr(t0, 0)
-	waitFor(t, "the PLI at start", func() bool { return h.fake.pliCount() == 1 })
+	testutil.Eventually(t, 5*time.Second, "the PLI at start", func() bool { return h.fake.pliCount() == 1 })
 
 	h.send(trVP8(1, 0, 1, true, 3)...)     // seq 1-3, key
 	h.send(trVP8(4, 3000, 2, false, 1)...) // seq 4
@@ -207,10 +196,10 @@ func TestTrackReaderVideoLoss(t *testing.T) {
 	h.send(trVP8(7, 9000, 4, false, 1)...) // after the loss: dropped
 	// The gap is skipped after the latency; the PLI is re-sent while no
 	// keyframe comes.
-	waitFor(t, "a PLI re-sent while waiting for a keyframe", func() bool { return h.fake.pliCount() >= 2 })
+	testutil.Eventually(t, 5*time.Second, "a PLI re-sent while waiting for a keyframe", func() bool { return h.fake.pliCount() >= 2 })
 	h.send(trVP8(8, 12000, 5, true, 2)...)
 	h.send(trVP8(10, 15000, 6, false, 1)...)
-	waitFor(t, "4 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 4 })
+	testutil.Eventually(t, 5*time.Second, "4 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 4 })
 	plis := h.fake.pliCount()
 	h.stop()
 
@@ -246,12 +235,12 @@ func TestTrackReaderHoldsForSR(t *testing.T) {
 	for i := range 5 {
 		h.send(trOpus(uint16(100+i), uint32(960*i)))
 	}
-	waitFor(t, "5 packets", func() bool { return h.reader.stats.packets.Load() == 5 })
+	testutil.Eventually(t, 5*time.Second, "5 packets", func() bool { return h.reader.stats.packets.Load() == 5 })
 	if _, u := h.rec.snapshot(); len(u) != 0 {
 		t.Fatalf("%d units before any sender report", len(u))
 	}
 	h.sr(time.Unix(1_700_000_000, 0), 1920) // packet 2 is at the SR's instant
-	waitFor(t, "5 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 5 })
+	testutil.Eventually(t, 5*time.Second, "5 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 5 })
 	h.stop()
 	_, units := h.rec.snapshot()
 	for i, u := range units {
@@ -271,12 +260,12 @@ func TestTrackReaderFallback(t *testing.T) {
 	h := startTR(t, media.CodecOpus)
 	start := time.Now()
 	h.send(trOpus(1, 5000), trOpus(2, 5960), trOpus(3, 6920))
-	waitFor(t, "3 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 3 })
+	testutil.Eventually(t, 5*time.Second, "3 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 3 })
 	if waited := time.Since(start); waited < maxHold {
 		t.Fatalf("units after %v, want them held for %v", waited, maxHold)
 	}
 	h.send(trOpus(4, 7880))
-	waitFor(t, "4 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 4 })
+	testutil.Eventually(t, 5*time.Second, "4 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 4 })
 	h.stop()
 	_, units := h.rec.snapshot()
 	for i, u := range units {
@@ -295,7 +284,7 @@ func TestTrackReaderMalformed(t *testing.T) {
 	bad := trOpus(2, 960)
 	bad.Payload = []byte{31<<3 | 3} // code 3 without its frame count
 	h.send(trOpus(1, 0), bad, trOpus(3, 1920))
-	waitFor(t, "2 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 2 })
+	testutil.Eventually(t, 5*time.Second, "2 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 2 })
 	h.stop()
 	st := h.reader.stats.snapshot(h.reader.track)
 	if st.Malformed != 1 || st.Frames != 2 || st.Packets != 3 {
@@ -310,7 +299,7 @@ func TestTrackReaderTimestampJump(t *testing.T) {
 	h := startTR(t, media.CodecOpus)
 	h.sr(time.Unix(1_700_000_000, 0), 0)
 	h.send(trOpus(1, 0), trOpus(2, 960), trOpus(3, 1920), trOpus(4, 2880+3600*48000), trOpus(5, 3840), trOpus(6, 4800))
-	waitFor(t, "5 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 5 })
+	testutil.Eventually(t, 5*time.Second, "5 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 5 })
 	h.stop()
 	_, units := h.rec.snapshot()
 	for i, want := range []time.Duration{0, 20, 40, 80, 100} {
@@ -331,13 +320,13 @@ func TestTrackReaderLeave(t *testing.T) {
 	h := startTR(t, media.CodecOpus)
 	h.sr(time.Unix(1_700_000_000, 0), 0)
 	h.send(trOpus(1, 0))
-	waitFor(t, "1 unit", func() bool { _, u := h.rec.snapshot(); return len(u) == 1 })
+	testutil.Eventually(t, 5*time.Second, "1 unit", func() bool { _, u := h.rec.snapshot(); return len(u) == 1 })
 	h.reader.leave()
 	h.reader.leave() // idempotent
 	h.send(trOpus(2, 960), trOpus(3, 1920))
-	waitFor(t, "the packets in flight", func() bool { _, u := h.rec.snapshot(); return len(u) == 3 })
+	testutil.Eventually(t, 5*time.Second, "the packets in flight", func() bool { _, u := h.rec.snapshot(); return len(u) == 3 })
 	start := time.Now()
-	waitFor(t, "the track removed after the grace", func() bool {
+	testutil.Eventually(t, 5*time.Second, "the track removed after the grace", func() bool {
 		e, _ := h.rec.snapshot()
 		return e[len(e)-1] == "removed t1"
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/vp8"
 	"github.com/roomcast/roomcast/pipeline/media"
 
 	"github.com/roomcast/roomcast/test/fuzzcorpus"
@@ -13,9 +14,9 @@ import (
 // vp8Desc builds a payload descriptor without extension (RFC 7741 section
 // 4.2).
 func vp8Desc(start bool, pid uint8) []byte {
-	b := pid & vp8MaskPID
+	b := pid & vp8.MaskPID
 	if start {
-		b |= vp8FlagS
+		b |= vp8.FlagS
 	}
 	return []byte{b}
 }
@@ -24,10 +25,10 @@ func vp8Desc(start bool, pid uint8) []byte {
 // pictureID > 127), TL0PICIDX and TID/KEYIDX.
 func vp8DescExt(start bool, pid uint8, pictureID int) []byte {
 	b := append(vp8Desc(start, pid), 0)
-	b[0] |= vp8FlagX
-	b[1] = vp8FlagI | vp8FlagL | vp8FlagT | vp8FlagK
+	b[0] |= vp8.FlagX
+	b[1] = vp8.FlagI | vp8.FlagL | vp8.FlagT | vp8.FlagK
 	if pictureID > 127 {
-		b = append(b, vp8FlagM|byte(pictureID>>8), byte(pictureID))
+		b = append(b, vp8.FlagM|byte(pictureID>>8), byte(pictureID))
 	} else {
 		b = append(b, byte(pictureID))
 	}
@@ -157,22 +158,22 @@ var vp8Cases = []depCase{
 	},
 	{
 		name:    "truncated extension byte",
-		steps:   []depStep{depPkt(1, true, []byte{vp8FlagX | vp8FlagS})},
+		steps:   []depStep{depPkt(1, true, []byte{vp8.FlagX | vp8.FlagS})},
 		wantErr: 1,
 	},
 	{
 		name:    "truncated PictureID",
-		steps:   []depStep{depPkt(1, true, []byte{vp8FlagX | vp8FlagS, vp8FlagI})},
+		steps:   []depStep{depPkt(1, true, []byte{vp8.FlagX | vp8.FlagS, vp8.FlagI})},
 		wantErr: 1,
 	},
 	{
 		name:    "truncated 15-bit PictureID",
-		steps:   []depStep{depPkt(1, true, []byte{vp8FlagX | vp8FlagS, vp8FlagI, vp8FlagM})},
+		steps:   []depStep{depPkt(1, true, []byte{vp8.FlagX | vp8.FlagS, vp8.FlagI, vp8.FlagM})},
 		wantErr: 1,
 	},
 	{
 		name:    "truncated TL0PICIDX and TID",
-		steps:   []depStep{depPkt(1, true, []byte{vp8FlagX | vp8FlagS, vp8FlagL | vp8FlagT, 0})},
+		steps:   []depStep{depPkt(1, true, []byte{vp8.FlagX | vp8.FlagS, vp8.FlagL | vp8.FlagT, 0})},
 		wantErr: 1,
 	},
 	{
@@ -215,7 +216,7 @@ var vp8Cases = []depCase{
 		name: "malformed packet drops the open frame",
 		steps: []depStep{
 			depPkt(1, false, vp8Desc(true, 0), vp8Key[:20]),
-			depPkt(1, false, []byte{vp8FlagX}),
+			depPkt(1, false, []byte{vp8.FlagX}),
 			depPkt(1, true, vp8Desc(false, 0), vp8Key[20:]),
 		},
 		wantErr: 1,
@@ -225,25 +226,6 @@ var vp8Cases = []depCase{
 func TestVP8Depacketizer(t *testing.T) {
 	testDepCases(t, media.CodecVP8, vp8Cases)
 	fuzzcorpus.WriteBytes(t, "FuzzVP8Depacketizer", depCaseSeeds(vp8Cases))
-}
-
-func TestParseVP8Descriptor(t *testing.T) {
-	for _, c := range []struct {
-		in   []byte
-		want vp8Descriptor
-	}{
-		{[]byte{0x10}, vp8Descriptor{Start: true, PictureID: -1, Len: 1}},
-		{[]byte{0x03}, vp8Descriptor{PID: 3, PictureID: -1, Len: 1}},
-		{vp8DescExt(true, 0, 0x7f), vp8Descriptor{Start: true, PictureID: 0x7f, Len: 5}},
-		{vp8DescExt(false, 2, 0x7fff), vp8Descriptor{PID: 2, PictureID: 0x7fff, Len: 6}},
-		{[]byte{0x80, 0x00}, vp8Descriptor{PictureID: -1, Len: 2}},
-		{[]byte{0x80, 0x10, 0x00}, vp8Descriptor{PictureID: -1, Len: 3}},
-	} {
-		got, err := parseVP8Descriptor(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("parseVP8Descriptor(% x) = %+v, %v; want %+v", c.in, got, err, c.want)
-		}
-	}
 }
 
 func TestVP8DepacketizerFrameCap(t *testing.T) {

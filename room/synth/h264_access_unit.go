@@ -3,28 +3,14 @@ package synth
 import (
 	"errors"
 	"slices"
-)
 
-// H.264 NAL unit types (ITU-T H.264 table 7-1).
-const (
-	nalSlice = 1
-	nalIDR   = 5
-	nalSEI   = 6
-	nalSPS   = 7
-	nalPPS   = 8
-	nalAUD   = 9
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 )
-
-var annexBStartCode = []byte{0, 0, 0, 1}
 
 // h264AccessUnit is the NAL units of one picture, in decoding order.
 type h264AccessUnit struct {
 	nals [][]byte
 }
-
-func nalType(nal []byte) byte { return nal[0] & 0x1f }
-
-func isVCL(t byte) bool { return t == nalSlice || t == nalIDR }
 
 // startsAccessUnit tells whether nal, following a VCL NAL unit, opens the
 // next access unit (H.264 section 7.4.1.2.3): a non-VCL NAL unit of type
@@ -32,11 +18,11 @@ func isVCL(t byte) bool { return t == nalSlice || t == nalIDR }
 // first ue(v) of the slice header; it is 0 exactly when its first bit is 1.
 // x264 with -tune zerolatency writes several slices per picture.
 func startsAccessUnit(nal []byte) bool {
-	t := nalType(nal)
+	t := h264.Type(nal)
 	switch {
-	case t >= nalSEI && t <= nalAUD, t >= 14 && t <= 18:
+	case t >= h264.NALUTypeSEI && t <= h264.NALUTypeAUD, t >= h264.NALUTypePrefix && t <= 18:
 		return true
-	case isVCL(t):
+	case t.IsVCL():
 		return len(nal) > 1 && nal[1]&0x80 != 0
 	}
 	return false
@@ -54,7 +40,7 @@ func groupAccessUnits(nals [][]byte) []h264AccessUnit {
 			cur, hasVCL = h264AccessUnit{}, false
 		}
 		cur.nals = append(cur.nals, nal)
-		hasVCL = hasVCL || isVCL(nalType(nal))
+		hasVCL = hasVCL || h264.Type(nal).IsVCL()
 	}
 	if hasVCL {
 		aus = append(aus, cur)
@@ -62,34 +48,29 @@ func groupAccessUnits(nals [][]byte) []h264AccessUnit {
 	return aus
 }
 
-func (au h264AccessUnit) has(t byte) bool {
-	return slices.ContainsFunc(au.nals, func(n []byte) bool { return nalType(n) == t })
+func (au h264AccessUnit) has(t h264.NALUType) bool {
+	return slices.ContainsFunc(au.nals, func(n []byte) bool { return h264.Type(n) == t })
 }
 
 // annexB writes the access unit with 4-byte start codes. An IDR access unit
 // gets sps and pps in front when it lacks them, so a late joiner can decode.
 func (au h264AccessUnit) annexB(sps, pps []byte) []byte {
 	nals := au.nals
-	if au.has(nalIDR) && !(au.has(nalSPS) && au.has(nalPPS)) {
+	if au.has(h264.NALUTypeIDR) && !(au.has(h264.NALUTypeSPS) && au.has(h264.NALUTypePPS)) {
 		nals = append([][]byte{sps, pps}, withoutParameterSets(nals)...)
 	}
-	var out []byte
-	for _, n := range nals {
-		out = append(append(out, annexBStartCode...), n...)
-	}
-	return out
+	return h264.JoinAnnexB(nals)
 }
 
 func withoutParameterSets(nals [][]byte) [][]byte {
 	return slices.DeleteFunc(slices.Clone(nals), func(n []byte) bool {
-		t := nalType(n)
-		return t == nalSPS || t == nalPPS
+		return h264.Type(n).IsParameterSet()
 	})
 }
 
 // firstOfType returns the first NAL unit of type t.
-func firstOfType(nals [][]byte, t byte) []byte {
-	i := slices.IndexFunc(nals, func(n []byte) bool { return nalType(n) == t })
+func firstOfType(nals [][]byte, t h264.NALUType) []byte {
+	i := slices.IndexFunc(nals, func(n []byte) bool { return h264.Type(n) == t })
 	if i < 0 {
 		return nil
 	}
@@ -99,14 +80,14 @@ func firstOfType(nals [][]byte, t byte) []byte {
 // h264Clip turns a NAL unit stream into a loopable clip of Annex-B access
 // units with SPS and PPS in front of every IDR.
 func h264Clip(nals [][]byte) (*videoClip, error) {
-	sps, pps := firstOfType(nals, nalSPS), firstOfType(nals, nalPPS)
+	sps, pps := firstOfType(nals, h264.NALUTypeSPS), firstOfType(nals, h264.NALUTypePPS)
 	if sps == nil || pps == nil {
 		return nil, errors.New("h264 stream has no SPS or PPS")
 	}
 	c := &videoClip{}
 	for _, au := range groupAccessUnits(nals) {
 		c.frames = append(c.frames, au.annexB(sps, pps))
-		c.keys = append(c.keys, au.has(nalIDR))
+		c.keys = append(c.keys, au.has(h264.NALUTypeIDR))
 	}
 	return c, nil
 }

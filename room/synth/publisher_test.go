@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 const (
@@ -85,7 +86,7 @@ func waitRun(t *testing.T, done chan error, within time.Duration) error {
 // received before it.
 func sendPLIMidGOP(t *testing.T, srv *testWHIPServer) uint64 {
 	t.Helper()
-	eventually(t, 10*time.Second, "1.5 s of video", func() bool {
+	testutil.Eventually(t, 10*time.Second, "1.5 s of video", func() bool {
 		p := srv.firstPeer()
 		return p != nil && p.videoFrames.Load() >= testFPS*3/2
 	})
@@ -237,7 +238,7 @@ func TestRunCancelled(t *testing.T) {
 	waitReady(t, pub, done)
 	// Let the server side settle too: pion v3 can leak an SRTP read
 	// goroutine when a PeerConnection closes while its SRTP starts.
-	eventually(t, 5*time.Second, "frames at the server", func() bool {
+	testutil.Eventually(t, 5*time.Second, "frames at the server", func() bool {
 		p := srv.firstPeer()
 		return p != nil && p.videoFrames.Load() >= 3
 	})

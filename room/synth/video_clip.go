@@ -7,8 +7,9 @@ import (
 	"io"
 	"os"
 
-	"github.com/pion/webrtc/v3/pkg/media/h264reader"
 	"github.com/pion/webrtc/v3/pkg/media/ivfreader"
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
+	"github.com/roomcast/roomcast/pipeline/codecs/vp8"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -67,7 +68,7 @@ func readVP8Clip(r io.Reader) (*videoClip, error) {
 			continue
 		}
 		c.frames = append(c.frames, frame)
-		c.keys = append(c.keys, frame[0]&0x01 == 0)
+		c.keys = append(c.keys, vp8.IsKeyFrame(frame))
 		c.pts = append(c.pts, fh.Timestamp)
 	}
 }
@@ -75,24 +76,11 @@ func readVP8Clip(r io.Reader) (*videoClip, error) {
 // readH264Clip reads an Annex-B stream and groups its NAL units into access
 // units.
 func readH264Clip(r io.Reader) (*videoClip, error) {
-	h, err := h264reader.NewReader(r)
+	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("h264 reader: %w", err)
+		return nil, fmt.Errorf("read h264: %w", err)
 	}
-	var nals [][]byte
-	for {
-		nal, err := h.NextNAL()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("h264 nal %d: %w", len(nals), err)
-		}
-		if len(nal.Data) > 0 {
-			nals = append(nals, nal.Data)
-		}
-	}
-	return h264Clip(nals)
+	return h264Clip(h264.SplitAnnexB(b))
 }
 
 // check makes sure the clip can loop: it starts with a keyframe.

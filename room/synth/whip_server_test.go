@@ -16,6 +16,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v3"
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 )
 
@@ -329,15 +330,15 @@ func h264HasIDR(b []byte) bool {
 	case 24: // STAP-A: 16-bit size, NAL unit, ...
 		for i := 1; i+2 < len(b); {
 			size := int(b[i])<<8 | int(b[i+1])
-			if i+2 < len(b) && b[i+2]&0x1f == nalIDR {
+			if i+2 < len(b) && h264.Type(b[i+2:]) == h264.NALUTypeIDR {
 				return true
 			}
 			i += 2 + size
 		}
 		return false
 	case 28: // FU-A: the start fragment of an IDR
-		return b[1]&0x80 != 0 && b[1]&0x1f == nalIDR
+		return b[1]&0x80 != 0 && h264.Type(b[1:]) == h264.NALUTypeIDR
 	default:
-		return b[0]&0x1f == nalIDR
+		return h264.Type(b) == h264.NALUTypeIDR
 	}
 }

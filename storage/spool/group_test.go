@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/storage/spool"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // slowStore is a fakeStore whose Puts take a while and counts how many
@@ -99,7 +100,7 @@ func TestDegradedWhileAnyUploadFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, s)
-	eventually(t, "degraded", func() bool { return s.Status().Degraded && s.Status().LastError != nil })
+	testutil.Eventually(t, 10*time.Second, "degraded", func() bool { return s.Status().Degraded && s.Status().LastError != nil })
 	flush(t, s)
 	if st := s.Status(); st.Degraded || st.LastError != nil {
 		t.Errorf("after recovery: %+v", st)

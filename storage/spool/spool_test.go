@@ -12,6 +12,7 @@ import (
 
 	"github.com/roomcast/roomcast/storage"
 	"github.com/roomcast/roomcast/storage/spool"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 var fastRetry = spool.Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
@@ -45,18 +46,6 @@ func flush(t *testing.T, s *spool.Spool) {
 	defer cancel()
 	if err := s.Flush(ctx); err != nil {
 		t.Fatalf("Flush: %v", err)
-	}
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }
 
@@ -125,7 +114,7 @@ func TestFailingStoreKeepsFilesThenDrains(t *testing.T) {
 	}
 	run(t, s)
 
-	eventually(t, "degraded", func() bool { return s.Status().Degraded })
+	testutil.Eventually(t, 10*time.Second, "degraded", func() bool { return s.Status().Degraded })
 	st := s.Status()
 	if !errors.Is(st.LastError, errInjected) || st.Pending != 2 || st.PendingBytes != 6 {
 		t.Fatalf("Status while failing = %+v", st)

@@ -65,3 +65,13 @@ func encode(args []any) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// AddBytes adds each seed to f's corpus and writes them as WriteBytes
+// does, for targets that take one []byte.
+func AddBytes(f *testing.F, target string, seeds map[string][]byte) {
+	f.Helper()
+	for _, b := range seeds {
+		f.Add(b)
+	}
+	WriteBytes(f, target, seeds)
+}

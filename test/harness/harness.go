@@ -218,16 +218,11 @@ func tail(s string, n int) string {
 	return "…" + s[len(s)-n:]
 }
 
-// Eventually polls cond every 100 ms until it holds or the deadline passes.
+// Eventually polls cond until it holds or the deadline passes
+// (testutil.Eventually).
 func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testutil.Eventually(t, within, what, cond)
 }
 
 // Do sends an API request with the server's key and decodes a JSON answer

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -93,11 +94,11 @@ func H264Units(tr *media.Track, b []byte, fps int) []*media.Unit {
 	for i, au := range AccessUnits(b) {
 		d := time.Duration(i) * time.Second / time.Duration(fps)
 		key := false
-		for _, n := range SplitAnnexB(au) {
-			switch n[0] & 0x1F {
-			case 5:
+		for _, n := range h264.SplitAnnexB(au) {
+			switch h264.Type(n) {
+			case h264.NALUTypeIDR:
 				key = true
-			case 7, 8:
+			case h264.NALUTypeSPS, h264.NALUTypePPS:
 				if i == 0 {
 					tr.Config = append(append(tr.Config, 0, 0, 0, 1), n...)
 				}
@@ -127,41 +128,13 @@ func run(name string, args ...string) error {
 	return nil
 }
 
-// SplitAnnexB returns the NAL units of an Annex-B stream.
-func SplitAnnexB(b []byte) [][]byte {
-	var nals [][]byte
-	start := -1
-	for i := 0; i+2 < len(b); i++ {
-		if b[i] != 0 || b[i+1] != 0 || b[i+2] != 1 {
-			continue
-		}
-		if start >= 0 {
-			nals = appendNAL(nals, b[start:i])
-		}
-		start = i + 3
-		i += 2
-	}
-	if start >= 0 {
-		nals = appendNAL(nals, b[start:])
-	}
-	return nals
-}
-
-func appendNAL(nals [][]byte, n []byte) [][]byte {
-	n = bytes.TrimRight(n, "\x00")
-	if len(n) > 0 {
-		nals = append(nals, n)
-	}
-	return nals
-}
-
 // AccessUnits splits an Annex-B stream at AUDs and rebuilds each access
 // unit with 4-byte start codes, as media.Unit carries H.264.
 func AccessUnits(b []byte) [][]byte {
 	var aus [][]byte
 	var cur []byte
-	for _, n := range SplitAnnexB(b) {
-		if n[0]&0x1F == 9 && len(cur) > 0 {
+	for _, n := range h264.SplitAnnexB(b) {
+		if h264.Type(n) == h264.NALUTypeAUD && len(cur) > 0 {
 			aus = append(aus, cur)
 			cur = nil
 		}

@@ -1,11 +1,17 @@
-package rawrec
+package h264
 
 import "errors"
 
-var errShortBits = errors.New("bitstream too short")
+var (
+	errShortBits   = errors.New("bitstream too short")
+	errLongGolomb  = errors.New("exp-golomb code too long")
+	errLongPOCList = errors.New("too many ref_frames_in_pic_order_cnt_cycle")
+)
 
-// bitReader reads bits MSB first and Exp-Golomb codes (ITU-T H.264 §9.1).
-// It never panics: reads past the end set err and return 0.
+// bitReader reads bits MSB first and Exp-Golomb codes (ITU-T H.264
+// section 9.1). It never panics: a read past the end, or an Exp-Golomb
+// code of more than 31 leading zeros, sets err and returns 0, as does
+// every read after that.
 type bitReader struct {
 	b   []byte
 	pos int // in bits
@@ -33,7 +39,7 @@ func (r *bitReader) bits(n int) uint32 {
 	return v
 }
 
-// ue reads an unsigned Exp-Golomb code of at most 31 leading zeros.
+// ue reads ue(v).
 func (r *bitReader) ue() uint32 {
 	zeros := 0
 	for r.bit() == 0 {
@@ -42,14 +48,14 @@ func (r *bitReader) ue() uint32 {
 		}
 		zeros++
 		if zeros > 31 {
-			r.err = errors.New("exp-golomb code too long")
+			r.err = errLongGolomb
 			return 0
 		}
 	}
 	return (1<<zeros - 1) + r.bits(zeros)
 }
 
-// se reads a signed Exp-Golomb code.
+// se reads se(v).
 func (r *bitReader) se() int32 {
 	k := r.ue()
 	if k%2 == 1 {

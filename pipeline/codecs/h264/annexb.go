@@ -1,0 +1,59 @@
+package h264
+
+// Annex-B byte streams (ITU-T H.264 Annex B): NAL units behind 0x000001 or
+// 0x00000001 start codes.
+
+// StartCode is the 4-byte start code the pipeline writes.
+var StartCode = []byte{0, 0, 0, 1}
+
+// SplitAnnexB returns the NAL units of an Annex-B stream, accepting 3- and
+// 4-byte start codes, without start codes or trailing zero bytes (a NAL
+// unit ends with the rbsp stop bit, so they belong to the next start code).
+// Bytes before the first start code and empty NAL units are dropped. The
+// units share b's memory.
+func SplitAnnexB(b []byte) [][]byte {
+	var nalus [][]byte
+	start := -1
+	for i := 0; i+2 < len(b); {
+		if b[i] != 0 || b[i+1] != 0 || b[i+2] != 1 {
+			i++
+			continue
+		}
+		if start >= 0 {
+			nalus = appendNALU(nalus, b[start:i])
+		}
+		i += 3
+		start = i
+	}
+	if start >= 0 {
+		nalus = appendNALU(nalus, b[start:])
+	}
+	return nalus
+}
+
+// appendNALU appends n without its trailing zeros, unless that leaves it
+// empty.
+func appendNALU(nalus [][]byte, n []byte) [][]byte {
+	for len(n) > 0 && n[len(n)-1] == 0 {
+		n = n[:len(n)-1]
+	}
+	if len(n) == 0 {
+		return nalus
+	}
+	return append(nalus, n)
+}
+
+// JoinAnnexB writes NAL units as Annex-B with 4-byte start codes into a new
+// buffer.
+func JoinAnnexB(nalus [][]byte) []byte {
+	size := 0
+	for _, n := range nalus {
+		size += len(StartCode) + len(n)
+	}
+	out := make([]byte, 0, size)
+	for _, n := range nalus {
+		out = append(out, StartCode...)
+		out = append(out, n...)
+	}
+	return out
+}
