@@ -16,6 +16,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v3"
 	"github.com/roomcast/roomcast/pipeline/rtc"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // floodSSRCs is how many random SSRCs a hostile peer's RTCP names, and
@@ -36,7 +37,7 @@ func TestPublisherRTCPFloodBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	mallory := newTestPublisher(t, m, "flood", "mallory")
-	eventually(t, 10*time.Second, "mallory's two tracks", func() bool {
+	testutil.Eventually(t, 10*time.Second, "mallory's two tracks", func() bool {
 		info, err := m.Get("flood")
 		return err == nil && len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
 	})
@@ -44,7 +45,7 @@ func TestPublisherRTCPFloodBounded(t *testing.T) {
 
 	newTestPublisher(t, m, "flood", "alice")
 	sub := newTestSubscriber(t, m, "flood", subscriberSetup{})
-	eventually(t, 10*time.Second, "alice's media at a subscriber after the flood", func() bool {
+	testutil.Eventually(t, 10*time.Second, "alice's media at a subscriber after the flood", func() bool {
 		ts, _ := sub.lastTrackList()
 		return len(ts) == 2 && sub.receiving(trackIDs(ts), 20)
 	})
@@ -61,7 +62,7 @@ func TestSubscriberRTCPFloodBounded(t *testing.T) {
 	var subs []*testSubscriber
 	for range 2 {
 		sub := newTestSubscriber(t, m, "flood", subscriberSetup{})
-		eventually(t, 10*time.Second, "media at a subscriber", func() bool {
+		testutil.Eventually(t, 10*time.Second, "media at a subscriber", func() bool {
 			ts, _ := sub.lastTrackList()
 			return len(ts) == 2 && sub.receiving(trackIDs(ts), 20)
 		})
@@ -71,7 +72,7 @@ func TestSubscriberRTCPFloodBounded(t *testing.T) {
 	floodRTCP(t, m, subs[1].pc, guards[len(guards)-1])
 	ts, _ := subs[0].lastTrackList()
 	before := subs[0].track(ts[0].ID).received()
-	eventually(t, 10*time.Second, "media at the other subscriber after the flood", func() bool {
+	testutil.Eventually(t, 10*time.Second, "media at the other subscriber after the flood", func() bool {
 		return subs[0].receiving(trackIDs(ts), before+20)
 	})
 }
@@ -93,7 +94,7 @@ func floodRTCP(t *testing.T, m *Manager, pc *webrtc.PeerConnection, guard *rtc.S
 		}
 		time.Sleep(200 * time.Microsecond) // no socket buffer overflow
 	}
-	eventually(t, 5*time.Second, "the flooding peer sent away", func() bool {
+	testutil.Eventually(t, 5*time.Second, "the flooding peer sent away", func() bool {
 		return guard.Stats().Flooded && !slices.Contains(roomGuards(t, m, "flood"), guard)
 	})
 	grown := int64(heapInUse()) - int64(base)
@@ -137,7 +138,7 @@ func TestPublisherRTPFloodBounded(t *testing.T) {
 	}
 	scr := &ssrcScrambler{rng: rand.New(rand.NewPCG(3, 4))}
 	pc, video := scramblingPublisher(t, m, scr)
-	eventually(t, 10*time.Second, "the publisher connected", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the publisher connected", func() bool {
 		return pc.ConnectionState() == webrtc.PeerConnectionStateConnected
 	})
 	guard := roomGuards(t, m, "flood")[0]
@@ -150,7 +151,7 @@ func TestPublisherRTPFloodBounded(t *testing.T) {
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
-	eventually(t, 5*time.Second, "the flooding publisher sent away", func() bool {
+	testutil.Eventually(t, 5*time.Second, "the flooding publisher sent away", func() bool {
 		return guard.Stats().Flooded && len(roomGuards(t, m, "flood")) == 0
 	})
 	grown := int64(heapInUse()) - int64(base)
