@@ -81,12 +81,8 @@ func (r *Recording) applyEvictions() {
 }
 
 func (r *Recording) removeRawLocked(name string) {
-	for i, f := range r.man.Raw {
-		if f.Name == name {
-			r.rawDroppedLocked(f.Size)
-			r.man.Raw = append(r.man.Raw[:i], r.man.Raw[i+1:]...)
-			return
-		}
+	if f, ok := r.man.RemoveRaw(name); ok {
+		r.rawDroppedLocked(f.Size)
 	}
 }
 

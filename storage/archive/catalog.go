@@ -76,18 +76,22 @@ func (c *Catalog) Manifest(ctx context.Context, tenant, room, id string) (*Manif
 // manifest.json is b: the segments of the chunks it names, read from the
 // store, go before its own.
 func (c *Catalog) Complete(ctx context.Context, tenant, room, id string, b []byte) (*Manifest, error) {
-	m, chunks, err := parseHead(b)
+	m, h, err := parseHead(b)
 	if err != nil {
 		return nil, err
 	}
 	if m.ID != id || m.Tenant != tenant || m.Room != room {
 		return nil, fmt.Errorf("recording %s: manifest names %s of %s/%s: %w", id, m.ID, m.Tenant, m.Room, ErrNotFound)
 	}
-	segs, err := c.readChunks(ctx, m, chunks)
+	segs, err := readChunks(ctx, c, m, h.Chunks, parseChunk)
 	if err != nil {
 		return nil, fmt.Errorf("recording %s: %w", id, err)
 	}
-	m.assemble(chunks, segs)
+	raw, err := readChunks(ctx, c, m, h.RawChunks, parseRawChunk)
+	if err != nil {
+		return nil, fmt.Errorf("recording %s: %w", id, err)
+	}
+	m.assemble(h, segs, raw)
 	return m, nil
 }
 
@@ -95,8 +99,8 @@ func (c *Catalog) Complete(ctx context.Context, tenant, room, id string, b []byt
 const chunkReaders = 8
 
 // readChunks reads and checks the chunks of m, a few at a time.
-func (c *Catalog) readChunks(ctx context.Context, m *Manifest, chunks []string) ([][]Segment, error) {
-	segs := make([][]Segment, len(chunks))
+func readChunks[T any](ctx context.Context, c *Catalog, m *Manifest, chunks []string, parse func(id, name string, b []byte) ([]T, error)) ([][]T, error) {
+	segs := make([][]T, len(chunks))
 	errs := make([]error, len(chunks))
 	sem := make(chan struct{}, chunkReaders)
 	var wg sync.WaitGroup
@@ -110,7 +114,7 @@ func (c *Catalog) readChunks(ctx context.Context, m *Manifest, chunks []string) 
 				err = fmt.Errorf("%w: chunk %s missing: %w", ErrBadManifest, ch, err)
 			}
 			if err == nil {
-				segs[i], err = parseChunk(m.ID, ch, b)
+				segs[i], err = parse(m.ID, ch, b)
 			}
 			errs[i] = err
 		}()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -252,5 +253,105 @@ func TestVersion1ManifestReads(t *testing.T) {
 	}
 	if m.Version != 1 || len(m.Segments) != 2 || m.Segments[1].Name != "seg-000002.m4s" || len(m.Discontinuities) != 1 || m.Status != archive.StatusComplete {
 		t.Errorf("version 1 manifest read as %+v", m)
+	}
+}
+
+// rawPart is raw part k of a recording with tracks raw tracks, as a
+// recorder lists it: each track closes a part every minute.
+func rawPart(k int, tracks int, size int64) archive.RawFile {
+	name := fmt.Sprintf("raw/p%02d/v-%05d.mp4", k%tracks, k/tracks)
+	sum := sha256.Sum256([]byte(name))
+	return archive.RawFile{File: archive.File{Name: name, Size: size, SHA256: hex.EncodeToString(sum[:])},
+		Participant: fmt.Sprintf("p%02d", k%tracks), Track: "video", Codec: "h264", Duration: 60}
+}
+
+// TestRawPartsChunkedUploadsLinearly: a 12-hour recording with 20 raw
+// tracks lists 14,400 raw parts; written after every segment and part as
+// a recorder does, the manifest objects stay within 5 % of the media
+// bytes (the raw list is sealed into chunks like the segments), the head
+// stays small, and the whole reads back. An evicted part in a sealed
+// chunk writes that chunk anew and nothing else.
+func TestRawPartsChunkedUploadsLinearly(t *testing.T) {
+	const (
+		tracks   = 20
+		segSize  = 1 << 20
+		partSize = 1 << 20
+		hours    = 12
+	)
+	st := openStore(t)
+	m := emptyManifest(time.Now())
+	p := newPuts(t, nil, m)
+	var w archive.IndexWriter
+	parts := 0
+	for seq := range hours * 3600 / 4 {
+		grow(t, m, &w, p, 1, segSize)
+		if (seq+1)%15 != 0 { // a minute: every track closes a part
+			continue
+		}
+		for range tracks {
+			m.Raw = append(m.Raw, rawPart(parts, tracks, partSize))
+			parts++
+			if err := w.Write(m, p.put); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	media := int64(len(m.Segments))*segSize + int64(parts)*partSize
+	if ratio := float64(media+p.bytes) / float64(media); ratio > 1.05 {
+		t.Errorf("%d segments and %d raw parts: %d manifest bytes, %.4f× the media", len(m.Segments), parts, p.bytes, ratio)
+	}
+	if p.maxLen > 64<<10 {
+		t.Errorf("largest manifest.json %d bytes", p.maxLen)
+	}
+	raws := 0
+	for _, name := range p.chunkNames() {
+		if strings.HasPrefix(name, "rawindex-") {
+			raws++
+		}
+		if p.n[name] != 1 {
+			t.Errorf("chunk %s written %d times", name, p.n[name])
+		}
+	}
+	if raws != parts/archive.ChunkSegments {
+		t.Errorf("%d raw chunks written, want %d", raws, parts/archive.ChunkSegments)
+	}
+	t.Logf("%d segments, %d raw parts: manifest bytes %d (%.3f %% of the media), largest head %d bytes",
+		len(m.Segments), parts, p.bytes, 100*float64(p.bytes)/float64(media), p.maxLen)
+
+	// Store it, evict a part of the second raw chunk, read it back.
+	stored := newPuts(t, st, m)
+	if err := new(archive.IndexWriter).Write(m, stored.put); err != nil {
+		t.Fatal(err)
+	}
+	put(t, st, archive.IndexEntryKey(m.Tenant, m.Room, m.ID), archive.IndexBody(m))
+	cat := archive.NewCatalog(st)
+	got, err := cat.Get(context.Background(), "acme", m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Raw, m.Raw) || len(got.Segments) != len(m.Segments) {
+		t.Fatalf("read back %d raw parts and %d segments, want %d and %d", len(got.Raw), len(got.Segments), len(m.Raw), len(m.Segments))
+	}
+	evicted := got.Raw[150].Name
+	if _, ok := got.RemoveRaw(evicted); !ok {
+		t.Fatal("RemoveRaw did not find a listed part")
+	}
+	if _, ok := got.RemoveRaw(evicted); ok {
+		t.Fatal("RemoveRaw removed a part twice")
+	}
+	after := newPuts(t, st, got)
+	if err := new(archive.IndexWriter).Write(got, after.put); err != nil {
+		t.Fatal(err)
+	}
+	// Raw chunk 0 is unchanged; every later one shifted by one part.
+	if n, want := len(after.chunkNames()), (parts-1)/archive.ChunkSegments-1; n != want {
+		t.Errorf("the eviction wrote %d chunks, want %d (every raw chunk after the first)", n, want)
+	}
+	again, err := cat.Get(context.Background(), "acme", m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Raw) != parts-1 || slices.ContainsFunc(again.Raw, func(f archive.RawFile) bool { return f.Name == evicted }) {
+		t.Errorf("after the eviction: %d raw parts (want %d), evicted part still listed", len(again.Raw), parts-1)
 	}
 }

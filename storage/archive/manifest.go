@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/roomcast/roomcast/pipeline/mux"
@@ -167,11 +168,11 @@ func (m *Manifest) Marshal() ([]byte, error) {
 // that names no chunks (ErrChunked for one that does; Catalog.Manifest
 // reads those).
 func ParseManifest(b []byte) (*Manifest, error) {
-	m, chunks, err := parseHead(b)
+	m, h, err := parseHead(b)
 	if err != nil {
 		return nil, err
 	}
-	if len(chunks) > 0 {
+	if len(h.Chunks)+len(h.RawChunks) > 0 {
 		return nil, fmt.Errorf("%w %q: %w", ErrBadManifest, m.ID, ErrChunked)
 	}
 	return m, nil
@@ -189,7 +190,32 @@ func (m *Manifest) check() error {
 			return fmt.Errorf("bad init name %q", f.Name)
 		}
 	}
+	if err := checkRaw(m.Raw); err != nil {
+		return err
+	}
 	return checkSegments(m.Segments)
+}
+
+func checkRaw(raw []RawFile) error {
+	for _, f := range raw {
+		if !validName(f.Name) {
+			return fmt.Errorf("bad raw part name %q", f.Name)
+		}
+	}
+	return nil
+}
+
+// RemoveRaw takes the raw part name out of the list (a part the spool
+// evicted) and returns it; false when it is not listed.
+func (m *Manifest) RemoveRaw(name string) (RawFile, bool) {
+	for i, f := range m.Raw {
+		if f.Name == name {
+			m.Raw = slices.Delete(m.Raw, i, i+1)
+			m.edits++ // a sealed raw chunk may have changed
+			return f, true
+		}
+	}
+	return RawFile{}, false
 }
 
 func checkSegments(segs []Segment) error {
