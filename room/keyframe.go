@@ -39,28 +39,18 @@ func isH264Keyframe(p []byte) bool {
 	}
 	switch t := h264.Type(p); t {
 	case h264.NALUTypeSTAPA:
-		return stapAHasKey(p[1:])
+		key := false
+		_ = h264.EachSTAPA(p[1:], func(n []byte) error {
+			key = key || isKeyNALU(h264.Type(n))
+			return nil
+		})
+		return key
 	case h264.NALUTypeFUA:
-		return len(p) >= 2 && p[1]&0x80 != 0 && isKeyNALU(h264.Type(p[1:]))
+		t, start := h264.FUStart(p)
+		return start && isKeyNALU(t)
 	default:
 		return isKeyNALU(t)
 	}
-}
-
-// stapAHasKey walks the aggregation units of a STAP-A: 16-bit size, NAL unit.
-func stapAHasKey(p []byte) bool {
-	for len(p) >= 3 {
-		size := int(p[0])<<8 | int(p[1])
-		p = p[2:]
-		if size == 0 || size > len(p) {
-			return false
-		}
-		if isKeyNALU(h264.Type(p)) {
-			return true
-		}
-		p = p[size:]
-	}
-	return false
 }
 
 func isKeyNALU(t h264.NALUType) bool { return t == h264.NALUTypeIDR || t == h264.NALUTypeSPS }

@@ -2,9 +2,12 @@ package source
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/pion/rtp"
+
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 )
 
 // H.264 NAL unit types (ITU-T H.264 table 7-1) and the RTP payload
@@ -132,31 +135,13 @@ func checkH264FUHeader(b []byte) error {
 }
 
 // h264EachSTAPANAL calls fn on each NAL unit of a STAP-A payload (after its
-// header, RFC 6184 section 5.7.1): at least one, each preceded by its
-// 16-bit size, each a single NAL unit.
+// header): h264.EachSTAPA, its structure errors as ErrMalformed.
 func h264EachSTAPANAL(b []byte, fn func(nal []byte) error) error {
-	if len(b) == 0 {
-		return fmt.Errorf("h264: empty STAP-A: %w", ErrMalformed)
+	err := h264.EachSTAPA(b, fn)
+	if errors.Is(err, h264.ErrBadRTPPayload) {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	for len(b) > 0 {
-		if len(b) < 2 {
-			return fmt.Errorf("h264: STAP-A with a truncated NAL unit size: %w", ErrMalformed)
-		}
-		size := int(binary.BigEndian.Uint16(b))
-		b = b[2:]
-		if size == 0 || size > len(b) {
-			return fmt.Errorf("h264: STAP-A NAL unit of %d bytes in %d: %w", size, len(b), ErrMalformed)
-		}
-		nal := b[:size]
-		b = b[size:]
-		if t := nal[0] & h264MaskType; nal[0]&h264FlagF != 0 || t == 0 || t > h264NALMaxType {
-			return fmt.Errorf("h264: STAP-A holds NAL unit type %d: %w", t, ErrMalformed)
-		}
-		if err := fn(nal); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 // h264StartsAccessUnit reports whether a checked payload begins with a NAL unit that
