@@ -151,11 +151,12 @@ func heapInUse() uint64 {
 // memPhase is one RSS measurement: memJobs jobs of one shape on a fresh
 // worker.
 type memPhase struct {
-	name   string
-	record map[string]any // the record output, nil for none
-	kind   string         // as priced (the most the spec lets it do)
-	perJob int64          // RSS bytes per job
-	cpu    float64        // the worker's CPU, % of a core per job
+	name    string
+	record  map[string]any // the record output, nil for none
+	targets int            // RTMP targets per job (default 1)
+	kind    string         // as priced (the most the spec lets it do)
+	perJob  int64          // RSS bytes per job
+	cpu     float64        // the worker's CPU, % of a core per job
 }
 
 // BenchmarkEgressRSS: a `roomcast worker` (its own process, local
@@ -171,6 +172,7 @@ func BenchmarkEgressRSS(b *testing.B) {
 		{name: "rtmp"},
 		{name: "rtmp+record", record: map[string]any{"segment_seconds": 4}},
 		{name: "rtmp+record raw", record: map[string]any{"segment_seconds": 4, "tracks": "raw"}},
+		{name: "2 rtmp+record", record: map[string]any{"segment_seconds": 4}, targets: 2},
 	}
 	for i := 0; i < b.N; i++ {
 		egressRSS(b, phases)
@@ -181,12 +183,16 @@ func BenchmarkEgressRSS(b *testing.B) {
 	b.ReportMetric(float64(passthrough)/(1<<20), "MB/passthrough")
 	b.ReportMetric(float64(record)/(1<<20), "MB/record")
 	b.ReportMetric(float64(raw)/(1<<20), "MB/rawtrack")
+	full := phases[3].perJob
+	b.ReportMetric(float64(full)/(1<<20), "MB/job-record-2rtmp")
 	fmt.Fprintf(os.Stderr, "\nworker RSS, %d jobs at once on one 640x360 H.264 publisher, mean over %v:\n", memJobs, memSettle)
 	for _, p := range phases {
 		fmt.Fprintf(os.Stderr, "  %-16s %6.1f MB and %5.1f %%core per job (priced %s)\n", p.name, float64(p.perJob)/(1<<20), p.cpu, p.kind)
 	}
 	fmt.Fprintf(os.Stderr, "  per passthrough job %.1f MB, per record output %.1f MB, per raw track %.1f MB\n",
 		float64(passthrough)/(1<<20), float64(record)/(1<<20), float64(raw)/(1<<20))
+	fmt.Fprintf(os.Stderr, "  per passthrough job with a record output and 2 RTMP targets %.1f MB (goal 30 MB: %.2fx)\n",
+		float64(full)/(1<<20), float64(full)/(30<<20))
 }
 
 func egressRSS(b *testing.B, phases []*memPhase) {
@@ -227,7 +233,11 @@ func egressRSS(b *testing.B, phases []*memPhase) {
 }
 
 func startMemJob(b *testing.B, s *harness.Server, ng *nginxrtmp.Server, p *memPhase, key string) (id, kind string) {
-	outputs := map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), "mem-"+key)}}
+	targets := []string{ng.RTMPURL(ng.App(), "mem-"+key)}
+	if p.targets == 2 {
+		targets = append(targets, ng.RTMPURL(ng.App(), "mem2-"+key))
+	}
+	outputs := map[string]any{"rtmp": targets}
 	if p.record != nil {
 		outputs["record"] = p.record
 	}
@@ -249,7 +259,10 @@ func waitLive(b *testing.B, s *harness.Server, id string, record bool) {
 			}
 		}
 		s.Do(b, "GET", "/v1/egress/"+id, nil, &j)
-		live := len(j.Outputs.RTMP) == 1 && j.Outputs.RTMP[0].State == "live"
+		live := len(j.Outputs.RTMP) > 0
+		for _, o := range j.Outputs.RTMP {
+			live = live && o.State == "live"
+		}
 		return live && (!record || j.Outputs.Record != nil && j.Outputs.Record.Segments > 0)
 	})
 }
