@@ -34,7 +34,7 @@ func summarize(m *archive.Manifest) recordingSummary {
 		sum.Participants = []archive.Participant{}
 	}
 	return recordingSummary{
-		Summary: sum, SegmentCount: len(m.Segments), DiscontinuityCount: len(m.Discontinuities),
+		Summary: sum, SegmentCount: m.SegmentCount(), DiscontinuityCount: len(m.Discontinuities),
 		Links: recordingLinks{Manifest: base, Playlist: base + "/" + archive.PlaylistName, Download: base + "/download"},
 	}
 }

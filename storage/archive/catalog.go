@@ -95,6 +95,28 @@ func (c *Catalog) Complete(ctx context.Context, tenant, room, id string, b []byt
 	return m, nil
 }
 
+// head reads the manifest head of a located recording without its
+// chunks: a summary (see Page).
+func (c *Catalog) head(ctx context.Context, tenant, room, id string) (*Manifest, error) {
+	b, err := c.read(ctx, Key(tenant, room, id, ManifestName))
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, fmt.Errorf("recording %s: no manifest yet: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("recording %s: %w", id, err)
+	}
+	m, h, err := parseHead(b)
+	if err != nil {
+		return nil, err
+	}
+	if m.ID != id || m.Tenant != tenant || m.Room != room {
+		return nil, fmt.Errorf("recording %s: manifest names %s of %s/%s: %w", id, m.ID, m.Tenant, m.Room, ErrNotFound)
+	}
+	m.summary, m.segmentCount = true, len(h.Chunks)*ChunkSegments+len(m.Segments)
+	m.Segments, m.Raw = nil, nil
+	return m, nil
+}
+
 // chunkReaders bounds the chunks of one manifest read at once.
 const chunkReaders = 8
 
@@ -154,6 +176,10 @@ const MaxLimit = 1000
 
 // Page is one page of List, newest first.
 type Page struct {
+	// Recordings are read from their heads alone (a listing must not
+	// read every index chunk of every recording): their Segments and Raw
+	// are empty, SegmentCount says how many segments they have, and
+	// Catalog.Get reads one whole.
 	Recordings []*Manifest `json:"recordings"`
 	// Next is the cursor of the next page; empty on the last.
 	Next string `json:"next_cursor,omitempty"`
@@ -208,7 +234,7 @@ func (c *Catalog) consider(ctx context.Context, tenant, entry string, q Query, p
 	if (!q.Until.IsZero() && !started.Before(q.Until)) || (q.Room != "" && room != q.Room) {
 		return false, nil
 	}
-	m, err := c.Manifest(ctx, tenant, room, id)
+	m, err := c.head(ctx, tenant, room, id)
 	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrBadManifest) {
 		return false, nil // manifest not stored yet, or unreadable: Get reports it
 	}

@@ -181,6 +181,9 @@ type IndexWriter struct {
 // Write hands m's new chunks, then its head, to put (by name inside the
 // recording). A chunk put refuses is written again by the next Write.
 func (w *IndexWriter) Write(m *Manifest, put func(name string, data []byte) error) error {
+	if m.summary {
+		return fmt.Errorf("manifest %s: a summary from a listing cannot be written", m.ID)
+	}
 	if w.written == nil || w.edits != m.edits {
 		w.sealed, w.raw, w.edits = nil, nil, m.edits
 		if w.written == nil {

@@ -48,6 +48,19 @@ type Manifest struct {
 	edits uint64
 	// stored names the chunks the store held when the manifest was read.
 	stored map[string]bool
+	// summary: read from its head alone by Catalog.List, without its
+	// segments and raw parts; segmentCount is then how many it has.
+	summary      bool
+	segmentCount int
+}
+
+// SegmentCount is how many segments the recording has, also for a
+// manifest that Catalog.List read as a summary.
+func (m *Manifest) SegmentCount() int {
+	if m.summary {
+		return m.segmentCount
+	}
+	return len(m.Segments)
 }
 
 // Summary is what a manifest says of the recording as a whole, without
