@@ -42,8 +42,10 @@ const (
 )
 
 // Handler receives the tracks and units of an Ingest. Each track's calls
-// come from that track's goroutine, in order: TrackAdded, Units in PTS
-// order, TrackRemoved. Calls for different tracks are concurrent.
+// come one at a time, in order: TrackAdded, Units in PTS order,
+// TrackRemoved. Most come from the goroutine that reads the track's
+// packets, some from its timers and its RTCP reader, never two at once.
+// Calls for different tracks are concurrent.
 type Handler interface {
 	TrackAdded(t *media.Track)   // before the first Unit of t
 	Unit(u *media.Unit)          // must not block long: it holds up the track
@@ -294,10 +296,7 @@ func (in *Ingest) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 	in.tracks = append(in.tracks, &trackHandle{track: t, stats: r.stats, leave: r.leave, pli: pli})
 	log.Info("track added")
 	ctx := in.ctx
-	in.spawn(func() {
-		r.run(ctx)
-		log.Info("track removed")
-	})
+	in.spawn(func() { r.run(ctx) })
 }
 
 // readBare reads a track with nothing but pion's read calls, dropping
@@ -322,21 +321,6 @@ func (in *Ingest) readBare(t media.Track, remote *webrtc.TrackRemote, recv *webr
 			return err
 		})
 	})
-}
-
-// readUntilClosed calls read until it reports a closed stream, or fails
-// maxReadErrors times in a row.
-func readUntilClosed(read func() error) {
-	for fails := 0; fails < maxReadErrors; {
-		switch err := read(); {
-		case err == nil:
-			fails = 0
-		case closed(err):
-			return
-		default:
-			fails++
-		}
-	}
 }
 
 // mediaTrack describes a remote track, from what the server announced
