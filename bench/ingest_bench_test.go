@@ -3,13 +3,17 @@
 package bench
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/source"
 	"github.com/roomcast/roomcast/test/harness"
 )
 
@@ -37,8 +41,13 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkIngestCPU measures the CPU the ingest spends per track per
-// second of media. The server and the publishers run as separate
-// processes, so this process's CPU is the ingest's alone.
+// second of media, and its ratio to the floor: a bare pion subscription to
+// the same room, on the same server, publishers and tracks, whose tracks
+// are only read with ReadRTP (RTCP drained) and dropped
+// (source.Config.BareRead). The server and the publishers run as separate
+// processes, so this process's CPU is the subscriber's alone. Floor and
+// ingest windows alternate, in both orders, so that a drift of the
+// machine's load hits both.
 func BenchmarkIngestCPU(b *testing.B) {
 	for _, tracks := range []int{10, 40} {
 		b.Run(fmt.Sprintf("tracks=%d", tracks), func(b *testing.B) {
@@ -49,42 +58,118 @@ func BenchmarkIngestCPU(b *testing.B) {
 	}
 }
 
+// Ingest bench timing: rounds of one floor and one ingest window each.
+const (
+	ingestRounds = 3
+	ingestWindow = 8 * time.Second
+	ingestSettle = 60 * time.Second // bound on subscribing until every track flows
+)
+
 func benchIngest(b *testing.B, tracks int) {
 	s := harness.StartServer(b, roomcastBinary(b), fmt.Sprintf("ROOMCAST_MAX_PARTICIPANTS=%d", tracks))
 	s.CreateRoom(b, "bench")
-	in := s.StartIngest(b, "bench")
-	const window = 15 * time.Second
+	publish := time.Duration(2*ingestRounds)*(ingestWindow+ingestSettle/2) + 30*time.Second
 	for p := 0; p < tracks/2; p++ {
 		codec := []string{"vp8", "h264"}[p%2]
-		s.StartPublisher(b, "bench", fmt.Sprintf("pub%d", p), codec, window+20*time.Second)
+		s.StartPublisher(b, "bench", fmt.Sprintf("pub%d", p), codec, publish)
 	}
-	harness.Eventually(b, 90*time.Second, "all tracks flowing", func() bool {
+	var floor, ingest ingestWindowCost
+	for round := 0; round < ingestRounds; round++ {
+		bare := round%2 == 0 // floor first in even rounds, ingest first in odd ones
+		for range 2 {
+			c := measureSubscriber(b, s, tracks, bare)
+			if bare {
+				floor.add(c)
+			} else {
+				ingest.add(c)
+			}
+			bare = !bare
+		}
+	}
+	f, in := floor.perTrack(tracks), ingest.perTrack(tracks)
+	b.ReportMetric(in, "cpu-µs/track-s")
+	b.ReportMetric(f, "floor-cpu-µs/track-s")
+	b.ReportMetric(in/f, "x-floor")
+	perPacket := ingest.perPacket() / floor.perPacket()
+	b.ReportMetric(perPacket, "x-floor-per-packet")
+	b.ReportMetric(ingest.units/ingest.wall.Seconds(), "units/s")
+	fmt.Fprintf(os.Stderr, "ingest %d tracks: %.0f µs CPU per track per second of media, bare pion read loop %.0f µs: %.2f× the floor "+
+		"(%.1f%% vs %.1f%% of one core; %.0f vs %.0f packets/s, %.1f vs %.1f µs per packet: %.2f×; %.0f units/s)\n",
+		tracks, in, f, in/f, ingest.corePercent(), floor.corePercent(),
+		ingest.packets/ingest.wall.Seconds(), floor.packets/floor.wall.Seconds(),
+		ingest.perPacket(), floor.perPacket(), perPacket, ingest.units/ingest.wall.Seconds())
+}
+
+// ingestWindowCost sums the measuring windows of one kind of subscriber.
+type ingestWindowCost struct {
+	cpu, wall      time.Duration
+	packets, units float64
+}
+
+func (c *ingestWindowCost) add(o ingestWindowCost) {
+	c.cpu += o.cpu
+	c.wall += o.wall
+	c.packets += o.packets
+	c.units += o.units
+}
+
+func (c *ingestWindowCost) perTrack(tracks int) float64 {
+	return float64(c.cpu.Microseconds()) / c.wall.Seconds() / float64(tracks)
+}
+
+// perPacket is the CPU per packet read, in µs: the publishers, starved of
+// CPU on a loaded machine, may send fewer packets in one window than in
+// another.
+func (c *ingestWindowCost) perPacket() float64 { return float64(c.cpu.Microseconds()) / c.packets }
+
+func (c *ingestWindowCost) corePercent() float64 { return float64(c.cpu) / float64(c.wall) * 100 }
+
+// measureSubscriber subscribes to the room (an ingest, or its bare floor),
+// waits until every track flows, measures this process's CPU over one
+// window, and unsubscribes. pprof labels (subscriber=floor|ingest) tell
+// the two apart in a -cpuprofile of the bench.
+func measureSubscriber(b *testing.B, s *harness.Server, tracks int, bare bool) ingestWindowCost {
+	in, err := source.New(source.Config{
+		Server: s.URL, Token: s.Key, Room: "bench", Name: "bench-ingest", LoopbackOnly: true,
+		Handler: dropAll{}, BareRead: bare,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	label := map[bool]string{true: "floor", false: "ingest"}[bare]
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go pprof.Do(ctx, pprof.Labels("subscriber", label), func(ctx context.Context) { errc <- in.Run(ctx) })
+	defer func() {
+		cancel()
+		if err := <-errc; err != nil {
+			b.Errorf("%s subscriber: %v", label, err)
+		}
+	}()
+	harness.Eventually(b, ingestSettle, "all tracks flowing to the "+label, func() bool {
 		n := 0
-		for _, ts := range in.Tracks() {
-			if ts.Frames > 30 {
+		for _, ts := range in.Stats() {
+			if ts.Active && ts.Packets > 100 {
 				n++
 			}
 		}
 		return n == tracks
 	})
-	frames0 := totalFrames(in)
+	packets0, units0 := ingestTotals(in)
 	cpu0, wall0 := cpuTime(), time.Now()
-	deadline := time.NewTimer(window)
-	<-deadline.C
+	<-time.After(ingestWindow)
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
-	frames := totalFrames(in) - frames0
-	perTrack := float64(cpu.Microseconds()) / wall.Seconds() / float64(tracks)
-	b.ReportMetric(perTrack, "cpu-µs/track-s")
-	b.ReportMetric(float64(cpu)/float64(wall)*100, "cpu-%")
-	b.ReportMetric(float64(frames)/wall.Seconds(), "units/s")
-	fmt.Fprintf(os.Stderr, "ingest %d tracks: %.0f µs CPU per track per second of media (%.1f%% of one core, %.0f units/s)\n",
-		tracks, perTrack, float64(cpu)/float64(wall)*100, float64(frames)/wall.Seconds())
+	packets, units := ingestTotals(in)
+	return ingestWindowCost{cpu: cpu, wall: wall, packets: float64(packets - packets0), units: float64(units - units0)}
 }
 
-func totalFrames(in *harness.Ingest) int {
-	n := 0
-	for _, ts := range in.Tracks() {
-		n += ts.Frames
+// ingestTotals sums the packets read and the units delivered over every
+// track.
+func ingestTotals(in *source.Ingest) (packets, units uint64) {
+	for _, ts := range in.Stats() {
+		packets += ts.Packets
+		units += ts.Frames
 	}
-	return n
+	return packets, units
 }

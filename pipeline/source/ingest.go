@@ -42,8 +42,10 @@ const (
 )
 
 // Handler receives the tracks and units of an Ingest. Each track's calls
-// come from that track's goroutine, in order: TrackAdded, Units in PTS
-// order, TrackRemoved. Calls for different tracks are concurrent.
+// come one at a time, in order: TrackAdded, Units in PTS order,
+// TrackRemoved. Most come from the goroutine that reads the track's
+// packets, some from its timers and its RTCP reader, never two at once.
+// Calls for different tracks are concurrent.
 type Handler interface {
 	TrackAdded(t *media.Track)   // before the first Unit of t
 	Unit(u *media.Unit)          // must not block long: it holds up the track
@@ -73,8 +75,13 @@ type Config struct {
 	RTC rtc.Options
 	// Latency is how long the jitter buffer waits for a missing packet
 	// (its NACK retransmission); default DefaultLatency.
-	Latency    time.Duration
-	Handler    Handler
+	Latency time.Duration
+	Handler Handler
+	// BareRead makes the Ingest the floor its own cost is measured against
+	// (bench/ingest_bench_test.go): each track is only read with pion's
+	// ReadRTP, its RTCP drained, and the packets are dropped; the Handler
+	// gets nothing and Stats count only Packets.
+	BareRead   bool
 	Logger     *slog.Logger // nil discards logs
 	HTTPClient *http.Client // nil: a private client, its idle connections closed by Run
 }
@@ -271,6 +278,10 @@ func (in *Ingest) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 	}
 	t := mediaTrack(remote, codec, info)
 	log := in.log.With("track", t.ID, "kind", t.Kind, "codec", t.Codec, "participant", t.ParticipantID)
+	if in.cfg.BareRead {
+		in.readBare(t, remote, recv)
+		return
+	}
 	r, err := newTrackReader(t, uint32(remote.SSRC()), remote, recv, in.readerEnv(log))
 	if err != nil {
 		log.Error("cannot read track", "err", err)
@@ -285,9 +296,30 @@ func (in *Ingest) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 	in.tracks = append(in.tracks, &trackHandle{track: t, stats: r.stats, leave: r.leave, pli: pli})
 	log.Info("track added")
 	ctx := in.ctx
+	in.spawn(func() { r.run(ctx) })
+}
+
+// readBare reads a track with nothing but pion's read calls, dropping
+// what it reads: the floor of BareRead. Call it with in.mu held.
+func (in *Ingest) readBare(t media.Track, remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	stats := &trackCounters{}
+	stats.active.Store(true)
+	in.tracks = append(in.tracks, &trackHandle{track: t, stats: stats, leave: func() {}, pli: func() {}})
 	in.spawn(func() {
-		r.run(ctx)
-		log.Info("track removed")
+		defer stats.active.Store(false)
+		readUntilClosed(func() error {
+			_, _, err := remote.ReadRTP()
+			if err == nil {
+				stats.packets.Add(1)
+			}
+			return err
+		})
+	})
+	in.spawn(func() {
+		readUntilClosed(func() error {
+			_, _, err := recv.ReadRTCP()
+			return err
+		})
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor"
@@ -68,6 +69,9 @@ type readerEnv struct {
 	now       func() time.Time
 }
 
+// errEnded stops a read loop: the track has had TrackRemoved.
+var errEnded = errors.New("track ended")
+
 // trackReader turns one remote track's RTP into units: it reorders packets
 // in a JitterBuffer (its latency gives NACK retransmissions time to
 // arrive), depacketizes them into frames, keeps a video decode chain whole
@@ -75,8 +79,14 @@ type readerEnv struct {
 // PLIs), and times frames with the track's RTCP sender reports, dropping
 // those whose timestamps jump (timestampGuard).
 //
-// The Handler sees TrackAdded, then Units in PTS order, then TrackRemoved,
-// all from the reader's goroutine.
+// One goroutine takes each packet from ReadRTP through the jitter buffer
+// and the depacketizer to the Handler, with no hand-off to another
+// goroutine. The rest comes in under the same lock, mu: the sender reports
+// from the RTCP goroutine, and from timers that fire only when something is
+// due (the jitter buffer's deadline, the wait for a sender report, PLI
+// repeats, the end of the leave grace, the end of ctx). So the Handler sees
+// TrackAdded, then Units in PTS order, then TrackRemoved, one call at a
+// time.
 type trackReader struct {
 	env    readerEnv
 	track  media.Track
@@ -85,9 +95,14 @@ type trackReader struct {
 	rtcpIn rtcpReader
 	stats  *trackCounters
 
-	leaveCh   chan struct{} // closed by leave
-	leaveOnce sync.Once
-	leaveBy   time.Time // end of the grace after leave
+	leaveOnce  sync.Once
+	leaveTimer atomic.Pointer[time.Timer] // ends the track after leaveGrace
+
+	// mu guards what follows and is held for every Handler call.
+	mu      sync.Mutex
+	running bool        // between TrackAdded and TrackRemoved
+	timer   *time.Timer // runs onTimer
+	armed   time.Time   // when timer fires; zero when it is not armed
 
 	jitter *JitterBuffer
 	dep    Depacketizer
@@ -108,74 +123,75 @@ func newTrackReader(t media.Track, ssrc uint32, rtpIn rtpReader, rtcpIn rtcpRead
 	if err != nil {
 		return nil, fmt.Errorf("track %s: %w", t.ID, err)
 	}
-	return &trackReader{
-		env:     env,
-		track:   t,
-		ssrc:    ssrc,
-		rtpIn:   rtpIn,
-		rtcpIn:  rtcpIn,
-		stats:   &trackCounters{},
-		leaveCh: make(chan struct{}),
-		jitter:  NewJitterBuffer(env.latency, jitterCapacity),
-		dep:     dep,
-		clock:   newTrackClock(t.ClockRate),
-	}, nil
+	r := &trackReader{
+		env:    env,
+		track:  t,
+		ssrc:   ssrc,
+		rtpIn:  rtpIn,
+		rtcpIn: rtcpIn,
+		stats:  &trackCounters{},
+		jitter: NewJitterBuffer(env.latency, jitterCapacity),
+		dep:    dep,
+		clock:  newTrackClock(t.ClockRate),
+	}
+	r.timer = time.AfterFunc(time.Hour, r.onTimer)
+	r.timer.Stop()
+	return r, nil
 }
 
 // leave tells the reader that the server no longer carries the track: it
 // reads on until the stream closes (pion stops the receiver when the
 // renegotiation that removes the track is applied), at most leaveGrace.
-// Safe from any goroutine.
+// Safe from any goroutine, and it takes no lock: the Ingest calls it with
+// its own lock held, which a Handler may take.
 func (r *trackReader) leave() {
-	r.leaveOnce.Do(func() { close(r.leaveCh) })
+	r.leaveOnce.Do(func() { r.leaveTimer.Store(time.AfterFunc(leaveGrace, r.end)) })
 }
 
 // run delivers the track until ctx is done, its RTP stream ends, or
-// leaveGrace after leave.
+// leaveGrace after leave. It reads RTP in the calling goroutine and returns
+// once that stops; the Handler has had TrackRemoved by then.
 func (r *trackReader) run(ctx context.Context) {
+	r.start()
+	stop := context.AfterFunc(ctx, r.end)
+	defer stop()
+	r.env.spawn(r.readRTCP)
+	r.readRTP()
+	r.end()
+}
+
+// start reports the track added and, for video, asks for a keyframe.
+func (r *trackReader) start() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.running = true
 	r.stats.active.Store(true)
 	r.env.handler.TrackAdded(&r.track)
-	defer r.finish()
-
-	done := make(chan struct{})
-	defer close(done)
-	pkts := make(chan *rtp.Packet, 256)
-	srs := make(chan senderReport, 8)
-	r.env.spawn(func() { r.readRTP(pkts, done) })
-	r.env.spawn(func() { r.readRTCP(srs, done) })
-
 	if r.track.Kind == media.KindVideo {
+		now := r.env.now()
 		r.waitKey = true
-		r.requestPLI(r.env.now())
+		r.requestPLI(now)
+		r.arm(now)
 	}
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	leave := r.leaveCh
-	for {
-		r.resetTimer(timer)
-		select {
-		case <-ctx.Done():
-			return
-		case p, ok := <-pkts:
-			if !ok {
-				return
-			}
-			r.onPacket(p)
-		case sr := <-srs:
-			r.onSenderReport(sr)
-		case <-leave:
-			leave, r.leaveBy = nil, r.env.now().Add(leaveGrace)
-		case <-timer.C:
-			if r.onTimer() {
-				return
-			}
-		}
+}
+
+// end ends the track unless it has ended. Safe from any goroutine.
+func (r *trackReader) end() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running {
+		r.finish()
 	}
 }
 
 // finish delivers what the jitter buffer and the clock still hold, then
-// reports the track removed.
+// reports the track removed. It needs mu.
 func (r *trackReader) finish() {
+	r.running = false
+	r.timer.Stop()
+	if t := r.leaveTimer.Load(); t != nil {
+		t.Stop()
+	}
 	now := r.env.now()
 	pkts, gap := r.jitter.Flush()
 	r.process(pkts, gap, now)
@@ -185,9 +201,17 @@ func (r *trackReader) finish() {
 	}
 	r.stats.active.Store(false)
 	r.env.handler.TrackRemoved(&r.track)
+	r.env.log.Info("track removed")
 }
 
-func (r *trackReader) onPacket(p *rtp.Packet) {
+// onPacket takes one packet through the jitter buffer and on; errEnded
+// once the track has ended.
+func (r *trackReader) onPacket(p *rtp.Packet) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.running {
+		return errEnded
+	}
 	now := r.env.now()
 	r.stats.packets.Add(1)
 	if !r.received {
@@ -195,11 +219,20 @@ func (r *trackReader) onPacket(p *rtp.Packet) {
 	}
 	r.jitter.Push(p, now)
 	r.pop(now)
+	r.arm(now)
+	return nil
 }
 
-// onTimer handles the deadlines; it reports whether the leave grace is
-// over.
-func (r *trackReader) onTimer() bool {
+// onTimer handles what is due: the jitter buffer's timeouts, the fallback
+// when no sender report came, PLI repeats while video waits for a keyframe.
+// A timer that fires early finds nothing due and is armed again.
+func (r *trackReader) onTimer() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.running {
+		return
+	}
+	r.armed = time.Time{}
 	now := r.env.now()
 	r.pop(now)
 	if !r.clock.synced() && r.received && !now.Before(r.first.Add(maxHold)) {
@@ -208,10 +241,15 @@ func (r *trackReader) onTimer() bool {
 	if r.waitKey {
 		r.requestPLI(now)
 	}
-	return !r.leaveBy.IsZero() && !now.Before(r.leaveBy)
+	r.arm(now)
 }
 
 func (r *trackReader) onSenderReport(sr senderReport) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.running {
+		return
+	}
 	if r.clock.source == clockArrival {
 		r.env.log.Info("sender report arrived; timing by sender reports from now on")
 	}
@@ -219,22 +257,24 @@ func (r *trackReader) onSenderReport(sr senderReport) {
 	r.release()
 }
 
-// resetTimer arms the timer for the earliest of: the jitter buffer's next
-// release, the end of the wait for a sender report, the next PLI, the end
-// of the leave grace.
-func (r *trackReader) resetTimer(t *time.Timer) {
-	d := earliest(r.jitter.NextDeadline(), r.leaveBy)
+// arm makes the timer fire by the earliest of: the jitter buffer's next
+// release, the end of the wait for a sender report, the next PLI. It only
+// resets the timer when that is earlier than it is armed for, so a packet
+// that changes nothing costs no timer operation; a timer that fires for a
+// deadline since gone finds nothing to do. It needs mu.
+func (r *trackReader) arm(now time.Time) {
+	d := r.jitter.NextDeadline()
 	if !r.clock.synced() && r.received {
 		d = earliest(d, r.first.Add(maxHold))
 	}
 	if r.waitKey {
 		d = earliest(d, r.lastPLI.Add(pliInterval))
 	}
-	if d.IsZero() {
-		t.Stop()
+	if d.IsZero() || (!r.armed.IsZero() && !d.Before(r.armed)) {
 		return
 	}
-	t.Reset(max(d.Sub(r.env.now()), minWait))
+	r.armed = d
+	r.timer.Reset(max(d.Sub(now), minWait))
 }
 
 // earliest returns the earlier of two deadlines; zero means none.
@@ -401,69 +441,54 @@ func (r *trackReader) timely(f Frame, at time.Time) bool {
 	return true
 }
 
-// readRTP feeds pkts until the stream closes; it closes pkts. A packet
-// pion cannot parse counts as malformed.
-func (r *trackReader) readRTP(pkts chan<- *rtp.Packet, done <-chan struct{}) {
-	defer close(pkts)
-	for fails := 0; fails < maxReadErrors; {
+// readRTP takes each packet through the track until the stream closes or
+// the track ends. A packet pion cannot parse counts as malformed.
+func (r *trackReader) readRTP() {
+	ok := readUntilClosed(func() error {
 		p, _, err := r.rtpIn.ReadRTP()
 		if err != nil {
-			if closed(err) {
-				return
+			if !closed(err) {
+				r.stats.malformed.Add(1)
 			}
-			fails++
-			r.stats.malformed.Add(1)
-			continue
+			return err
 		}
-		fails = 0
-		select {
-		case pkts <- p:
-		case <-done:
-			return
-		}
+		return r.onPacket(p)
+	})
+	if !ok {
+		r.env.log.Warn("RTP stream gives only errors; stopped reading it")
 	}
-	r.env.log.Warn("RTP stream gives only errors; stopped reading it")
 }
 
-// readRTCP drains the receiver's RTCP, so that the interceptors (receiver
-// reports) see it, and passes on this track's sender reports.
-func (r *trackReader) readRTCP(srs chan<- senderReport, done <-chan struct{}) {
-	for fails := 0; fails < maxReadErrors; {
+// readRTCP drains the receiver's RTCP until the stream closes, so that the
+// interceptors (receiver reports) see it, and hands on this track's sender
+// reports.
+func (r *trackReader) readRTCP() {
+	readUntilClosed(func() error {
 		pkts, _, err := r.rtcpIn.ReadRTCP()
-		if err != nil {
-			if closed(err) {
-				return
+		for _, p := range pkts {
+			if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == r.ssrc {
+				r.onSenderReport(senderReport{ntp: sr.NTPTime, rtpTime: sr.RTPTime})
 			}
-			fails++
-			continue
 		}
-		fails = 0
-		if !r.passReports(pkts, srs, done) {
-			return
-		}
-	}
+		return err
+	})
 }
 
-// passReports sends the sender reports for this track's SSRC; false once
-// done is closed.
-func (r *trackReader) passReports(pkts []rtcp.Packet, srs chan<- senderReport, done <-chan struct{}) bool {
-	for _, p := range pkts {
-		sr, ok := p.(*rtcp.SenderReport)
-		if !ok || sr.SSRC != r.ssrc {
-			continue
-		}
-		select {
-		case srs <- senderReport{ntp: sr.NTPTime, rtpTime: sr.RTPTime}:
-		case <-done:
-			return false
+// readUntilClosed calls read until it returns errEnded or an error that
+// means the stream is closed; it reports false when it gave up after
+// maxReadErrors other errors in a row.
+func readUntilClosed(read func() error) bool {
+	for fails := 0; fails < maxReadErrors; {
+		switch err := read(); {
+		case err == nil:
+			fails = 0
+		case errors.Is(err, errEnded) || closed(err):
+			return true
+		default:
+			fails++
 		}
 	}
-	select {
-	case <-done:
-		return false
-	default:
-		return true
-	}
+	return false
 }
 
 // closed reports whether a read error means the stream is gone.

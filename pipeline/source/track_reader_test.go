@@ -108,10 +108,17 @@ const trSSRC = 0x1234
 
 func startTR(t *testing.T, codec media.Codec) *trHarness {
 	t.Helper()
-	h := &trHarness{fake: newTRFake(), rec: &trRecorder{}}
+	rec := &trRecorder{}
+	return startTRWith(t, codec, rec, rec)
+}
+
+// startTRWith is startTR with a Handler of the test's that records in rec.
+func startTRWith(t *testing.T, codec media.Codec, rec *trRecorder, handler Handler) *trHarness {
+	t.Helper()
+	h := &trHarness{fake: newTRFake(), rec: rec}
 	track := media.Track{ID: "t1", Kind: codec.Kind(), Codec: codec, ClockRate: codec.ClockRate(), ParticipantID: "p1"}
 	env := readerEnv{
-		handler:   h.rec,
+		handler:   handler,
 		log:       slog.New(slog.DiscardHandler),
 		common:    &commonClock{},
 		latency:   50 * time.Millisecond,
@@ -333,5 +340,68 @@ func TestTrackReaderLeave(t *testing.T) {
 	if d := time.Since(start); d > leaveGrace+time.Second {
 		t.Fatalf("removed after %v, want about %v", d, leaveGrace)
 	}
+	h.stop()
+}
+
+// TestTrackReaderCancel checks that the end of ctx ends the track at once,
+// flushing what it holds, while its stream is still open; the reading
+// goroutine stops at the stream's close.
+func TestTrackReaderCancel(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	h := startTR(t, media.CodecOpus)
+	h.sr(time.Unix(1_700_000_000, 0), 0)
+	h.send(trOpus(1, 0), trOpus(3, 1920)) // 3 waits for 2 in the jitter buffer
+	testutil.Eventually(t, 5*time.Second, "1 unit", func() bool { _, u := h.rec.snapshot(); return len(u) == 1 })
+	h.cancel()
+	testutil.Eventually(t, 5*time.Second, "the track removed", func() bool {
+		e, _ := h.rec.snapshot()
+		return e[len(e)-1] == "removed t1"
+	})
+	h.send(trOpus(4, 2880)) // read and dropped: the track has ended
+	h.stop()
+	events, units := h.rec.snapshot()
+	if len(units) != 2 || events[len(events)-1] != "removed t1" {
+		t.Fatalf("events %v: want the held unit flushed before the removal, nothing after", events)
+	}
+}
+
+// lockingRecorder is a trRecorder whose Unit takes a lock of the caller,
+// as a Handler that calls back into the Ingest (RequestKeyframe) takes
+// the Ingest's.
+type lockingRecorder struct {
+	trRecorder
+	mu *sync.Mutex
+}
+
+func (h *lockingRecorder) Unit(u *media.Unit) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.trRecorder.Unit(u)
+}
+
+// TestTrackReaderLeaveUnderHandlerLock checks that leave, called with a
+// lock held that the Handler takes in Unit (the Ingest calls it with its
+// own lock held), does not wait for the track's work: no deadlock.
+func TestTrackReaderLeaveUnderHandlerLock(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	var shared sync.Mutex
+	rec := &lockingRecorder{mu: &shared}
+	h := startTRWith(t, media.CodecOpus, &rec.trRecorder, rec)
+	h.sr(time.Unix(1_700_000_000, 0), 0)
+	shared.Lock()
+	h.send(trOpus(1, 0)) // its Unit waits for shared
+	testutil.Eventually(t, 5*time.Second, "the packet read", func() bool { return h.reader.stats.packets.Load() == 1 })
+	left := make(chan struct{})
+	go func() {
+		h.reader.leave()
+		close(left)
+	}()
+	select {
+	case <-left:
+	case <-time.After(5 * time.Second):
+		t.Fatal("leave waited for the Handler")
+	}
+	shared.Unlock()
+	testutil.Eventually(t, 5*time.Second, "the unit", func() bool { _, u := rec.snapshot(); return len(u) == 1 })
 	h.stop()
 }
