@@ -77,6 +77,10 @@ type Config struct {
 	Handler    Handler
 	Logger     *slog.Logger // nil discards logs
 	HTTPClient *http.Client // nil: a private client, its idle connections closed by Run
+	// Local, when set, is the room's tenant in this process: Run reads
+	// the room through it (see LocalRoom) instead of over WebRTC, and
+	// Server, Token, Tenant, RTC and HTTPClient are not used.
+	Local LocalRoom
 }
 
 // Ingest subscribes to a room and delivers the units of all its tracks.
@@ -124,10 +128,13 @@ func New(cfg Config) (*Ingest, error) {
 func validate(cfg *Config) error {
 	u, err := url.Parse(cfg.Server)
 	switch {
+	case cfg.Local != nil:
 	case cfg.Server == "":
 		return fmt.Errorf("%w: Server is required", ErrInvalidConfig)
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return fmt.Errorf("%w: Server must be an http(s) URL", ErrInvalidConfig)
+	}
+	switch {
 	case cfg.Room == "":
 		return fmt.Errorf("%w: Room is required", ErrInvalidConfig)
 	case cfg.Handler == nil:
@@ -148,6 +155,9 @@ func validate(cfg *Config) error {
 func (in *Ingest) Run(ctx context.Context) error {
 	if !in.started.CompareAndSwap(false, true) {
 		return ErrAlreadyRun
+	}
+	if in.cfg.Local != nil {
+		return in.runLocal(ctx)
 	}
 	opts := in.cfg.RTC
 	opts.LoopbackOnly = opts.LoopbackOnly || in.cfg.LoopbackOnly
@@ -311,12 +321,7 @@ func mediaTrack(remote *webrtc.TrackRemote, codec media.Codec, info rtc.TrackInf
 	if t.ParticipantID == "" {
 		t.ParticipantID = remote.StreamID()
 	}
-	switch {
-	case t.Kind == media.KindAudio:
-		t.Source = media.SourceMicrophone
-	case t.Source != media.SourceScreen:
-		t.Source = media.SourceCamera
-	}
+	t.Source = trackSource(t.Kind, t.Source)
 	return t
 }
 
