@@ -292,7 +292,13 @@ func (in *Ingest) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 			r.stats.plis.Add(1)
 		}
 	}
-	in.tracks = append(in.tracks, &trackHandle{track: t, stats: r.stats, leave: r.leave, pli: pli})
+	in.startReader(r, pli, log)
+}
+
+// startReader keeps a track's handle and runs its reader. pli asks its
+// publisher for a keyframe. Call it with in.mu held and in.ctx set.
+func (in *Ingest) startReader(r *trackReader, pli func(), log *slog.Logger) {
+	in.tracks = append(in.tracks, &trackHandle{track: r.track, stats: r.stats, leave: r.leave, pli: pli})
 	log.Info("track added")
 	ctx := in.ctx
 	in.spawn(func() {

@@ -93,13 +93,7 @@ func (in *Ingest) addLocalTrack(lt LocalTrack) {
 		lt.RequestKeyframe()
 		r.stats.plis.Add(1)
 	}
-	in.tracks = append(in.tracks, &trackHandle{track: t, stats: r.stats, leave: r.leave, pli: pli})
-	log.Info("track added")
-	ctx := in.ctx
-	in.spawn(func() {
-		r.run(ctx)
-		log.Info("track removed")
-	})
+	in.startReader(r, pli, log)
 }
 
 // keyframeWriter is a trackReader's writeRTCP for a local track: the
