@@ -49,8 +49,9 @@ func BenchmarkJobCost(b *testing.B) {
 func measureJobCost(b *testing.B, bin string, k jobKindCase) float64 {
 	ng := nginxrtmp.Start(b, nginxrtmp.Options{NoTLS: true})
 	n := harness.StartNATS(b, bin)
-	s := harness.StartServerIn(b, bin, b.TempDir(), "ROOMCAST_NATS_URL="+n.URL, "ROOMCAST_WORKERS=0", "ROOMCAST_LOG_LEVEL=info")
-	w := harness.StartWorker(b, bin, n.URL, s, "cost", "ROOMCAST_LOG_LEVEL=info")
+	store := "ROOMCAST_STORAGE_LOCAL_PATH=" + b.TempDir() // a worker refuses a storage the server cannot read
+	s := harness.StartServerIn(b, bin, b.TempDir(), "ROOMCAST_NATS_URL="+n.URL, "ROOMCAST_WORKERS=0", "ROOMCAST_LOG_LEVEL=info", store)
+	w := harness.StartWorker(b, bin, n.URL, s, "cost", "ROOMCAST_LOG_LEVEL=info", store)
 	s.CreateRoom(b, "cost")
 	for i, codec := range k.codecs {
 		s.StartPublisherSize(b, "cost", fmt.Sprintf("p%d", i), codec, 1280, 720, 5*time.Minute)
@@ -58,16 +59,13 @@ func measureJobCost(b *testing.B, bin string, k jobKindCase) float64 {
 	harness.Eventually(b, 30*time.Second, "publishers", func() bool {
 		return len(s.RoomInfo(b, "cost").Participants) == len(k.codecs)
 	})
-	var job struct {
-		ID   string
-		Kind string
-	}
+	// The job's price comes from its spec (the default layout is priced
+	// as a composite); what the worker does comes from the tracks: one
+	// H.264 participant passes through, one VP8 is transcoded.
+	var job struct{ ID string }
 	body := map[string]any{"room": "cost", "outputs": map[string]any{"rtmp": []string{ng.RTMPURL(ng.App(), "cost")}}}
 	if code := s.Do(b, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
 		b.Fatalf("POST: %d", code)
-	}
-	if job.Kind != k.kind {
-		b.Errorf("job priced as %q, want %q", job.Kind, k.kind)
 	}
 	harness.Eventually(b, 30*time.Second, "output live", func() bool {
 		var j struct {

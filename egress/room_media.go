@@ -19,6 +19,22 @@ import (
 type RoomSource struct {
 	Server, Token string
 	RTC           rtc.Options
+	// Local, when set, gives a tenant's rooms in this process (the
+	// all-in-one server's): jobs read them without WebRTC (source.LocalRoom)
+	// and use Server only for the room's history.
+	Local func(tenant string) source.LocalRoom
+}
+
+// ingestConfig is the ingest of a job in tenant's room spec.Room.
+func (src RoomSource) ingestConfig(tenant string, spec Spec) source.Config {
+	cfg := source.Config{Room: spec.Room, Name: "egress"}
+	if src.Local != nil {
+		cfg.Local = src.Local(tenant)
+		return cfg
+	}
+	cfg.Server, cfg.Token, cfg.Tenant = src.Server, src.Token, tenant
+	cfg.RTC, cfg.LoopbackOnly = src.RTC, src.RTC.LoopbackOnly
+	return cfg
 }
 
 // roomMedia is a job's media stage: the room ingest feeding a layout that
@@ -70,11 +86,9 @@ func (m *roomMedia) requestKeyframe(trackID string) {
 
 // Run runs the ingest and the layout until ctx ends or either fails.
 func (m *roomMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
-	ing, err := source.New(source.Config{
-		Server: m.src.Server, Token: m.src.Token, Tenant: m.tenant, Room: m.spec.Room, Name: "egress",
-		RTC: m.src.RTC, LoopbackOnly: m.src.RTC.LoopbackOnly, Handler: m.handler(),
-		Logger: m.log.With("component", "ingest"),
-	})
+	cfg := m.src.ingestConfig(m.tenant, m.spec)
+	cfg.Handler, cfg.Logger = m.handler(), m.log.With("component", "ingest")
+	ing, err := source.New(cfg)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}

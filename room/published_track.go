@@ -37,7 +37,7 @@ type publishedTrack struct {
 
 	mu      sync.Mutex
 	cache   *gopCache
-	downs   []*downTrack // copy on write
+	downs   []packetSink // subscriber-tracks and local tracks, copy on write
 	lastPLI int64        // unix nanos of the last keyframe request
 	pliWait *time.Timer  // a request held back by the throttle, sent when it ends
 	ended   bool
@@ -71,6 +71,14 @@ func (t *publishedTrack) signalInfo() rtc.TrackInfo {
 	}
 }
 
+// packetSink is where a published track forwards its packets: a WebRTC
+// subscriber-track (downTrack) or an in-process one (localTrack). Both
+// only queue, so forward never waits on a subscriber.
+type packetSink interface {
+	seed(ps []fwdPacket) // the cache, when attached
+	push(p fwdPacket)    // one forwarded packet
+}
+
 // forward caches the packet, keeps it in the history and queues it on
 // every subscriber-track. The cache update and the snapshot of
 // subscriber-tracks happen under one lock, so a subscriber-track attached
@@ -90,7 +98,7 @@ func (t *publishedTrack) forward(p fwdPacket) {
 
 // attach binds a subscriber-track, seeding its queue with the cache. It
 // fails once the track has ended.
-func (t *publishedTrack) attach(d *downTrack) bool {
+func (t *publishedTrack) attach(d packetSink) bool {
 	t.mu.Lock()
 	if t.ended {
 		t.mu.Unlock()
@@ -106,10 +114,10 @@ func (t *publishedTrack) attach(d *downTrack) bool {
 	return true
 }
 
-func (t *publishedTrack) detach(d *downTrack) {
+func (t *publishedTrack) detach(d packetSink) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.downs = slices.DeleteFunc(slices.Clone(t.downs), func(x *downTrack) bool { return x == d })
+	t.downs = slices.DeleteFunc(slices.Clone(t.downs), func(x packetSink) bool { return x == d })
 }
 
 // end marks the track ended: no more subscriber-tracks attach.

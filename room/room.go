@@ -19,6 +19,7 @@ type room struct {
 	mu           sync.Mutex
 	participants []*participant // join order
 	subscribers  []*subscriber
+	locals       []*localSubscription // in-process subscribers (local_subscription.go)
 	closed       bool
 }
 
@@ -36,9 +37,9 @@ func newRoom(e *env, tenant, name string, maxParticipants int) *room {
 func (r *room) info() Info {
 	r.mu.Lock()
 	ps := slices.Clone(r.participants)
-	subs := len(r.subscribers)
+	subs, locals := len(r.subscribers), len(r.locals)
 	r.mu.Unlock()
-	info := Info{Name: r.name, Participants: make([]ParticipantInfo, 0, len(ps)), Subscribers: subs}
+	info := Info{Name: r.name, Participants: make([]ParticipantInfo, 0, len(ps)), Subscribers: subs, LocalSubscribers: locals}
 	for _, p := range ps {
 		info.Participants = append(info.Participants, p.info())
 	}
@@ -141,10 +142,13 @@ func (r *room) tracksFor(exclude string) []*publishedTrack {
 // tracksChanged asks every subscriber to renegotiate.
 func (r *room) tracksChanged() {
 	r.mu.Lock()
-	subs := slices.Clone(r.subscribers)
+	subs, locals := slices.Clone(r.subscribers), slices.Clone(r.locals)
 	r.mu.Unlock()
 	for _, s := range subs {
 		s.trackSetChanged()
+	}
+	for _, l := range locals {
+		l.trackSetChanged()
 	}
 }
 
@@ -156,8 +160,12 @@ func (r *room) close() {
 		return
 	}
 	r.closed = true
-	ps, subs := slices.Clone(r.participants), slices.Clone(r.subscribers)
+	ps, subs, locals := slices.Clone(r.participants), slices.Clone(r.subscribers), r.locals
+	r.locals = nil
 	r.mu.Unlock()
+	for _, l := range locals {
+		l.end()
+	}
 	var wg sync.WaitGroup
 	for _, s := range subs {
 		wg.Go(s.Close)

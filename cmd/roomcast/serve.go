@@ -26,6 +26,7 @@ import (
 	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/pipeline/rtc"
+	"github.com/roomcast/roomcast/pipeline/source"
 	"github.com/roomcast/roomcast/room"
 	"github.com/roomcast/roomcast/web"
 )
@@ -170,7 +171,9 @@ func runServer(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout
 		return err
 	}
 	metrics := egress.NewMetrics(reg, client)
-	deps, err := workerDeps(cfg, "http://"+ln.Addr().String(), internalKey, arch, policy, metrics.ObserveLatency, log)
+	// This process's workers read its rooms in process, without WebRTC.
+	local := func(tenant string) source.LocalRoom { return rooms.In(tenant) }
+	deps, err := workerDeps(cfg, "http://"+ln.Addr().String(), internalKey, local, arch, policy, metrics.ObserveLatency, log)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 		return err
 	}
 	var metrics *egress.Metrics
-	deps, err := workerDeps(cfg, cfg.Worker.Server, roomKey(cfg), arch, policy, func(d time.Duration) { metrics.ObserveLatency(d) }, log)
+	deps, err := workerDeps(cfg, cfg.Worker.Server, roomKey(cfg), nil, arch, policy, func(d time.Duration) { metrics.ObserveLatency(d) }, log)
 	if err != nil {
 		return err
 	}

@@ -18,12 +18,14 @@ import (
 	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/jobs/seal"
 	"github.com/roomcast/roomcast/pipeline/rtc"
+	"github.com/roomcast/roomcast/pipeline/source"
 )
 
 // workerDeps builds what a worker's jobs need: rooms served at server
-// (subscribed to with token), RTMP outputs that connect where policy
-// allows, and the archive.
-func workerDeps(cfg configs.Config, server, token string, arch *archiveService, policy *outbound.Policy, observe func(time.Duration), log *slog.Logger) (egress.Deps, error) {
+// (subscribed to with token; read in process through local when it is
+// set, as in the all-in-one server), RTMP outputs that connect where
+// policy allows, and the archive.
+func workerDeps(cfg configs.Config, server, token string, local func(string) source.LocalRoom, arch *archiveService, policy *outbound.Policy, observe func(time.Duration), log *slog.Logger) (egress.Deps, error) {
 	tlsCfg, err := rtmpsTLS(cfg.Egress.RTMPSCAFile)
 	if err != nil {
 		return egress.Deps{}, err
@@ -31,7 +33,8 @@ func workerDeps(cfg configs.Config, server, token string, arch *archiveService, 
 	return egress.Deps{
 		NewMedia: egress.NewRoomMedia(egress.RoomSource{
 			Server: server, Token: token,
-			RTC: rtc.Options{LoopbackOnly: cfg.WebRTC.LoopbackOnly},
+			RTC:   rtc.Options{LoopbackOnly: cfg.WebRTC.LoopbackOnly},
+			Local: local,
 		}),
 		NewRTMP:      egress.NewRTMPOutput(tlsCfg, policy, observe),
 		Outbound:     policy,

@@ -202,18 +202,40 @@ func (m *Mixer) dropOverflow(w int64, s []float32) []float32 {
 	return s[:keep*Channels]
 }
 
-// mix returns the next output block and advances past it.
+// limiterUnity is the limiter gain taken for 1 (0.01 dB off): in float32
+// its release stalls just under 1.
+const limiterUnity = 0.999
+
+// mix returns the next output block and advances past it. A block under
+// the limiter's ceiling while its gain is back at 1 (most blocks, and
+// every block of a single speaker who does not peak over −2 dBFS) passes
+// as it is: the limiter and the soft clipper would leave it unchanged.
 func (m *Mixer) mix() PCM {
 	out := PCM{PTS: frameToPTS(m.next), Samples: make([]float32, m.block*Channels)}
 	for _, in := range m.order {
 		in.addTo(out.Samples, m.next)
 	}
-	m.limit.process(out.Samples)
-	for i, v := range out.Samples {
-		out.Samples[i] = softClip(v) // a safety net: the limiter keeps sums under it
+	if m.limit.gain >= limiterUnity && underCeiling(out.Samples) {
+		m.limit.gain = 1
+	} else {
+		m.limit.process(out.Samples)
+		for i, v := range out.Samples {
+			out.Samples[i] = softClip(v) // a safety net: the limiter keeps sums under it
+		}
 	}
 	m.next += m.block
 	return out
+}
+
+// underCeiling reports whether every sample is within the limiter's
+// ceiling, which is under the soft clipper's knee.
+func underCeiling(s []float32) bool {
+	for _, v := range s {
+		if v > limiterCeiling || v < -limiterCeiling {
+			return false
+		}
+	}
+	return true
 }
 
 // reap forgets removed participants whose samples have all played out.

@@ -84,6 +84,10 @@ type Config struct {
 	BareRead   bool
 	Logger     *slog.Logger // nil discards logs
 	HTTPClient *http.Client // nil: a private client, its idle connections closed by Run
+	// Local, when set, is the room's tenant in this process: Run reads
+	// the room through it (see LocalRoom) instead of over WebRTC, and
+	// Server, Token, Tenant, RTC and HTTPClient are not used.
+	Local LocalRoom
 }
 
 // Ingest subscribes to a room and delivers the units of all its tracks.
@@ -131,10 +135,13 @@ func New(cfg Config) (*Ingest, error) {
 func validate(cfg *Config) error {
 	u, err := url.Parse(cfg.Server)
 	switch {
+	case cfg.Local != nil:
 	case cfg.Server == "":
 		return fmt.Errorf("%w: Server is required", ErrInvalidConfig)
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return fmt.Errorf("%w: Server must be an http(s) URL", ErrInvalidConfig)
+	}
+	switch {
 	case cfg.Room == "":
 		return fmt.Errorf("%w: Room is required", ErrInvalidConfig)
 	case cfg.Handler == nil:
@@ -155,6 +162,9 @@ func validate(cfg *Config) error {
 func (in *Ingest) Run(ctx context.Context) error {
 	if !in.started.CompareAndSwap(false, true) {
 		return ErrAlreadyRun
+	}
+	if in.cfg.Local != nil {
+		return in.runLocal(ctx)
 	}
 	opts := in.cfg.RTC
 	opts.LoopbackOnly = opts.LoopbackOnly || in.cfg.LoopbackOnly
@@ -293,7 +303,13 @@ func (in *Ingest) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 			r.stats.plis.Add(1)
 		}
 	}
-	in.tracks = append(in.tracks, &trackHandle{track: t, stats: r.stats, leave: r.leave, pli: pli})
+	in.startReader(r, pli, log)
+}
+
+// startReader keeps a track's handle and runs its reader. pli asks its
+// publisher for a keyframe. Call it with in.mu held and in.ctx set.
+func (in *Ingest) startReader(r *trackReader, pli func(), log *slog.Logger) {
+	in.tracks = append(in.tracks, &trackHandle{track: r.track, stats: r.stats, leave: r.leave, pli: pli})
 	log.Info("track added")
 	ctx := in.ctx
 	in.spawn(func() { r.run(ctx) })
@@ -343,12 +359,7 @@ func mediaTrack(remote *webrtc.TrackRemote, codec media.Codec, info rtc.TrackInf
 	if t.ParticipantID == "" {
 		t.ParticipantID = remote.StreamID()
 	}
-	switch {
-	case t.Kind == media.KindAudio:
-		t.Source = media.SourceMicrophone
-	case t.Source != media.SourceScreen:
-		t.Source = media.SourceCamera
-	}
+	t.Source = trackSource(t.Kind, t.Source)
 	return t
 }
 

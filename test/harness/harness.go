@@ -136,6 +136,9 @@ func StartServerIn(t testing.TB, binary, data string, env ...string) *Server {
 	return s
 }
 
+// PID is the server's process id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
 // Kill ends the server with SIGKILL, as a crash would, and waits for it.
 func (s *Server) Kill(t testing.TB) {
 	t.Helper()
@@ -298,6 +301,10 @@ type RoomInfo struct {
 			Codec string `json:"codec"`
 		} `json:"tracks"`
 	} `json:"participants"`
+	Subscribers int `json:"subscribers"` // over WebRTC
+	// LocalSubscribers are the jobs of the server's own workers, which
+	// read the room in process.
+	LocalSubscribers int `json:"local_subscribers,omitempty"`
 }
 
 // RoomInfo fetches a room and fails the test unless it gets 200.

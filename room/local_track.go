@@ -1,0 +1,138 @@
+package room
+
+import (
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+
+	"github.com/roomcast/roomcast/pipeline/rtc"
+)
+
+// localTrack hands one published track to an in-process subscriber (a job
+// in the all-in-one server) with no WebRTC in between: the forwarding
+// goroutine queues the packets in a bounded queue (dropping, and counting,
+// the oldest when the subscriber is slow: for video up to the next
+// keyframe, which it asks for), and the subscriber's ReadRTP takes them
+// out. ReadRTCP gives the sender reports the room writes to its WebRTC
+// subscribers, from the same clock.
+type localTrack struct {
+	env    *env
+	log    *slog.Logger
+	src    *publishedTrack
+	errLog *logLimiter
+
+	dropped atomic.Uint64
+
+	mu     sync.Mutex
+	queue  *packetQueue
+	closed bool
+	notify chan struct{} // 1-buffered: packets queued
+	done   chan struct{}
+	once   sync.Once
+
+	// Owned by the ReadRTCP caller.
+	srTimer *time.Timer
+}
+
+func newLocalTrack(src *publishedTrack, log *slog.Logger) *localTrack {
+	return &localTrack{
+		env: src.env, log: log.With("track", src.id), src: src, errLog: newLogLimiter(src.env.logEvery),
+		queue:  newPacketQueue(pendingQueueLimit, src.video()),
+		notify: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+}
+
+func (t *localTrack) Info() rtc.TrackInfo { return t.src.signalInfo() }
+func (t *localTrack) ClockRate() uint32   { return t.src.codec.ClockRate() }
+func (t *localTrack) SSRC() uint32        { return t.src.ssrc }
+func (t *localTrack) RequestKeyframe()    { t.src.requestKeyframe() }
+
+// Dropped is how many packets the queue dropped because the subscriber
+// was slow.
+func (t *localTrack) Dropped() uint64 { return t.dropped.Load() }
+
+// seed queues the published track's cache (packetSink).
+func (t *localTrack) seed(ps []fwdPacket) {
+	t.mu.Lock()
+	for _, p := range ps {
+		t.dropped.Add(uint64(t.queue.push(p)))
+	}
+	t.mu.Unlock()
+	t.wake()
+}
+
+// push queues one packet without blocking (packetSink).
+func (t *localTrack) push(p fwdPacket) {
+	t.mu.Lock()
+	dropped := t.queue.push(p)
+	t.mu.Unlock()
+	if dropped > 0 {
+		total := t.dropped.Add(uint64(dropped))
+		t.errLog.log(t.log, t.env.now(), slog.LevelWarn, "local subscriber too slow, dropped packets", "dropped", total)
+		t.src.requestKeyframe()
+	}
+	t.wake()
+}
+
+func (t *localTrack) wake() {
+	select {
+	case t.notify <- struct{}{}:
+	default:
+	}
+}
+
+// close ends the track: ReadRTP gives what is queued, then io.EOF.
+func (t *localTrack) close() {
+	t.once.Do(func() {
+		t.mu.Lock()
+		t.closed = true
+		t.mu.Unlock()
+		close(t.done)
+	})
+}
+
+// ReadRTP returns the next queued packet, waiting for one.
+func (t *localTrack) ReadRTP() (*rtp.Packet, interceptor.Attributes, error) {
+	for {
+		t.mu.Lock()
+		p, ok := t.queue.pop()
+		closed := t.closed
+		t.mu.Unlock()
+		switch {
+		case ok:
+			return p.pkt, nil, nil
+		case closed:
+			return nil, nil, io.EOF
+		}
+		select {
+		case <-t.notify:
+		case <-t.done:
+		}
+	}
+}
+
+// ReadRTCP returns a sender report (RFC 3550 section 6.4.1) at once, then
+// one every sender-report period, as downTrack writes them.
+func (t *localTrack) ReadRTCP() ([]rtcp.Packet, interceptor.Attributes, error) {
+	for {
+		if t.srTimer == nil {
+			t.srTimer = time.NewTimer(0)
+		}
+		select {
+		case <-t.done:
+			t.srTimer.Stop()
+			return nil, nil, io.EOF
+		case <-t.srTimer.C:
+		}
+		t.srTimer.Reset(t.env.srPeriod)
+		if ntp, rtpTime, ok := t.src.clock.at(t.env.now()); ok {
+			return []rtcp.Packet{&rtcp.SenderReport{SSRC: t.src.ssrc, NTPTime: ntp, RTPTime: rtpTime}}, nil, nil
+		}
+	}
+}
