@@ -73,8 +73,9 @@ type Config struct {
 	// With RTC.UDPConn, the subscription uses that socket; its ICE mux
 	// reads it until the caller closes it after Run returns.
 	RTC rtc.Options
-	// Latency is how long the jitter buffer waits for a missing packet
-	// (its NACK retransmission); default DefaultLatency.
+	// Latency is the longest the jitter buffer waits for a missing packet
+	// (its NACK retransmission); it waits as long as holes take to fill
+	// (NewAdaptiveJitterBuffer). Default DefaultLatency.
 	Latency time.Duration
 	Handler Handler
 	// BareRead makes the Ingest the floor its own cost is measured against

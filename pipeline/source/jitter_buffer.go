@@ -48,6 +48,8 @@ type jitterSlot struct {
 	pkt      *rtp.Packet
 	held     bool // pkt waits to be released
 	released bool // ext was released (to tell duplicates from late packets)
+	skipped  bool // ext was given up on; its hole began at since
+	since    time.Time
 }
 
 // jitterArrival is one entry of the arrival-order queue.
@@ -73,6 +75,7 @@ type jitterSegment struct {
 // packet. A JitterBuffer is not safe for concurrent use.
 type JitterBuffer struct {
 	latency  time.Duration
+	adapt    *jitterHold // nil: the hold is latency
 	capacity int
 	mask     uint64
 
@@ -111,6 +114,43 @@ func NewJitterBuffer(latency time.Duration, capacity int) *JitterBuffer {
 	}
 }
 
+// NewAdaptiveJitterBuffer returns a buffer whose wait for a missing
+// packet follows how long holes take to fill (reordering, and the round
+// trip a NACK retransmission needs), between floor (DefaultJitterFloor
+// when <= 0) and maxLatency; see Hold. With no hole it releases packets as
+// they come, like any JitterBuffer.
+func NewAdaptiveJitterBuffer(maxLatency, floor time.Duration, capacity int) *JitterBuffer {
+	if floor <= 0 {
+		floor = DefaultJitterFloor
+	}
+	j := NewJitterBuffer(maxLatency, capacity)
+	j.adapt = newJitterHold(floor, maxLatency)
+	return j
+}
+
+// Hold is how long the buffer now waits for a missing packet: the
+// latency of NewJitterBuffer; for an adaptive buffer, the time holes have
+// been taking to fill with a quarter more and 20 ms, within its floor and
+// maximum, starting at the maximum until a first hole has filled or been
+// given up on, and halved whenever two holes in a row were given up on
+// with nothing coming back.
+func (j *JitterBuffer) Hold() time.Duration {
+	if j.adapt == nil {
+		return j.latency
+	}
+	return j.adapt.hold()
+}
+
+// SetRTT tells an adaptive buffer the round trip time to the sender, when
+// the caller knows it (RTCP): the hold is then at least 1.5 RTT + 20 ms,
+// the time a NACK and its retransmission need. 0 means unknown. A buffer
+// of fixed latency ignores it.
+func (j *JitterBuffer) SetRTT(rtt time.Duration) {
+	if j.adapt != nil {
+		j.adapt.setRTT(rtt)
+	}
+}
+
 // Stats returns the counters since creation.
 func (j *JitterBuffer) Stats() JitterStats { return j.stats }
 
@@ -139,7 +179,7 @@ func (j *JitterBuffer) Push(p *rtp.Packet, now time.Time) bool {
 		return j.insert(p, now, j.next+uint64(delta))
 	case delta < 0 && -delta <= j.window():
 		j.dropStray()
-		return j.late(j.next + uint64(int64(delta)))
+		return j.late(j.next+uint64(int64(delta)), now)
 	default:
 		return j.far(p, now)
 	}
@@ -152,11 +192,15 @@ func (j *JitterBuffer) insert(p *rtp.Packet, now time.Time, ext uint64) bool {
 		j.stats.Duplicates++
 		return false
 	}
-	*s = jitterSlot{ext: ext, pkt: p, held: true}
-	j.count++
 	if int64(ext-j.highest) < 0 {
 		j.stats.Recovered++
-	} else {
+		if j.adapt != nil && j.count > 0 {
+			j.adapt.filled(now.Sub(j.oldest()))
+		}
+	}
+	*s = jitterSlot{ext: ext, pkt: p, held: true}
+	j.count++
+	if int64(ext-j.highest) >= 0 {
 		j.highest = ext
 	}
 	j.pushArrival(jitterArrival{ext: ext, at: now})
@@ -165,10 +209,16 @@ func (j *JitterBuffer) insert(p *rtp.Packet, now time.Time, ext uint64) bool {
 
 // late drops a packet behind the next one to release. (A stream that
 // restarted a little behind us thus catches up within one window.)
-func (j *JitterBuffer) late(ext uint64) bool {
-	if s := &j.slots[ext&j.mask]; s.released && s.ext == ext {
+func (j *JitterBuffer) late(ext uint64, now time.Time) bool {
+	s := &j.slots[ext&j.mask]
+	switch {
+	case s.released && s.ext == ext:
 		j.stats.Duplicates++
-	} else {
+	case s.skipped && s.ext == ext && j.adapt != nil:
+		j.stats.Late++
+		j.adapt.filled(now.Sub(s.since))
+		s.skipped = false
+	default:
 		j.stats.Late++
 	}
 	return false
@@ -247,6 +297,9 @@ func (j *JitterBuffer) Pop(now time.Time) (pkts []*rtp.Packet, gap bool) {
 	}
 	pkts = j.releaseRun(nil)
 	if len(pkts) == 0 && j.count > 0 && j.due(now) {
+		if j.adapt != nil {
+			j.adapt.skipped()
+		}
 		j.skipGap()
 		pkts = j.releaseRun(nil)
 	}
@@ -288,12 +341,12 @@ func (j *JitterBuffer) NextDeadline() time.Time {
 	case j.count == 0:
 		return time.Time{}
 	}
-	return j.oldest().Add(j.latency)
+	return j.oldest().Add(j.Hold())
 }
 
 // due reports whether the gap at the head must be skipped at now.
 func (j *JitterBuffer) due(now time.Time) bool {
-	return j.count > j.capacity || !now.Before(j.oldest().Add(j.latency))
+	return j.count > j.capacity || !now.Before(j.oldest().Add(j.Hold()))
 }
 
 // oldest returns the arrival time of the packet that has waited longest.
@@ -345,12 +398,13 @@ func (j *JitterBuffer) releaseRun(pkts []*rtp.Packet) []*rtp.Packet {
 // skipGap moves next to the first held packet, counting the sequence
 // numbers skipped as lost. It needs count > 0 and no packet held at next.
 func (j *JitterBuffer) skipGap() {
+	since := j.oldest()
 	for {
 		s := &j.slots[j.next&j.mask]
 		if s.held && s.ext == j.next {
 			return
 		}
-		*s = jitterSlot{}
+		*s = jitterSlot{ext: j.next, skipped: true, since: since}
 		j.stats.Lost++
 		j.next++
 		j.gap = true

@@ -130,7 +130,7 @@ func newTrackReader(t media.Track, ssrc uint32, rtpIn rtpReader, rtcpIn rtcpRead
 		rtpIn:  rtpIn,
 		rtcpIn: rtcpIn,
 		stats:  &trackCounters{},
-		jitter: NewJitterBuffer(env.latency, jitterCapacity),
+		jitter: NewAdaptiveJitterBuffer(env.latency, 0, jitterCapacity),
 		dep:    dep,
 		clock:  newTrackClock(t.ClockRate),
 	}
