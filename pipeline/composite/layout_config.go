@@ -8,12 +8,22 @@ import (
 	"github.com/roomcast/roomcast/pipeline/composite/overlay"
 )
 
-// DefaultLatency is how far a layout's output runs behind its newest
-// input by default: enough for the jitter of publishers on one network
-// and a decode under load. Each decoded frame waits that long (10
-// participants at 640x360 hold about 2.6 MB per 100 ms), so it is also
-// what bounds the memory.
+// DefaultLatency is the most a layout's output runs behind its newest
+// input by default: enough for the jitter of publishers on one network,
+// a retransmission and a decode under load. Each decoded frame waits up
+// to that long (10 participants at 640x360 hold about 2.6 MB per 100 ms),
+// so it is also what bounds the memory.
 const DefaultLatency = 250 * time.Millisecond
+
+// The least a live layout's output runs behind its newest input (see
+// LayoutConfig.Latency): with passed-through video, the 10 ms tick and
+// some scheduling; while composing, also a decode under load.
+const (
+	PassthroughMinLatency = 30 * time.Millisecond
+	ComposeMinLatency     = 150 * time.Millisecond
+	// latencyMargin is added to the inputs' measured lateness.
+	latencyMargin = 20 * time.Millisecond
+)
 
 // LayoutConfig configures a Layout. A zero field takes its default.
 type LayoutConfig struct {
@@ -36,8 +46,13 @@ type LayoutConfig struct {
 	PlaceholderAfter time.Duration
 	// MuteAudio lists participants (names or ids) left out of the mix.
 	MuteAudio []string
-	// Latency is how far the output runs behind the newest input, so that
-	// late tracks and jitter are absorbed. Default DefaultLatency.
+	// Latency is the most the output runs behind the newest input, so
+	// that late tracks and jitter are absorbed. A live layout runs behind
+	// by how late its inputs have been coming over the last 5 to 10 s
+	// (behind the least delayed unit: network jitter, the ingest's wait
+	// for a retransmission) plus 20 ms, at least PassthroughMinLatency
+	// (video passed through) or ComposeMinLatency (composing), at most
+	// Latency. Replay runs behind by Latency. Default DefaultLatency.
 	Latency time.Duration
 	// NoPassthrough forces re-encoding even when the chosen video is
 	// H.264 and could pass through untouched.

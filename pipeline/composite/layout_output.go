@@ -54,7 +54,7 @@ func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
 		if !ok {
 			continue
 		}
-		if err := l.produce(enc, horizon-l.cfg.Latency, sink); err != nil {
+		if err := l.produce(enc, horizon-l.latency(), sink); err != nil {
 			return err
 		}
 	}
@@ -159,7 +159,37 @@ func (l *Layout) videoOut(enc *encoders, horizon time.Duration) ([]*media.Unit, 
 			out = append(out, monotonic(o, us)...)
 		}
 	}
+	// Passed-through video leaves as soon as it is due, not at the next
+	// slot.
+	if us := l.passthroughDue(horizon); len(us) > 0 {
+		out = append(out, monotonic(enc.outs[0], us)...)
+	}
 	return out, nil
+}
+
+// passthroughDue takes the passed-through units due by horizon while the
+// output sends passed-through video.
+func (l *Layout) passthroughDue(horizon time.Duration) []*media.Unit {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.passing || !l.passOut || len(l.canvases) != 1 {
+		return nil
+	}
+	return l.video.takePassthrough(horizon)
+}
+
+// latency is how far the live output runs now behind the newest input:
+// the inputs' lateness plus a margin, within the floor of what the output
+// does (passing video through or composing) and LayoutConfig.Latency.
+func (l *Layout) latency() time.Duration {
+	late, _ := l.clock.lateness()
+	l.mu.Lock()
+	floor := ComposeMinLatency
+	if l.passing && l.passOut && len(l.canvases) == 1 {
+		floor = PassthroughMinLatency
+	}
+	l.mu.Unlock()
+	return min(max(late+latencyMargin, floor), l.cfg.Latency)
 }
 
 // videoSlot produces one canvas's video for one output slot: the
