@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/roomcast/roomcast/pipeline/media"
 )
 
 // Lister lists jobs: a Manager (this process's jobs) or the job bus's
@@ -14,12 +16,14 @@ type Lister interface {
 }
 
 // Metrics exports the jobs of a Lister to Prometheus, read from their
-// state at scrape time, and the latency the RTMP outputs add. Labels
+// state at scrape time, and the latency the jobs add up to the RTMP
+// write, by path (passthrough, transcode, composite). Labels
 // carry the tenant (for per-tenant dashboards and billing) and job and
 // output ids only: never a URL, which may hold a key.
 type Metrics struct {
 	m       Lister
-	latency prometheus.Histogram
+	latency prometheus.Histogram // passed-through video, as before the paths
+	byPath  *prometheus.HistogramVec
 
 	jobs, bytes, reconnects, dropped, live, encode *prometheus.Desc
 	segments, degraded, recDropped                 *prometheus.Desc
@@ -29,13 +33,20 @@ type Metrics struct {
 // NewMetrics registers the egress metrics of m with reg.
 func NewMetrics(reg prometheus.Registerer, m Lister) *Metrics {
 	out := []string{"tenant", "egress", "output"}
+	buckets := prometheus.ExponentialBuckets(0.002, 1.15, 48) // 2 ms … 1.4 s, 15 % steps
 	x := &Metrics{
 		m: m,
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "roomcast_egress_rtmp_latency_seconds",
 			Help:    "Time from a unit's RTP arrival to its RTMP write (passed-through video).",
-			Buckets: prometheus.ExponentialBuckets(0.002, 1.15, 48), // 2 ms … 1.4 s, 15 % steps
+			Buckets: buckets,
 		}),
+		byPath: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "roomcast_egress_latency_seconds",
+			Help: "Time from the RTP arrival of a video frame (of the newest input frame a composed one shows) to its RTMP write, " +
+				"by mode: passthrough (sent on untouched), transcode (one input decoded and encoded again), composite (several inputs).",
+			Buckets: buckets,
+		}, []string{"mode"}),
 		jobs:       prometheus.NewDesc("roomcast_egress_jobs", "Egress jobs by status.", []string{"tenant", "status"}, nil),
 		bytes:      prometheus.NewDesc("roomcast_egress_output_bytes_total", "Bytes written by an output.", out, nil),
 		reconnects: prometheus.NewDesc("roomcast_egress_output_reconnects_total", "Reconnections of an output.", out, nil),
@@ -51,12 +62,25 @@ func NewMetrics(reg prometheus.Registerer, m Lister) *Metrics {
 			"Frames a canvas composed and encoded: once per frame however many outputs read it.", []string{"tenant", "egress", "canvas"}, nil),
 		canvasOutputs: prometheus.NewDesc("roomcast_egress_canvas_outputs", "Outputs reading a canvas.", []string{"tenant", "egress", "canvas"}, nil),
 	}
-	reg.MustRegister(x, x.latency)
+	for _, p := range []media.Path{media.PathPassthrough, media.PathTranscode, media.PathComposite} {
+		x.byPath.WithLabelValues(p.String()) // every mode from the start, for rate() and the bench
+	}
+	reg.MustRegister(x, x.latency, x.byPath)
 	return x
 }
 
-// ObserveLatency records one RTP-arrival-to-RTMP-write latency.
-func (x *Metrics) ObserveLatency(d time.Duration) { x.latency.Observe(d.Seconds()) }
+// ObserveLatency records the RTP-arrival-to-RTMP-write latency of u.
+// Units that came in as they are (the ingest's, unknown paths) are not
+// counted.
+func (x *Metrics) ObserveLatency(u *media.Unit, d time.Duration) {
+	if u.Path == media.PathSource {
+		return
+	}
+	x.byPath.WithLabelValues(u.Path.String()).Observe(d.Seconds())
+	if u.Path == media.PathPassthrough {
+		x.latency.Observe(d.Seconds())
+	}
+}
 
 // Describe implements prometheus.Collector.
 func (x *Metrics) Describe(ch chan<- *prometheus.Desc) {

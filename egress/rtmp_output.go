@@ -11,6 +11,7 @@ import (
 	"github.com/roomcast/roomcast/egress/outbound"
 	"github.com/roomcast/roomcast/egress/rtmp"
 	"github.com/roomcast/roomcast/pipeline/fanout"
+	"github.com/roomcast/roomcast/pipeline/media"
 )
 
 // ParseRTMP validates an RTMP(S) target URL; its errors never carry the key.
@@ -57,7 +58,7 @@ func probeRTMP(raw string, p *outbound.Policy) func(context.Context) error {
 // cloned for rtmps targets (nil: the system roots). policy checks every
 // connection's address (nil: the default refusals).
 // observe, when not nil, receives each unit's arrival-to-write latency.
-func NewRTMPOutput(tlsCfg *tls.Config, policy *outbound.Policy, observe func(time.Duration)) func(string, *fanout.Reader, *slog.Logger) (Output, string, error) {
+func NewRTMPOutput(tlsCfg *tls.Config, policy *outbound.Policy, observe func(*media.Unit, time.Duration)) func(string, *fanout.Reader, *slog.Logger) (Output, string, error) {
 	return func(raw string, r *fanout.Reader, log *slog.Logger) (Output, string, error) {
 		t, err := rtmp.ParseTarget(raw)
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/egress"
 	"github.com/roomcast/roomcast/jobs"
+	"github.com/roomcast/roomcast/pipeline/media"
 )
 
 // workerCmd runs `roomcast worker`: a worker only, against external NATS.
@@ -110,7 +111,7 @@ func runWorker(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer
 		return err
 	}
 	var metrics *egress.Metrics
-	deps, err := workerDeps(cfg, cfg.Worker.Server, roomKey(cfg), nil, arch, policy, func(d time.Duration) { metrics.ObserveLatency(d) }, log)
+	deps, err := workerDeps(cfg, cfg.Worker.Server, roomKey(cfg), nil, arch, policy, func(u *media.Unit, d time.Duration) { metrics.ObserveLatency(u, d) }, log)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/roomcast/roomcast/egress/outbound"
 	"github.com/roomcast/roomcast/jobs"
 	"github.com/roomcast/roomcast/jobs/seal"
+	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 	"github.com/roomcast/roomcast/pipeline/source"
 )
@@ -25,7 +26,7 @@ import (
 // (subscribed to with token; read in process through local when it is
 // set, as in the all-in-one server), RTMP outputs that connect where
 // policy allows, and the archive.
-func workerDeps(cfg configs.Config, server, token string, local func(string) source.LocalRoom, arch *archiveService, policy *outbound.Policy, observe func(time.Duration), log *slog.Logger) (egress.Deps, error) {
+func workerDeps(cfg configs.Config, server, token string, local func(string) source.LocalRoom, arch *archiveService, policy *outbound.Policy, observe func(*media.Unit, time.Duration), log *slog.Logger) (egress.Deps, error) {
 	tlsCfg, err := rtmpsTLS(cfg.Egress.RTMPSCAFile)
 	if err != nil {
 		return egress.Deps{}, err

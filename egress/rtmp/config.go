@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/egress/outbound"
+	"github.com/roomcast/roomcast/pipeline/media"
 )
 
 // Config configures one output. Zero durations take the defaults.
@@ -36,9 +37,10 @@ type Config struct {
 	// with an error that errors.Is(err, outbound.ErrRefused).
 	Outbound *outbound.Policy
 	Logger   *slog.Logger
-	// ObserveLatency, when set, receives for every unit written that came
-	// from the network the time from its RTP arrival to the RTMP write.
-	ObserveLatency func(time.Duration)
+	// ObserveLatency, when set, receives every unit written that came
+	// from the network (or was made from units that did: Unit.Arrival)
+	// and the time from its RTP arrival to the RTMP write.
+	ObserveLatency func(*media.Unit, time.Duration)
 }
 
 // Defaults.

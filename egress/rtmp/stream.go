@@ -42,7 +42,7 @@ func (s *session) stream(ctx context.Context, src Source, tsOffset uint32) error
 		}
 		s.pendingSince.Store(0)
 		if s.cfg.ObserveLatency != nil && !u.Arrival.IsZero() {
-			s.cfg.ObserveLatency(time.Since(u.Arrival))
+			s.cfg.ObserveLatency(u, time.Since(u.Arrival))
 		}
 	}
 }

@@ -18,6 +18,8 @@ type picture struct {
 	// pts is the frame's PTS when it was picked: decoders reuse frames,
 	// so the same frame with another PTS is another picture.
 	pts time.Duration
+	// arrival is when the frame's unit arrived (zero when unknown).
+	arrival time.Time
 }
 
 // same reports whether p shows what q showed.

@@ -111,9 +111,9 @@ func (l *Layout) pictures(p slotPlan, slot time.Duration) []picture {
 		if p.srcs[i] == nil {
 			continue
 		}
-		f := p.srcs[i].frameAt(slot+half, slot)
+		f, at := p.srcs[i].frameAt(slot+half, slot)
 		if f != nil && slot-f.PTS <= l.cfg.PlaceholderAfter {
-			pics[i].frame, pics[i].pts = f, f.PTS
+			pics[i].frame, pics[i].pts, pics[i].arrival = f, f.PTS, at
 		}
 	}
 	return pics

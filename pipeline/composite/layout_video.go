@@ -86,7 +86,7 @@ func (v *videoPath) queuePassthrough(u *media.Unit) {
 	if v.outTrack == nil {
 		return // no SPS/PPS seen yet: nothing decodable to send
 	}
-	v.queue = append(v.queue, &media.Unit{Track: v.outTrack, PTS: u.PTS, DTS: u.DTS, Key: u.Key, Data: u.Data, Arrival: u.Arrival})
+	v.queue = append(v.queue, &media.Unit{Track: v.outTrack, PTS: u.PTS, DTS: u.DTS, Key: u.Key, Data: u.Data, Arrival: u.Arrival, Path: media.PathPassthrough})
 }
 
 // keyDue reports whether the passthrough can start at slot: its first

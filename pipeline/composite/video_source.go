@@ -33,6 +33,8 @@ type videoSource struct {
 	waitKey  bool                // decoding starts at the next keyframe
 	frames   []*codec.VideoFrame // decoded, PTS order, not yet shown
 	last     *codec.VideoFrame   // the newest frame at or before the last slot
+	arrivals []unitArrival       // of the units decoded, PTS order, from last's on
+	lastAt   time.Time           // when last's unit arrived
 	decoded  uint64
 	errors   uint64 // units the decoder refused
 	overflow uint64 // frames dropped because the queue was full
@@ -77,6 +79,10 @@ func (s *videoSource) unit(u *media.Unit) {
 		}
 		s.decoder = d
 	}
+	s.arrivals = append(s.arrivals, unitArrival{pts: u.PTS, at: u.Arrival})
+	if n := len(s.arrivals) - 2*maxPendingFrames; n > 0 {
+		s.arrivals = s.arrivals[n:]
+	}
 	start := time.Now()
 	frames, err := s.decoder.Decode(u)
 	s.decodeNanos.Add(int64(time.Since(start)))
@@ -106,7 +112,7 @@ func (s *videoSource) want(on bool) {
 	s.mu.Lock()
 	s.reuse(s.frames...)
 	s.reuse(s.last)
-	s.frames, s.last = nil, nil
+	s.frames, s.last, s.arrivals = nil, nil, nil
 	s.mu.Unlock()
 }
 
@@ -123,13 +129,14 @@ func (s *videoSource) reuse(fs ...*codec.VideoFrame) {
 
 // frameAt returns the newest decoded frame at or before pts (the last
 // shown one when none is newer), or nil before any frame, for the output
-// slot slot. The first call of a slot counts the frame as shown (its
-// slot − capture offset), repeated, or skipped over.
-func (s *videoSource) frameAt(pts, slot time.Duration) *codec.VideoFrame {
+// slot slot, and when its unit arrived. The first call of a slot counts
+// the frame as shown (its slot − capture offset), repeated, or skipped
+// over.
+func (s *videoSource) frameAt(pts, slot time.Duration) (*codec.VideoFrame, time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.served && slot == s.lastSlot {
-		return s.last // another canvas of the same slot
+		return s.last, s.lastAt // another canvas of the same slot
 	}
 	s.lastSlot, s.served = slot, true
 	popped := uint64(0)
@@ -141,6 +148,9 @@ func (s *videoSource) frameAt(pts, slot time.Duration) *codec.VideoFrame {
 		s.frames = s.frames[1:]
 		popped++
 	}
+	if popped > 0 {
+		s.lastAt = s.arrivalOf(s.last.PTS)
+	}
 	switch {
 	case popped > 0:
 		s.shown.shown++
@@ -149,7 +159,27 @@ func (s *videoSource) frameAt(pts, slot time.Duration) *codec.VideoFrame {
 	case s.last != nil:
 		s.shown.repeat++
 	}
-	return s.last
+	return s.last, s.lastAt
+}
+
+// unitArrival is when the unit of one PTS arrived.
+type unitArrival struct {
+	pts time.Duration
+	at  time.Time
+}
+
+// arrivalOf returns when the unit of the frame of pts arrived (zero when
+// unknown) and forgets the arrivals of older units. Called with s.mu held.
+func (s *videoSource) arrivalOf(pts time.Duration) time.Time {
+	i := 0
+	for i < len(s.arrivals) && s.arrivals[i].pts < pts {
+		i++
+	}
+	s.arrivals = s.arrivals[i:]
+	if len(s.arrivals) > 0 && s.arrivals[0].pts == pts {
+		return s.arrivals[0].at
+	}
+	return time.Time{}
 }
 
 // foldInto adds the source's counters to its participant's history.
@@ -169,5 +199,5 @@ func (s *videoSource) close() {
 		s.decoder.Close()
 		s.decoder = nil
 	}
-	s.frames, s.last = nil, nil
+	s.frames, s.last, s.arrivals = nil, nil, nil
 }

@@ -113,8 +113,37 @@ type Unit struct {
 	// Data is the payload: H.264 as Annex-B with 4-byte start codes,
 	// VP8 as one compressed frame, Opus as one packet.
 	Data []byte
-	// Arrival is when the unit's last RTP packet reached roomcast (zero
-	// for units made here, such as encoder output); outputs measure the
+	// Arrival is when the unit's last RTP packet reached roomcast; for a
+	// frame encoded here, the arrival of the newest input unit it shows
+	// (zero when there is none, as for encoded audio). Outputs measure the
 	// latency they add from it.
 	Arrival time.Time
+	// Path is how the unit was made from its inputs, for the latency
+	// outputs report per path.
+	Path Path
+}
+
+// Path says how an output unit was made from the units that came in.
+type Path uint8
+
+// Paths.
+const (
+	PathSource      Path = iota // as it came in (the ingest's units), or unknown
+	PathPassthrough             // an input unit sent on untouched
+	PathTranscode               // decoded and encoded again, from one input
+	PathComposite               // composed from several inputs and encoded
+)
+
+// String returns the path's name: source, passthrough, transcode or
+// composite.
+func (p Path) String() string {
+	switch p {
+	case PathPassthrough:
+		return "passthrough"
+	case PathTranscode:
+		return "transcode"
+	case PathComposite:
+		return "composite"
+	}
+	return "source"
 }

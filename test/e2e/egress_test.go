@@ -200,7 +200,8 @@ func checkMetadata(t *testing.T, url string) {
 }
 
 // checkMetrics reads /metrics: per-output bytes for every output, the
-// job's encode time and, for passed-through video, the RTMP latency.
+// job's encode time and the latency of its video's path (passthrough for
+// H.264, transcode for VP8).
 func checkMetrics(t *testing.T, s *Server, job string, passthrough bool) {
 	t.Helper()
 	resp, err := http.Get(s.URL + "/metrics")
@@ -218,6 +219,14 @@ func checkMetrics(t *testing.T, s *Server, job string, passthrough bool) {
 	}
 	if passthrough && strings.Contains(text, "roomcast_egress_rtmp_latency_seconds_count 0\n") {
 		t.Error("metrics: no RTMP latency observed")
+	}
+	mode := "transcode" // one VP8 participant, decoded and encoded as H.264
+	if passthrough {
+		mode = "passthrough"
+	}
+	if !strings.Contains(text, `roomcast_egress_latency_seconds_count{mode="`+mode+`"}`) ||
+		strings.Contains(text, `roomcast_egress_latency_seconds_count{mode="`+mode+`"} 0`+"\n") {
+		t.Errorf("metrics: no %s latency observed", mode)
 	}
 	if strings.Contains(text, "key-") {
 		t.Error("metrics leak a stream key")
