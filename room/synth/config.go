@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -35,6 +36,9 @@ type Config struct {
 
 	Duration     time.Duration // 0 = until ctx is cancelled
 	LoopbackOnly bool          // ICE on 127.0.0.1 only
+	// UDPConn, when set, carries the publisher's ICE traffic (see
+	// rtc.Options.UDPConn): a benchmark wraps it to add loss and delay.
+	UDPConn net.PacketConn
 
 	// Speak is the speaking schedule (see ParseSpeak): the tone inside its
 	// spans, Opus silence outside. nil: the tone all along.

@@ -52,7 +52,7 @@ type peer struct {
 // stream id of both is the participant name, made safe for SDP. c says
 // which tracks have media to send and in which video codec.
 func newPeer(cfg Config, c clips, stats *counters) (*peer, error) {
-	api, err := rtc.NewAPI(rtc.Options{LoopbackOnly: cfg.LoopbackOnly, SenderReports: true, NACKResponder: true})
+	api, err := rtc.NewAPI(rtc.Options{LoopbackOnly: cfg.LoopbackOnly, SenderReports: true, NACKResponder: true, UDPConn: cfg.UDPConn})
 	if err != nil {
 		return nil, fmt.Errorf("webrtc api: %w", err)
 	}
