@@ -248,6 +248,7 @@ func TestJitterBuffer(t *testing.T) {
 	seeds := map[string][]byte{}
 	for _, c := range jbCases {
 		seeds[c.name] = encodeJitterCase(c)
+		seeds["adaptive "+c.name] = adaptiveSeed(c)
 	}
 	fuzzcorpus.WriteBytes(t, "FuzzJitterBuffer", seeds)
 }
@@ -362,6 +363,14 @@ func encodeJitterCase(c jbCase) []byte {
 	return b
 }
 
+// adaptiveSeed is a case's fuzz input for an adaptive buffer (the top bit
+// of the first byte set).
+func adaptiveSeed(c jbCase) []byte {
+	b := encodeJitterCase(c)
+	b[0] |= 0x80
+	return b
+}
+
 // decodeJitterOps decodes any fuzz input. Op kinds other than those of
 // jbOpKind push a sequence number relative to the previous one (by the
 // signed low byte), which makes reordering and duplicates likely.
@@ -423,10 +432,17 @@ func (c *jbChecker) check(pkts []*rtp.Packet, gap, flush bool) {
 func FuzzJitterBuffer(f *testing.F) {
 	for _, c := range jbCases {
 		f.Add(encodeJitterCase(c))
+		f.Add(adaptiveSeed(c))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		capacity, latency, ops := decodeJitterOps(data)
 		j := NewJitterBuffer(latency, capacity)
+		floor := min(DefaultJitterFloor, latency)
+		if len(data) > 0 && data[0]&0x80 != 0 {
+			j = NewAdaptiveJitterBuffer(latency, 0, capacity) // the top bit: adaptive
+		} else {
+			floor = latency
+		}
 		c := &jbChecker{t: t, j: j, accepted: map[*rtp.Packet]bool{}, released: map[*rtp.Packet]bool{}}
 		now := jbEpoch
 		pushed := 0
@@ -461,6 +477,9 @@ func FuzzJitterBuffer(f *testing.F) {
 			case jbFlush:
 				pkts, gap := j.Flush()
 				c.check(pkts, gap, true)
+			}
+			if h := j.Hold(); h < floor || h > latency {
+				t.Fatalf("hold %v outside [%v, %v]", h, floor, latency)
 			}
 		}
 		pkts, gap := j.Flush()
