@@ -120,6 +120,14 @@ func (il *Interleaver) Flush() []*media.Unit {
 	return il.release(math.MaxInt64)
 }
 
+// SetMaxWait changes MaxWait (see InterleaverConfig) from the next Pop on;
+// a negative d is taken as 0.
+func (il *Interleaver) SetMaxWait(d time.Duration) {
+	il.mu.Lock()
+	defer il.mu.Unlock()
+	il.maxWait = max(d, 0)
+}
+
 // Stats returns the counters so far.
 func (il *Interleaver) Stats() InterleaverStats {
 	il.mu.Lock()

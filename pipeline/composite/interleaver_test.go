@@ -295,3 +295,22 @@ func dtsOf(us []*media.Unit) []time.Duration {
 	}
 	return out
 }
+
+// SetMaxWait changes how far the other tracks run ahead of a silent one
+// before it stops holding them back.
+func TestInterleaverSetMaxWait(t *testing.T) {
+	il := newInterleaver(t, composite.InterleaverConfig{MaxWait: time.Second})
+	il.Push(unit(videoTrack, 0, true))
+	for _, u := range trackUnits(audioTrack, 0, 20*time.Millisecond, 8, 1) { // to 140 ms
+		il.Push(u)
+	}
+	if got := il.Pop(); len(got) != 2 {
+		t.Fatalf("released %d units with the video 140 ms behind and a 1 s wait, want 2 (DTS 0)", len(got))
+	}
+	il.SetMaxWait(100 * time.Millisecond)
+	got := il.Pop()
+	checkOrder(t, got)
+	if len(got) != 7 || il.Stats().Stalls != 1 {
+		t.Fatalf("released %d units, %d stalls with a 100 ms wait; want the 7 audio units left and one stall", len(got), il.Stats().Stalls)
+	}
+}

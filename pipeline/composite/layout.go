@@ -166,7 +166,7 @@ func (l *Layout) TrackRemoved(t *media.Track) {
 
 // Unit takes one source unit.
 func (l *Layout) Unit(u *media.Unit) {
-	l.clock.observe(u.PTS)
+	l.clock.observe(u.PTS, u.Track.Kind == media.KindAudio)
 	l.mu.Lock()
 	switch u.Track.Kind {
 	case media.KindAudio:

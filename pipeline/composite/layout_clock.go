@@ -12,21 +12,47 @@ const latenessWindow = 5 * time.Second
 
 // mediaClock maps the wall clock to the sources' PTS clock. Its offset is
 // the smallest (arrival − PTS) seen: the unit that came with the least
-// delay, so now() tracks the newest media. It also keeps the largest
-// (arrival − PTS) of the last one to two latenessWindows: how late, behind
-// the least delayed unit, the inputs reach the layout.
+// delay, so now() tracks the newest media. It also keeps, for all units
+// and for audio units alone, the largest (arrival − PTS) of the last one
+// to two latenessWindows: how late, behind the least delayed unit, the
+// inputs reach the layout.
 type mediaClock struct {
 	mu     sync.Mutex
 	now    func() time.Time
 	offset time.Time // wall time of PTS 0
 	set    bool
 
-	bucketStart time.Time
-	maxBase     [2]time.Time // the latest (arrival − PTS) of this window and the one before
+	all, audio latestBase
+}
+
+// latestBase is the latest (arrival − PTS) of this window and the one
+// before.
+type latestBase struct {
+	start time.Time // of this window
+	max   [2]time.Time
+}
+
+func (b *latestBase) add(now, base time.Time) {
+	if b.start.IsZero() || now.Sub(b.start) >= latenessWindow {
+		b.max[1], b.max[0], b.start = b.max[0], base, now
+		return
+	}
+	if base.After(b.max[0]) {
+		b.max[0] = base
+	}
+}
+
+// latest returns the latest base of both windows; false when there is none.
+func (b *latestBase) latest() (time.Time, bool) {
+	l := b.max[0]
+	if b.max[1].After(l) {
+		l = b.max[1]
+	}
+	return l, !b.start.IsZero()
 }
 
 // observe records that a unit with pts arrived now.
-func (c *mediaClock) observe(pts time.Duration) {
+func (c *mediaClock) observe(pts time.Duration, audio bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
@@ -34,26 +60,25 @@ func (c *mediaClock) observe(pts time.Duration) {
 	if !c.set || base.Before(c.offset) {
 		c.offset, c.set = base, true
 	}
-	if c.bucketStart.IsZero() || now.Sub(c.bucketStart) >= latenessWindow {
-		c.maxBase[1], c.maxBase[0], c.bucketStart = c.maxBase[0], base, now
-		return
-	}
-	if base.After(c.maxBase[0]) {
-		c.maxBase[0] = base
+	c.all.add(now, base)
+	if audio {
+		c.audio.add(now, base)
 	}
 }
 
 // lateness returns how much later than the least delayed unit the latest
-// unit of the last one to two windows came; false before any unit came.
-func (c *mediaClock) lateness() (time.Duration, bool) {
+// unit of the last one to two windows came (of audio units only when
+// audio is set); false before any such unit came.
+func (c *mediaClock) lateness(audio bool) (time.Duration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.set {
-		return 0, false
+	b := &c.all
+	if audio {
+		b = &c.audio
 	}
-	latest := c.maxBase[0]
-	if c.maxBase[1].After(latest) {
-		latest = c.maxBase[1]
+	latest, ok := b.latest()
+	if !ok || !c.set {
+		return 0, false
 	}
 	return max(latest.Sub(c.offset), 0), true
 }

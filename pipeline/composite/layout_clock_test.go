@@ -13,54 +13,58 @@ func (s *scriptedNow) now() time.Time { return s.t }
 func (s *scriptedNow) at(d time.Duration) { s.t = time.Unix(1_000_000, 0).Add(d) }
 
 // The lateness is the latest (arrival − PTS) behind the least delayed
-// unit over the last one to two windows.
+// unit over the last one to two windows, of all units or of audio only.
 func TestMediaClockLateness(t *testing.T) {
 	s := &scriptedNow{}
 	c := mediaClock{now: s.now}
-	if _, ok := c.lateness(); ok {
+	if _, ok := c.lateness(false); ok {
 		t.Fatal("lateness before any unit")
 	}
-	want := func(d time.Duration) {
+	want := func(all, audio time.Duration) {
 		t.Helper()
-		if got, ok := c.lateness(); !ok || got != d {
-			t.Fatalf("lateness %v %v, want %v", got, ok, d)
+		if got, ok := c.lateness(false); !ok || got != all {
+			t.Fatalf("lateness %v %v, want %v", got, ok, all)
+		}
+		if got, _ := c.lateness(true); got != audio {
+			t.Fatalf("audio lateness %v, want %v", got, audio)
 		}
 	}
 	s.at(0)
-	c.observe(0)
-	want(0)
+	c.observe(0, true)
+	want(0, 0)
 	s.at(100 * time.Millisecond)
-	c.observe(70 * time.Millisecond) // 30 ms late
-	want(30 * time.Millisecond)
+	c.observe(70*time.Millisecond, false) // video 30 ms late
+	want(30*time.Millisecond, 0)
 	s.at(200 * time.Millisecond)
-	c.observe(195 * time.Millisecond) // 5 ms late
-	want(30 * time.Millisecond)
+	c.observe(195*time.Millisecond, true) // audio 5 ms late
+	want(30*time.Millisecond, 5*time.Millisecond)
 	// A unit less delayed than all before moves the offset: the others
 	// were later than thought.
 	s.at(300 * time.Millisecond)
-	c.observe(310 * time.Millisecond)
-	want(40 * time.Millisecond)
-	// The 30 ms unit is forgotten after two windows.
+	c.observe(310*time.Millisecond, false)
+	want(40*time.Millisecond, 15*time.Millisecond)
+	// The late units are forgotten after two windows.
 	for i := 1; i <= 2; i++ {
 		s.at(time.Duration(i)*latenessWindow + 300*time.Millisecond)
-		c.observe(time.Duration(i)*latenessWindow + 305*time.Millisecond) // 5 ms late
+		c.observe(time.Duration(i)*latenessWindow+307*time.Millisecond, true) // 3 ms late
 	}
-	want(5 * time.Millisecond)
+	want(3*time.Millisecond, 3*time.Millisecond)
 }
 
 // A live layout runs behind by its inputs' lateness plus a margin, at
-// least its floor, at most LayoutConfig.Latency.
+// least its floor, at most LayoutConfig.Latency; passing video through,
+// by the audio's lateness only, since the video leaves as it comes.
 func TestLayoutLatencyFollowsInputs(t *testing.T) {
 	s := &scriptedNow{}
 	l, err := NewLayout(LayoutConfig{Now: s.now, Latency: 250 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	unit := func(arrive, pts time.Duration) {
+	unit := func(arrive, pts time.Duration, audio bool) {
 		s.at(arrive)
-		l.clock.observe(pts)
+		l.clock.observe(pts, audio)
 	}
-	unit(0, 0)
+	unit(0, 0, true)
 	if got := l.latency(); got != ComposeMinLatency {
 		t.Fatalf("composing with punctual inputs: latency %v, want %v", got, ComposeMinLatency)
 	}
@@ -68,12 +72,26 @@ func TestLayoutLatencyFollowsInputs(t *testing.T) {
 	if got := l.latency(); got != PassthroughMinLatency {
 		t.Fatalf("passing through with punctual inputs: latency %v, want %v", got, PassthroughMinLatency)
 	}
-	unit(time.Second, time.Second-80*time.Millisecond)
-	if got, want := l.latency(), 80*time.Millisecond+latencyMargin; got != want {
-		t.Fatalf("passing through, a unit 80 ms late: latency %v, want %v", got, want)
+	unit(time.Second, time.Second-200*time.Millisecond, false) // a keyframe 200 ms late
+	if got := l.latency(); got != PassthroughMinLatency {
+		t.Fatalf("passing through, video 200 ms late: latency %v, want %v", got, PassthroughMinLatency)
 	}
-	unit(2*time.Second, 2*time.Second-time.Second)
+	if got, want := l.interleaveWait(), 340*time.Millisecond; got != want {
+		t.Fatalf("interleaver wait %v, want %v", got, want)
+	}
+	unit(time.Second, time.Second-80*time.Millisecond, true)
+	if got, want := l.latency(), 80*time.Millisecond+latencyMargin; got != want {
+		t.Fatalf("passing through, audio 80 ms late: latency %v, want %v", got, want)
+	}
+	l.passing, l.passOut = false, false
+	if got, want := l.latency(), 200*time.Millisecond+latencyMargin; got != want {
+		t.Fatalf("composing, video 200 ms late: latency %v, want %v", got, want)
+	}
+	unit(2*time.Second, 2*time.Second-time.Second, true)
 	if got := l.latency(); got != 250*time.Millisecond {
 		t.Fatalf("a unit 1 s late: latency %v, want the maximum", got)
+	}
+	if got := l.interleaveWait(); got != DefaultMaxWait {
+		t.Fatalf("a unit 1 s late: interleaver wait %v, want %v", got, DefaultMaxWait)
 	}
 }

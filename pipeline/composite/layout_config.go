@@ -23,6 +23,9 @@ const (
 	ComposeMinLatency     = 150 * time.Millisecond
 	// latencyMargin is added to the inputs' measured lateness.
 	latencyMargin = 20 * time.Millisecond
+	// minInterleaveWait is the least the output's audio waits for a late
+	// video unit (and the reverse).
+	minInterleaveWait = 100 * time.Millisecond
 )
 
 // LayoutConfig configures a Layout. A zero field takes its default.

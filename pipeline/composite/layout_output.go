@@ -3,6 +3,7 @@ package composite
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/roomcast/roomcast/pipeline/codec"
@@ -21,6 +22,7 @@ type encoders struct {
 	slotBase time.Duration // PTS of video slot 0
 	nextSlot int64
 	started  bool
+	live     bool // Run, not Replay: passed-through video leaves as it comes
 }
 
 // canvasOut is one canvas's encoder and picture.
@@ -92,6 +94,7 @@ func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
 	}
 	defer enc.close()
 	defer l.closeInputs()
+	enc.live = true
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
@@ -153,7 +156,12 @@ func (l *Layout) produce(enc *encoders, horizon time.Duration, sink func(*media.
 	if err != nil {
 		return err
 	}
+	wait := DefaultMaxWait
+	if enc.live {
+		wait = l.interleaveWait()
+	}
 	l.mu.Lock()
+	l.out.SetMaxWait(wait)
 	for _, u := range append(units, vunits...) {
 		l.out.Push(u)
 	}
@@ -209,37 +217,56 @@ func (l *Layout) videoOut(enc *encoders, horizon time.Duration) ([]*media.Unit, 
 			out = append(out, monotonic(o, us)...)
 		}
 	}
-	// Passed-through video leaves as soon as it is due, not at the next
-	// slot.
-	if us := l.passthroughDue(horizon); len(us) > 0 {
+	// Passed-through video leaves as it comes, not at a slot: the
+	// interleaver holds it for the audio, and the audio for it.
+	if us := l.passthroughDue(enc.live); len(us) > 0 {
 		out = append(out, monotonic(enc.outs[0], us)...)
 	}
 	return out, nil
 }
 
-// passthroughDue takes the passed-through units due by horizon while the
-// output sends passed-through video.
-func (l *Layout) passthroughDue(horizon time.Duration) []*media.Unit {
+// passthroughDue takes the queued passed-through units while the output
+// sends passed-through video.
+func (l *Layout) passthroughDue(live bool) []*media.Unit {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.passing || !l.passOut || len(l.canvases) != 1 {
+	if !live || !l.passingOut() {
 		return nil
 	}
-	return l.video.takePassthrough(horizon)
+	return l.video.takePassthrough(math.MaxInt64)
+}
+
+// passingOut reports whether the output sends passed-through video. Called
+// with l.mu held.
+func (l *Layout) passingOut() bool {
+	return l.passing && l.passOut && len(l.canvases) == 1
 }
 
 // latency is how far the live output runs now behind the newest input:
 // the inputs' lateness plus a margin, within the floor of what the output
-// does (passing video through or composing) and LayoutConfig.Latency.
+// does and LayoutConfig.Latency. Passed-through video does not wait for
+// the output's clock, so then only the audio's lateness counts: the mix
+// must not pass over samples still on their way. A composed picture waits
+// for every input.
 func (l *Layout) latency() time.Duration {
-	late, _ := l.clock.lateness()
 	l.mu.Lock()
+	passing := l.passingOut()
+	l.mu.Unlock()
 	floor := ComposeMinLatency
-	if l.passing && l.passOut && len(l.canvases) == 1 {
+	if passing {
 		floor = PassthroughMinLatency
 	}
-	l.mu.Unlock()
+	late, _ := l.clock.lateness(passing)
 	return min(max(late+latencyMargin, floor), l.cfg.Latency)
+}
+
+// interleaveWait is how long the output's audio waits for a late video
+// unit (and the reverse) before it goes on without it: one and a half
+// times the inputs' lateness and two margins, within [minInterleaveWait,
+// DefaultMaxWait], instead of DefaultMaxWait always.
+func (l *Layout) interleaveWait() time.Duration {
+	late, _ := l.clock.lateness(false)
+	return min(max(late+late/2+2*latencyMargin, minInterleaveWait), DefaultMaxWait)
 }
 
 // videoSlot produces one canvas's video for one output slot: the
@@ -248,6 +275,9 @@ func (l *Layout) videoSlot(o *canvasOut, p slotPlan, slot time.Duration) ([]*med
 	if p.pass {
 		o.wasPass = true
 		return p.units, nil
+	}
+	if o.wasPass && slot <= o.lastVideo {
+		return nil, nil // passed-through video, sent as it came, covers the slot
 	}
 	if o.wasPass {
 		o.video.RequestKeyframe() // back from passthrough: start with an IDR
