@@ -46,10 +46,10 @@ type JitterStats struct {
 type jitterSlot struct {
 	ext      uint64
 	pkt      *rtp.Packet
-	held     bool // pkt waits to be released
-	released bool // ext was released (to tell duplicates from late packets)
-	skipped  bool // ext was given up on; its hole began at since
-	since    time.Time
+	held     bool      // pkt waits to be released
+	released bool      // ext was released (to tell duplicates from late packets)
+	skipped  bool      // ext was given up on; its hole began at since
+	since    time.Time // skipped: when the hole began; else when pkt arrived
 }
 
 // jitterArrival is one entry of the arrival-order queue.
@@ -151,6 +151,21 @@ func (j *JitterBuffer) SetRTT(rtt time.Duration) {
 	}
 }
 
+// Arrival returns when the packet of sequence number seq, among the
+// last released (about capacity of them), was pushed; zero when it is not
+// one of them.
+func (j *JitterBuffer) Arrival(seq uint16) time.Time {
+	delta := int(int16(seq - uint16(j.next)))
+	if delta >= 0 || -delta > j.window() {
+		return time.Time{}
+	}
+	ext := j.next + uint64(int64(delta))
+	if s := &j.slots[ext&j.mask]; s.released && s.ext == ext {
+		return s.since
+	}
+	return time.Time{}
+}
+
 // Stats returns the counters since creation.
 func (j *JitterBuffer) Stats() JitterStats { return j.stats }
 
@@ -198,7 +213,7 @@ func (j *JitterBuffer) insert(p *rtp.Packet, now time.Time, ext uint64) bool {
 			j.adapt.filled(now.Sub(j.oldest()))
 		}
 	}
-	*s = jitterSlot{ext: ext, pkt: p, held: true}
+	*s = jitterSlot{ext: ext, pkt: p, held: true, since: now}
 	j.count++
 	if int64(ext-j.highest) >= 0 {
 		j.highest = ext
@@ -388,7 +403,7 @@ func (j *JitterBuffer) releaseRun(pkts []*rtp.Packet) []*rtp.Packet {
 			break
 		}
 		pkts = append(pkts, s.pkt)
-		*s = jitterSlot{ext: j.next, released: true}
+		*s = jitterSlot{ext: j.next, released: true, since: s.since}
 		j.count--
 		j.next++
 	}

@@ -40,6 +40,18 @@ func newJitterHold(floor, ceiling time.Duration) *jitterHold {
 	return &jitterHold{floor: floor, max: ceiling, cur: ceiling}
 }
 
+// newTrackJitter returns the jitter buffer of a track of kind video
+// (true) or audio, waiting at most maxLatency. Only video has NACK
+// feedback (rtc.Codecs): an audio hole fills only by reordering, so its
+// hold starts at the floor instead of the maximum.
+func newTrackJitter(video bool, maxLatency time.Duration, capacity int) *JitterBuffer {
+	j := NewAdaptiveJitterBuffer(maxLatency, 0, capacity)
+	if !video {
+		j.adapt.cur, j.adapt.learned = j.adapt.floor, true
+	}
+	return j
+}
+
 // lower is the least the hold may be.
 func (h *jitterHold) lower() time.Duration {
 	lo := h.floor

@@ -183,3 +183,35 @@ func TestFixedHoldIgnoresHoles(t *testing.T) {
 		t.Fatalf("hold %v", j.Hold())
 	}
 }
+
+// An audio track's buffer (no NACK) starts at its floor; a video track's
+// at its maximum.
+func TestTrackJitterStart(t *testing.T) {
+	if h := newTrackJitter(false, ms(300), 64).Hold(); h != DefaultJitterFloor {
+		t.Fatalf("audio hold %v, want %v", h, DefaultJitterFloor)
+	}
+	if h := newTrackJitter(true, ms(300), 64).Hold(); h != ms(300) {
+		t.Fatalf("video hold %v, want 300 ms", h)
+	}
+}
+
+// Arrival tells when a released packet was pushed, not when it was
+// released: the packets behind a hole arrived before it filled.
+func TestJitterBufferArrival(t *testing.T) {
+	r := newAdaptiveRun(t, ms(300), 0)
+	r.at(0, 1)
+	r.at(10, 3)
+	r.at(20, 4)
+	r.at(90, 2)
+	r.wantOut(1, 2, 3, 4)
+	for seq, at := range map[uint16]int{1: 0, 2: 90, 3: 10, 4: 20} {
+		if got := r.j.Arrival(seq); !got.Equal(jbEpoch.Add(ms(at))) {
+			t.Errorf("arrival of %d: %v, want %d ms", seq, got.Sub(jbEpoch), at)
+		}
+	}
+	for _, seq := range []uint16{0, 5, 1000} {
+		if got := r.j.Arrival(seq); !got.IsZero() {
+			t.Errorf("arrival of %d, not released: %v", seq, got)
+		}
+	}
+}

@@ -130,7 +130,7 @@ func newTrackReader(t media.Track, ssrc uint32, rtpIn rtpReader, rtcpIn rtcpRead
 		rtpIn:  rtpIn,
 		rtcpIn: rtcpIn,
 		stats:  &trackCounters{},
-		jitter: NewAdaptiveJitterBuffer(env.latency, 0, jitterCapacity),
+		jitter: newTrackJitter(t.Kind == media.KindVideo, env.latency, jitterCapacity),
 		dep:    dep,
 		clock:  newTrackClock(t.ClockRate),
 	}
@@ -311,8 +311,12 @@ func (r *trackReader) process(pkts []*rtp.Packet, gap bool, now time.Time) {
 		if err != nil {
 			r.malformed(err, now)
 		}
+		at := r.jitter.Arrival(p.SequenceNumber) // of the frame's last packet, before any wait
+		if at.IsZero() {
+			at = now
+		}
 		for _, f := range frames {
-			r.frame(f, now)
+			r.frame(f, at)
 		}
 	}
 }
