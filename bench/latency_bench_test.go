@@ -214,7 +214,7 @@ func startLossyPublisher(b *testing.B, s *harness.Server, c latencyCase, span ti
 	lossy := rtctest.NewLossyConn(delayed, rtctest.Outgoing, latencyLossEvery)
 	p, err := synth.New(synth.Config{
 		Server: s.URL, Token: harness.TestKey, Room: "lat", Name: "lossy",
-		Codec: media.Codec(c.codec), Width: 1280, Height: 720, Duration: span,
+		Codec: synthCodec(c.codec), Width: 1280, Height: 720, Duration: span,
 		LoopbackOnly: true, UDPConn: lossy,
 	})
 	if err != nil {
@@ -234,6 +234,14 @@ func startLossyPublisher(b *testing.B, s *harness.Server, c latencyCase, span ti
 		seen, dropped := lossy.Counts()
 		fmt.Fprintf(os.Stderr, "lossy publisher: SRTP packets sent by payload type %v, dropped %v; NACKs received %d\n", seen, dropped, p.Stats().NACKs)
 	}
+}
+
+// synthCodec maps a `roomcast publish --codec` name to synth's codec.
+func synthCodec(name string) media.Codec {
+	if name == "vp8" {
+		return media.CodecVP8
+	}
+	return media.CodecH264
 }
 
 // histogramWith returns the cumulative buckets of the histogram name's
