@@ -68,7 +68,8 @@ func (c *mediaClock) observe(pts time.Duration, audio bool) {
 
 // lateness returns how much later than the least delayed unit the latest
 // unit of the last one to two windows came (of audio units only when
-// audio is set); false before any such unit came.
+// audio is set); false until units have come for a whole window (audio
+// units, when audio is set): before that too little is known.
 func (c *mediaClock) lateness(audio bool) (time.Duration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -77,7 +78,7 @@ func (c *mediaClock) lateness(audio bool) (time.Duration, bool) {
 		b = &c.audio
 	}
 	latest, ok := b.latest()
-	if !ok || !c.set {
+	if !ok || !c.set || b.max[1].IsZero() {
 		return 0, false
 	}
 	return max(latest.Sub(c.offset), 0), true

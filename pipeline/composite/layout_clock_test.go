@@ -31,22 +31,28 @@ func TestMediaClockLateness(t *testing.T) {
 	}
 	s.at(0)
 	c.observe(0, true)
+	if _, ok := c.lateness(false); ok {
+		t.Fatal("lateness known before a whole window")
+	}
+	w := latenessWindow
+	s.at(w)
+	c.observe(w, true)
 	want(0, 0)
-	s.at(100 * time.Millisecond)
-	c.observe(70*time.Millisecond, false) // video 30 ms late
+	s.at(w + 100*time.Millisecond)
+	c.observe(w+70*time.Millisecond, false) // video 30 ms late
 	want(30*time.Millisecond, 0)
-	s.at(200 * time.Millisecond)
-	c.observe(195*time.Millisecond, true) // audio 5 ms late
+	s.at(w + 200*time.Millisecond)
+	c.observe(w+195*time.Millisecond, true) // audio 5 ms late
 	want(30*time.Millisecond, 5*time.Millisecond)
 	// A unit less delayed than all before moves the offset: the others
 	// were later than thought.
-	s.at(300 * time.Millisecond)
-	c.observe(310*time.Millisecond, false)
+	s.at(w + 300*time.Millisecond)
+	c.observe(w+310*time.Millisecond, false)
 	want(40*time.Millisecond, 15*time.Millisecond)
 	// The late units are forgotten after two windows.
-	for i := 1; i <= 2; i++ {
-		s.at(time.Duration(i)*latenessWindow + 300*time.Millisecond)
-		c.observe(time.Duration(i)*latenessWindow+307*time.Millisecond, true) // 3 ms late
+	for i := 2; i <= 3; i++ {
+		s.at(time.Duration(i)*w + 300*time.Millisecond)
+		c.observe(time.Duration(i)*w+307*time.Millisecond, true) // 3 ms late
 	}
 	want(3*time.Millisecond, 3*time.Millisecond)
 }
@@ -65,6 +71,15 @@ func TestLayoutLatencyFollowsInputs(t *testing.T) {
 		l.clock.observe(pts, audio)
 	}
 	unit(0, 0, true)
+	if got := l.latency(); got != 250*time.Millisecond {
+		t.Fatalf("the first window: latency %v, want the maximum", got)
+	}
+	if got := l.interleaveWait(); got != DefaultMaxWait {
+		t.Fatalf("the first window: interleaver wait %v, want %v", got, DefaultMaxWait)
+	}
+	unit(0, 0, false)
+	unit(latenessWindow, latenessWindow, true)
+	unit(latenessWindow, latenessWindow, false)
 	if got := l.latency(); got != ComposeMinLatency {
 		t.Fatalf("composing with punctual inputs: latency %v, want %v", got, ComposeMinLatency)
 	}
@@ -72,14 +87,14 @@ func TestLayoutLatencyFollowsInputs(t *testing.T) {
 	if got := l.latency(); got != PassthroughMinLatency {
 		t.Fatalf("passing through with punctual inputs: latency %v, want %v", got, PassthroughMinLatency)
 	}
-	unit(time.Second, time.Second-200*time.Millisecond, false) // a keyframe 200 ms late
+	unit(latenessWindow+time.Second, latenessWindow+time.Second-200*time.Millisecond, false) // a keyframe 200 ms late
 	if got := l.latency(); got != PassthroughMinLatency {
 		t.Fatalf("passing through, video 200 ms late: latency %v, want %v", got, PassthroughMinLatency)
 	}
 	if got, want := l.interleaveWait(), 340*time.Millisecond; got != want {
 		t.Fatalf("interleaver wait %v, want %v", got, want)
 	}
-	unit(time.Second, time.Second-80*time.Millisecond, true)
+	unit(latenessWindow+time.Second, latenessWindow+time.Second-80*time.Millisecond, true)
 	if got, want := l.latency(), 80*time.Millisecond+latencyMargin; got != want {
 		t.Fatalf("passing through, audio 80 ms late: latency %v, want %v", got, want)
 	}
@@ -87,7 +102,7 @@ func TestLayoutLatencyFollowsInputs(t *testing.T) {
 	if got, want := l.latency(), 200*time.Millisecond+latencyMargin; got != want {
 		t.Fatalf("composing, video 200 ms late: latency %v, want %v", got, want)
 	}
-	unit(2*time.Second, 2*time.Second-time.Second, true)
+	unit(latenessWindow+2*time.Second, latenessWindow+time.Second, true)
 	if got := l.latency(); got != 250*time.Millisecond {
 		t.Fatalf("a unit 1 s late: latency %v, want the maximum", got)
 	}

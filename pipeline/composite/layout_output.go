@@ -256,7 +256,10 @@ func (l *Layout) latency() time.Duration {
 	if passing {
 		floor = PassthroughMinLatency
 	}
-	late, _ := l.clock.lateness(passing)
+	late, ok := l.clock.lateness(passing)
+	if !ok {
+		return l.cfg.Latency // the first seconds: the inputs' lateness is not known yet
+	}
 	return min(max(late+latencyMargin, floor), l.cfg.Latency)
 }
 
@@ -265,7 +268,10 @@ func (l *Layout) latency() time.Duration {
 // times the inputs' lateness and two margins, within [minInterleaveWait,
 // DefaultMaxWait], instead of DefaultMaxWait always.
 func (l *Layout) interleaveWait() time.Duration {
-	late, _ := l.clock.lateness(false)
+	late, ok := l.clock.lateness(false)
+	if !ok {
+		return DefaultMaxWait
+	}
 	return min(max(late+late/2+2*latencyMargin, minInterleaveWait), DefaultMaxWait)
 }
 
