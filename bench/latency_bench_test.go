@@ -28,7 +28,7 @@ const (
 	// latencyBaselineEnv names a roomcast binary (say, built from main)
 	// measured side by side with this tree's, case by case.
 	latencyBaselineEnv = "ROOMCAST_BENCH_LATENCY_BASELINE"
-	latencySettle      = 4 * time.Second
+	latencySettle      = 8 * time.Second // past the layout's first 5 s at its maximum latency
 	// The lossy case: every 50th SRTP packet the publisher sends dropped
 	// (2 %), 25 ms added each way (50 ms RTT).
 	latencyLossEvery = 50
