@@ -36,55 +36,6 @@ type canvasOut struct {
 	made      []madeFrame // frames given to the encoder, not yet out of it
 }
 
-// maxMadeFrames bounds the frames an encoder may hold back.
-const maxMadeFrames = 64
-
-// madeFrame is what a composed frame was made from: the arrival of the
-// newest input unit it shows, and its path (transcode or composite).
-type madeFrame struct {
-	pts  time.Duration
-	at   time.Time
-	path media.Path
-}
-
-// madeFrom returns the arrival of the newest input frame the pictures
-// show (zero when none has one) and the path: transcode when they show at
-// most one input, composite when more. The newest, since the others are
-// older only because their cameras sent nothing newer: what the layout
-// adds is the delay of the freshest content.
-func madeFrom(pics []picture) (time.Time, media.Path) {
-	var newest time.Time
-	inputs := 0
-	for _, p := range pics {
-		if p.frame == nil {
-			continue
-		}
-		inputs++
-		if p.arrival.After(newest) {
-			newest = p.arrival
-		}
-	}
-	if inputs > 1 {
-		return newest, media.PathComposite
-	}
-	return newest, media.PathTranscode
-}
-
-// stamp gives the encoder's units the arrival and path of their frames.
-func (o *canvasOut) stamp(us []*media.Unit) {
-	for _, u := range us {
-		for len(o.made) > 0 && o.made[0].pts < u.PTS {
-			o.made = o.made[1:]
-		}
-		if len(o.made) > 0 && o.made[0].pts == u.PTS {
-			u.Arrival, u.Path = o.made[0].at, o.made[0].path
-		}
-	}
-	if n := len(o.made) - maxMadeFrames; n > 0 {
-		o.made = o.made[n:]
-	}
-}
-
 // Run produces the encoded stream, handing each unit to sink in DTS
 // order, until ctx ends.
 func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
@@ -234,45 +185,6 @@ func (l *Layout) passthroughDue(live bool) []*media.Unit {
 		return nil
 	}
 	return l.video.takePassthrough(math.MaxInt64)
-}
-
-// passingOut reports whether the output sends passed-through video. Called
-// with l.mu held.
-func (l *Layout) passingOut() bool {
-	return l.passing && l.passOut && len(l.canvases) == 1
-}
-
-// latency is how far the live output runs now behind the newest input:
-// the inputs' lateness plus a margin, within the floor of what the output
-// does and LayoutConfig.Latency. Passed-through video does not wait for
-// the output's clock, so then only the audio's lateness counts: the mix
-// must not pass over samples still on their way. A composed picture waits
-// for every input.
-func (l *Layout) latency() time.Duration {
-	l.mu.Lock()
-	passing := l.passingOut()
-	l.mu.Unlock()
-	floor := ComposeMinLatency
-	if passing {
-		floor = PassthroughMinLatency
-	}
-	late, ok := l.clock.lateness(passing)
-	if !ok {
-		return l.cfg.Latency // the first seconds: the inputs' lateness is not known yet
-	}
-	return min(max(late+latencyMargin, floor), l.cfg.Latency)
-}
-
-// interleaveWait is how long the output's audio waits for a late video
-// unit (and the reverse) before it goes on without it: one and a half
-// times the inputs' lateness and two margins, within [minInterleaveWait,
-// DefaultMaxWait], instead of DefaultMaxWait always.
-func (l *Layout) interleaveWait() time.Duration {
-	late, ok := l.clock.lateness(false)
-	if !ok {
-		return DefaultMaxWait
-	}
-	return min(max(late+late/2+2*latencyMargin, minInterleaveWait), DefaultMaxWait)
 }
 
 // videoSlot produces one canvas's video for one output slot: the
