@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,7 +29,9 @@ const (
 	// latencyBaselineEnv names a roomcast binary (say, built from main)
 	// measured side by side with this tree's, case by case.
 	latencyBaselineEnv = "ROOMCAST_BENCH_LATENCY_BASELINE"
-	latencySettle      = 8 * time.Second // past the layout's first 5 s at its maximum latency
+	// latencyCasesEnv, when set, runs only the cases whose name contains it.
+	latencyCasesEnv = "ROOMCAST_BENCH_LATENCY_CASES"
+	latencySettle   = 8 * time.Second // past the layout's first 5 s at its maximum latency
 	// The lossy case: every 50th SRTP packet the publisher sends dropped
 	// (2 %), 25 ms added each way (50 ms RTT).
 	latencyLossEvery = 50
@@ -70,7 +73,8 @@ type latencyRow struct {
 // set to another roomcast binary, each case runs on both, one after the
 // other, and the table shows their ratio. A baseline without the mode
 // label is read from roomcast_egress_rtmp_latency_seconds (passthrough
-// only). ROOMCAST_BENCH_LATENCY_WINDOW sets the window (default 15s).
+// only). ROOMCAST_BENCH_LATENCY_WINDOW sets the window (default 15s),
+// ROOMCAST_BENCH_LATENCY_CASES picks the cases whose name contains it.
 func BenchmarkLatency(b *testing.B) {
 	window := durationEnv(b, latencyWindowEnv, 15*time.Second)
 	bins := []struct{ label, path string }{{"this tree", roomcastBinary(b)}}
@@ -81,6 +85,9 @@ func BenchmarkLatency(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		rows = rows[:0]
 		for _, c := range latencyCases {
+			if only := os.Getenv(latencyCasesEnv); only != "" && !strings.Contains(c.name, only) {
+				continue
+			}
 			for _, bin := range bins {
 				r := runLatencyCase(b, bin.path, c, window)
 				r.binary = bin.label

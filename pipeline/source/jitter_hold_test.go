@@ -91,8 +91,9 @@ func TestAdaptiveHoldFollowsReordering(t *testing.T) {
 }
 
 // A retransmission that fills its hole 100 ms after it began sets the
-// hold to 100 + 25 + 20 ms; a faster network later lowers it by an
-// eighth of the excess per filled hole, never below the latest target.
+// hold to 100 + 25 + 20 ms; a faster network later lowers it by
+// 1/jitterHoldDecay of the excess per filled hole, never below the latest
+// target.
 func TestAdaptiveHoldFollowsRetransmissions(t *testing.T) {
 	r := newAdaptiveRun(t, ms(300), 0)
 	r.at(0, 1, 3)
@@ -100,7 +101,7 @@ func TestAdaptiveHoldFollowsRetransmissions(t *testing.T) {
 	r.wantHold(ms(145))
 	r.at(110, 5)
 	r.at(150, 4) // 40 ms: target 70 ms
-	r.wantHold(ms(145) - (ms(145)-ms(70))/8)
+	r.wantHold(ms(145) - (ms(145)-ms(70))/jitterHoldDecay)
 	prev := r.j.Hold()
 	seq := uint16(6)
 	for i := range 40 {
