@@ -53,9 +53,11 @@ type LayoutConfig struct {
 	// that late tracks and jitter are absorbed. A live layout runs behind
 	// by how late its inputs have been coming over the last 5 to 10 s
 	// (behind the least delayed unit: network jitter, the ingest's wait
-	// for a retransmission) plus 20 ms, at least PassthroughMinLatency
-	// (video passed through) or ComposeMinLatency (composing), at most
-	// Latency. Replay runs behind by Latency. Default DefaultLatency.
+	// for a retransmission) plus 20 ms, at least ComposeMinLatency, at
+	// most Latency. Passed-through video leaves as it comes: then only the
+	// audio's lateness counts, at least PassthroughMinLatency. For its
+	// first 5 s, and in Replay, it runs behind by Latency. Default
+	// DefaultLatency.
 	Latency time.Duration
 	// NoPassthrough forces re-encoding even when the chosen video is
 	// H.264 and could pass through untouched.
