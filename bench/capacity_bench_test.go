@@ -79,7 +79,10 @@ func capacityRamp(b *testing.B) []capStats {
 		info := s.RoomInfo(b, "cap")
 		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
 	})
-	w := harness.StartWorker(b, bin, n.URL, s, "cap", "ROOMCAST_LOG_LEVEL=warn",
+	// The spool must hold every recording for ROOMCAST_SPOOL_HOLD (30 min
+	// by default: 22 GB for 40 of these) before a job is admitted; the
+	// ramp measures CPU, so it asks for 2 minutes.
+	w := harness.StartWorker(b, bin, n.URL, s, "cap", "ROOMCAST_LOG_LEVEL=warn", "ROOMCAST_SPOOL_HOLD=2m",
 		"ROOMCAST_WORKER_CAPACITY=100000", "ROOMCAST_STORAGE_BACKEND=local", "ROOMCAST_STORAGE_LOCAL_PATH="+b.TempDir())
 	var ids []string
 	var steps []capStats
@@ -149,6 +152,7 @@ func capWaitLive(b *testing.B, s *harness.Server, ids []string) error {
 		for {
 			var j struct {
 				Status  string
+				Reason  string
 				Error   string
 				Outputs struct {
 					RTMP []struct {

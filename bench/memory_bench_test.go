@@ -30,8 +30,8 @@ const (
 	floodSSRCs = 10000
 	floodGoal  = 5 << 20
 	// memJobs jobs run at once in each RSS phase; the figure is per job.
-	memJobs   = 8
-	memSettle = 8 * time.Second
+	memJobs   = 20
+	memSettle = 12 * time.Second
 )
 
 // BenchmarkRTCPFloodHeap: an in-process room, a pion publisher whose
