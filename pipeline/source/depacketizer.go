@@ -39,7 +39,8 @@ type Depacketizer interface {
 	// timestamp changes while a frame is open — then the open frame is emitted
 	// if it is complete enough to be useful, else dropped). Malformed payloads
 	// return an error wrapping ErrMalformed; the open frame is dropped, never a
-	// panic.
+	// panic. The returned slice is the depacketizer's, reused by the next Push:
+	// the caller keeps the Frames (and owns their Data), never the slice.
 	Push(p *rtp.Packet) ([]Frame, error)
 	// Reset drops any partial frame. The caller calls it after a sequence gap.
 	Reset()
@@ -73,6 +74,26 @@ func packetPayload(codec string, p *rtp.Packet) (payload []byte, skip bool, err 
 		return nil, true, nil
 	}
 	return nil, false, fmt.Errorf("%s: empty payload: %w", codec, ErrMalformed)
+}
+
+// frameList is the slice a depacketizer returns its frames in, reused from
+// Push to Push so that a frame costs no slice of its own.
+type frameList struct{ frames []Frame }
+
+// start returns the empty list for one Push, letting go of the Data of the
+// frames the last Push returned.
+func (l *frameList) start() []Frame {
+	clear(l.frames)
+	return l.frames[:0]
+}
+
+// done keeps out's array for the next Push and returns out, nil when empty.
+func (l *frameList) done(out []Frame) []Frame {
+	l.frames = out
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // frameAssembler accumulates the bytes of the open frame of a video

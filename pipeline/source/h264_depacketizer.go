@@ -44,6 +44,7 @@ var h264StartCode = []byte{0, 0, 0, 1}
 // of an access unit (SPS, PPS, SEI) are kept and emitted with it, even when
 // the sender gave them their own marker bit or timestamp.
 type h264Depacketizer struct {
+	out    frameList
 	frame  frameAssembler
 	vcl    bool  // the open frame holds a coded slice
 	fu     bool  // a FU-A fragmented NAL unit is being reassembled
@@ -66,14 +67,19 @@ func (d *h264Depacketizer) Reset() {
 
 // Push takes the next packet in sequence order; see Depacketizer.
 func (d *h264Depacketizer) Push(p *rtp.Packet) ([]Frame, error) {
+	out, err := d.push(d.out.start(), p)
+	return d.out.done(out), err
+}
+
+// push appends the frames p completes to out.
+func (d *h264Depacketizer) push(out []Frame, p *rtp.Packet) ([]Frame, error) {
 	payload, skip, err := packetPayload("h264", p)
 	if err != nil {
-		return nil, d.fail(err)
+		return out, d.fail(err)
 	}
 	if skip {
-		return nil, nil
+		return out, nil
 	}
-	var out []Frame
 	if d.frame.open && d.frame.ts != p.Timestamp {
 		out = d.closeOnTimestampChange(out, p.Timestamp)
 	}

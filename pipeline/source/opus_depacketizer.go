@@ -18,7 +18,9 @@ const (
 
 // opusDepacketizer turns RTP packets into Opus packets (RFC 7587 section
 // 4.2: one RTP payload is exactly one Opus packet, hence one frame).
-type opusDepacketizer struct{}
+type opusDepacketizer struct {
+	out [1]Frame // what Push returns, reused
+}
 
 func newOpusDepacketizer() *opusDepacketizer { return &opusDepacketizer{} }
 
@@ -35,7 +37,8 @@ func (d *opusDepacketizer) Push(p *rtp.Packet) ([]Frame, error) {
 	if err := checkOpusPacket(payload); err != nil {
 		return nil, err
 	}
-	return []Frame{{RTPTime: p.Timestamp, Key: true, Data: append([]byte(nil), payload...)}}, nil
+	d.out[0] = Frame{RTPTime: p.Timestamp, Key: true, Data: append([]byte(nil), payload...)}
+	return d.out[:], nil
 }
 
 // opusFrameDuration is the duration of each frame of a packet, from the

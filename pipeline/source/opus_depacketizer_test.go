@@ -158,6 +158,30 @@ func TestOpusDepacketizer(t *testing.T) {
 	fuzzcorpus.WriteBytes(t, "FuzzOpusDepacketizer", depCaseSeeds(opusCases))
 }
 
+// TestOpusDepacketizerAllocs: a packet costs the copy of its payload that
+// the caller keeps, no slice of frames; a frame kept keeps its bytes.
+func TestOpusDepacketizerAllocs(t *testing.T) {
+	d, _ := NewDepacketizer(media.CodecOpus)
+	p := depPacket(depPkt(1, true, opusOne), 0)
+	kept, err := d.Push(p)
+	if err != nil || len(kept) != 1 {
+		t.Fatal(kept, err)
+	}
+	first := kept[0]
+	allocs := testing.AllocsPerRun(100, func() {
+		if fs, err := d.Push(p); err != nil || len(fs) != 1 {
+			t.Fatal(fs, err)
+		}
+	})
+	if allocs > 1 {
+		t.Errorf("%v allocations per packet, want at most 1", allocs)
+	}
+	p.Payload[1] = 0x99
+	if !bytes.Equal(first.Data, opusOne) {
+		t.Errorf("a kept frame changed: % x", first.Data)
+	}
+}
+
 func TestOpusFrameDuration(t *testing.T) {
 	want := []time.Duration{10, 20, 40, 60, 10, 20, 40, 60, 10, 20, 40, 60, 10, 20, 10, 20}
 	for config, w := range want {

@@ -26,6 +26,7 @@ func checkVP8Frame(b []byte) error {
 // frame must begin with the packet that starts partition 0 (S=1, PID=0);
 // packets of a frame whose beginning was not seen are discarded.
 type vp8Depacketizer struct {
+	out   frameList
 	frame frameAssembler
 }
 
@@ -38,14 +39,19 @@ func (d *vp8Depacketizer) Reset() { d.frame.drop() }
 
 // Push takes the next packet in sequence order; see Depacketizer.
 func (d *vp8Depacketizer) Push(p *rtp.Packet) ([]Frame, error) {
+	out, err := d.push(d.out.start(), p)
+	return d.out.done(out), err
+}
+
+// push appends the frames p completes to out.
+func (d *vp8Depacketizer) push(out []Frame, p *rtp.Packet) ([]Frame, error) {
 	payload, skip, err := packetPayload("vp8", p)
 	if err != nil {
-		return nil, d.fail(err)
+		return out, d.fail(err)
 	}
 	if skip {
-		return nil, nil
+		return out, nil
 	}
-	var out []Frame
 	if d.frame.open && d.frame.ts != p.Timestamp {
 		out = d.closeOnTimestampChange(out)
 	}
