@@ -72,14 +72,16 @@ func (t *publishedTrack) signalInfo() rtc.TrackInfo {
 }
 
 // packetSink is where a published track forwards its packets: a WebRTC
-// subscriber-track (downTrack) or an in-process one (localTrack). Both
-// only queue, so forward never waits on a subscriber.
+// subscriber-track (downTrack) or an in-process one (localTrack). A
+// localTrack only queues; a downTrack writes inline while its queue is
+// empty and its writes are quick, and queues otherwise, so forward waits
+// on a subscriber for one write at most (see downTrack.push).
 type packetSink interface {
 	seed(ps []fwdPacket) // the cache, when attached
 	push(p fwdPacket)    // one forwarded packet
 }
 
-// forward caches the packet, keeps it in the history and queues it on
+// forward caches the packet, keeps it in the history and hands it to
 // every subscriber-track. The cache update and the snapshot of
 // subscriber-tracks happen under one lock, so a subscriber-track attached
 // concurrently gets the packet exactly once: from its seed or from the
