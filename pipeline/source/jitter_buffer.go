@@ -130,7 +130,7 @@ func NewAdaptiveJitterBuffer(maxLatency, floor time.Duration, capacity int) *Jit
 
 // Hold is how long the buffer now waits for a missing packet: the
 // latency of NewJitterBuffer; for an adaptive buffer, the time holes have
-// been taking to fill with a quarter more and 20 ms, within its floor and
+// been taking to fill, twice over and 20 ms, within its floor and
 // maximum, starting at the maximum until a first hole has filled or been
 // given up on, and halved whenever two holes in a row were given up on
 // with nothing coming back.

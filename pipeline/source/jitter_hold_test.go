@@ -72,18 +72,18 @@ func TestAdaptiveHoldNoHole(t *testing.T) {
 	}
 }
 
-// Reordering by 8 ms makes the hold 8 ms + a quarter + 20 ms; a later
+// Reordering by 8 ms makes the hold twice 8 ms + 20 ms; a later
 // hole is then given up on after that, not after the maximum.
 func TestAdaptiveHoldFollowsReordering(t *testing.T) {
 	r := newAdaptiveRun(t, ms(300), ms(5))
 	r.at(0, 1, 3)
 	r.at(8, 2)
 	r.wantOut(1, 2, 3)
-	r.wantHold(ms(30)) // 8 + 2 + 20
+	r.wantHold(ms(36)) // 2·8 + 20
 	r.at(20, 5)
-	r.at(49)
+	r.at(55)
 	r.wantOut(1, 2, 3)
-	r.at(50)
+	r.at(56)
 	r.wantOut(1, 2, 3, 5)
 	if !r.gap {
 		t.Fatal("the hole before 5 was skipped without a gap")
@@ -91,17 +91,17 @@ func TestAdaptiveHoldFollowsReordering(t *testing.T) {
 }
 
 // A retransmission that fills its hole 100 ms after it began sets the
-// hold to 100 + 25 + 20 ms; a faster network later lowers it by
+// hold to 2·100 + 20 ms; a faster network later lowers it by
 // 1/jitterHoldDecay of the excess per filled hole, never below the latest
 // target.
 func TestAdaptiveHoldFollowsRetransmissions(t *testing.T) {
 	r := newAdaptiveRun(t, ms(300), 0)
 	r.at(0, 1, 3)
 	r.at(100, 2)
-	r.wantHold(ms(145))
+	r.wantHold(ms(220))
 	r.at(110, 5)
-	r.at(150, 4) // 40 ms: target 70 ms
-	r.wantHold(ms(145) - (ms(145)-ms(70))/jitterHoldDecay)
+	r.at(150, 4) // 40 ms: target 100 ms
+	r.wantHold(ms(220) - (ms(220)-ms(100))/jitterHoldDecay)
 	prev := r.j.Hold()
 	seq := uint16(6)
 	for i := range 40 {
@@ -110,8 +110,8 @@ func TestAdaptiveHoldFollowsRetransmissions(t *testing.T) {
 		r.at(at+40, seq+1)
 		seq += 3
 	}
-	if got := r.j.Hold(); got >= prev || got < ms(70) {
-		t.Fatalf("hold %v after 40 holes filled in 40 ms, was %v; want in [70 ms, %v)", got, prev, prev)
+	if got := r.j.Hold(); got >= prev || got < ms(100) {
+		t.Fatalf("hold %v after 40 holes filled in 40 ms, was %v; want in [100 ms, %v)", got, prev, prev)
 	}
 	if r.j.Stats().Lost != 0 {
 		t.Fatalf("lost %d", r.j.Stats().Lost)
@@ -124,17 +124,17 @@ func TestAdaptiveHoldLearnsFromLatePackets(t *testing.T) {
 	r := newAdaptiveRun(t, ms(300), 0)
 	r.at(0, 1, 3)
 	r.at(20, 2)
-	r.wantHold(ms(45))
+	r.wantHold(ms(60))
 	r.at(100, 5)
-	r.at(145)
+	r.at(160)
 	r.wantOut(1, 2, 3, 5)
 	r.at(220, 4) // the hole began at 100: 120 ms
-	r.wantHold(ms(170))
+	r.wantHold(ms(260))
 	if st := r.j.Stats(); st.Late != 1 || st.Lost != 1 {
 		t.Fatalf("stats %+v, want 1 late and 1 lost", st)
 	}
 	r.at(300, 7)
-	r.at(460, 6) // within 170 ms: recovered
+	r.at(460, 6) // within 260 ms: recovered
 	r.wantOut(1, 2, 3, 5, 6, 7)
 }
 
@@ -164,13 +164,13 @@ func TestAdaptiveHoldRTTFloor(t *testing.T) {
 	r := newAdaptiveRun(t, ms(300), 0)
 	r.at(0, 1, 3)
 	r.at(4, 2)
-	r.wantHold(ms(25))
+	r.wantHold(ms(28))
 	r.j.SetRTT(ms(100))
 	r.wantHold(ms(170))
 	r.j.SetRTT(ms(400))
 	r.wantHold(ms(300))
 	r.j.SetRTT(0)
-	r.wantHold(ms(25))
+	r.wantHold(ms(28))
 }
 
 // A buffer of fixed latency keeps it whatever happens.

@@ -114,7 +114,8 @@ func total(counts map[uint8]int) int {
 // round trips of a second: the ingest's RTCP leaves a second late, so a
 // retransmission comes back about a hundred H.264 packets after the lost
 // one, beyond pion's default SRTP replay window of 64 packets, which rtc
-// widens for connections that send NACKs.
+// widens for connections that send NACKs. The ingest waits up to 3 s: a
+// retransmission that is itself lost comes a second round trip later.
 func TestIngestRecoversOverLongRTT(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	m, srv, closeRoom := newTestRoom(t)
@@ -125,7 +126,7 @@ func TestIngestRecoversOverLongRTT(t *testing.T) {
 
 	rec := newRecorder()
 	ing := startIngest(t, m, source.Config{
-		Server: srv.URL, Name: "far", Handler: rec, RTC: rtc.Options{UDPConn: lossy}, Latency: 2 * time.Second,
+		Server: srv.URL, Name: "far", Handler: rec, RTC: rtc.Options{UDPConn: lossy}, Latency: 3 * time.Second,
 	})
 	p := startPublisher(t, srv.URL, "hugo", media.CodecH264, 5*time.Second)
 	defer p.close(t)
