@@ -185,6 +185,9 @@ func benchRoomcastFanout(b *testing.B, c fanoutCase, clip string, window time.Du
 			b.Fatalf("publisher ended early: %v", err)
 		}
 		time.Sleep(fanoutSettle)
+		if n > 0 {
+			waitPassthrough(b, s.URL, n, c.fps)
+		}
 		e0, err0 := procRuntime(serve)
 		m0, k0 := scrape(b, s.URL), sink.stat(b)
 		time.Sleep(window)
@@ -226,6 +229,30 @@ func benchRoomcastFanout(b *testing.B, c fanoutCase, clip string, window time.Du
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// waitPassthrough waits until the job passes the publisher's video
+// through to all n outputs (latency observations at ≥ 80 % of fps per
+// output and second): a job composites, and encodes, until the first
+// keyframe of the participant arrives, and at 1080p on a busy machine
+// that can outlast fanoutSettle.
+func waitPassthrough(b *testing.B, url string, n, fps int) {
+	b.Helper()
+	count := func() (float64, time.Time) {
+		m := scrape(b, url)
+		v, _ := m.sum(latencyMetric+"_count", nil)
+		return v, m.at
+	}
+	c0, t0 := count()
+	for end := time.Now().Add(45 * time.Second); time.Now().Before(end); {
+		time.Sleep(time.Second)
+		c1, t1 := count()
+		if (c1-c0)/t1.Sub(t0).Seconds() >= 0.8*float64(fps*n) {
+			return
+		}
+		c0, t0 = c1, t1
+	}
+	b.Fatalf("%d outputs: the video was not passed through within 45s", n)
 }
 
 // setExact records the schedstat CPU time used over the row's window and
