@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/fanout"
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/test/nginxrtmp"
+	"github.com/roomcast/roomcast/test/testutil"
 )
 
 // muxAll runs units through a fresh muxer on chunks and returns the
@@ -259,4 +261,57 @@ func FuzzSharedChunks(f *testing.F) {
 			t.Fatalf("read back: %v csid %d ts %d sid %d len %d", err, m.csid, m.ts, m.streamID, len(m.payload))
 		}
 	})
+}
+
+// TestSharedChunksSlowOutput: of two outputs sharing chunks behind one
+// fan-out, the one whose server stopped reading neither blocks the
+// writer nor the other output, which records the whole stream in
+// nginx-rtmp; the stuck one's reader drops up to keyframes.
+func TestSharedChunksSlowOutput(t *testing.T) {
+	f := loadFixture(t)
+	srv := nginxrtmp.Start(t, nginxrtmp.Options{})
+	chunks := NewSharedChunks(0)
+	fan := fanout.New(fanout.Options{Buffer: 128, Tracks: []*media.Track{f.video, f.audio}})
+	const key = "shared-fast-41b7"
+	fast := New(Config{Outbound: loopback, Target: mustTarget(t, srv.RTMPURL(srv.App(), key)), Chunks: chunks})
+	stuck := newPipeServer(nginxAccept(), false)
+	defer stuck.close()
+	slow := pipeOutput(stuck, nil)
+	slow.cfg.Chunks = chunks
+	slow.cfg.WriteTimeout, slow.cfg.StallTimeout = time.Minute, time.Minute
+
+	fastR, slowR := fan.NewReader("fast"), fan.NewReader("slow")
+	var wg sync.WaitGroup
+	var fastErr error
+	wg.Go(func() { fastErr = fast.Run(context.Background(), fastR) })
+	wg.Go(func() { _ = slow.Run(context.Background(), slowR) })
+	testutil.Eventually(t, 10*time.Second, "both publishing", func() bool {
+		return fast.Stats().Connected && slow.Stats().Connected
+	})
+	close(stuck.stopReading)
+	start := time.Now()
+	for _, u := range f.units { // at twice the real pace
+		if d := u.DTS/2 - time.Since(start); d > 0 {
+			time.Sleep(d)
+		}
+		fan.Write(u)
+	}
+	fan.Close()
+	testutil.Eventually(t, 20*time.Second, "the fast output done", func() bool { return !fast.Stats().Connected })
+	stuck.close() // unblocks the stuck write
+	wg.Wait()
+	if fastErr != nil {
+		t.Fatalf("fast output: %v", fastErr)
+	}
+	path, err := srv.WaitRecordDone(key, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRecording(t, path, f.duration)
+	if st := fastR.Stats(); st.Dropped != 0 {
+		t.Errorf("fast reader dropped %d units", st.Dropped)
+	}
+	if st := slowR.Stats(); st.DropEvents == 0 {
+		t.Errorf("stuck reader never overflowed: %+v", st)
+	}
 }
