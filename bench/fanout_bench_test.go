@@ -21,7 +21,9 @@ const (
 	fanoutSettle = 3 * time.Second
 	// fanoutWindowEnv overrides the measuring window (a Go duration).
 	fanoutWindowEnv = "ROOMCAST_BENCH_WINDOW"
-	latencyMetric   = "roomcast_egress_rtmp_latency_seconds"
+	// fanoutTries bounds the windows measured for one row.
+	fanoutTries   = 3
+	latencyMetric = "roomcast_egress_rtmp_latency_seconds"
 )
 
 // fanoutCase is one source format and the output counts measured with
@@ -188,30 +190,19 @@ func benchRoomcastFanout(b *testing.B, c fanoutCase, clip string, window time.Du
 		if n > 0 {
 			waitPassthrough(b, s.URL, n, c.fps)
 		}
-		e0, err0 := procRuntime(serve)
-		m0, k0 := scrape(b, s.URL), sink.stat(b)
-		time.Sleep(window)
-		e1, err1 := procRuntime(serve)
-		m1, k1 := scrape(b, s.URL), sink.stat(b)
-		row := fanoutRow{outputs: n, wall: m1.at.Sub(m0.at)}
-		sec := row.wall.Seconds()
-		row.ticks = delta(b, m0, m1, "process_cpu_seconds_total", nil) / sec
-		row.setExact(e1-e0, serve != 0 && err0 == nil && err1 == nil)
+		var row fanoutRow
+		for try := 1; ; try++ {
+			row = measureRoomcastRow(b, s, sink, serve, job.ID, n, window)
+			// On a shared machine the publisher sometimes falls behind for
+			// a window: the outputs then carry less than the clip, and the
+			// row says nothing about the fan-out. Measure it again.
+			if n == 0 || row.outBitrate >= 0.8*float64(c.kbps)*1000 || try == fanoutTries {
+				break
+			}
+			fmt.Fprintf(os.Stderr, "fanout %s roomcast %d outputs: %.2f Mbit/s per output, under 80%% of the clip's: measuring again\n",
+				c.name, n, row.outBitrate/1e6)
+		}
 		if n > 0 {
-			match := map[string]string{"egress": job.ID}
-			row.outBitrate = 8 * float64(k1.BytesIn-k0.BytesIn) / k1.at.Sub(k0.at).Seconds() / float64(n)
-			row.encode = delta(b, m0, m1, "roomcast_egress_encode_seconds_total", match) / sec
-			row.dropped = delta(b, m0, m1, "roomcast_egress_output_dropped_frames_total", match)
-			row.reconnects = delta(b, m0, m1, "roomcast_egress_output_reconnects_total", match)
-			lat, err := histDelta(m0.histogram(latencyMetric), m1.histogram(latencyMetric))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(lat) == 0 || lat[len(lat)-1].count == 0 {
-				b.Fatalf("%d outputs: no %s observation in the window: the video was not passed through", n, latencyMetric)
-			}
-			row.latency = lat
-			row.latMean = delta(b, m0, m1, latencyMetric+"_sum", nil) / lat[len(lat)-1].count
 			if j := getJob(b, s, job.ID); !j.allLive(n) {
 				b.Fatalf("%d outputs: not all live at the end of the window: %+v", n, j)
 			}
@@ -229,6 +220,38 @@ func benchRoomcastFanout(b *testing.B, c fanoutCase, clip string, window time.Du
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// measureRoomcastRow measures one window of the roomcast serve process
+// (pid serve) running job with n outputs to sink.
+func measureRoomcastRow(b *testing.B, s *harness.Server, sink *benchNginx, serve int, job string, n int, window time.Duration) fanoutRow {
+	b.Helper()
+	e0, err0 := procRuntime(serve)
+	m0, k0 := scrape(b, s.URL), sink.stat(b)
+	time.Sleep(window)
+	e1, err1 := procRuntime(serve)
+	m1, k1 := scrape(b, s.URL), sink.stat(b)
+	row := fanoutRow{outputs: n, wall: m1.at.Sub(m0.at)}
+	sec := row.wall.Seconds()
+	row.ticks = delta(b, m0, m1, "process_cpu_seconds_total", nil) / sec
+	row.setExact(e1-e0, serve != 0 && err0 == nil && err1 == nil)
+	if n > 0 {
+		match := map[string]string{"egress": job}
+		row.outBitrate = 8 * float64(k1.BytesIn-k0.BytesIn) / k1.at.Sub(k0.at).Seconds() / float64(n)
+		row.encode = delta(b, m0, m1, "roomcast_egress_encode_seconds_total", match) / sec
+		row.dropped = delta(b, m0, m1, "roomcast_egress_output_dropped_frames_total", match)
+		row.reconnects = delta(b, m0, m1, "roomcast_egress_output_reconnects_total", match)
+		lat, err := histDelta(m0.histogram(latencyMetric), m1.histogram(latencyMetric))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(lat) == 0 || lat[len(lat)-1].count == 0 {
+			b.Fatalf("%d outputs: no %s observation in the window: the video was not passed through", n, latencyMetric)
+		}
+		row.latency = lat
+		row.latMean = delta(b, m0, m1, latencyMetric+"_sum", nil) / lat[len(lat)-1].count
+	}
+	return row
 }
 
 // waitPassthrough waits until the job passes the publisher's video
