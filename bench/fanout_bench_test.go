@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,14 +140,19 @@ func getJob(b *testing.B, s *harness.Server, id string) egressJob {
 }
 
 // benchRoomcastFanout runs one server, room and publisher (sending clip
-// as it is) for all of c's output counts, one egress job per count.
+// as it is) and one egress job whose outputs grow through c's counts and
+// shrink back (1, 10, 20, 10, 1 outputs), one window per step; a count
+// measured twice is averaged, so the job's own cost and a slow drift of
+// the machine weigh the same on every count. The 0-output row is the room
+// alone, before the job starts.
 func benchRoomcastFanout(b *testing.B, c fanoutCase, clip string, window time.Duration) []fanoutRow {
 	pubs := newPublishLog(b)
 	sink := startNginx(b, pubs.url(), true, nginxApp{name: "live"})
 	// Debug logging (the harness default) is not what a deployment runs.
 	s := harness.StartServer(b, roomcastBinary(b), "ROOMCAST_LOG_LEVEL=info")
 	s.CreateRoom(b, "bench")
-	span := time.Duration(len(c.outputs))*(window+time.Minute) + time.Minute
+	steps := fanoutSteps(c.outputs)
+	span := time.Duration(len(steps)+1)*(window+time.Minute) + time.Minute
 	pub := s.StartPublisherArgs(b, "bench", "host", "--file", clip, "--codec", "h264",
 		"--duration", span.String())
 	serve, err := childPid("serve")
@@ -157,69 +163,179 @@ func benchRoomcastFanout(b *testing.B, c fanoutCase, clip string, window time.Du
 		info := s.RoomInfo(b, "bench")
 		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
 	})
-	var rows []fanoutRow
+	r := &fanoutRun{b: b, c: c, s: s, sink: sink, pubs: pubs, pub: pub, serve: serve, window: window}
+	rows := []fanoutRow{r.measure(0)}
+	samples := map[int][]fanoutRow{}
+	for _, n := range steps {
+		r.setOutputs(n)
+		samples[n] = append(samples[n], r.measure(n))
+	}
+	var stopped egressJob
+	if code := s.Do(b, "DELETE", "/v1/egress/"+r.job.ID, nil, &stopped); code != http.StatusOK {
+		b.Fatalf("stop egress: status %d", code)
+	}
 	for _, n := range c.outputs {
-		var job egressJob
 		if n > 0 {
-			urls, names := make([]string, n), make([]string, n)
-			for k := range urls {
-				name := fmt.Sprintf("rc%d-%d", n, k)
-				urls[k], names[k] = sink.url("live", name), "live/"+name
-			}
-			body := map[string]any{
-				"room": "bench", "layout": "speaker",
-				"video": map[string]int{"width": c.width, "height": c.height,
-					"fps": c.fps, "bitrate_kbps": c.kbps},
-				"outputs": map[string]any{"rtmp": urls},
-			}
-			if code := s.Do(b, "POST", "/v1/egress", body, &job); code != http.StatusCreated {
-				b.Fatalf("start egress to %d targets: status %d %+v", n, code, job)
-			}
-			harness.Eventually(b, 45*time.Second, fmt.Sprintf("%d outputs live", n), func() bool {
-				job = getJob(b, s, job.ID)
-				if job.Status == "failed" || job.Status == "complete" {
-					b.Fatalf("egress ended: %+v\n%s", job, s.Output())
-				}
-				return job.allLive(n) && pubs.has(names...)
-			})
+			rows = append(rows, meanRow(samples[n]))
 		}
-		if _, err := pub.WaitErr(10 * time.Millisecond); err == nil || !strings.Contains(err.Error(), "did not end") {
-			b.Fatalf("publisher ended early: %v", err)
-		}
-		time.Sleep(fanoutSettle)
-		if n > 0 {
-			waitPassthrough(b, s.URL, n, c.fps)
-		}
-		var row fanoutRow
-		for try := 1; ; try++ {
-			row = measureRoomcastRow(b, s, sink, serve, job.ID, n, window)
-			// On a shared machine the publisher sometimes falls behind for
-			// a window: the outputs then carry less than the clip, and the
-			// row says nothing about the fan-out. Measure it again.
-			if n == 0 || row.outBitrate >= 0.8*float64(c.kbps)*1000 || try == fanoutTries {
-				break
-			}
-			fmt.Fprintf(os.Stderr, "fanout %s roomcast %d outputs: %.2f Mbit/s per output, under 80%% of the clip's: measuring again\n",
-				c.name, n, row.outBitrate/1e6)
-		}
-		if n > 0 {
-			if j := getJob(b, s, job.ID); !j.allLive(n) {
-				b.Fatalf("%d outputs: not all live at the end of the window: %+v", n, j)
-			}
-			var stopped egressJob
-			if code := s.Do(b, "DELETE", "/v1/egress/"+job.ID, nil, &stopped); code != http.StatusOK {
-				b.Fatalf("stop egress: status %d", code)
-			}
-		}
-		fmt.Fprintf(os.Stderr, "fanout %s roomcast %2d outputs: %5.1f%% of one core (ticks %.1f%%)", c.name, n, 100*row.cpu, 100*row.ticks)
-		if n > 0 {
-			fmt.Fprintf(os.Stderr, ", %.2f Mbit/s per output, latency p50 %s p99 %s mean %.1fms",
-				row.outBitrate/1e6, fmtMs(quantile(0.5, row.latency)), fmtMs(quantile(0.99, row.latency)), 1000*row.latMean)
-		}
-		fmt.Fprintln(os.Stderr)
-		rows = append(rows, row)
 	}
 	return rows
+}
+
+// fanoutSteps is the output counts above 0 up, then down again.
+func fanoutSteps(outputs []int) []int {
+	var up []int
+	for _, n := range outputs {
+		if n > 0 {
+			up = append(up, n)
+		}
+	}
+	steps := slices.Clone(up)
+	for i := len(up) - 2; i >= 0; i-- {
+		steps = append(steps, up[i])
+	}
+	return steps
+}
+
+// fanoutRun is the roomcast side of one case.
+type fanoutRun struct {
+	b      *testing.B
+	c      fanoutCase
+	s      *harness.Server
+	sink   *benchNginx
+	pubs   *publishLog
+	pub    *harness.Publisher
+	serve  int
+	window time.Duration
+	job    egressJob
+	added  int // outputs ever added, for their stream names
+}
+
+// setOutputs starts the job with n outputs, or adds or removes outputs
+// until it has n, and waits until they are all live.
+func (r *fanoutRun) setOutputs(n int) {
+	b := r.b
+	have := len(r.job.Outputs.RTMP)
+	var names []string
+	switch {
+	case r.job.ID == "":
+		urls := r.newURLs(n, &names)
+		body := map[string]any{
+			"room": "bench", "layout": "speaker",
+			"video": map[string]int{"width": r.c.width, "height": r.c.height,
+				"fps": r.c.fps, "bitrate_kbps": r.c.kbps},
+			"outputs": map[string]any{"rtmp": urls},
+		}
+		if code := r.s.Do(b, "POST", "/v1/egress", body, &r.job); code != http.StatusCreated {
+			b.Fatalf("start egress to %d targets: status %d %+v", n, code, r.job)
+		}
+	case n > have:
+		r.patch(map[string]any{"add_rtmp": r.newURLs(n-have, &names)})
+	case n < have:
+		var ids []string
+		for _, o := range r.job.Outputs.RTMP[n:] {
+			ids = append(ids, o.ID)
+		}
+		r.patch(map[string]any{"remove_rtmp": ids})
+	}
+	harness.Eventually(b, 45*time.Second, fmt.Sprintf("%d outputs live", n), func() bool {
+		r.job = getJob(b, r.s, r.job.ID)
+		if r.job.Status == "failed" || r.job.Status == "complete" {
+			b.Fatalf("egress ended: %+v\n%s", r.job, r.s.Output())
+		}
+		return r.job.allLive(n) && r.pubs.has(names...)
+	})
+}
+
+// newURLs returns k new sink URLs, adding their stream names to names.
+func (r *fanoutRun) newURLs(k int, names *[]string) []string {
+	urls := make([]string, k)
+	for i := range urls {
+		name := fmt.Sprintf("rc-%d", r.added)
+		r.added++
+		urls[i], *names = r.sink.url("live", name), append(*names, "live/"+name)
+	}
+	return urls
+}
+
+func (r *fanoutRun) patch(body map[string]any) {
+	if code := r.s.Do(r.b, "PATCH", "/v1/egress/"+r.job.ID, body, &r.job); code != http.StatusOK {
+		r.b.Fatalf("patch egress %v: status %d", body, code)
+	}
+}
+
+// measure settles and measures one row with n outputs: again, up to
+// fanoutTries windows, when the outputs carried under 80 % of the clip's
+// bitrate (on a shared machine the publisher sometimes falls behind for
+// a window, and such a row says nothing about the fan-out).
+func (r *fanoutRun) measure(n int) fanoutRow {
+	b := r.b
+	if _, err := r.pub.WaitErr(10 * time.Millisecond); err == nil || !strings.Contains(err.Error(), "did not end") {
+		b.Fatalf("publisher ended early: %v", err)
+	}
+	time.Sleep(fanoutSettle)
+	if n > 0 {
+		waitPassthrough(b, r.s.URL, n, r.c.fps)
+	}
+	var row fanoutRow
+	for try := 1; ; try++ {
+		row = measureRoomcastRow(b, r.s, r.sink, r.serve, r.job.ID, n, r.window)
+		if n == 0 || row.outBitrate >= 0.8*float64(r.c.kbps)*1000 || try == fanoutTries {
+			break
+		}
+		fmt.Fprintf(os.Stderr, "fanout %s roomcast %d outputs: %.2f Mbit/s per output, under 80%% of the clip's: measuring again\n",
+			r.c.name, n, row.outBitrate/1e6)
+	}
+	if n > 0 {
+		if j := getJob(b, r.s, r.job.ID); !j.allLive(n) {
+			b.Fatalf("%d outputs: not all live at the end of the window: %+v", n, j)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "fanout %s roomcast %2d outputs: %5.1f%% of one core (ticks %.1f%%)", r.c.name, n, 100*row.cpu, 100*row.ticks)
+	if n > 0 {
+		fmt.Fprintf(os.Stderr, ", %.2f Mbit/s per output, latency p50 %s p99 %s mean %.1fms",
+			row.outBitrate/1e6, fmtMs(quantile(0.5, row.latency)), fmtMs(quantile(0.99, row.latency)), 1000*row.latMean)
+	}
+	fmt.Fprintln(os.Stderr)
+	return row
+}
+
+// meanRow averages rows of one output count, weighting each by its window.
+func meanRow(rows []fanoutRow) fanoutRow {
+	m := fanoutRow{outputs: rows[0].outputs}
+	var lat float64
+	for _, r := range rows {
+		w := r.wall.Seconds()
+		m.wall += r.wall
+		m.ticks += r.ticks * w
+		m.cpu += r.cpu * w
+		m.outBitrate += r.outBitrate * w
+		m.encode += r.encode * w
+		m.dropped += r.dropped
+		m.reconnects += r.reconnects
+		if len(r.latency) > 0 {
+			n := r.latency[len(r.latency)-1].count
+			m.latMean, lat = m.latMean+r.latMean*n, lat+n
+			m.latency = addBuckets(m.latency, r.latency)
+		}
+	}
+	sec := m.wall.Seconds()
+	m.ticks, m.cpu, m.outBitrate, m.encode = m.ticks/sec, m.cpu/sec, m.outBitrate/sec, m.encode/sec
+	if lat > 0 {
+		m.latMean /= lat
+	}
+	return m
+}
+
+// addBuckets adds the counts of b to those of a (same bounds).
+func addBuckets(a, b []bucket) []bucket {
+	if a == nil {
+		return slices.Clone(b)
+	}
+	for i := range a {
+		a[i].count += b[i].count
+	}
+	return a
 }
 
 // measureRoomcastRow measures one window of the roomcast serve process
