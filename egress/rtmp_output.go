@@ -64,10 +64,16 @@ func NewRTMPOutput(tlsCfg *tls.Config, policy *outbound.Policy, observe func(*me
 		if err != nil {
 			return nil, "", err
 		}
-		o := rtmp.New(rtmp.Config{Target: t, TLSConfig: tlsCfg, Outbound: policy, Logger: log, ObserveLatency: observe})
+		chunks := r.Shared(sharedChunksKey{}, func() any { return rtmp.NewSharedChunks(0) }).(*rtmp.SharedChunks)
+		o := rtmp.New(rtmp.Config{Target: t, TLSConfig: tlsCfg, Outbound: policy, Logger: log,
+			Chunks: chunks, ObserveLatency: observe})
 		return &rtmpOutput{out: o, src: r}, t.Redacted(), nil
 	}
 }
+
+// sharedChunksKey keys the RTMP chunks the outputs of one fan-out share:
+// each unit is serialised once for all of a job's targets.
+type sharedChunksKey struct{}
 
 // rtmpOutput binds an RTMP output to its fan-out reader.
 type rtmpOutput struct {

@@ -8,6 +8,10 @@ import (
 // maxMessageLen is the largest payload the 24-bit length field can carry.
 const maxMessageLen = 1<<24 - 1
 
+// maxPlainTS is the largest timestamp the 24-bit field holds; from it on,
+// the extended timestamp field carries it.
+const maxPlainTS = 0xFFFFFF
+
 // appendChunks appends m split into chunks of at most chunkSize payload
 // bytes: a type-0 header on the first chunk and type-3 headers on the rest
 // (RTMP spec 5.3.1). Always using type 0 costs ~11 bytes a message and keeps
@@ -19,25 +23,40 @@ func appendChunks(dst []byte, m message, chunkSize int) ([]byte, error) {
 	if len(m.payload) > maxMessageLen {
 		return dst, fmt.Errorf("rtmp message of %d bytes exceeds the 24-bit length field", len(m.payload))
 	}
-	ext := m.ts >= 0xFFFFFF
+	dst = appendType0(dst, m, len(m.payload))
+	return appendChunkBody(dst, m.payload, m.csid, m.ts, chunkSize), nil
+}
+
+// appendType0 appends the type-0 chunk header of m, whose payload is n
+// bytes long: basic header, timestamp, length, type, stream ID and, from
+// 0xFFFFFF on, the extended timestamp (RTMP spec 5.3.1.2.1, 5.3.1.3).
+func appendType0(dst []byte, m message, n int) []byte {
 	dst = appendBasicHeader(dst, 0, m.csid)
-	ts := min(m.ts, 0xFFFFFF)
+	ts := min(m.ts, maxPlainTS)
 	dst = append(dst, byte(ts>>16), byte(ts>>8), byte(ts))
-	n := len(m.payload)
 	dst = append(dst, byte(n>>16), byte(n>>8), byte(n), m.typ)
 	dst = binary.LittleEndian.AppendUint32(dst, m.streamID)
-	if ext {
+	if m.ts >= maxPlainTS {
 		dst = binary.BigEndian.AppendUint32(dst, m.ts)
 	}
-	for p := m.payload; ; {
+	return dst
+}
+
+// appendChunkBody appends what follows a message's type-0 header: the
+// payload cut into chunks of chunkSize, each after the first behind a
+// type-3 header (with the extended timestamp when ts needs it). Below
+// 0xFFFFFF these bytes do not depend on ts, so one copy serves every
+// connection that writes with chunkSize.
+func appendChunkBody(dst, payload []byte, csid, ts uint32, chunkSize int) []byte {
+	for p := payload; ; {
 		k := min(len(p), chunkSize)
 		dst, p = append(dst, p[:k]...), p[k:]
 		if len(p) == 0 {
-			return dst, nil
+			return dst
 		}
-		dst = appendBasicHeader(dst, 3, m.csid)
-		if ext {
-			dst = binary.BigEndian.AppendUint32(dst, m.ts)
+		dst = appendBasicHeader(dst, 3, csid)
+		if ts >= maxPlainTS {
+			dst = binary.BigEndian.AppendUint32(dst, ts)
 		}
 	}
 }
@@ -53,4 +72,15 @@ func appendBasicHeader(dst []byte, fmtType byte, csid uint32) []byte {
 		v := csid - 64
 		return append(dst, fmtType<<6|1, byte(v), byte(v>>8))
 	}
+}
+
+// basicHeaderLen is the length of csid's chunk basic header.
+func basicHeaderLen(csid uint32) int {
+	switch {
+	case csid < 64:
+		return 1
+	case csid < 320:
+		return 2
+	}
+	return 3
 }

@@ -37,11 +37,19 @@ type Config struct {
 	// with an error that errors.Is(err, outbound.ErrRefused).
 	Outbound *outbound.Policy
 	Logger   *slog.Logger
+	// Chunks serialises units into RTMP chunks once for all the outputs
+	// that share it: give every output of a job the same one (nil: the
+	// output gets its own).
+	Chunks *SharedChunks
 	// ObserveLatency, when set, receives every unit written that came
 	// from the network (or was made from units that did: Unit.Arrival)
 	// and the time from its RTP arrival to the RTMP write.
 	ObserveLatency func(*media.Unit, time.Duration)
 }
+
+// privateSharedUnits is the size of an output's own SharedChunks: it
+// only needs the unit being written.
+const privateSharedUnits = 4
 
 // Defaults.
 const (
@@ -58,6 +66,9 @@ func (c Config) withDefaults() Config {
 		if *d <= 0 {
 			*d = v
 		}
+	}
+	if c.Chunks == nil {
+		c.Chunks = NewSharedChunks(privateSharedUnits)
 	}
 	def(&c.DialTimeout, DefaultDialTimeout)
 	def(&c.HandshakeTimeout, DefaultHandshakeTimeout)

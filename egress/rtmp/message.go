@@ -38,4 +38,7 @@ type message struct {
 	streamID uint32
 	ts       uint32 // ms
 	payload  []byte
+	// shared, when set, holds the payload already cut into chunks for
+	// every output (payload is nil then).
+	shared *sharedUnit
 }

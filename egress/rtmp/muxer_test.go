@@ -21,6 +21,7 @@ func fixtureLikeTracks() (*media.Track, *media.Track) {
 func kinds(msgs []message) string {
 	var b []byte
 	for _, m := range msgs {
+		m.payload = payloadOf(m)
 		switch {
 		case m.typ == msgDataAMF0:
 			b = append(b, 'M')
@@ -39,10 +40,18 @@ func kinds(msgs []message) string {
 	return string(b)
 }
 
+// payloadOf is m's payload, taken out of the shared chunks if need be.
+func payloadOf(m message) []byte {
+	if m.shared != nil {
+		return m.shared.appendPayload(nil)
+	}
+	return m.payload
+}
+
 func TestMuxerSequenceHeaders(t *testing.T) {
 	f := loadFixture(t)
 	var drops []string
-	m := newMuxer([]*media.Track{f.video, f.audio}, 1, func(r string) { drops = append(drops, r) })
+	m := newMuxer([]*media.Track{f.video, f.audio}, 1, NewSharedChunks(0), func(r string) { drops = append(drops, r) })
 	var frames []*media.Unit // video units, GOP-aligned
 	var audio []*media.Unit
 	for _, u := range f.units {
@@ -115,7 +124,7 @@ func stripParamSets(u *media.Unit) *media.Unit {
 
 func TestMuxerConfigChangeOnKeyframe(t *testing.T) {
 	f := loadFixture(t)
-	m := newMuxer([]*media.Track{f.video}, 1, nil)
+	m := newMuxer([]*media.Track{f.video}, 1, NewSharedChunks(0), nil)
 	key := stripParamSets(f.units[0])
 	if got := kinds(m.messages(key)); got != "MVk" {
 		t.Fatalf("first keyframe: %q", got)
@@ -131,7 +140,7 @@ func TestMuxerConfigChangeOnKeyframe(t *testing.T) {
 
 func TestMuxerTimestamps(t *testing.T) {
 	tr := &media.Track{Codec: media.CodecAAC, SampleRate: 48000, Channels: 2}
-	m := newMuxer([]*media.Track{tr}, 7, nil)
+	m := newMuxer([]*media.Track{tr}, 7, NewSharedChunks(0), nil)
 	base := 90 * time.Minute
 	var got []uint32
 	for _, dts := range []time.Duration{0, 21 * time.Millisecond, 10 * time.Millisecond, 5 * time.Hour} {
@@ -160,11 +169,11 @@ func TestMuxerTimestamps(t *testing.T) {
 
 func TestMuxerCompositionTime(t *testing.T) {
 	f := loadFixture(t)
-	m := newMuxer([]*media.Track{f.video}, 1, nil)
+	m := newMuxer([]*media.Track{f.video}, 1, NewSharedChunks(0), nil)
 	u := *f.units[0]
 	u.PTS = u.DTS + 66*time.Millisecond
 	msgs := m.messages(&u)
-	last := msgs[len(msgs)-1].payload
+	last := payloadOf(msgs[len(msgs)-1])
 	if cts := int(last[2])<<16 | int(last[3])<<8 | int(last[4]); cts != 66 {
 		t.Errorf("composition time %d, want 66", cts)
 	}

@@ -42,8 +42,8 @@ type session struct {
 
 	mu       sync.Mutex // serialises every gomedia call and every write
 	cli      *gortmp.RtmpClient
-	wbuf     []byte
 	outChunk int
+	batch    batch // what the next write sends
 
 	streamID      atomic.Uint32
 	handshakeDone atomic.Bool
@@ -90,40 +90,6 @@ func (s *session) close() {
 
 // err is the session's first error.
 func (s *session) err() error { return context.Cause(s.ctx) }
-
-// send writes messages with the negotiated chunk size, holding mu.
-func (s *session) send(msgs ...message) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	buf := s.wbuf[:0]
-	for _, m := range msgs {
-		var err error
-		if buf, err = appendChunks(buf, m, s.outChunk); err != nil {
-			return err
-		}
-	}
-	if cap(buf) <= 1<<20 {
-		s.wbuf = buf
-	}
-	return s.writeLocked(buf)
-}
-
-// writeLocked writes b under a fresh deadline. It is gomedia's output
-// callback as well, so every write on the connection passes here, with mu
-// held.
-func (s *session) writeLocked(b []byte) error {
-	if err := s.err(); err != nil {
-		return err
-	}
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-	n, err := s.conn.Write(b)
-	s.stats.wrote(n)
-	if err != nil {
-		s.fail(fmt.Errorf("write: %w", err))
-		return s.err()
-	}
-	return nil
-}
 
 // input feeds bytes to gomedia's client holding mu, and turns a gomedia
 // panic into an error.

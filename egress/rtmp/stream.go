@@ -22,27 +22,30 @@ func (s *session) stream(ctx context.Context, src Source, tsOffset uint32) error
 	defer stopDrain()
 	stopWatch := s.watchStall()
 	defer stopWatch()
-	m := newMuxer(src.Tracks(), s.streamID.Load(), s.dropped)
+	m := newMuxer(src.Tracks(), s.streamID.Load(), s.cfg.Chunks, s.dropped)
 	m.tsOffset = tsOffset
+	w := newStreamBatch()
 	for {
-		u, err := src.Read(readCtx)
+		units, err := w.read(readCtx, src)
 		if err != nil {
 			return s.sourceError(readCtx, err)
 		}
-		if draining() && m.boundary(u) {
-			return nil
-		}
 		s.pendingSince.CompareAndSwap(0, time.Now().UnixNano())
-		msgs := m.messages(u)
-		if len(msgs) == 0 {
-			continue
+		stop := false
+		for _, u := range units {
+			if draining() && m.boundary(u) {
+				stop = true
+				break
+			}
+			w.add(u, m.messages(u))
 		}
-		if err := s.send(msgs...); err != nil {
+		if err := s.send(w.msgs...); err != nil {
 			return err
 		}
 		s.pendingSince.Store(0)
-		if s.cfg.ObserveLatency != nil && !u.Arrival.IsZero() {
-			s.cfg.ObserveLatency(u, time.Since(u.Arrival))
+		w.observe(s.cfg.ObserveLatency)
+		if stop {
+			return nil
 		}
 	}
 }

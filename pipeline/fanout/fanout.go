@@ -45,7 +45,8 @@ type Fanout struct {
 	readers atomic.Pointer[[]*Reader]      // immutable; replaced under mu
 	closed  atomic.Bool                    // set under mu
 
-	mu sync.Mutex // serializes changes to readers and closed
+	mu     sync.Mutex  // serializes changes to readers and closed, and shared
+	shared map[any]any // see Shared
 
 	// Owned by the writer.
 	hasVideo bool
@@ -125,6 +126,25 @@ func (f *Fanout) NewReader(name string) *Reader {
 	rs := append(slices.Clone(*f.readers.Load()), r)
 	f.readers.Store(&rs)
 	return r
+}
+
+// Shared returns the value the fanout's readers share under key, made by
+// mk on the first call with that key: work done once per unit for all of
+// them, such as the RTMP outputs' serialised chunks (egress/rtmp
+// SharedChunks). key must be comparable; use an unexported type, as with
+// context values.
+func (f *Fanout) Shared(key any, mk func() any) any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if v, ok := f.shared[key]; ok {
+		return v
+	}
+	if f.shared == nil {
+		f.shared = make(map[any]any)
+	}
+	v := mk()
+	f.shared[key] = v
+	return v
 }
 
 // detach removes r from the readers. It is a no-op if r is not attached.

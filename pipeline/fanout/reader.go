@@ -118,6 +118,45 @@ func (r *Reader) Read(ctx context.Context) (*media.Unit, error) {
 	}
 }
 
+// ReadBatch is Read for many units: it blocks like Read for the first,
+// then fills dst with the units the ring holds without waiting, and
+// returns how many it filled (at least one when err is nil). An output
+// writes what piled up while it wrote in one go.
+func (r *Reader) ReadBatch(ctx context.Context, dst []*media.Unit) (int, error) {
+	if len(dst) == 0 {
+		return 0, nil
+	}
+	u, err := r.Read(ctx)
+	if err != nil {
+		return 0, err
+	}
+	dst[0] = u
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 1
+	for ; n < len(dst) && !r.closed; n++ {
+		u, ok := r.popLocked()
+		if !ok {
+			break
+		}
+		dst[n] = u
+	}
+	return n, nil
+}
+
+// popLocked takes the oldest unit and moves the view to it.
+func (r *Reader) popLocked() (*media.Unit, bool) {
+	u, ok := r.ring.pop()
+	if !ok {
+		return nil, false
+	}
+	r.stats.Delivered++
+	if v, changed := withTrack(r.view, u.Track); changed {
+		r.view = v
+	}
+	return u, true
+}
+
 // next pops a unit; with none, it returns the reader's end or marks the
 // reader as waiting.
 func (r *Reader) next() (*media.Unit, error) {
@@ -126,11 +165,7 @@ func (r *Reader) next() (*media.Unit, error) {
 	if r.closed {
 		return nil, ErrClosed
 	}
-	if u, ok := r.ring.pop(); ok {
-		r.stats.Delivered++
-		if v, changed := withTrack(r.view, u.Track); changed {
-			r.view = v
-		}
+	if u, ok := r.popLocked(); ok {
 		return u, nil
 	}
 	if r.ended {
@@ -162,6 +197,9 @@ func (r *Reader) Reset() {
 	r.syncing, r.dropping = true, false
 	r.view = tracks
 }
+
+// Shared is the fanout's Shared: a value every reader of the fanout gets.
+func (r *Reader) Shared(key any, mk func() any) any { return r.f.Shared(key, mk) }
 
 // Stats returns the reader's counters.
 func (r *Reader) Stats() ReaderStats {

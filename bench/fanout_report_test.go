@@ -1,0 +1,177 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func rowFor(rows []fanoutRow, n int) (fanoutRow, bool) {
+	for _, r := range rows {
+		if r.outputs == n {
+			return r, true
+		}
+	}
+	return fanoutRow{}, false
+}
+
+// reportFanout reports the key numbers of one side as benchmark metrics.
+func reportFanout(b *testing.B, rows []fanoutRow, latency bool) {
+	base, ok := rowFor(rows, 0)
+	for _, r := range rows {
+		b.ReportMetric(100*r.cpu, fmt.Sprintf("cpu-%%-%dout", r.outputs))
+		if r.outputs == 0 {
+			continue
+		}
+		if ok {
+			b.ReportMetric(100*(r.cpu-base.cpu)/float64(r.outputs), fmt.Sprintf("cpu-%%/output-%dout", r.outputs))
+		}
+		if one, ok := rowFor(rows, 1); ok && r.outputs > 1 {
+			b.ReportMetric(100*(r.cpu-one.cpu)/float64(r.outputs-1), fmt.Sprintf("cpu-%%/extra-output-%dout", r.outputs))
+		}
+		if latency {
+			if q := quantile(0.5, r.latency); !math.IsNaN(q.value) {
+				b.ReportMetric(1000*q.value, fmt.Sprintf("p50-ms-%dout", r.outputs))
+			}
+			if q := quantile(0.99, r.latency); !math.IsNaN(q.value) {
+				b.ReportMetric(1000*q.value, fmt.Sprintf("p99-ms-%dout", r.outputs))
+			}
+		}
+	}
+}
+
+func fmtMs(q quantileEst) string {
+	switch {
+	case math.IsNaN(q.value):
+		return "-"
+	case q.overflow:
+		return fmt.Sprintf(">%.0fms", 1000*q.value)
+	}
+	return fmt.Sprintf("%.1fms", 1000*q.value)
+}
+
+func fmtBucket(q quantileEst) string {
+	if math.IsNaN(q.value) {
+		return "-"
+	}
+	return fmt.Sprintf("[%.1f, %.1f] ms", 1000*q.lo, 1000*q.hi)
+}
+
+// printFanoutTable prints both sides side by side.
+func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rc, ng []fanoutRow) {
+	if len(rc) == 0 && len(ng) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nfan-out of one H.264 %dx%d@%d %d kbit/s + audio source to RTMP targets on an nginx-rtmp sink (127.0.0.1), %s per row, %d CPUs\n",
+		c.width, c.height, c.fps, c.kbps, window, runtime.NumCPU())
+	fmt.Fprintf(w, "CPU in %% of one core of the relaying process only: roomcast = `roomcast serve`, nginx = the pushing nginx (one process,\n")
+	fmt.Fprintf(w, "  master_process off). \"CPU\" is scheduler time (/proc/<pid>/task/*/schedstat, ns) when readable, else ticks; \"ticks\" is\n")
+	fmt.Fprintf(w, "  clock-tick accounting (roomcast: process_cpu_seconds_total from /metrics; nginx: /proc/<pid>/stat utime+stime), 10 ms steps.\n")
+	fmt.Fprintf(w, "%-17s %7s %7s %7s %7s %9s %10s %10s %10s %10s %9s\n",
+		"", "outputs", "CPU", "ticks", "+vs 0", "+/output", "Mbit/s/out", "p50", "p99", "mean", "latency n")
+	side := func(label string, rows []fanoutRow, latency bool) {
+		base, hasBase := rowFor(rows, 0)
+		for _, r := range rows {
+			plus, per, rate, p50, p99, mean, cnt := "-", "-", "-", "", "", "", ""
+			if r.outputs > 0 {
+				rate = fmt.Sprintf("%.2f", r.outBitrate/1e6)
+				if hasBase {
+					plus = fmt.Sprintf("%.2f", 100*(r.cpu-base.cpu))
+					per = fmt.Sprintf("%.3f", 100*(r.cpu-base.cpu)/float64(r.outputs))
+				}
+				if latency {
+					p50, p99 = fmtMs(quantile(0.5, r.latency)), fmtMs(quantile(0.99, r.latency))
+					mean = fmt.Sprintf("%.1fms", 1000*r.latMean)
+					cnt = fmt.Sprintf("%.0f", r.latency[len(r.latency)-1].count)
+				}
+			}
+			fmt.Fprintf(w, "%-17s %7d %7.2f %7.2f %7s %9s %10s %10s %10s %10s %9s\n",
+				label, r.outputs, 100*r.cpu, 100*r.ticks, plus, per, rate, p50, p99, mean, cnt)
+		}
+	}
+	side("roomcast serve", rc, true)
+	side("nginx-rtmp push", ng, false)
+
+	printFanoutRatios(w, c, rc, ng)
+	_, okr0 := rowFor(rc, 0)
+	if okr0 {
+		fmt.Fprintf(w, "roomcast's 0-output row is the WebRTC ingest of the publisher; its 1-output row adds the egress job itself\n")
+		fmt.Fprintf(w, "  (its own WebRTC subscription, audio mix and AAC encode: once per job, not per output).\n")
+	}
+	for _, r := range rc {
+		if r.outputs == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "roomcast %d out: encode %.1f %%core (audio only: video passed through), %.0f units dropped, %.0f reconnects in the window\n",
+			r.outputs, 100*r.encode, r.dropped, r.reconnects)
+	}
+	if len(rc) > 0 {
+		fmt.Fprintf(w, "latency = RTP arrival at the egress job's ingest → RTMP write of passed-through video, one observation per unit and output,\n")
+		fmt.Fprintf(w, "  from %s; caveat: its buckets start at 5 ms and grow ×1.5, quantiles are linearly\n", latencyMetric)
+		fmt.Fprintf(w, "  interpolated inside a bucket, so the true value is only known to lie in that bucket (the mean, Δ_sum/Δ_count, is exact):\n")
+		for _, r := range rc {
+			if r.outputs > 0 {
+				fmt.Fprintf(w, "  %d out: p50 in %s, p99 in %s\n", r.outputs,
+					fmtBucket(quantile(0.5, r.latency)), fmtBucket(quantile(0.99, r.latency)))
+			}
+		}
+		fmt.Fprintf(w, "  Most of it is deliberate: the composite layout runs its output LayoutConfig.Latency (500 ms by default) behind\n")
+		fmt.Fprintf(w, "  the newest input to absorb jitter and late tracks, and passed-through video waits for it like the rest.\n")
+	}
+	fmt.Fprintf(w, "Mbit/s/out: bytes the sink nginx received (rtmp_stat bytes_in) over the window / outputs, for both sides.\n")
+	if len(ng) > 0 {
+		fmt.Fprintf(w, "nginx feed: ffmpeg -re looping a clip encoded like roomcast publish's (libx264 baseline, 1 s GOP) with -c:v copy\n")
+		fmt.Fprintf(w, "  + AAC 128k; its CPU and the sink's are not counted.\n")
+	}
+	fmt.Fprintln(w)
+}
+
+func ratio(a, b float64) string {
+	if b <= 0 {
+		return "ratio n/a"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+// printFanoutRatios prints issue 12's comparisons, each from rows of one
+// run: per output beyond the first, roomcast against nginx-rtmp push
+// ((n out − 1 out) / (n − 1)), and n outputs' total against one output's.
+func printFanoutRatios(w io.Writer, c fanoutCase, rc, ng []fanoutRow) {
+	r1, ok1 := rowFor(rc, 1)
+	n1, okn1 := rowFor(ng, 1)
+	r0, okr0 := rowFor(rc, 0)
+	n0, okn0 := rowFor(ng, 0)
+	for _, n := range c.outputs {
+		if n < 2 {
+			continue
+		}
+		rn, okr := rowFor(rc, n)
+		nn, okn := rowFor(ng, n)
+		if okr && okn {
+			fmt.Fprintf(w, "%s 1→%d: roomcast %.2f %%core vs nginx-rtmp push %.2f %%core: %s", c.name, n,
+				100*rn.cpu, 100*nn.cpu, ratio(rn.cpu, nn.cpu))
+			if okr0 && okn0 {
+				fmt.Fprintf(w, "; above taking the source in alone: %.2f vs %.2f %%core: %s",
+					100*(rn.cpu-r0.cpu), 100*(nn.cpu-n0.cpu), ratio(rn.cpu-r0.cpu, nn.cpu-n0.cpu))
+			}
+			fmt.Fprintln(w)
+		}
+		if okr && ok1 && okn && okn1 {
+			k := float64(n - 1)
+			rm, nm := (rn.cpu-r1.cpu)/k, (nn.cpu-n1.cpu)/k
+			fmt.Fprintf(w, "%s each output beyond the first ((%d out − 1 out) / %d): roomcast %.3f %%core, nginx-rtmp push %.3f %%core: %s (goal ≤ 1.5×)\n",
+				c.name, n, n-1, 100*rm, 100*nm, ratio(rm, nm))
+		}
+		if okr && ok1 {
+			fmt.Fprintf(w, "%s roomcast %d outputs' total / 1 output's: %.2f / %.2f %%core = %s (goal ≤ 1.1×)",
+				c.name, n, 100*rn.cpu, 100*r1.cpu, ratio(rn.cpu, r1.cpu))
+			if okn && okn1 {
+				fmt.Fprintf(w, "; nginx-rtmp push: %s", ratio(nn.cpu, n1.cpu))
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package rtmp
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/yapingcat/gomedia/go-flv"
+)
+
+// DefaultSharedUnits is the number of units a SharedChunks keeps when
+// NewSharedChunks is given no positive size: about 1.7 s of 30 fps video
+// with its audio, far more than live outputs are apart, while what it
+// holds (the units and their chunks) stays a few MB at 8 Mbit/s. An
+// output further behind encodes its units again.
+const DefaultSharedUnits = 128
+
+// SharedChunks serialises each unit's FLV tag into RTMP chunks once for
+// all the outputs of a job, the way nginx-rtmp shares one chain of buffers
+// between its subscribers. Every output writes with outChunkSize, and the
+// bytes after a message's type-0 header depend only on the payload and
+// the chunk size while the timestamp stays below 0xFFFFFF (RTMP spec
+// 5.3.1), so the outputs hand the same immutable bytes to the kernel and
+// each writes only its own 12-byte header (its stream ID, its timestamp).
+// A connection that needs other bytes (another chunk size, an extended
+// timestamp) rebuilds the payload from them and serialises it itself.
+//
+// It keeps the last units it encoded, oldest out first; a unit that fell
+// out is encoded again, to the same bytes. Safe for concurrent use.
+type SharedChunks struct {
+	chunkSize int
+	encodes   atomic.Uint64 // units encoded, for tests
+
+	mu    sync.Mutex
+	units map[*media.Unit]*sharedUnit
+	order []*media.Unit // a ring of the keys, in the order they came
+	next  int
+}
+
+// NewSharedChunks returns a SharedChunks that keeps size units
+// (DefaultSharedUnits if not positive).
+func NewSharedChunks(size int) *SharedChunks {
+	if size <= 0 {
+		size = DefaultSharedUnits
+	}
+	return &SharedChunks{
+		chunkSize: outChunkSize,
+		units:     make(map[*media.Unit]*sharedUnit, size),
+		order:     make([]*media.Unit, size),
+	}
+}
+
+// sharedUnit is one unit's RTMP message, serialised once.
+type sharedUnit struct {
+	once sync.Once
+
+	typ       uint8
+	csid      uint32
+	chunkSize int
+	n         int    // payload length
+	body      []byte // the payload in chunks: see appendChunkBody (ts below 0xFFFFFF)
+	cts       int32  // video: PTS − DTS in ms, as the tag carries it
+	// config is the codec configuration the unit's sequence header
+	// carries: a keyframe's AVCDecoderConfigurationRecord, AAC's
+	// AudioSpecificConfig.
+	config []byte
+	err    error // why the unit cannot be sent
+}
+
+// get returns u's message, encoding it on first use.
+func (c *SharedChunks) get(u *media.Unit) *sharedUnit {
+	c.mu.Lock()
+	e, ok := c.units[u]
+	if !ok {
+		e = &sharedUnit{}
+		c.keep(u, e)
+	}
+	c.mu.Unlock()
+	e.once.Do(func() {
+		c.encodes.Add(1)
+		e.encode(u, c.chunkSize)
+	})
+	return e
+}
+
+// keep adds e, dropping the oldest unit when full.
+func (c *SharedChunks) keep(u *media.Unit, e *sharedUnit) {
+	if old := c.order[c.next]; old != nil {
+		delete(c.units, old)
+	}
+	c.order[c.next] = u
+	c.units[u] = e
+	c.next = (c.next + 1) % len(c.order)
+}
+
+// errNoTrack marks a unit that cannot be muxed.
+var errNoTrack = errors.New("unit without a track")
+
+// encode builds the FLV tag body of u (FLV spec v10.1, E.4.2, E.4.3) and
+// its chunks.
+func (e *sharedUnit) encode(u *media.Unit, chunkSize int) {
+	e.chunkSize = chunkSize
+	var payload []byte
+	switch {
+	case u.Track == nil:
+		e.err = errNoTrack
+		return
+	case u.Track.Codec == media.CodecH264:
+		frame, sps, pps := avcFrame(u.Data)
+		if u.Key {
+			if e.config, e.err = avcConfig(u.Track, sps, pps); e.err != nil {
+				return
+			}
+		}
+		e.cts = int32(max((u.PTS - u.DTS).Milliseconds(), 0))
+		e.typ, e.csid = msgVideo, csidVideo
+		payload = flv.WriteVideoTag(frame, u.Key, flv.FLV_AVC, e.cts, false)
+	case u.Track.Codec == media.CodecAAC:
+		e.config = aacConfig(u.Track)
+		e.typ, e.csid = msgAudio, csidAudio
+		payload = flv.WriteAudioTag(u.Data, flv.FLV_AAC, 0, 0, false)
+	default:
+		e.err = errors.New("unsupported codec " + string(u.Track.Codec))
+		return
+	}
+	if len(payload) > maxMessageLen {
+		e.err = errors.New("unit exceeds the 24-bit RTMP message length")
+		return
+	}
+	e.n = len(payload)
+	e.body = appendChunkBody(make([]byte, 0, len(payload)+len(payload)/chunkSize+1), payload, e.csid, 0, chunkSize)
+}
+
+// appendPayload appends the message payload, taken back out of the
+// chunks, for a connection that serialises it itself.
+func (e *sharedUnit) appendPayload(dst []byte) []byte {
+	skip := basicHeaderLen(e.csid)
+	for p, left := e.body, e.n; left > 0; {
+		k := min(left, e.chunkSize)
+		dst, p, left = append(dst, p[:k]...), p[k:], left-k
+		if left > 0 {
+			p = p[skip:]
+		}
+	}
+	return dst
+}
