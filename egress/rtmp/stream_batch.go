@@ -24,16 +24,16 @@ type BatchSource interface {
 // streamBatch is the units of one write and their messages; its slices
 // are reused from write to write.
 type streamBatch struct {
-	units   []*media.Unit // read
-	msgs    []message     // to send
-	sent    []*media.Unit // the units sent that came from the network, for ObserveLatency
+	units []*media.Unit // read
+	msgs  []message     // to send
+	sent  []*media.Unit // the units sent that came from the network, for ObserveLatency
 }
 
 func newStreamBatch() *streamBatch {
 	return &streamBatch{
-		units:   make([]*media.Unit, maxBatchUnits),
-		msgs:    make([]message, 0, 2*maxBatchUnits),
-		sent:    make([]*media.Unit, 0, maxBatchUnits),
+		units: make([]*media.Unit, maxBatchUnits),
+		msgs:  make([]message, 0, 2*maxBatchUnits),
+		sent:  make([]*media.Unit, 0, maxBatchUnits),
 	}
 }
 
