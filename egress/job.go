@@ -318,6 +318,7 @@ func (j *Job) AddRTMP(t Target) (RTMPInfo, error) {
 	}
 	id := newID("OUT_")
 	r := fan.NewReader(id)
+	r.CoalesceAudio() // one write per video frame, its audio with it
 	out, redacted, err := j.deps.NewRTMP(t.URL, r, j.log.With("output", id))
 	if err != nil {
 		r.Close()

@@ -63,3 +63,72 @@ func TestShared(t *testing.T) {
 	f.Close()
 	g.Close()
 }
+
+// TestCoalesceAudio: a waiting CoalesceAudio reader of a stream with video
+// wakes for a video unit, or for the third audio unit in a row, and then
+// reads the audio that piled up with it; a plain reader wakes for each.
+func TestCoalesceAudio(t *testing.T) {
+	v, a := testTracks()
+	f := New(Options{Tracks: []*media.Track{v, a}})
+	r, plain := f.NewReader("coalesced"), f.NewReader("plain")
+	r.CoalesceAudio()
+	ctx := context.Background()
+	dst := make([]*media.Unit, 8)
+	writeAll(f, script(v, a, 0, "K"))
+	for _, rd := range []*Reader{r, plain} {
+		if n, err := rd.ReadBatch(ctx, dst); err != nil || labels(dst[:n]) != "K0" {
+			t.Fatalf("%s: first batch %q, %v", rd.name, labels(dst[:n]), err)
+		}
+	}
+	// Both wait; then audio, audio, video arrive.
+	got := make(chan string, 4)
+	read := func(rd *Reader) {
+		n, err := rd.ReadBatch(ctx, dst[:4])
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- labels(dst[:n])
+	}
+	go read(r)
+	waitWaiting(t, r)
+	writeAll(f, script(v, a, 1, "A A"))
+	select {
+	case b := <-got:
+		t.Fatalf("the coalescing reader woke for two audio units: %q", b)
+	case <-time.After(50 * time.Millisecond):
+	}
+	writeAll(f, script(v, a, 3, "P"))
+	if b := <-got; b != "A1 A2 P3" {
+		t.Fatalf("coalesced batch %q, want A1 A2 P3", b)
+	}
+	if n, err := plain.ReadBatch(ctx, dst); err != nil || labels(dst[:n]) != "A1 A2 P3" {
+		t.Fatalf("plain reader %q, %v", labels(dst[:n]), err)
+	}
+	// Video stalls: the third audio unit in a row wakes the reader.
+	go read(r)
+	waitWaiting(t, r)
+	writeAll(f, script(v, a, 4, "A A A"))
+	if b := <-got; b != "A4 A5 A6" {
+		t.Fatalf("audio-only batch %q, want A4 A5 A6", b)
+	}
+	f.Close()
+}
+
+// waitWaiting waits until r's Read waits for a wake-up.
+func waitWaiting(t *testing.T, r *Reader) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r.mu.Lock()
+		w := r.waiting
+		r.mu.Unlock()
+		if w {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reader never waited")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

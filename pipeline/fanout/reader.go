@@ -31,6 +31,8 @@ type Reader struct {
 	ended    bool           // the fanout closed: drain, then io.EOF
 	closed   bool           // Reader.Close: ErrClosed
 	lastLog  time.Time      // of the last drop log
+	coalesce bool           // CoalesceAudio
+	held     int            // audio units pushed since the last wake-up decision
 	stats    ReaderStats    // without Buffered
 }
 
@@ -72,8 +74,31 @@ func (r *Reader) offerLocked(u *media.Unit, start bool, tracks []*media.Track) (
 		r.view = tracks
 	}
 	r.ring.push(u)
+	if r.coalesce && r.f.hasVideo && u.Track.Kind != media.KindVideo {
+		if r.held++; r.held < coalesceAudio {
+			return false, logNow // a waiting Read goes on waiting
+		}
+	}
+	r.held = 0
 	wake, r.waiting = r.waiting, false
 	return wake, logNow
+}
+
+// coalesceAudio is how many audio units in a row a CoalesceAudio reader
+// lets pile up before a waiting Read wakes: about 43 ms of AAC at 48 kHz.
+const coalesceAudio = 3
+
+// CoalesceAudio makes a waiting Read of a stream with video wake for a
+// video unit, or for the coalesceAudio-th audio unit in a row, rather
+// than for every unit: an output then writes the audio frames that came
+// since the last video frame together with it, in one write (at 30 fps
+// with AAC, 30 writes a second instead of 77). Audio leaves up to
+// (coalesceAudio-1) frames later; video as before. The writer calls
+// nothing more for it.
+func (r *Reader) CoalesceAudio() {
+	r.mu.Lock()
+	r.coalesce = true
+	r.mu.Unlock()
 }
 
 // countPassed counts n units that were not delivered while syncing.
