@@ -24,8 +24,14 @@ const (
 	// latencyMargin is added to the inputs' measured lateness.
 	latencyMargin = 20 * time.Millisecond
 	// minInterleaveWait is the least the output's audio waits for a late
-	// video unit (and the reverse).
-	minInterleaveWait = 100 * time.Millisecond
+	// video unit (and the reverse). Passed-through video leaves as it
+	// comes while the audio still goes through the mix and the AAC
+	// encoder (about 100 ms behind it): with 100 ms the interleaver took
+	// the audio for stalled and dropped most of it as late (an RTMP
+	// target of TestEgressTargetKilled got a third of its audio). This is
+	// no hold: the interleaver waits that long only for a track that
+	// stops, and releases as soon as every track has caught up.
+	minInterleaveWait = 300 * time.Millisecond
 )
 
 // LayoutConfig configures a Layout. A zero field takes its default.
