@@ -174,4 +174,29 @@ func printFanoutRatios(w io.Writer, c fanoutCase, rc, ng []fanoutRow) {
 			fmt.Fprintln(w)
 		}
 	}
+	if rm, ok := outputSlope(rc); ok {
+		if nm, ok := outputSlope(ng); ok {
+			fmt.Fprintf(w, "%s each output beyond the first, least-squares slope of CPU over every count from 1 output up (less noisy than one difference): roomcast %.3f %%core, nginx-rtmp push %.3f %%core: %s (goal ≤ 1.5×)\n",
+				c.name, 100*rm, 100*nm, ratio(rm, nm))
+		}
+	}
+}
+
+// outputSlope is the least-squares slope of the rows' CPU over their
+// output counts, rows with at least one output: the cost of one output
+// more, from every window rather than from two.
+func outputSlope(rows []fanoutRow) (float64, bool) {
+	var n, sx, sy, sxx, sxy float64
+	for _, r := range rows {
+		if r.outputs < 1 {
+			continue
+		}
+		x := float64(r.outputs)
+		n, sx, sy, sxx, sxy = n+1, sx+x, sy+r.cpu, sxx+x*x, sxy+x*r.cpu
+	}
+	d := n*sxx - sx*sx
+	if n < 2 || d == 0 {
+		return 0, false
+	}
+	return (n*sxy - sx*sy) / d, true
 }
