@@ -160,9 +160,13 @@ func TestBlockedReaderDoesNotSlowWriter(t *testing.T) {
 	}
 	f.Close()
 	<-done
+	// A Write that waited for the blocked reader would never return; the
+	// bound only catches a writer that waits at all (how fast Write is,
+	// is BenchmarkWrite10Readers'). 50 ms failed under -race while
+	// make test ran other packages beside it.
 	t.Logf("%d writes took %v in Write", n, inWrite)
-	if inWrite > 50*time.Millisecond {
-		t.Errorf("%d writes took %v, want < 50ms", n, inWrite)
+	if inWrite > 2*time.Second {
+		t.Errorf("%d writes took %v, want < 2s", n, inWrite)
 	}
 	if len(got) != n {
 		t.Errorf("fast reader read %d units, want %d", len(got), n)
