@@ -2,7 +2,6 @@ package rtmp
 
 import (
 	"fmt"
-	"net"
 	"time"
 )
 
@@ -17,7 +16,7 @@ type batch struct {
 	own     []byte   // messages serialised for this connection alone
 	payload []byte   // a shared payload taken out of its chunks
 	iov     [][]byte // the pieces, in order; backs out
-	out     net.Buffers
+	vec     vectorWriter
 	joined  []byte // the pieces in one buffer, for TLS
 }
 
@@ -98,8 +97,7 @@ func (s *session) flushLocked() error {
 		k, err = s.conn.Write(b.joined)
 		n = int64(k)
 	} else {
-		s.batch.out = s.batch.iov // WriteTo consumes out, not iov
-		n, err = s.batch.out.WriteTo(s.conn)
+		n, err = s.batch.vec.write(s.conn, s.batch.iov)
 	}
 	s.stats.wrote(int(n))
 	if err != nil {
