@@ -414,6 +414,41 @@ func TestRecordingsDelete(t *testing.T) {
 	}
 }
 
+// TestRecordingsDeleteChunkedHalfDeleted: a chunked recording whose
+// delete stopped half way (its index chunks gone, its head not) is still
+// deleted by the next DELETE, which needs only its status: objects left
+// behind would stay in the bucket for good.
+func TestRecordingsDeleteChunkedHalfDeleted(t *testing.T) {
+	f := newRecFixture(t)
+	m := f.add(t, "acme", "a", recT0, archive.StatusComplete)
+	for seq := uint64(3); seq <= 150; seq++ {
+		m.Segments = append(m.Segments, archive.Segment{File: archive.File{Name: archive.SegmentName(seq), Size: 4},
+			Sequence: seq, Init: archive.InitName(0), Start: float64(seq-1) * 2, Duration: 2})
+		f.put(t, archive.Key(m.Tenant, m.Room, m.ID, archive.SegmentName(seq)), []byte("moof"))
+	}
+	var chunks []string
+	err := (&archive.IndexWriter{}).Write(m, func(name string, b []byte) error {
+		if name != archive.ManifestName {
+			chunks = append(chunks, name)
+		}
+		f.put(t, archive.Key(m.Tenant, m.Room, m.ID, name), b)
+		return nil
+	})
+	if err != nil || len(chunks) != 1 {
+		t.Fatalf("chunked manifest: %d chunks, %v", len(chunks), err)
+	}
+	if err := f.store.Delete(context.Background(), archive.Key(m.Tenant, m.Room, m.ID, chunks[0])); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.call(t, "DELETE", "/v1/recordings/"+m.ID, acmeAuth); r.status != http.StatusNoContent {
+		t.Fatalf("delete of a half-deleted recording: %d %s", r.status, r.body)
+	}
+	objs, err := f.store.List(context.Background(), "acme/a/"+m.ID, "", 0)
+	if err != nil || len(objs) != 0 {
+		t.Errorf("objects left: %d %v", len(objs), err)
+	}
+}
+
 func TestRecordingsDownloadNoSegments(t *testing.T) {
 	f := newRecFixture(t)
 	m := f.add(t, "acme", "a", recT0, archive.StatusRecording)

@@ -69,19 +69,35 @@ func (c *mediaClock) observe(pts time.Duration, audio bool) {
 // lateness returns how much later than the least delayed unit the latest
 // unit of the last one to two windows came (of audio units only when
 // audio is set); false until units have come for a whole window (audio
-// units, when audio is set): before that too little is known.
+// units, when audio is set): before that too little is known. Audio
+// that never came, or stopped a whole window ago while other units came
+// for a whole window, is late by nothing: no audio is on its way.
 func (c *mediaClock) lateness(audio bool) (time.Duration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b := &c.all
 	if audio {
 		b = &c.audio
+		if c.audioGone() {
+			return 0, true
+		}
 	}
 	latest, ok := b.latest()
 	if !ok || !c.set || b.max[1].IsZero() {
 		return 0, false
 	}
 	return max(latest.Sub(c.offset), 0), true
+}
+
+// audioGone reports whether the lateness of all units is known and no
+// audio unit came in the last window: none ever, or none since its
+// window started two windows ago (a unit a window after it starts
+// starts the next). Called with c.mu held.
+func (c *mediaClock) audioGone() bool {
+	if !c.set || c.all.max[1].IsZero() {
+		return false
+	}
+	return c.audio.start.IsZero() || c.now().Sub(c.audio.start) >= 2*latenessWindow
 }
 
 // pts returns the PTS that corresponds to the wall clock now, and whether

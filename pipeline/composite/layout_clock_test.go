@@ -110,3 +110,48 @@ func TestLayoutLatencyFollowsInputs(t *testing.T) {
 		t.Fatalf("a unit 1 s late: interleaver wait %v, want %v", got, DefaultMaxWait)
 	}
 }
+
+// Passing video through with no audio input (a camera without a
+// microphone, or one whose audio stopped two windows ago), the output's
+// audio is the mix's silence: nothing is on its way that it must wait
+// for, so the layout runs at its floor, not at LayoutConfig.Latency
+// (which held every passed-through frame back by it for good).
+func TestLayoutLatencyWithoutAudio(t *testing.T) {
+	s := &scriptedNow{}
+	l, err := NewLayout(LayoutConfig{Now: s.now, Latency: 250 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.passing, l.passOut = true, true
+	unit := func(arrive, pts time.Duration, audio bool) {
+		s.at(arrive)
+		l.clock.observe(pts, audio)
+	}
+	unit(0, 0, false)
+	if got := l.latency(); got != 250*time.Millisecond {
+		t.Fatalf("the first window: latency %v, want the maximum", got)
+	}
+	w := latenessWindow
+	unit(w, w, false)
+	unit(w+time.Second, w+time.Second-100*time.Millisecond, false) // video 100 ms late: it does not wait
+	if got := l.latency(); got != PassthroughMinLatency {
+		t.Fatalf("video only: latency %v, want %v", got, PassthroughMinLatency)
+	}
+	// Audio comes, 80 ms late, then stops; the video goes on.
+	unit(2*w, 2*w-80*time.Millisecond, true)
+	unit(3*w, 3*w-80*time.Millisecond, true)
+	if got, want := l.latency(), 80*time.Millisecond+latencyMargin; got != want {
+		t.Fatalf("audio 80 ms late: latency %v, want %v", got, want)
+	}
+	for i := 4; i <= 6; i++ {
+		unit(time.Duration(i)*w, time.Duration(i)*w, false)
+	}
+	if got := l.latency(); got != PassthroughMinLatency {
+		t.Fatalf("audio gone for two windows: latency %v, want %v", got, PassthroughMinLatency)
+	}
+	// Composing, the video's own lateness counts as before.
+	l.passing, l.passOut = false, false
+	if got := l.latency(); got != ComposeMinLatency {
+		t.Fatalf("composing punctual video: latency %v, want %v", got, ComposeMinLatency)
+	}
+}

@@ -59,6 +59,17 @@ func (c *Catalog) Get(ctx context.Context, tenant, id string) (*Manifest, error)
 	return c.Manifest(ctx, tenant, room, id)
 }
 
+// Head reads the head of recording id of tenant without its chunks: what
+// a listing shows (see Page), enough to decide to delete it even when its
+// chunks are gone.
+func (c *Catalog) Head(ctx context.Context, tenant, id string) (*Manifest, error) {
+	room, err := c.Locate(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return c.head(ctx, tenant, room, id)
+}
+
 // Manifest reads the manifest of a located recording: its head, then
 // the chunks the head names (see ChunkSegments).
 func (c *Catalog) Manifest(ctx context.Context, tenant, room, id string) (*Manifest, error) {
@@ -253,19 +264,25 @@ func (c *Catalog) consider(ctx context.Context, tenant, entry string, q Query, p
 	return false, nil
 }
 
-// Delete removes every object of recording id and its index entry.
+// Delete removes every object of recording id, then its manifest.json,
+// then its index entry: a Delete that fails half way leaves a recording
+// still listed with a readable head (see Head), which the next Delete
+// finishes, instead of objects that nothing names any more.
 func (c *Catalog) Delete(ctx context.Context, tenant, id string) error {
 	room, err := c.Locate(ctx, tenant, id)
 	if err != nil {
 		return err
 	}
-	prefix := Prefix(tenant, room, id)
+	head := Key(tenant, room, id, ManifestName)
 	for {
-		objs, err := c.store.List(ctx, prefix, "", 1000)
+		objs, err := c.store.List(ctx, Prefix(tenant, room, id), "", 1000)
 		if err != nil {
 			return fmt.Errorf("delete recording %s: %w", id, err)
 		}
 		for _, o := range objs {
+			if o.Key == head {
+				continue
+			}
 			if err := c.store.Delete(ctx, o.Key); err != nil {
 				return fmt.Errorf("delete recording %s: %w", id, err)
 			}
@@ -273,6 +290,9 @@ func (c *Catalog) Delete(ctx context.Context, tenant, id string) error {
 		if len(objs) < 1000 {
 			break
 		}
+	}
+	if err := c.store.Delete(ctx, head); err != nil {
+		return fmt.Errorf("delete recording %s: %w", id, err)
 	}
 	if err := c.store.Delete(ctx, IndexEntryKey(tenant, room, id)); err != nil {
 		return fmt.Errorf("delete recording %s: index: %w", id, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,5 +220,67 @@ func TestOpen(t *testing.T) {
 	}
 	if _, err := c.Presign(context.Background(), m, "seg-000001.m4s", time.Hour); !errors.Is(err, storage.ErrPresignUnsupported) {
 		t.Errorf("Presign on a local store: %v", err)
+	}
+}
+
+// failingDelete is a store whose Delete of keys ending in suffix fails
+// until fail is cleared.
+type failingDelete struct {
+	storage.Store
+	suffix string
+	fail   bool
+}
+
+var errDeleteRefused = errors.New("delete refused")
+
+func (s *failingDelete) Delete(ctx context.Context, key string) error {
+	if s.fail && strings.HasSuffix(key, s.suffix) {
+		return errDeleteRefused
+	}
+	return s.Store.Delete(ctx, key)
+}
+
+// TestDeleteInterrupted: a Delete that fails half way (the store refused
+// one object) leaves the recording listed, its head readable and the
+// objects it still names findable, so that the next Delete (the API's or
+// the retention sweep's) removes the rest: its manifest.json, which makes
+// it a recording, goes last. A chunked recording whose chunks went first
+// must still be deletable.
+func TestDeleteInterrupted(t *testing.T) {
+	for _, fail := range []string{archive.SegmentName(150), archive.PlaylistName, archive.ManifestName} {
+		t.Run(fail, func(t *testing.T) {
+			st := &failingDelete{Store: openStore(t), suffix: fail, fail: true}
+			m := emptyManifest(t0)
+			m.Status = archive.StatusComplete
+			p := newPuts(t, st, m)
+			var w archive.IndexWriter
+			grow(t, m, &w, p, 230, 4)
+			for _, s := range m.Segments {
+				put(t, st, archive.Key(m.Tenant, m.Room, m.ID, s.Name), []byte("moof"))
+			}
+			put(t, st, archive.Key(m.Tenant, m.Room, m.ID, archive.PlaylistName), []byte("#EXTM3U\n"))
+			put(t, st, archive.IndexEntryKey(m.Tenant, m.Room, m.ID), archive.IndexBody(m))
+			c := archive.NewCatalog(st)
+			ctx := context.Background()
+			if err := c.Delete(ctx, m.Tenant, m.ID); !errors.Is(err, errDeleteRefused) {
+				t.Fatalf("Delete with a refusing store: %v", err)
+			}
+			page, err := c.List(ctx, m.Tenant, archive.Query{})
+			if err != nil || !slices.Equal(idsOf(page), []string{m.ID}) {
+				t.Fatalf("after a failed Delete, List = %v, %v; want the recording still listed", idsOf(page), err)
+			}
+			if s, err := c.Head(ctx, m.Tenant, m.ID); err != nil || s.Status != archive.StatusComplete {
+				t.Fatalf("after a failed Delete, Head = %v, %v", s, err)
+			}
+			st.fail = false
+			if err := c.Delete(ctx, m.Tenant, m.ID); err != nil {
+				t.Fatalf("second Delete: %v", err)
+			}
+			for _, prefix := range []string{archive.Prefix(m.Tenant, m.Room, m.ID), archive.IndexKey(m.Tenant, m.ID)} {
+				if objs, err := st.List(ctx, prefix, "", 0); err != nil || len(objs) != 0 {
+					t.Errorf("after the second Delete, %s holds %d objects, %v", prefix, len(objs), err)
+				}
+			}
+		})
 	}
 }
