@@ -2,6 +2,7 @@ package rtmp
 
 import (
 	"fmt"
+	"net"
 	"time"
 )
 
@@ -16,7 +17,7 @@ type batch struct {
 	own     []byte   // messages serialised for this connection alone
 	payload []byte   // a shared payload taken out of its chunks
 	iov     [][]byte // the pieces, in order; backs out
-	vec     vectorWriter
+	out     net.Buffers
 	joined  []byte // the pieces in one buffer, for TLS
 }
 
@@ -97,7 +98,8 @@ func (s *session) flushLocked() error {
 		k, err = s.conn.Write(b.joined)
 		n = int64(k)
 	} else {
-		n, err = s.batch.vec.write(s.conn, s.batch.iov)
+		s.batch.out = s.batch.iov // WriteTo consumes out, not iov
+		n, err = s.batch.out.WriteTo(s.conn)
 	}
 	s.stats.wrote(int(n))
 	if err != nil {
