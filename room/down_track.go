@@ -236,7 +236,7 @@ func (d *downTrack) drain() {
 }
 
 func (d *downTrack) write(p fwdPacket) {
-	if err := d.out.WriteRTP(p.pkt); err != nil {
+	if err := d.out.WriteRTP(paddingOnWire(p.pkt)); err != nil {
 		d.writeFailed("write rtp", err)
 		return
 	}

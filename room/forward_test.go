@@ -1,6 +1,7 @@
 package room
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"testing"
@@ -86,11 +87,44 @@ func TestParseForward(t *testing.T) {
 		switch {
 		case (err != nil) != c.wantErr:
 			t.Errorf("%s: err = %v, want error %v", c.name, err, c.wantErr)
-		case err == nil && (pkt.Extension || pkt.Padding || pkt.PaddingSize != 0):
-			t.Errorf("%s: extension or padding kept: %+v", c.name, pkt.Header)
+		case err == nil && pkt.Extension:
+			t.Errorf("%s: extension kept: %+v", c.name, pkt.Header)
+		case err == nil && len(pkt.Payload) > 0 && (pkt.Padding || pkt.PaddingSize != 0):
+			t.Errorf("%s: padding of a media packet kept: %+v", c.name, pkt.Header)
+		case err == nil && c.name == "padding only" && !(pkt.Padding && len(pkt.Payload) == 0):
+			t.Errorf("%s: not kept as padding only: %+v payload %d bytes", c.name, pkt.Header, len(pkt.Payload))
 		}
 	}
 	fuzzcorpus.Write(t, "FuzzForward", seeds)
+}
+
+// TestPaddingOnWire: a padding-only packet the room forwards reaches a
+// subscriber as padding only (what pion's reader and the ingest's
+// depacketizers skip), not as an empty payload (which they call
+// malformed); media packets go out as they are.
+func TestPaddingOnWire(t *testing.T) {
+	for _, c := range forwardCases {
+		pkt, err := parseForward(c.raw)
+		if err != nil {
+			continue
+		}
+		w := paddingOnWire(pkt)
+		hdr, err := w.Header.Marshal()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var got rtp.Packet
+		if err := got.Unmarshal(append(hdr, w.Payload...)); err != nil {
+			t.Fatalf("%s: the subscriber cannot read it: %v", c.name, err)
+		}
+		probe := c.name == "padding only"
+		if probe != (got.Padding && len(got.Payload) == 0) || (!probe && !bytes.Equal(got.Payload, pkt.Payload)) {
+			t.Errorf("%s: subscriber reads padding %v, payload %x; forwarded payload %x", c.name, got.Padding, got.Payload, pkt.Payload)
+		}
+		if got.SequenceNumber != pkt.SequenceNumber || got.Timestamp != pkt.Timestamp || got.SSRC != pkt.SSRC {
+			t.Errorf("%s: header changed: %+v", c.name, got.Header)
+		}
+	}
 }
 
 func FuzzForward(f *testing.F) {
