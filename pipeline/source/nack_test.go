@@ -68,15 +68,22 @@ func TestIngestRecoversLostPackets(t *testing.T) {
 		t.Fatalf("only %d packets dropped", total(dropped))
 	}
 	for name, p := range pubs {
-		checkRecovered(t, rec, ing.in, name, p.p.Stats())
+		checkRecovered(t, rec, ing.in, name, p.p.Stats(), uint64(dropped[opusPT]))
 	}
 	for _, e := range rec.errors() {
 		t.Error(e)
 	}
 }
 
-// checkRecovered checks one participant's tracks after loss.
-func checkRecovered(t *testing.T, rec *recorder, in *source.Ingest, name string, sent synth.Stats) {
+// opusPT is the payload type rtc registers Opus under, by which the lossy
+// socket counts the audio packets it dropped.
+const opusPT = 111
+
+// checkRecovered checks one participant's tracks after loss. Audio, which
+// has no NACK, may lack the audioDropped packets the socket dropped of
+// every participant's audio (every 33rd packet of the socket can fall on
+// one audio stream more often than 1 in 33), and 1 % more.
+func checkRecovered(t *testing.T, rec *recorder, in *source.Ingest, name string, sent synth.Stats, audioDropped uint64) {
 	t.Helper()
 	v, a, _ := rec.of(name)
 	vs, okv := trackStats(in, name, media.KindVideo)
@@ -97,8 +104,8 @@ func checkRecovered(t *testing.T, rec *recorder, in *source.Ingest, name string,
 	if got, want := uint64(v.units), sent.VideoFrames; got > want || got*100 < want*99 {
 		t.Errorf("%s video: delivered %d frames, sent %d; want at least 99%%", name, got, want)
 	}
-	if got, want := uint64(a.units), sent.AudioFrames; got > want || got*100 < want*95 {
-		t.Errorf("%s audio: delivered %d packets, sent %d; want at least 95%%", name, got, want)
+	if got, want := uint64(a.units), sent.AudioFrames; got > want || got+audioDropped+want/100 < want {
+		t.Errorf("%s audio: delivered %d packets, sent %d, %d of all audio dropped by the socket; want at most 1%% more lost", name, got, want, audioDropped)
 	}
 }
 
@@ -142,5 +149,5 @@ func TestIngestRecoversOverLongRTT(t *testing.T) {
 	}
 	seen, dropped := lossy.Counts()
 	t.Logf("SRTP packets by payload type: seen %v, dropped %v", seen, dropped)
-	checkRecovered(t, rec, ing.in, "hugo", p.p.Stats())
+	checkRecovered(t, rec, ing.in, "hugo", p.p.Stats(), uint64(dropped[opusPT]))
 }
