@@ -16,6 +16,12 @@ import (
 // output further behind encodes its units again.
 const DefaultSharedUnits = 128
 
+// maxSharedBytes bounds what a SharedChunks holds (the units it keeps
+// alive and their chunks) whatever the units' sizes: 128 units of 5 MB
+// keyframes would otherwise hold over a GB. 1.7 s at 8 Mbit/s is under
+// 4 MB.
+const maxSharedBytes = 32 << 20
+
 // SharedChunks serialises each unit's FLV tag into RTMP chunks once for
 // all the outputs of a job, the way nginx-rtmp shares one chain of buffers
 // between its subscribers. Every output writes with outChunkSize, and the
@@ -32,10 +38,12 @@ type SharedChunks struct {
 	chunkSize int
 	encodes   atomic.Uint64 // units encoded, for tests
 
-	mu    sync.Mutex
-	units map[*media.Unit]*sharedUnit
-	order []*media.Unit // a ring of the keys, in the order they came
-	next  int
+	mu       sync.Mutex
+	units    map[*media.Unit]*sharedUnit
+	order    []*media.Unit // a ring of the keys, in the order they came
+	next     int
+	bytes    int // held by the encoded units kept
+	maxBytes int
 }
 
 // NewSharedChunks returns a SharedChunks that keeps size units
@@ -48,6 +56,7 @@ func NewSharedChunks(size int) *SharedChunks {
 		chunkSize: outChunkSize,
 		units:     make(map[*media.Unit]*sharedUnit, size),
 		order:     make([]*media.Unit, size),
+		maxBytes:  maxSharedBytes,
 	}
 }
 
@@ -66,6 +75,9 @@ type sharedUnit struct {
 	// AudioSpecificConfig.
 	config []byte
 	err    error // why the unit cannot be sent
+
+	size    int  // the bytes it holds: the unit's data and its chunks
+	counted bool // size is in SharedChunks.bytes (under its mu)
 }
 
 // get returns u's message, encoding it on first use.
@@ -80,18 +92,46 @@ func (c *SharedChunks) get(u *media.Unit) *sharedUnit {
 	e.once.Do(func() {
 		c.encodes.Add(1)
 		e.encode(u, c.chunkSize)
+		c.count(u, e)
 	})
 	return e
 }
 
 // keep adds e, dropping the oldest unit when full.
 func (c *SharedChunks) keep(u *media.Unit, e *sharedUnit) {
-	if old := c.order[c.next]; old != nil {
-		delete(c.units, old)
-	}
+	c.drop(c.next)
 	c.order[c.next] = u
 	c.units[u] = e
 	c.next = (c.next + 1) % len(c.order)
+}
+
+// count adds what e, just encoded, holds, and drops the oldest units
+// while the kept ones hold more than maxBytes.
+func (c *SharedChunks) count(u *media.Unit, e *sharedUnit) {
+	e.size = len(u.Data) + cap(e.body) + len(e.config)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.units[u] != e {
+		return // dropped while it was encoded
+	}
+	e.counted = true
+	c.bytes += e.size
+	for i := 0; i < len(c.order) && c.bytes > c.maxBytes; i++ {
+		c.drop((c.next + i) % len(c.order))
+	}
+}
+
+// drop forgets the unit in slot i of the ring, if any.
+func (c *SharedChunks) drop(i int) {
+	old := c.order[i]
+	if old == nil {
+		return
+	}
+	if e := c.units[old]; e != nil && e.counted {
+		c.bytes -= e.size
+	}
+	delete(c.units, old)
+	c.order[i] = nil
 }
 
 // errNoTrack marks a unit that cannot be muxed.

@@ -137,6 +137,47 @@ func TestSharedChunksEvict(t *testing.T) {
 	}
 }
 
+// TestSharedChunksByteBound: whatever the units' sizes, a SharedChunks
+// holds at most maxBytes (units a hostile publisher makes huge would
+// otherwise keep up to 128 of them alive), dropping the oldest first; a
+// unit over the bound alone is still encoded, to the right bytes.
+func TestSharedChunksByteBound(t *testing.T) {
+	f := loadFixture(t)
+	big := func(i int) *media.Unit {
+		u := *f.units[0]
+		u.Data = append(bytes.Clone(u.Data), make([]byte, 300_000+i)...)
+		return &u
+	}
+	c := NewSharedChunks(128)
+	c.maxBytes = 2 << 20
+	var last *sharedUnit
+	for i := range 40 {
+		last = c.get(big(i))
+		if last.err != nil {
+			t.Fatal(last.err)
+		}
+		if c.bytes > c.maxBytes {
+			t.Fatalf("unit %d: %d bytes held, bound %d", i, c.bytes, c.maxBytes)
+		}
+	}
+	held := 0
+	for _, e := range c.units {
+		held += e.size
+	}
+	if held != c.bytes || c.bytes < c.maxBytes/2 {
+		t.Fatalf("%d units kept holding %d bytes, counted %d", len(c.units), held, c.bytes)
+	}
+	c.maxBytes = 100
+	u := big(99)
+	e := c.get(u)
+	if e.err != nil || e.n == 0 || c.bytes > c.maxBytes {
+		t.Fatalf("a unit over the bound: err %v, %d payload bytes, %d held", e.err, e.n, c.bytes)
+	}
+	if again := c.get(u); again == e || !bytes.Equal(again.body, e.body) {
+		t.Error("a unit over the bound was kept, or encoded to other bytes")
+	}
+}
+
 // TestSharedChunksSteadyPathAllocs: an output writing units another
 // output already encoded allocates nothing per unit: no tag, no chunks,
 // no write buffers (a writev of shared pieces to a TCP connection).
