@@ -118,8 +118,9 @@ func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rc, ng []
 					fmtBucket(quantile(0.5, r.latency)), fmtBucket(quantile(0.99, r.latency)))
 			}
 		}
-		fmt.Fprintf(w, "  Most of it is deliberate: the composite layout runs its output LayoutConfig.Latency (500 ms by default) behind\n")
-		fmt.Fprintf(w, "  the newest input to absorb jitter and late tracks, and passed-through video waits for it like the rest.\n")
+		fmt.Fprintf(w, "  Passed-through video leaves as it comes; the output interleaves it with the audio, which goes through the\n")
+		fmt.Fprintf(w, "  mix and the AAC encoder (about 100 ms), so the video waits for the audio of the same time (BenchmarkLatency\n")
+		fmt.Fprintf(w, "  measures the added latency per mode with a finer histogram).\n")
 	}
 	fmt.Fprintf(w, "Mbit/s/out: bytes the sink nginx received (rtmp_stat bytes_in) over the window / outputs, for both sides.\n")
 	if len(ng) > 0 {
