@@ -151,6 +151,9 @@ func parseHead(b []byte) (*Manifest, *head, error) {
 // before the head's.
 func (m *Manifest) assemble(h *head, segs [][]Segment, raw [][]RawFile) {
 	m.Segments = slices.Concat(append(segs, m.Segments)...)
+	if m.Segments == nil {
+		m.Segments = []Segment{} // "segments": [], as version 1 answers, not null
+	}
 	m.Raw = slices.Concat(append(raw, m.Raw)...)
 	if len(m.Raw) == 0 {
 		m.Raw = nil

@@ -138,6 +138,27 @@ func TestChunkedManifestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestNewRecordingListsNoSegments: a recording with no segment yet reads
+// back with "segments": [] (as version 1 manifests do), not null, which
+// clients iterating the list would trip on.
+func TestNewRecordingListsNoSegments(t *testing.T) {
+	st := openStore(t)
+	m := emptyManifest(time.Now())
+	p := newPuts(t, st, m)
+	if err := new(archive.IndexWriter).Write(m, p.put); err != nil {
+		t.Fatal(err)
+	}
+	put(t, st, archive.IndexEntryKey(m.Tenant, m.Room, m.ID), archive.IndexBody(m))
+	got, err := archive.NewCatalog(st).Get(context.Background(), "acme", m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := got.Marshal()
+	if err != nil || !bytes.Contains(b, []byte(`"segments":[]`)) {
+		t.Errorf("a recording without segments marshals as %.300s (%v), want \"segments\":[]", b, err)
+	}
+}
+
 // TestChunkedManifestUploadsLinearly simulates recordings of 4 and 12
 // hours in 4 s segments of 1 MB: the manifest objects written after every
 // segment add at most 5 % to the media bytes, and the head stays small.
