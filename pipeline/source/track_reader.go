@@ -15,6 +15,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 
+	"github.com/roomcast/roomcast/pipeline/depacketizer"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -111,7 +112,7 @@ type trackReader struct {
 	armed   time.Time   // when timer fires; zero when it is not armed
 
 	jitter *JitterBuffer
-	dep    Depacketizer
+	dep    depacketizer.Depacketizer
 	clock  *trackClock
 
 	first    time.Time // arrival of the first packet
@@ -125,7 +126,7 @@ type trackReader struct {
 }
 
 func newTrackReader(t media.Track, ssrc uint32, rtpIn rtpReader, rtcpIn rtcpReader, env readerEnv) (*trackReader, error) {
-	dep, err := NewDepacketizer(t.Codec)
+	dep, err := depacketizer.New(t.Codec)
 	if err != nil {
 		return nil, fmt.Errorf("track %s: %w", t.ID, err)
 	}
@@ -364,7 +365,7 @@ func (r *trackReader) malformed(err error, now time.Time) {
 	r.env.log.Warn("malformed packet", "err", err, "malformed_total", n)
 }
 
-func (r *trackReader) frame(f Frame, now time.Time) {
+func (r *trackReader) frame(f depacketizer.Frame, now time.Time) {
 	if r.waitKey {
 		if !f.Key {
 			r.stats.dropped.Add(1)
@@ -381,13 +382,13 @@ func (r *trackReader) frame(f Frame, now time.Time) {
 
 // heldFrame is a frame waiting for the first sender report.
 type heldFrame struct {
-	Frame
+	depacketizer.Frame
 	at time.Time // when it was depacketized
 }
 
 // hold keeps a frame until the first sender report, falling back to
 // arrival time when too many wait.
-func (r *trackReader) hold(f Frame, now time.Time) {
+func (r *trackReader) hold(f depacketizer.Frame, now time.Time) {
 	r.pending = append(r.pending, heldFrame{Frame: f, at: now})
 	if len(r.pending) >= maxHeldFrames {
 		r.fallback(now)
@@ -413,7 +414,7 @@ func (r *trackReader) release() {
 
 // deliver hands a frame that arrived at to the Handler, unless its
 // timestamp jumped.
-func (r *trackReader) deliver(f Frame, at time.Time) {
+func (r *trackReader) deliver(f depacketizer.Frame, at time.Time) {
 	if !r.timely(f, at) {
 		return
 	}
@@ -430,7 +431,7 @@ func (r *trackReader) deliver(f Frame, at time.Time) {
 // for a stray, like a packet far off the sequence (see JitterBuffer): the
 // decode chain goes on without it. After a resync the frames before were
 // real and lost, so video waits for a keyframe.
-func (r *trackReader) timely(f Frame, at time.Time) bool {
+func (r *trackReader) timely(f depacketizer.Frame, at time.Time) bool {
 	switch r.guard.check(r.clock.wallTime(f.RTPTime).Sub(at), at) {
 	case guardDrop:
 		n := r.stats.badTimestamps.Add(1)
