@@ -75,7 +75,7 @@ type Config struct {
 	RTC rtc.Options
 	// Latency is the longest the jitter buffer waits for a missing packet
 	// (its NACK retransmission); it waits as long as holes take to fill
-	// (NewAdaptiveJitterBuffer). Default DefaultLatency.
+	// (jitter.NewAdaptive). Default DefaultLatency.
 	Latency time.Duration
 	Handler Handler
 	// BareRead makes the Ingest the floor its own cost is measured against

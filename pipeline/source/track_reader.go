@@ -16,6 +16,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/roomcast/roomcast/pipeline/depacketizer"
+	"github.com/roomcast/roomcast/pipeline/jitter"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -80,7 +81,7 @@ type readerEnv struct {
 var errEnded = errors.New("track ended")
 
 // trackReader turns one remote track's RTP into units: it reorders packets
-// in a JitterBuffer (its latency gives NACK retransmissions time to
+// in a jitter.Buffer (its latency gives NACK retransmissions time to
 // arrive), depacketizes them into frames, keeps a video decode chain whole
 // by dropping frames after a loss until a keyframe (asking for one with
 // PLIs), and times frames with the track's RTCP sender reports, dropping
@@ -111,7 +112,7 @@ type trackReader struct {
 	timer   *time.Timer // runs onTimer
 	armed   time.Time   // when timer fires; zero when it is not armed
 
-	jitter *JitterBuffer
+	jitter *jitter.Buffer
 	dep    depacketizer.Depacketizer
 	clock  *trackClock
 
@@ -137,7 +138,7 @@ func newTrackReader(t media.Track, ssrc uint32, rtpIn rtpReader, rtcpIn rtcpRead
 		rtpIn:  rtpIn,
 		rtcpIn: rtcpIn,
 		stats:  &trackCounters{},
-		jitter: newTrackJitter(t.Kind == media.KindVideo, env.latency, jitterCapacity),
+		jitter: jitter.NewForTrack(t.Kind == media.KindVideo, env.latency, jitterCapacity),
 		dep:    dep,
 		clock:  newTrackClock(t.ClockRate),
 	}
@@ -428,7 +429,7 @@ func (r *trackReader) deliver(f depacketizer.Frame, at time.Time) {
 }
 
 // timely runs a frame past the timestamp guard. A frame it drops is taken
-// for a stray, like a packet far off the sequence (see JitterBuffer): the
+// for a stray, like a packet far off the sequence (see jitter.Buffer): the
 // decode chain goes on without it. After a resync the frames before were
 // real and lost, so video waits for a keyframe.
 func (r *trackReader) timely(f depacketizer.Frame, at time.Time) bool {
