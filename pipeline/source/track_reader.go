@@ -18,6 +18,7 @@ import (
 	"github.com/roomcast/roomcast/pipeline/depacketizer"
 	"github.com/roomcast/roomcast/pipeline/jitter"
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/rtpclock"
 )
 
 // Per-track limits.
@@ -70,7 +71,7 @@ type senderReport struct {
 type readerEnv struct {
 	handler   Handler
 	log       *slog.Logger
-	common    *commonClock
+	common    *rtpclock.Common
 	latency   time.Duration
 	writeRTCP func([]rtcp.Packet) error // sends PLIs to the publisher
 	spawn     func(func())              // runs a goroutine the Ingest waits for
@@ -85,7 +86,7 @@ var errEnded = errors.New("track ended")
 // arrive), depacketizes them into frames, keeps a video decode chain whole
 // by dropping frames after a loss until a keyframe (asking for one with
 // PLIs), and times frames with the track's RTCP sender reports, dropping
-// those whose timestamps jump (timestampGuard).
+// those whose timestamps jump (rtpclock.Guard).
 //
 // One goroutine takes each packet from ReadRTP through the jitter buffer
 // and the depacketizer to the Handler, with no hand-off to another
@@ -114,13 +115,13 @@ type trackReader struct {
 
 	jitter *jitter.Buffer
 	dep    depacketizer.Depacketizer
-	clock  *trackClock
+	clock  *rtpclock.Track
 
 	first    time.Time // arrival of the first packet
 	firstTS  uint32
 	received bool
 	pending  []heldFrame // frames waiting for the first sender report
-	guard    timestampGuard
+	guard    rtpclock.Guard
 	waitKey  bool // video: drop frames until a keyframe
 	lastPLI  time.Time
 	lastLog  time.Time
@@ -140,7 +141,7 @@ func newTrackReader(t media.Track, ssrc uint32, rtpIn rtpReader, rtcpIn rtcpRead
 		stats:  &trackCounters{},
 		jitter: jitter.NewForTrack(t.Kind == media.KindVideo, env.latency, jitterCapacity),
 		dep:    dep,
-		clock:  newTrackClock(t.ClockRate),
+		clock:  rtpclock.NewTrack(t.ClockRate),
 	}
 	r.timer = time.AfterFunc(time.Hour, r.onTimer)
 	r.timer.Stop()
@@ -244,7 +245,7 @@ func (r *trackReader) onTimer() {
 	r.armed = time.Time{}
 	now := r.env.now()
 	r.pop(now)
-	if !r.clock.synced() && r.received && !now.Before(r.first.Add(maxHold)) {
+	if !r.clock.Synced() && r.received && !now.Before(r.first.Add(maxHold)) {
 		r.fallback(now)
 	}
 	if r.waitKey {
@@ -259,10 +260,10 @@ func (r *trackReader) onSenderReport(sr senderReport) {
 	if !r.running {
 		return
 	}
-	if r.clock.source == clockArrival {
+	if r.clock.ByArrival() {
 		r.env.log.Info("sender report arrived; timing by sender reports from now on")
 	}
-	r.clock.senderReport(sr.ntp, sr.rtpTime)
+	r.clock.SenderReport(sr.ntp, sr.rtpTime)
 	r.release()
 }
 
@@ -273,7 +274,7 @@ func (r *trackReader) onSenderReport(sr senderReport) {
 // deadline since gone finds nothing to do. It needs mu.
 func (r *trackReader) arm(now time.Time) {
 	d := r.jitter.NextDeadline()
-	if !r.clock.synced() && r.received {
+	if !r.clock.Synced() && r.received {
 		d = earliest(d, r.first.Add(maxHold))
 	}
 	if r.waitKey {
@@ -374,7 +375,7 @@ func (r *trackReader) frame(f depacketizer.Frame, now time.Time) {
 		}
 		r.waitKey = false
 	}
-	if !r.clock.synced() {
+	if !r.clock.Synced() {
 		r.hold(f, now)
 		return
 	}
@@ -401,7 +402,7 @@ func (r *trackReader) hold(f depacketizer.Frame, now time.Time) {
 func (r *trackReader) fallback(now time.Time) {
 	r.env.log.Warn("no RTCP sender report; timing by packet arrival",
 		"waited", now.Sub(r.first).Round(time.Millisecond), "held_frames", len(r.pending))
-	r.clock.arrival(r.first, r.firstTS)
+	r.clock.Arrival(r.first, r.firstTS)
 	r.release()
 }
 
@@ -419,7 +420,7 @@ func (r *trackReader) deliver(f depacketizer.Frame, at time.Time) {
 	if !r.timely(f, at) {
 		return
 	}
-	pts := r.clock.pts(f.RTPTime, r.env.common)
+	pts := r.clock.PTS(f.RTPTime, r.env.common)
 	key := f.Key || r.track.Kind == media.KindAudio
 	r.stats.frames.Add(1)
 	if key {
@@ -433,17 +434,17 @@ func (r *trackReader) deliver(f depacketizer.Frame, at time.Time) {
 // decode chain goes on without it. After a resync the frames before were
 // real and lost, so video waits for a keyframe.
 func (r *trackReader) timely(f depacketizer.Frame, at time.Time) bool {
-	switch r.guard.check(r.clock.wallTime(f.RTPTime).Sub(at), at) {
-	case guardDrop:
+	switch r.guard.Check(r.clock.WallTime(f.RTPTime).Sub(at), at) {
+	case rtpclock.GuardDrop:
 		n := r.stats.badTimestamps.Add(1)
 		if at.Sub(r.lastLog) >= logInterval {
 			r.lastLog = at
 			r.env.log.Warn("dropped a frame whose timestamp jumped", "rtp_time", f.RTPTime, "bad_timestamps_total", n)
 		}
 		return false
-	case guardResync:
+	case rtpclock.GuardResync:
 		r.env.log.Warn("timestamps jumped for good; timing by arrival until the next sender report", "rtp_time", f.RTPTime)
-		r.clock.rebase(at, f.RTPTime)
+		r.clock.Rebase(at, f.RTPTime)
 		if r.track.Kind == media.KindVideo && !f.Key {
 			r.stats.dropped.Add(1)
 			r.waitKey = true
