@@ -1,8 +1,11 @@
 // Package source subscribes to every track of a room and turns their RTP
-// into timed access units: a jitter buffer per track (NACK retransmissions
-// fill its holes), depacketizers (RFC 7741 VP8, RFC 6184 H.264, RFC 7587
-// Opus), PLIs after losses, and one common clock for all tracks from the
-// SFU's RTCP sender reports (RFC 3550 section 6.4.1).
+// into timed access units: a jitter buffer per track (package jitter; NACK
+// retransmissions fill its holes), a depacketizer per track (package
+// depacketizer: VP8, H.264, Opus), PLIs after losses, and one common clock
+// for all tracks from the SFU's RTCP sender reports (package rtpclock).
+// This package holds the subscription (over WebRTC, or in process to a
+// LocalRoom), the per-track reader that ties those together, the
+// replay of a room's rtpdump, and the per-track stats.
 package source
 
 import (
@@ -23,6 +26,7 @@ import (
 
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/rtc"
+	"github.com/roomcast/roomcast/pipeline/rtpclock"
 )
 
 // Errors.
@@ -75,7 +79,7 @@ type Config struct {
 	RTC rtc.Options
 	// Latency is the longest the jitter buffer waits for a missing packet
 	// (its NACK retransmission); it waits as long as holes take to fill
-	// (NewAdaptiveJitterBuffer). Default DefaultLatency.
+	// (jitter.NewAdaptive). Default DefaultLatency.
 	Latency time.Duration
 	Handler Handler
 	// BareRead makes the Ingest the floor its own cost is measured against
@@ -95,7 +99,7 @@ type Config struct {
 type Ingest struct {
 	cfg     Config
 	log     *slog.Logger
-	clock   commonClock
+	clock   rtpclock.Common
 	now     func() time.Time
 	started atomic.Bool
 	ownHTTP bool

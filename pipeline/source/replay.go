@@ -9,6 +9,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/roomcast/roomcast/pipeline/depacketizer"
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/rtpdump"
 )
@@ -132,7 +133,7 @@ func (t *replayTrack) units(base time.Time) ([]*media.Unit, int) {
 			offset = o
 		}
 	}
-	dep, err := NewDepacketizer(t.track.Codec)
+	dep, err := depacketizer.New(t.track.Codec)
 	if err != nil {
 		return nil, len(t.pkts)
 	}

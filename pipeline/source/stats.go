@@ -3,6 +3,7 @@ package source
 import (
 	"sync/atomic"
 
+	"github.com/roomcast/roomcast/pipeline/jitter"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -45,7 +46,7 @@ type trackCounters struct {
 }
 
 // setJitter copies the jitter buffer's counters.
-func (c *trackCounters) setJitter(s JitterStats) {
+func (c *trackCounters) setJitter(s jitter.Stats) {
 	c.lost.Store(s.Lost)
 	c.recovered.Store(s.Recovered)
 	c.duplicates.Store(s.Duplicates)

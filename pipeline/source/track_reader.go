@@ -15,7 +15,10 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 
+	"github.com/roomcast/roomcast/pipeline/depacketizer"
+	"github.com/roomcast/roomcast/pipeline/jitter"
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/rtpclock"
 )
 
 // Per-track limits.
@@ -68,7 +71,7 @@ type senderReport struct {
 type readerEnv struct {
 	handler   Handler
 	log       *slog.Logger
-	common    *commonClock
+	common    *rtpclock.Common
 	latency   time.Duration
 	writeRTCP func([]rtcp.Packet) error // sends PLIs to the publisher
 	spawn     func(func())              // runs a goroutine the Ingest waits for
@@ -79,11 +82,11 @@ type readerEnv struct {
 var errEnded = errors.New("track ended")
 
 // trackReader turns one remote track's RTP into units: it reorders packets
-// in a JitterBuffer (its latency gives NACK retransmissions time to
+// in a jitter.Buffer (its latency gives NACK retransmissions time to
 // arrive), depacketizes them into frames, keeps a video decode chain whole
 // by dropping frames after a loss until a keyframe (asking for one with
 // PLIs), and times frames with the track's RTCP sender reports, dropping
-// those whose timestamps jump (timestampGuard).
+// those whose timestamps jump (rtpclock.Guard).
 //
 // One goroutine takes each packet from ReadRTP through the jitter buffer
 // and the depacketizer to the Handler, with no hand-off to another
@@ -110,22 +113,22 @@ type trackReader struct {
 	timer   *time.Timer // runs onTimer
 	armed   time.Time   // when timer fires; zero when it is not armed
 
-	jitter *JitterBuffer
-	dep    Depacketizer
-	clock  *trackClock
+	jitter *jitter.Buffer
+	dep    depacketizer.Depacketizer
+	clock  *rtpclock.Track
 
 	first    time.Time // arrival of the first packet
 	firstTS  uint32
 	received bool
 	pending  []heldFrame // frames waiting for the first sender report
-	guard    timestampGuard
+	guard    rtpclock.Guard
 	waitKey  bool // video: drop frames until a keyframe
 	lastPLI  time.Time
 	lastLog  time.Time
 }
 
 func newTrackReader(t media.Track, ssrc uint32, rtpIn rtpReader, rtcpIn rtcpReader, env readerEnv) (*trackReader, error) {
-	dep, err := NewDepacketizer(t.Codec)
+	dep, err := depacketizer.New(t.Codec)
 	if err != nil {
 		return nil, fmt.Errorf("track %s: %w", t.ID, err)
 	}
@@ -136,9 +139,9 @@ func newTrackReader(t media.Track, ssrc uint32, rtpIn rtpReader, rtcpIn rtcpRead
 		rtpIn:  rtpIn,
 		rtcpIn: rtcpIn,
 		stats:  &trackCounters{},
-		jitter: newTrackJitter(t.Kind == media.KindVideo, env.latency, jitterCapacity),
+		jitter: jitter.NewForTrack(t.Kind == media.KindVideo, env.latency, jitterCapacity),
 		dep:    dep,
-		clock:  newTrackClock(t.ClockRate),
+		clock:  rtpclock.NewTrack(t.ClockRate),
 	}
 	r.timer = time.AfterFunc(time.Hour, r.onTimer)
 	r.timer.Stop()
@@ -242,7 +245,7 @@ func (r *trackReader) onTimer() {
 	r.armed = time.Time{}
 	now := r.env.now()
 	r.pop(now)
-	if !r.clock.synced() && r.received && !now.Before(r.first.Add(maxHold)) {
+	if !r.clock.Synced() && r.received && !now.Before(r.first.Add(maxHold)) {
 		r.fallback(now)
 	}
 	if r.waitKey {
@@ -257,10 +260,10 @@ func (r *trackReader) onSenderReport(sr senderReport) {
 	if !r.running {
 		return
 	}
-	if r.clock.source == clockArrival {
+	if r.clock.ByArrival() {
 		r.env.log.Info("sender report arrived; timing by sender reports from now on")
 	}
-	r.clock.senderReport(sr.ntp, sr.rtpTime)
+	r.clock.SenderReport(sr.ntp, sr.rtpTime)
 	r.release()
 }
 
@@ -271,7 +274,7 @@ func (r *trackReader) onSenderReport(sr senderReport) {
 // deadline since gone finds nothing to do. It needs mu.
 func (r *trackReader) arm(now time.Time) {
 	d := r.jitter.NextDeadline()
-	if !r.clock.synced() && r.received {
+	if !r.clock.Synced() && r.received {
 		d = earliest(d, r.first.Add(maxHold))
 	}
 	if r.waitKey {
@@ -364,7 +367,7 @@ func (r *trackReader) malformed(err error, now time.Time) {
 	r.env.log.Warn("malformed packet", "err", err, "malformed_total", n)
 }
 
-func (r *trackReader) frame(f Frame, now time.Time) {
+func (r *trackReader) frame(f depacketizer.Frame, now time.Time) {
 	if r.waitKey {
 		if !f.Key {
 			r.stats.dropped.Add(1)
@@ -372,7 +375,7 @@ func (r *trackReader) frame(f Frame, now time.Time) {
 		}
 		r.waitKey = false
 	}
-	if !r.clock.synced() {
+	if !r.clock.Synced() {
 		r.hold(f, now)
 		return
 	}
@@ -381,13 +384,13 @@ func (r *trackReader) frame(f Frame, now time.Time) {
 
 // heldFrame is a frame waiting for the first sender report.
 type heldFrame struct {
-	Frame
+	depacketizer.Frame
 	at time.Time // when it was depacketized
 }
 
 // hold keeps a frame until the first sender report, falling back to
 // arrival time when too many wait.
-func (r *trackReader) hold(f Frame, now time.Time) {
+func (r *trackReader) hold(f depacketizer.Frame, now time.Time) {
 	r.pending = append(r.pending, heldFrame{Frame: f, at: now})
 	if len(r.pending) >= maxHeldFrames {
 		r.fallback(now)
@@ -399,7 +402,7 @@ func (r *trackReader) hold(f Frame, now time.Time) {
 func (r *trackReader) fallback(now time.Time) {
 	r.env.log.Warn("no RTCP sender report; timing by packet arrival",
 		"waited", now.Sub(r.first).Round(time.Millisecond), "held_frames", len(r.pending))
-	r.clock.arrival(r.first, r.firstTS)
+	r.clock.Arrival(r.first, r.firstTS)
 	r.release()
 }
 
@@ -413,11 +416,11 @@ func (r *trackReader) release() {
 
 // deliver hands a frame that arrived at to the Handler, unless its
 // timestamp jumped.
-func (r *trackReader) deliver(f Frame, at time.Time) {
+func (r *trackReader) deliver(f depacketizer.Frame, at time.Time) {
 	if !r.timely(f, at) {
 		return
 	}
-	pts := r.clock.pts(f.RTPTime, r.env.common)
+	pts := r.clock.PTS(f.RTPTime, r.env.common)
 	key := f.Key || r.track.Kind == media.KindAudio
 	r.stats.frames.Add(1)
 	if key {
@@ -427,21 +430,21 @@ func (r *trackReader) deliver(f Frame, at time.Time) {
 }
 
 // timely runs a frame past the timestamp guard. A frame it drops is taken
-// for a stray, like a packet far off the sequence (see JitterBuffer): the
+// for a stray, like a packet far off the sequence (see jitter.Buffer): the
 // decode chain goes on without it. After a resync the frames before were
 // real and lost, so video waits for a keyframe.
-func (r *trackReader) timely(f Frame, at time.Time) bool {
-	switch r.guard.check(r.clock.wallTime(f.RTPTime).Sub(at), at) {
-	case guardDrop:
+func (r *trackReader) timely(f depacketizer.Frame, at time.Time) bool {
+	switch r.guard.Check(r.clock.WallTime(f.RTPTime).Sub(at), at) {
+	case rtpclock.GuardDrop:
 		n := r.stats.badTimestamps.Add(1)
 		if at.Sub(r.lastLog) >= logInterval {
 			r.lastLog = at
 			r.env.log.Warn("dropped a frame whose timestamp jumped", "rtp_time", f.RTPTime, "bad_timestamps_total", n)
 		}
 		return false
-	case guardResync:
+	case rtpclock.GuardResync:
 		r.env.log.Warn("timestamps jumped for good; timing by arrival until the next sender report", "rtp_time", f.RTPTime)
-		r.clock.rebase(at, f.RTPTime)
+		r.clock.Rebase(at, f.RTPTime)
 		if r.track.Kind == media.KindVideo && !f.Key {
 			r.stats.dropped.Add(1)
 			r.waitKey = true

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/rtpclock"
 	"github.com/roomcast/roomcast/test/testutil"
 )
 
@@ -120,7 +121,7 @@ func startTRWith(t *testing.T, codec media.Codec, rec *trRecorder, handler Handl
 	env := readerEnv{
 		handler:   handler,
 		log:       slog.New(slog.DiscardHandler),
-		common:    &commonClock{},
+		common:    &rtpclock.Common{},
 		latency:   50 * time.Millisecond,
 		writeRTCP: h.fake.writeRTCP,
 		spawn: func(f func()) {
@@ -427,4 +428,12 @@ func TestTrackReaderLeaveUnderHandlerLock(t *testing.T) {
 	shared.Unlock()
 	testutil.Eventually(t, 5*time.Second, "the unit", func() bool { _, u := rec.snapshot(); return len(u) == 1 })
 	h.stop()
+}
+
+// ntpOf is t as a 64-bit NTP timestamp (RFC 5905 section 6), for building
+// sender reports; rtpclock's tests have its twin next to the decoder.
+func ntpOf(t time.Time) uint64 {
+	secs := uint64(t.Unix() + 2208988800) // 1900-01-01 to 1970-01-01
+	frac := (uint64(t.Nanosecond())<<32 + uint64(time.Second)/2) / uint64(time.Second)
+	return secs<<32 | frac
 }

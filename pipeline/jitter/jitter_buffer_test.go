@@ -1,4 +1,4 @@
-package source
+package jitter
 
 import (
 	"fmt"
@@ -41,7 +41,7 @@ type jbCase struct {
 	capacity  int   // 1 to 32
 	latencyMs uint8 // the latency, in ms
 	ops       []jbOp
-	stats     JitterStats
+	stats     Stats
 }
 
 func jbPushOp(seq uint16, ok bool) jbOp { return jbOp{kind: jbPush, seq: seq, wantOK: ok} }
@@ -78,7 +78,7 @@ var jbCases = []jbCase{
 	{
 		name: "in order", capacity: 16, latencyMs: 100,
 		ops:   []jbOp{jbPushOp(1, true), jbPushOp(2, true), jbPushOp(3, true), jbPopOp(false, 1, 2, 3)},
-		stats: JitterStats{Received: 3},
+		stats: Stats{Received: 3},
 	},
 	{
 		name: "reordered packet fills the hole", capacity: 16, latencyMs: 100,
@@ -86,7 +86,7 @@ var jbCases = []jbCase{
 			jbPushOp(1, true), jbPushOp(3, true), jbPopOp(false, 1),
 			jbPushOp(2, true), jbPopOp(false, 2, 3),
 		},
-		stats: JitterStats{Received: 3, Recovered: 1},
+		stats: Stats{Received: 3, Recovered: 1},
 	},
 	{
 		name: "duplicates", capacity: 16, latencyMs: 100,
@@ -94,7 +94,7 @@ var jbCases = []jbCase{
 			jbPushOp(1, true), jbPushOp(1, false), jbPopOp(false, 1), jbPushOp(1, false),
 			jbPushOp(3, true), jbPushOp(3, false), jbPopOp(false),
 		},
-		stats: JitterStats{Received: 5, Duplicates: 3},
+		stats: Stats{Received: 5, Duplicates: 3},
 	},
 	{
 		name: "gap skipped after the latency", capacity: 16, latencyMs: 100,
@@ -102,14 +102,14 @@ var jbCases = []jbCase{
 			jbPushOp(1, true), jbPopOp(false, 1), jbPushOp(3, true), jbPopOp(false),
 			jbPopOp(false).wait(99), jbPopOp(true, 3).wait(1), jbPopOp(false),
 		},
-		stats: JitterStats{Received: 2, Lost: 1},
+		stats: Stats{Received: 2, Lost: 1},
 	},
 	{
 		name: "pop at the deadline", capacity: 16, latencyMs: 100,
 		ops: []jbOp{
 			jbPushOp(1, true), jbPushOp(3, true), jbPopOp(false, 1), jbDeadlineOp(true, 3),
 		},
-		stats: JitterStats{Received: 2, Lost: 1},
+		stats: Stats{Received: 2, Lost: 1},
 	},
 	{
 		name: "deadline counts from the oldest arrival", capacity: 16, latencyMs: 100,
@@ -117,7 +117,7 @@ var jbCases = []jbCase{
 			jbPushOp(1, true), jbPopOp(false, 1), jbPushOp(4, true), jbPushOp(3, true).wait(50),
 			jbPopOp(false).wait(49), jbPopOp(true, 3, 4).wait(1),
 		},
-		stats: JitterStats{Received: 3, Lost: 1, Recovered: 1},
+		stats: Stats{Received: 3, Lost: 1, Recovered: 1},
 	},
 	{
 		name: "late packet after its gap was skipped", capacity: 16, latencyMs: 100,
@@ -125,7 +125,7 @@ var jbCases = []jbCase{
 			jbPushOp(1, true), jbPushOp(3, true), jbPopOp(false, 1), jbDeadlineOp(true, 3),
 			jbPushOp(2, false), jbPopOp(false),
 		},
-		stats: JitterStats{Received: 3, Lost: 1, Late: 1},
+		stats: Stats{Received: 3, Lost: 1, Late: 1},
 	},
 	{
 		name: "overflow skips at once", capacity: 2, latencyMs: 100,
@@ -133,7 +133,7 @@ var jbCases = []jbCase{
 			jbPushOp(1, true), jbPopOp(false, 1), jbPushOp(3, true), jbPushOp(4, true), jbPopOp(false),
 			jbPushOp(5, true), jbPopOp(true, 3, 4, 5),
 		},
-		stats: JitterStats{Received: 4, Lost: 1},
+		stats: Stats{Received: 4, Lost: 1},
 	},
 	{
 		name: "sequence numbers wrap", capacity: 16, latencyMs: 100,
@@ -141,14 +141,14 @@ var jbCases = []jbCase{
 			jbPushOp(65534, true), jbPushOp(0, true), jbPushOp(65535, true), jbPopOp(false, 65534, 65535, 0),
 			jbPushOp(1, true), jbPopOp(false, 1),
 		},
-		stats: JitterStats{Received: 4, Recovered: 1},
+		stats: Stats{Received: 4, Recovered: 1},
 	},
 	{
 		name: "gap across the wrap", capacity: 16, latencyMs: 100,
 		ops: []jbOp{
 			jbPushOp(65535, true), jbPopOp(false, 65535), jbPushOp(1, true), jbDeadlineOp(true, 1),
 		},
-		stats: JitterStats{Received: 2, Lost: 1},
+		stats: Stats{Received: 2, Lost: 1},
 	},
 	{
 		name: "huge jump forward resyncs", capacity: 16, latencyMs: 100,
@@ -156,7 +156,7 @@ var jbCases = []jbCase{
 			jbPushOp(1, true), jbPopOp(false, 1), jbPushOp(30000, true), jbPopOp(false),
 			jbPushOp(30001, true), jbPopOp(true, 30000, 30001), jbPushOp(30002, true), jbPopOp(false, 30002),
 		},
-		stats: JitterStats{Received: 4, Resyncs: 1},
+		stats: Stats{Received: 4, Resyncs: 1},
 	},
 	{
 		name: "huge jump backward resyncs", capacity: 16, latencyMs: 100,
@@ -164,7 +164,7 @@ var jbCases = []jbCase{
 			jbPushOp(30000, true), jbPopOp(false, 30000), jbPushOp(2, true), jbPushOp(1, true),
 			jbPopOp(true, 1, 2), jbPushOp(3, true), jbPopOp(false, 3),
 		},
-		stats: JitterStats{Received: 4, Resyncs: 1, Recovered: 1},
+		stats: Stats{Received: 4, Resyncs: 1, Recovered: 1},
 	},
 	{
 		name: "stray packet is discarded", capacity: 16, latencyMs: 100,
@@ -172,7 +172,7 @@ var jbCases = []jbCase{
 			jbPushOp(1, true), jbPushOp(40000, true), jbPushOp(40000, false), jbPushOp(2, true),
 			jbPopOp(false, 1, 2), jbPushOp(9000, true), jbPushOp(50000, true), jbFlushOp(false),
 		},
-		stats: JitterStats{Received: 6, Duplicates: 1, Discarded: 3},
+		stats: Stats{Received: 6, Duplicates: 1, Discarded: 3},
 	},
 	{
 		name: "resync releases what was buffered first", capacity: 16, latencyMs: 100,
@@ -181,7 +181,7 @@ var jbCases = []jbCase{
 			jbPushOp(20000, true), jbPushOp(20001, true),
 			jbPopOp(true, 3), jbPopOp(true, 5), jbPopOp(true, 20000, 20001), jbPopOp(false),
 		},
-		stats: JitterStats{Received: 5, Lost: 2, Resyncs: 1},
+		stats: Stats{Received: 5, Lost: 2, Resyncs: 1},
 	},
 	{
 		name: "flush skips the gaps", capacity: 16, latencyMs: 100,
@@ -189,14 +189,14 @@ var jbCases = []jbCase{
 			jbPushOp(1, true), jbPushOp(3, true), jbPushOp(6, true), jbFlushOp(true, 1, 3, 6), jbPopOp(false),
 			jbPushOp(7, true), jbFlushOp(false, 7),
 		},
-		stats: JitterStats{Received: 4, Lost: 3},
+		stats: Stats{Received: 4, Lost: 3},
 	},
 	{
 		name: "zero latency skips gaps at once", capacity: 16, latencyMs: 0,
 		ops: []jbOp{
 			jbPushOp(1, true), jbPopOp(false, 1), jbPushOp(3, true), jbPopOp(true, 3),
 		},
-		stats: JitterStats{Received: 2, Lost: 1},
+		stats: Stats{Received: 2, Lost: 1},
 	},
 	{
 		name: "restart a little behind catches up", capacity: 2, latencyMs: 100,
@@ -204,13 +204,13 @@ var jbCases = []jbCase{
 			jbPushOp(10, true), jbPushOp(11, true), jbPopOp(false, 10, 11),
 			jbPushOp(9, false), jbPushOp(10, false), jbPushOp(11, false), jbPushOp(12, true), jbPopOp(false, 12),
 		},
-		stats: JitterStats{Received: 6, Late: 1, Duplicates: 2},
+		stats: Stats{Received: 6, Late: 1, Duplicates: 2},
 	},
 }
 
 // runJitterCase runs the ops of c and checks each result.
 func runJitterCase(t *testing.T, c jbCase) {
-	j := NewJitterBuffer(time.Duration(c.latencyMs)*time.Millisecond, c.capacity)
+	j := New(time.Duration(c.latencyMs)*time.Millisecond, c.capacity)
 	now := jbEpoch
 	for i, op := range c.ops {
 		now = now.Add(time.Duration(op.afterMs) * time.Millisecond)
@@ -254,7 +254,7 @@ func TestJitterBuffer(t *testing.T) {
 }
 
 func TestJitterBufferNextDeadline(t *testing.T) {
-	j := NewJitterBuffer(100*time.Millisecond, 2)
+	j := New(100*time.Millisecond, 2)
 	if d := j.NextDeadline(); !d.IsZero() {
 		t.Fatalf("empty buffer: deadline %v", d)
 	}
@@ -285,7 +285,7 @@ func TestJitterBufferNextDeadline(t *testing.T) {
 func TestJitterBufferLongRun(t *testing.T) {
 	const n = 200_000
 	rng := rand.New(rand.NewPCG(1, 2))
-	j := NewJitterBuffer(50*time.Millisecond, 64)
+	j := New(50*time.Millisecond, 64)
 	now := jbEpoch
 	var released []uint16
 	pop := func() {
@@ -339,7 +339,7 @@ func TestJitterBufferLongRun(t *testing.T) {
 }
 
 func BenchmarkJitterBuffer(b *testing.B) {
-	j := NewJitterBuffer(50*time.Millisecond, 512)
+	j := New(50*time.Millisecond, 512)
 	pkts := make([]*rtp.Packet, 1<<16)
 	for i := range pkts {
 		pkts[i] = jbPacket(uint16(i))
@@ -399,7 +399,7 @@ func decodeJitterOps(b []byte) (capacity int, latency time.Duration, ops []jbOp)
 // invariants.
 type jbChecker struct {
 	t        *testing.T
-	j        *JitterBuffer
+	j        *Buffer
 	accepted map[*rtp.Packet]bool
 	released map[*rtp.Packet]bool
 	last     uint16
@@ -436,10 +436,10 @@ func FuzzJitterBuffer(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		capacity, latency, ops := decodeJitterOps(data)
-		j := NewJitterBuffer(latency, capacity)
-		floor := min(DefaultJitterFloor, latency)
+		j := New(latency, capacity)
+		floor := min(DefaultFloor, latency)
 		if len(data) > 0 && data[0]&0x80 != 0 {
-			j = NewAdaptiveJitterBuffer(latency, 0, capacity) // the top bit: adaptive
+			j = NewAdaptive(latency, 0, capacity) // the top bit: adaptive
 		} else {
 			floor = latency
 		}
@@ -497,8 +497,8 @@ func FuzzJitterBuffer(f *testing.F) {
 	})
 }
 
-func ExampleJitterBuffer() {
-	j := NewJitterBuffer(100*time.Millisecond, 64)
+func ExampleBuffer() {
+	j := New(100*time.Millisecond, 64)
 	now := time.Unix(0, 0)
 	for _, seq := range []uint16{1, 2, 4, 3, 6} {
 		j.Push(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq}}, now)

@@ -1,4 +1,4 @@
-package source
+package rtpclock
 
 import "time"
 
@@ -16,41 +16,41 @@ const (
 	timestampResync = 3 * time.Second
 )
 
-// guardVerdict is what timestampGuard.check says about a frame.
-type guardVerdict int
+// Verdict is what Guard.Check says about a frame.
+type Verdict int
 
 const (
-	guardPass   guardVerdict = iota // deliver the frame
-	guardDrop                       // drop it: its timestamp jumped
-	guardResync                     // re-anchor the clock on its arrival, then deliver it
+	GuardPass   Verdict = iota // deliver the frame
+	GuardDrop                  // drop it: its timestamp jumped
+	GuardResync                // re-anchor the clock on its arrival, then deliver it
 )
 
-// timestampGuard drops the frames whose timestamps do not follow their
+// Guard drops the frames whose timestamps do not follow their
 // arrival. The PTS of a track never go back, so without it a single frame
 // with a wild timestamp (or a bogus sender report) would drag the PTS of
 // every later frame hours ahead. It compares gaps, not absolute times, so
 // the clocks of the sender, the room and the ingest need not agree. When
 // every frame has failed it for timestampResync, the stream really jumped:
 // the guard asks for a resync.
-type timestampGuard struct {
+type Guard struct {
 	offset   time.Duration // time minus arrival of the last frame passed
 	set      bool
 	badSince time.Time // arrival of the first of the frames failed in a row
 }
 
-// check judges a frame that arrived at, whose time is off from its arrival
+// Check judges a frame that arrived at, whose time is off from its arrival
 // by off.
-func (g *timestampGuard) check(off time.Duration, at time.Time) guardVerdict {
+func (g *Guard) Check(off time.Duration, at time.Time) Verdict {
 	if d := off - g.offset; !g.set || (d >= -maxTimestampJump && d <= maxTimestampJump) {
 		g.offset, g.set, g.badSince = off, true, time.Time{}
-		return guardPass
+		return GuardPass
 	}
 	if g.badSince.IsZero() {
 		g.badSince = at
 	}
 	if at.Sub(g.badSince) < timestampResync {
-		return guardDrop
+		return GuardDrop
 	}
 	g.offset, g.badSince = 0, time.Time{} // the clock is re-anchored on at
-	return guardResync
+	return GuardResync
 }

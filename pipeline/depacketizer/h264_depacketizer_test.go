@@ -1,4 +1,4 @@
-package source
+package depacketizer
 
 import (
 	"bytes"
@@ -302,7 +302,7 @@ func TestH264Depacketizer(t *testing.T) {
 }
 
 func TestH264DepacketizerFrameCap(t *testing.T) {
-	d, _ := NewDepacketizer(media.CodecH264)
+	d, _ := New(media.CodecH264)
 	big := append([]byte{0x65, 0x88}, bytes.Repeat([]byte{0xaa}, 60000)...)
 	_, err := d.Push(depPacket(depPkt(1, false, h264FU(big, 0, len(big)-1)), 0))
 	for i := 1; err == nil && i < 2*maxVideoFrameBytes/len(big); i++ {
@@ -318,7 +318,7 @@ func TestH264DepacketizerFrameCap(t *testing.T) {
 }
 
 func TestH264DepacketizerAllocs(t *testing.T) {
-	d, _ := NewDepacketizer(media.CodecH264)
+	d, _ := New(media.CodecH264)
 	first := depPacket(depPkt(1, false, h264FU(h264BigIDR, 0, 10)), 0)
 	last := depPacket(depPkt(1, true, h264FU(h264BigIDR, 10, 99)), 1)
 	allocs := testing.AllocsPerRun(100, func() {

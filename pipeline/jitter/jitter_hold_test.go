@@ -1,4 +1,4 @@
-package source
+package jitter
 
 import (
 	"slices"
@@ -9,14 +9,14 @@ import (
 // adaptiveRun drives an adaptive jitter buffer with scripted arrivals.
 type adaptiveRun struct {
 	t   *testing.T
-	j   *JitterBuffer
+	j   *Buffer
 	now time.Time
 	out []uint16
 	gap bool
 }
 
 func newAdaptiveRun(t *testing.T, maxLatency, floor time.Duration) *adaptiveRun {
-	return &adaptiveRun{t: t, j: NewAdaptiveJitterBuffer(maxLatency, floor, 64), now: jbEpoch}
+	return &adaptiveRun{t: t, j: NewAdaptive(maxLatency, floor, 64), now: jbEpoch}
 }
 
 // at moves the clock to ms after the epoch, pushes seqs and pops.
@@ -175,7 +175,7 @@ func TestAdaptiveHoldRTTFloor(t *testing.T) {
 
 // A buffer of fixed latency keeps it whatever happens.
 func TestFixedHoldIgnoresHoles(t *testing.T) {
-	j := NewJitterBuffer(ms(100), 16)
+	j := New(ms(100), 16)
 	j.SetRTT(ms(500))
 	j.Push(jbPacket(1), jbEpoch)
 	j.Push(jbPacket(3), jbEpoch)
@@ -188,10 +188,10 @@ func TestFixedHoldIgnoresHoles(t *testing.T) {
 // An audio track's buffer (no NACK) starts at its floor; a video track's
 // at its maximum.
 func TestTrackJitterStart(t *testing.T) {
-	if h := newTrackJitter(false, ms(300), 64).Hold(); h != DefaultJitterFloor {
-		t.Fatalf("audio hold %v, want %v", h, DefaultJitterFloor)
+	if h := NewForTrack(false, ms(300), 64).Hold(); h != DefaultFloor {
+		t.Fatalf("audio hold %v, want %v", h, DefaultFloor)
 	}
-	if h := newTrackJitter(true, ms(300), 64).Hold(); h != ms(300) {
+	if h := NewForTrack(true, ms(300), 64).Hold(); h != ms(300) {
 		t.Fatalf("video hold %v, want 300 ms", h)
 	}
 }

@@ -1,4 +1,4 @@
-package source
+package depacketizer
 
 import (
 	"bytes"
@@ -161,7 +161,7 @@ func TestOpusDepacketizer(t *testing.T) {
 // TestOpusDepacketizerAllocs: a packet costs the copy of its payload that
 // the caller keeps, no slice of frames; a frame kept keeps its bytes.
 func TestOpusDepacketizerAllocs(t *testing.T) {
-	d, _ := NewDepacketizer(media.CodecOpus)
+	d, _ := New(media.CodecOpus)
 	p := depPacket(depPkt(1, true, opusOne), 0)
 	kept, err := d.Push(p)
 	if err != nil || len(kept) != 1 {

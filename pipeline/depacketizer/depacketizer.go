@@ -1,4 +1,9 @@
-package source
+// Package depacketizer turns the in-order RTP packets of one track into
+// frames (access units): RFC 7741 VP8, RFC 6184 H.264 (packetization-mode
+// 1: single NAL units, STAP-A, FU-A) and RFC 7587 Opus. Malformed payloads
+// are reported with ErrMalformed, never a panic, and frames are capped in
+// size so that hostile input cannot grow memory without bound.
+package depacketizer
 
 import (
 	"errors"
@@ -46,9 +51,9 @@ type Depacketizer interface {
 	Reset()
 }
 
-// NewDepacketizer returns the depacketizer for codec c (media.CodecVP8,
+// New returns the depacketizer for codec c (media.CodecVP8,
 // CodecH264, CodecOpus) or an error.
-func NewDepacketizer(c media.Codec) (Depacketizer, error) {
+func New(c media.Codec) (Depacketizer, error) {
 	switch c {
 	case media.CodecVP8:
 		return newVP8Depacketizer(), nil
@@ -57,7 +62,7 @@ func NewDepacketizer(c media.Codec) (Depacketizer, error) {
 	case media.CodecOpus:
 		return newOpusDepacketizer(), nil
 	}
-	return nil, fmt.Errorf("source: no depacketizer for codec %q", c)
+	return nil, fmt.Errorf("no depacketizer for codec %q", c)
 }
 
 // packetPayload returns the payload of p. skip reports a packet that carries

@@ -1,4 +1,4 @@
-package source
+package rtpclock
 
 import (
 	"testing"
@@ -60,7 +60,7 @@ func TestUnwrap(t *testing.T) {
 	}
 }
 
-// clockStep is one operation on a trackClock: a sender report, an arrival
+// clockStep is one operation on a Track: a sender report, an arrival
 // anchor, or a PTS query (with the PTS wanted).
 type clockStep struct {
 	op   string // "sr", "arrival", "rebase", "pts"
@@ -159,24 +159,24 @@ func TestTrackClock(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var common commonClock
-			tc := newTrackClock(c.rate)
-			if tc.synced() {
+			var common Common
+			tc := NewTrack(c.rate)
+			if tc.Synced() {
 				t.Fatal("synced before any mapping")
 			}
 			for i, s := range c.steps {
 				switch s.op {
 				case "sr":
-					tc.senderReport(ntpOf(s.at), s.ts)
+					tc.SenderReport(ntpOf(s.at), s.ts)
 				case "arrival":
-					tc.arrival(s.at, s.ts)
+					tc.Arrival(s.at, s.ts)
 				case "rebase":
-					tc.rebase(s.at, s.ts)
+					tc.Rebase(s.at, s.ts)
 				case "pts":
-					if !tc.synced() {
+					if !tc.Synced() {
 						t.Fatalf("step %d: not synced", i)
 					}
-					if got := tc.pts(s.ts, &common); got != s.want {
+					if got := tc.PTS(s.ts, &common); got != s.want {
 						t.Fatalf("step %d: pts(%d) = %v, want %v", i, s.ts, got, s.want)
 					}
 				}
@@ -190,22 +190,45 @@ func TestTrackClock(t *testing.T) {
 // A/V alignment carried by the sender reports survives.
 func TestCommonEpoch(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
-	var common commonClock
-	video, audio := newTrackClock(90000), newTrackClock(48000)
-	video.senderReport(ntpOf(t0), 1_000_000)
-	audio.senderReport(ntpOf(t0.Add(10*time.Millisecond)), 7_000)
+	var common Common
+	video, audio := NewTrack(90000), NewTrack(48000)
+	video.SenderReport(ntpOf(t0), 1_000_000)
+	audio.SenderReport(ntpOf(t0.Add(10*time.Millisecond)), 7_000)
 
-	if got := video.pts(1_000_000+9000, &common); got != 0 { // epoch = t0 + 100 ms
+	if got := video.PTS(1_000_000+9000, &common); got != 0 { // epoch = t0 + 100 ms
 		t.Fatalf("first video pts = %v, want 0", got)
 	}
 	// Audio at t0 + 10 ms + 20 ms: older than the epoch.
-	if got := audio.pts(7_000+960, &common); got != -70*time.Millisecond {
+	if got := audio.PTS(7_000+960, &common); got != -70*time.Millisecond {
 		t.Fatalf("old audio pts = %v, want -70ms", got)
 	}
 	// Same instant on both tracks: same PTS.
-	v := video.pts(1_000_000+90000, &common)
-	a := audio.pts(7_000+48000-480, &common)
+	v := video.PTS(1_000_000+90000, &common)
+	a := audio.PTS(7_000+48000-480, &common)
 	if v != 900*time.Millisecond || a != v {
 		t.Fatalf("aligned pts: video %v audio %v, want 900ms both", v, a)
+	}
+}
+
+// ByArrival follows where the mapping comes from: none, an arrival, a
+// sender report, a rebase.
+func TestByArrival(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	c := NewTrack(90000)
+	steps := []struct {
+		name string
+		do   func()
+		want bool
+	}{
+		{"new", func() {}, false},
+		{"arrival", func() { c.Arrival(t0, 0) }, true},
+		{"sender report", func() { c.SenderReport(ntpOf(t0), 3000) }, false},
+		{"rebase", func() { c.Rebase(t0.Add(time.Second), 90000) }, true},
+	}
+	for _, s := range steps {
+		s.do()
+		if got := c.ByArrival(); got != s.want {
+			t.Fatalf("after %s: ByArrival %v, want %v", s.name, got, s.want)
+		}
 	}
 }

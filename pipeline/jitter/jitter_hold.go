@@ -1,11 +1,11 @@
-package source
+package jitter
 
 import "time"
 
 // Adaptive hold defaults.
 const (
-	// DefaultJitterFloor is the shortest hold of an adaptive JitterBuffer.
-	DefaultJitterFloor = 20 * time.Millisecond
+	// DefaultFloor is the shortest hold of an adaptive Buffer.
+	DefaultFloor = 20 * time.Millisecond
 	// jitterHoldMargin is added to the measured time a hole takes to
 	// fill: scheduling noise and the spread of the next retransmission.
 	jitterHoldMargin = 20 * time.Millisecond
@@ -17,7 +17,7 @@ const (
 	jitterHoldDecay = 32
 )
 
-// jitterHold is the wait of an adaptive JitterBuffer for a missing
+// jitterHold is the wait of an adaptive Buffer for a missing
 // packet. It follows how long holes take to fill: a packet that fills a
 // hole (reordered, or resent after a NACK) waited the reordering depth or
 // the round trip its NACK needed, in time; so did a packet that arrives
@@ -25,8 +25,8 @@ const (
 // margin, at least floor (and RTT·1.5 + margin once an RTT is known), at
 // most max: twice, because a retransmission that is itself lost is sent
 // again only after another round trip, and giving that one up costs the
-// rest of the GOP (TestIngestRecoversOverLongRTT lost one in eight runs
-// with a quarter more instead). Until a first hole has filled or been
+// rest of the GOP (pipeline/source's TestIngestRecoversOverLongRTT lost
+// one in eight runs with a quarter more instead). Until a first hole has filled or been
 // given up on it is max: with no hole it costs nothing, and the first
 // retransmission is not given up on before anything is known. A hole
 // given up on that nothing came back for, twice in a row (a codec
@@ -45,12 +45,13 @@ func newJitterHold(floor, ceiling time.Duration) *jitterHold {
 	return &jitterHold{floor: floor, max: ceiling, cur: ceiling}
 }
 
-// newTrackJitter returns the jitter buffer of a track of kind video
-// (true) or audio, waiting at most maxLatency. Only video has NACK
-// feedback (rtc.Codecs): an audio hole fills only by reordering, so its
-// hold starts at the floor instead of the maximum.
-func newTrackJitter(video bool, maxLatency time.Duration, capacity int) *JitterBuffer {
-	j := NewAdaptiveJitterBuffer(maxLatency, 0, capacity)
+// NewForTrack returns the adaptive jitter buffer of a track of kind
+// video (true) or audio, waiting at most maxLatency: the ingest's policy
+// (pipeline/source), kept here because it sets where the hold starts.
+// Only video has NACK feedback (rtc.Codecs): an audio hole fills only by
+// reordering, so its hold starts at the floor instead of the maximum.
+func NewForTrack(video bool, maxLatency time.Duration, capacity int) *Buffer {
+	j := NewAdaptive(maxLatency, 0, capacity)
 	if !video {
 		j.adapt.cur, j.adapt.learned = j.adapt.floor, true
 	}

@@ -1,24 +1,30 @@
-package source
+// Package rtpclock puts the RTP timestamps of a room's tracks on one
+// clock: each Track maps its timestamps to the SFU's wall clock from RTCP
+// sender reports (RFC 3550 section 6.4.1), or from packet arrival until
+// the first report comes, and Common turns those instants into PTS from
+// one epoch shared by all tracks. Guard drops the frames whose timestamps
+// do not follow their arrival.
+package rtpclock
 
 import (
 	"sync"
 	"time"
 )
 
-// commonClock is the clock all tracks of one Ingest share. Every track
+// Common is the clock all tracks of one ingest share. Every track
 // maps its RTP timestamps to the SFU's wall clock (from RTCP sender
-// reports, RFC 3550 section 6.4.1); commonClock turns those instants into
+// reports, RFC 3550 section 6.4.1); Common turns those instants into
 // PTS relative to one epoch: the wall-clock time of the first unit any
 // track emits. A track whose first frames are older than that (a cached
-// keyframe) gets negative PTS.
-type commonClock struct {
+// keyframe) gets negative PTS. The zero Common is ready to use.
+type Common struct {
 	mu    sync.Mutex
 	epoch time.Time
 	set   bool
 }
 
 // since returns t relative to the epoch, fixing the epoch at t on first use.
-func (c *commonClock) since(t time.Time) time.Duration {
+func (c *Common) since(t time.Time) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.set {
@@ -74,7 +80,7 @@ func (m rtpMapping) time(ext int64) time.Time {
 	return m.at.Add(time.Duration(r/d)*time.Second + time.Duration(r%d)*time.Second/time.Duration(d))
 }
 
-// clockSource says where a trackClock's mapping comes from.
+// clockSource says where a Track's mapping comes from.
 type clockSource int
 
 const (
@@ -86,13 +92,13 @@ const (
 // minPTSStep is how far a clamped PTS moves past the previous one.
 const minPTSStep = time.Millisecond
 
-// trackClock maps one track's RTP timestamps to PTS on the commonClock.
+// Track maps one track's RTP timestamps to PTS on the Common clock.
 // It uses the latest sender report; before the first one it can be
 // anchored on the arrival of the first packet instead (a fallback that is
 // only as good as the network delay is constant). PTS never goes back: when
 // a new mapping would move time backwards, the PTS is clamped to the
 // previous PTS + minPTSStep until the mapping catches up.
-type trackClock struct {
+type Track struct {
 	rate    uint32
 	unwrap  unwrapper
 	ref     rtpMapping
@@ -101,13 +107,15 @@ type trackClock struct {
 	started bool
 }
 
-func newTrackClock(rate uint32) *trackClock {
-	return &trackClock{rate: rate}
+// NewTrack returns the clock of a track whose RTP clock rate is rate
+// (Hz), with no mapping yet.
+func NewTrack(rate uint32) *Track {
+	return &Track{rate: rate}
 }
 
-// senderReport takes an RTCP sender report's NTP and RTP times as the
+// SenderReport takes an RTCP sender report's NTP and RTP times as the
 // mapping from now on.
-func (c *trackClock) senderReport(ntp uint64, rtpTime uint32) {
+func (c *Track) SenderReport(ntp uint64, rtpTime uint32) {
 	ext, at := c.unwrap.unwrap(rtpTime), ntpTime(ntp)
 	if c.source == clockSR {
 		at = c.slew(ext, at)
@@ -128,7 +136,7 @@ const (
 
 // slew returns the anchor time for ext: the current mapping's, moved
 // towards the report's by 1/srSlew of the difference.
-func (c *trackClock) slew(ext int64, reported time.Time) time.Time {
+func (c *Track) slew(ext int64, reported time.Time) time.Time {
 	predicted := c.ref.time(ext)
 	diff := reported.Sub(predicted)
 	if diff > srStep || diff < -srStep {
@@ -137,9 +145,9 @@ func (c *trackClock) slew(ext int64, reported time.Time) time.Time {
 	return predicted.Add(diff / srSlew)
 }
 
-// arrival anchors the mapping on a packet's arrival time. It does nothing
+// Arrival anchors the mapping on a packet's arrival time. It does nothing
 // once the track has a mapping.
-func (c *trackClock) arrival(at time.Time, rtpTime uint32) {
+func (c *Track) Arrival(at time.Time, rtpTime uint32) {
 	if c.source != clockNone {
 		return
 	}
@@ -147,28 +155,32 @@ func (c *trackClock) arrival(at time.Time, rtpTime uint32) {
 	c.source = clockArrival
 }
 
-// rebase anchors the mapping on a frame's arrival after the track's
+// Rebase anchors the mapping on a frame's arrival after the track's
 // timestamps jumped, forgetting the timestamps before; the next sender
 // report takes over again.
-func (c *trackClock) rebase(at time.Time, rtpTime uint32) {
+func (c *Track) Rebase(at time.Time, rtpTime uint32) {
 	c.unwrap = unwrapper{}
 	c.ref = rtpMapping{at: at.Round(0), ext: c.unwrap.unwrap(rtpTime), rate: c.rate}
 	c.source = clockArrival
 }
 
-// wallTime returns the wall-clock instant of an RTP timestamp by the
+// WallTime returns the wall-clock instant of an RTP timestamp by the
 // current mapping, without taking it as the previous timestamp. Call it
 // only once synced.
-func (c *trackClock) wallTime(ts uint32) time.Time {
+func (c *Track) WallTime(ts uint32) time.Time {
 	return c.ref.time(c.unwrap.peek(ts))
 }
 
-// synced reports whether the track has a mapping.
-func (c *trackClock) synced() bool { return c.source != clockNone }
+// Synced reports whether the track has a mapping.
+func (c *Track) Synced() bool { return c.source != clockNone }
 
-// pts returns the PTS of an RTP timestamp on the common clock. Call it in
+// ByArrival reports whether the mapping comes from a packet's arrival
+// (no sender report yet, or a rebase since the last one).
+func (c *Track) ByArrival() bool { return c.source == clockArrival }
+
+// PTS returns the PTS of an RTP timestamp on the common clock. Call it in
 // RTP order, and only once synced.
-func (c *trackClock) pts(ts uint32, common *commonClock) time.Duration {
+func (c *Track) PTS(ts uint32, common *Common) time.Duration {
 	p := common.since(c.ref.time(c.unwrap.unwrap(ts)))
 	if c.started && p <= c.last {
 		p = c.last + minPTSStep

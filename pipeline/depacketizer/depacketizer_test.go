@@ -1,4 +1,4 @@
-package source
+package depacketizer
 
 import (
 	"bytes"
@@ -126,7 +126,7 @@ func runDepSteps(t testing.TB, d Depacketizer, steps []depStep) (frames []Frame,
 func testDepCases(t *testing.T, codec media.Codec, cases []depCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := NewDepacketizer(codec)
+			d, err := New(codec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +175,7 @@ func depCaseSeeds(cases []depCase) map[string][]byte {
 // packet pushed, and do not alias the depacketizer's buffers. check adds the
 // codec's own invariants.
 func fuzzDepacketizer(t *testing.T, codec media.Codec, data []byte, check func(t *testing.T, f Frame)) {
-	d, err := NewDepacketizer(codec)
+	d, err := New(codec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,14 +213,14 @@ func fuzzDepacketizer(t *testing.T, codec media.Codec, data []byte, check func(t
 	}
 }
 
-func TestNewDepacketizer(t *testing.T) {
+func TestNew(t *testing.T) {
 	for _, c := range []media.Codec{media.CodecVP8, media.CodecH264, media.CodecOpus} {
-		if d, err := NewDepacketizer(c); err != nil || d == nil {
-			t.Errorf("NewDepacketizer(%q) = %v, %v", c, d, err)
+		if d, err := New(c); err != nil || d == nil {
+			t.Errorf("New(%q) = %v, %v", c, d, err)
 		}
 	}
-	if _, err := NewDepacketizer("AV1"); err == nil {
-		t.Error("NewDepacketizer(AV1) did not fail")
+	if _, err := New("AV1"); err == nil {
+		t.Error("New(AV1) did not fail")
 	}
 }
 
@@ -248,7 +248,7 @@ func TestDepStepsRoundTrip(t *testing.T) {
 // packet is ignored.
 func TestDepacketizerNilAndPadding(t *testing.T) {
 	for _, c := range []media.Codec{media.CodecVP8, media.CodecH264, media.CodecOpus} {
-		d, _ := NewDepacketizer(c)
+		d, _ := New(c)
 		if fs, err := d.Push(nil); !errors.Is(err, ErrMalformed) || fs != nil {
 			t.Errorf("%s: Push(nil) = %v, %v", c, fs, err)
 		}

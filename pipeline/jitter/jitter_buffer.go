@@ -1,4 +1,9 @@
-package source
+// Package jitter reorders the RTP packets of one track by sequence number
+// (RFC 3550 appendix A.1 unwrapping) and waits a bounded time for the
+// missing ones, the time NACK retransmissions (RFC 4585) need to arrive:
+// a fixed latency (New), or a hold that follows how long holes take to
+// fill (NewAdaptive, NewForTrack).
+package jitter
 
 import (
 	"math/bits"
@@ -15,8 +20,8 @@ const (
 	maxJitterCapacity     = 8192
 )
 
-// JitterStats are the counters of a JitterBuffer since its creation.
-type JitterStats struct {
+// Stats are the counters of a Buffer since its creation.
+type Stats struct {
 	// Received counts every packet pushed.
 	Received uint64
 	// Duplicates counts packets dropped because the same sequence number is
@@ -64,7 +69,7 @@ type jitterSegment struct {
 	gap  bool
 }
 
-// JitterBuffer reorders the RTP packets of one track by sequence number. It
+// Buffer reorders the RTP packets of one track by sequence number. It
 // waits up to latency for a missing packet (time for NACK retransmission),
 // then skips the gap and counts the missing packets as lost.
 //
@@ -72,8 +77,8 @@ type jitterSegment struct {
 // numbers relative to the next one to release. Packets are kept in a ring
 // indexed by extended sequence number, and in a queue in arrival order whose
 // head gives the next deadline, so every operation is amortized O(1) per
-// packet. A JitterBuffer is not safe for concurrent use.
-type JitterBuffer struct {
+// packet. A Buffer is not safe for concurrent use.
+type Buffer struct {
 	latency  time.Duration
 	adapt    *jitterHold // nil: the hold is latency
 	capacity int
@@ -94,19 +99,19 @@ type JitterBuffer struct {
 	stray   *rtp.Packet // a packet far outside the window, maybe a resync
 	strayAt time.Time
 
-	stats JitterStats
+	stats Stats
 }
 
-// NewJitterBuffer returns a buffer that waits up to latency for a missing
+// New returns a buffer that waits up to latency for a missing
 // packet and holds about capacity packets (a default when capacity <= 0,
 // clamped to 8192).
-func NewJitterBuffer(latency time.Duration, capacity int) *JitterBuffer {
+func New(latency time.Duration, capacity int) *Buffer {
 	if capacity <= 0 {
 		capacity = defaultJitterCapacity
 	}
 	capacity = min(capacity, maxJitterCapacity)
 	size := 1 << bits.Len(uint(2*capacity-1))
-	return &JitterBuffer{
+	return &Buffer{
 		latency:  latency,
 		capacity: capacity,
 		mask:     uint64(size - 1),
@@ -114,27 +119,27 @@ func NewJitterBuffer(latency time.Duration, capacity int) *JitterBuffer {
 	}
 }
 
-// NewAdaptiveJitterBuffer returns a buffer whose wait for a missing
+// NewAdaptive returns a buffer whose wait for a missing
 // packet follows how long holes take to fill (reordering, and the round
-// trip a NACK retransmission needs), between floor (DefaultJitterFloor
+// trip a NACK retransmission needs), between floor (DefaultFloor
 // when <= 0) and maxLatency; see Hold. With no hole it releases packets as
-// they come, like any JitterBuffer.
-func NewAdaptiveJitterBuffer(maxLatency, floor time.Duration, capacity int) *JitterBuffer {
+// they come, like any Buffer.
+func NewAdaptive(maxLatency, floor time.Duration, capacity int) *Buffer {
 	if floor <= 0 {
-		floor = DefaultJitterFloor
+		floor = DefaultFloor
 	}
-	j := NewJitterBuffer(maxLatency, capacity)
+	j := New(maxLatency, capacity)
 	j.adapt = newJitterHold(floor, maxLatency)
 	return j
 }
 
 // Hold is how long the buffer now waits for a missing packet: the
-// latency of NewJitterBuffer; for an adaptive buffer, the time holes have
+// latency of New; for an adaptive buffer, the time holes have
 // been taking to fill, twice over and 20 ms, within its floor and
 // maximum, starting at the maximum until a first hole has filled or been
 // given up on, and halved whenever two holes in a row were given up on
 // with nothing coming back.
-func (j *JitterBuffer) Hold() time.Duration {
+func (j *Buffer) Hold() time.Duration {
 	if j.adapt == nil {
 		return j.latency
 	}
@@ -145,7 +150,7 @@ func (j *JitterBuffer) Hold() time.Duration {
 // the caller knows it (RTCP): the hold is then at least 1.5 RTT + 20 ms,
 // the time a NACK and its retransmission need. 0 means unknown. A buffer
 // of fixed latency ignores it.
-func (j *JitterBuffer) SetRTT(rtt time.Duration) {
+func (j *Buffer) SetRTT(rtt time.Duration) {
 	if j.adapt != nil {
 		j.adapt.setRTT(rtt)
 	}
@@ -154,7 +159,7 @@ func (j *JitterBuffer) SetRTT(rtt time.Duration) {
 // Arrival returns when the packet of sequence number seq, among the
 // last released (about capacity of them), was pushed; zero when it is not
 // one of them.
-func (j *JitterBuffer) Arrival(seq uint16) time.Time {
+func (j *Buffer) Arrival(seq uint16) time.Time {
 	delta := int(int16(seq - uint16(j.next)))
 	if delta >= 0 || -delta > j.window() {
 		return time.Time{}
@@ -167,16 +172,16 @@ func (j *JitterBuffer) Arrival(seq uint16) time.Time {
 }
 
 // Stats returns the counters since creation.
-func (j *JitterBuffer) Stats() JitterStats { return j.stats }
+func (j *Buffer) Stats() Stats { return j.stats }
 
 // window is the number of extended sequence numbers the ring can hold.
-func (j *JitterBuffer) window() int { return len(j.slots) }
+func (j *Buffer) window() int { return len(j.slots) }
 
 // Push inserts a packet received at now. Duplicates, and packets older than
 // the last released one, are dropped and counted (it returns false). A packet
 // far outside the window is held aside: a second one close to it makes the
 // buffer resync on them, else it is discarded.
-func (j *JitterBuffer) Push(p *rtp.Packet, now time.Time) bool {
+func (j *Buffer) Push(p *rtp.Packet, now time.Time) bool {
 	if p == nil {
 		return false
 	}
@@ -201,7 +206,7 @@ func (j *JitterBuffer) Push(p *rtp.Packet, now time.Time) bool {
 }
 
 // insert stores a packet of the window, unless it is a duplicate.
-func (j *JitterBuffer) insert(p *rtp.Packet, now time.Time, ext uint64) bool {
+func (j *Buffer) insert(p *rtp.Packet, now time.Time, ext uint64) bool {
 	s := &j.slots[ext&j.mask]
 	if s.held && s.ext == ext {
 		j.stats.Duplicates++
@@ -224,7 +229,7 @@ func (j *JitterBuffer) insert(p *rtp.Packet, now time.Time, ext uint64) bool {
 
 // late drops a packet behind the next one to release. (A stream that
 // restarted a little behind us thus catches up within one window.)
-func (j *JitterBuffer) late(ext uint64, now time.Time) bool {
+func (j *Buffer) late(ext uint64, now time.Time) bool {
 	s := &j.slots[ext&j.mask]
 	switch {
 	case s.released && s.ext == ext:
@@ -241,7 +246,7 @@ func (j *JitterBuffer) late(ext uint64, now time.Time) bool {
 
 // far handles a packet too far from the window to be a reordered one: the
 // first is held aside; a second one close to it confirms a resync.
-func (j *JitterBuffer) far(p *rtp.Packet, now time.Time) bool {
+func (j *Buffer) far(p *rtp.Packet, now time.Time) bool {
 	if j.stray == nil {
 		j.stray, j.strayAt = p, now
 		return true
@@ -268,7 +273,7 @@ func (j *JitterBuffer) far(p *rtp.Packet, now time.Time) bool {
 }
 
 // dropStray discards a packet held aside that no resync confirmed.
-func (j *JitterBuffer) dropStray() {
+func (j *Buffer) dropStray() {
 	if j.stray != nil {
 		j.stray = nil
 		j.stats.Discarded++
@@ -277,7 +282,7 @@ func (j *JitterBuffer) dropStray() {
 
 // resync moves everything buffered to the pending runs, with their gaps,
 // and restarts the window at sequence number first.
-func (j *JitterBuffer) resync(first uint16) {
+func (j *Buffer) resync(first uint16) {
 	for j.count > 0 {
 		run := j.releaseRun(nil)
 		if len(run) == 0 {
@@ -303,7 +308,7 @@ func (j *JitterBuffer) resync(first uint16) {
 // The packets returned by one call are contiguous, and gap=true means that
 // the gap lies before pkts[0]. A further gap that is also due is left to the
 // next call, so a caller should call Pop until it returns no packets.
-func (j *JitterBuffer) Pop(now time.Time) (pkts []*rtp.Packet, gap bool) {
+func (j *Buffer) Pop(now time.Time) (pkts []*rtp.Packet, gap bool) {
 	if len(j.pending) > 0 {
 		seg := j.pending[0]
 		j.pending[0] = jitterSegment{}
@@ -328,7 +333,7 @@ func (j *JitterBuffer) Pop(now time.Time) (pkts []*rtp.Packet, gap bool) {
 // Flush releases everything still buffered in order, skipping gaps (at
 // track end); gap reports whether any was skipped. A stray packet held
 // aside is discarded.
-func (j *JitterBuffer) Flush() (pkts []*rtp.Packet, gap bool) {
+func (j *Buffer) Flush() (pkts []*rtp.Packet, gap bool) {
 	for _, seg := range j.pending {
 		pkts = append(pkts, seg.pkts...)
 		gap = gap || seg.gap
@@ -349,7 +354,7 @@ func (j *JitterBuffer) Flush() (pkts []*rtp.Packet, gap bool) {
 
 // NextDeadline is when Pop would next release packets by timeout; zero when
 // nothing waits. It is the last push time when packets are ready at once.
-func (j *JitterBuffer) NextDeadline() time.Time {
+func (j *Buffer) NextDeadline() time.Time {
 	switch {
 	case len(j.pending) > 0, j.count > j.capacity, j.count > 0 && j.slots[j.next&j.mask].held:
 		return j.lastPush
@@ -360,13 +365,13 @@ func (j *JitterBuffer) NextDeadline() time.Time {
 }
 
 // due reports whether the gap at the head must be skipped at now.
-func (j *JitterBuffer) due(now time.Time) bool {
+func (j *Buffer) due(now time.Time) bool {
 	return j.count > j.capacity || !now.Before(j.oldest().Add(j.Hold()))
 }
 
 // oldest returns the arrival time of the packet that has waited longest.
 // It needs count > 0.
-func (j *JitterBuffer) oldest() time.Time {
+func (j *Buffer) oldest() time.Time {
 	j.skipReleasedArrivals()
 	return j.arrival[j.head].at
 }
@@ -374,7 +379,7 @@ func (j *JitterBuffer) oldest() time.Time {
 // pushArrival appends to the arrival queue. Entries of released packets are
 // dropped from its head here and in oldest, and the queue is compacted when
 // its dead head is at least half of it, so it stays within twice the window.
-func (j *JitterBuffer) pushArrival(a jitterArrival) {
+func (j *Buffer) pushArrival(a jitterArrival) {
 	j.skipReleasedArrivals()
 	if j.head > 0 && j.head >= len(j.arrival)/2 {
 		n := copy(j.arrival, j.arrival[j.head:])
@@ -385,7 +390,7 @@ func (j *JitterBuffer) pushArrival(a jitterArrival) {
 
 // skipReleasedArrivals moves the head of the arrival queue past the entries
 // of packets no longer held.
-func (j *JitterBuffer) skipReleasedArrivals() {
+func (j *Buffer) skipReleasedArrivals() {
 	for j.head < len(j.arrival) {
 		a := j.arrival[j.head]
 		if s := &j.slots[a.ext&j.mask]; s.held && s.ext == a.ext {
@@ -396,7 +401,7 @@ func (j *JitterBuffer) skipReleasedArrivals() {
 }
 
 // releaseRun appends to pkts the contiguous packets from next on.
-func (j *JitterBuffer) releaseRun(pkts []*rtp.Packet) []*rtp.Packet {
+func (j *Buffer) releaseRun(pkts []*rtp.Packet) []*rtp.Packet {
 	for j.count > 0 {
 		s := &j.slots[j.next&j.mask]
 		if !s.held || s.ext != j.next {
@@ -412,7 +417,7 @@ func (j *JitterBuffer) releaseRun(pkts []*rtp.Packet) []*rtp.Packet {
 
 // skipGap moves next to the first held packet, counting the sequence
 // numbers skipped as lost. It needs count > 0 and no packet held at next.
-func (j *JitterBuffer) skipGap() {
+func (j *Buffer) skipGap() {
 	since := j.oldest()
 	for {
 		s := &j.slots[j.next&j.mask]

@@ -1,4 +1,4 @@
-package source
+package depacketizer
 
 import (
 	"bytes"
@@ -229,7 +229,7 @@ func TestVP8Depacketizer(t *testing.T) {
 }
 
 func TestVP8DepacketizerFrameCap(t *testing.T) {
-	d, _ := NewDepacketizer(media.CodecVP8)
+	d, _ := New(media.CodecVP8)
 	chunk := bytes.Repeat([]byte{0xaa}, 60000)
 	_, err := d.Push(depPacket(depPkt(1, false, vp8Desc(true, 0), vp8Delta, chunk), 0))
 	for i := 1; err == nil && i < 2*maxVideoFrameBytes/len(chunk); i++ {
@@ -245,7 +245,7 @@ func TestVP8DepacketizerFrameCap(t *testing.T) {
 }
 
 func TestVP8DepacketizerAllocs(t *testing.T) {
-	d, _ := NewDepacketizer(media.CodecVP8)
+	d, _ := New(media.CodecVP8)
 	first := depPacket(depPkt(1, false, vp8Desc(true, 0), vp8Key[:20]), 0)
 	last := depPacket(depPkt(1, true, vp8Desc(false, 0), vp8Key[20:]), 1)
 	allocs := testing.AllocsPerRun(100, func() {
