@@ -30,12 +30,6 @@ const (
 	maxHeldFrames = 500
 	// pliInterval is the least time between two PLIs of one track.
 	pliInterval = 500 * time.Millisecond
-	// firstPLIWait is how long a new video track waits for a keyframe
-	// before it asks for one: the room starts every subscription at the
-	// keyframe of its cache (and asks the publisher itself when it has
-	// none), so a PLI at once would make every publisher send a keyframe
-	// each time a job starts.
-	firstPLIWait = 300 * time.Millisecond
 	// logInterval is the least time between two malformed-packet logs.
 	logInterval = time.Second
 	// jitterCapacity is the jitter buffer size in packets.
@@ -169,8 +163,7 @@ func (r *trackReader) run(ctx context.Context) {
 	r.end()
 }
 
-// start reports the track added and, for video, waits for a keyframe:
-// it asks for one when none came within firstPLIWait.
+// start reports the track added and, for video, asks for a keyframe.
 func (r *trackReader) start() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -180,7 +173,7 @@ func (r *trackReader) start() {
 	if r.track.Kind == media.KindVideo {
 		now := r.env.now()
 		r.waitKey = true
-		r.lastPLI = now.Add(firstPLIWait - pliInterval) // the first PLI is due at now + firstPLIWait
+		r.requestPLI(now)
 		r.arm(now)
 	}
 }

@@ -195,7 +195,7 @@ func TestTrackReaderVideoLoss(t *testing.T) {
 	h := startTR(t, media.CodecVP8)
 	t0 := time.Unix(1_700_000_000, 0)
 	h.sr(t0, 0)
-	testutil.Eventually(t, 5*time.Second, "a PLI when no keyframe came at start", func() bool { return h.fake.pliCount() == 1 })
+	testutil.Eventually(t, 5*time.Second, "the PLI at start", func() bool { return h.fake.pliCount() == 1 })
 
 	h.send(trVP8(1, 0, 1, true, 3)...)     // seq 1-3, key
 	h.send(trVP8(4, 3000, 2, false, 1)...) // seq 4
@@ -233,29 +233,6 @@ func TestTrackReaderVideoLoss(t *testing.T) {
 			t.Fatalf("PLI for SSRC %#x, want %#x", p.MediaSSRC, trSSRC)
 		}
 	}
-}
-
-// TestTrackReaderNoPLIWhenKeyframeFirst: a video track that starts at a
-// keyframe (the room seeds every subscription from its keyframe cache)
-// asks the publisher for none; one that starts without sends a PLI.
-func TestTrackReaderNoPLIWhenKeyframeFirst(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	h := startTR(t, media.CodecVP8)
-	h.sr(time.Unix(1_700_000_000, 0), 0)
-	h.send(trVP8(1, 0, 1, true, 2)...)
-	for i := range uint16(20) {
-		h.send(trVP8(3+i, 3000*uint32(i+1), 2+i, false, 1)...)
-	}
-	testutil.Eventually(t, 5*time.Second, "21 units", func() bool { _, u := h.rec.snapshot(); return len(u) == 21 })
-	// Past the wait for a first keyframe and a PLI interval: still none.
-	deadline := time.Now().Add(firstPLIWait + pliInterval)
-	for time.Now().Before(deadline) && h.fake.pliCount() == 0 {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := h.fake.pliCount(); n != 0 {
-		t.Errorf("%d PLIs for a track that started at a keyframe", n)
-	}
-	h.stop()
 }
 
 // TestTrackReaderHoldsForSR checks that frames wait for the first sender
