@@ -45,6 +45,7 @@ type session struct {
 	outChunk int
 	batch    batch      // what the next write sends
 	tw       *tryWriter // writes without waiting, for a WriteGroup; nil on TLS
+	deadline bool       // a write deadline is set on the connection
 
 	streamID      atomic.Uint32
 	handshakeDone atomic.Bool

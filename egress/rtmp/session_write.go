@@ -87,6 +87,10 @@ func (s *session) trySend(msgs []message) (done bool, err error) {
 	if len(s.batch.iov) == 0 {
 		return true, nil
 	}
+	if s.deadline { // this write never waits; a deadline left by the last one would fail it once past
+		_ = s.raw.SetWriteDeadline(time.Time{})
+		s.deadline = false
+	}
 	n, err := s.tw.write(s.batch.iov)
 	s.stats.wrote(n)
 	if err != nil {
@@ -100,6 +104,12 @@ func (s *session) trySend(msgs []message) (done bool, err error) {
 	}
 	s.batch.reset()
 	return true, nil
+}
+
+// setWriteDeadlineLocked gives the next write WriteTimeout.
+func (s *session) setWriteDeadlineLocked() {
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	s.deadline = true
 }
 
 // advanceBufs drops the first n bytes of bufs.
@@ -141,7 +151,7 @@ func (s *session) flushLocked() error {
 	if err := s.err(); err != nil {
 		return err
 	}
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	s.setWriteDeadlineLocked()
 	var n int64
 	var err error
 	if s.conn != s.raw {
@@ -177,7 +187,7 @@ func (s *session) writeLocked(b []byte) error {
 			return err
 		}
 	}
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	s.setWriteDeadlineLocked()
 	n, err := s.conn.Write(b)
 	s.stats.wrote(n)
 	if err != nil {
