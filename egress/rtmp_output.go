@@ -65,8 +65,9 @@ func NewRTMPOutput(tlsCfg *tls.Config, policy *outbound.Policy, observe func(*me
 			return nil, "", err
 		}
 		chunks := r.Shared(sharedChunksKey{}, func() any { return rtmp.NewSharedChunks(0) }).(*rtmp.SharedChunks)
+		group := r.Shared(writeGroupKey{}, func() any { return rtmp.NewWriteGroup() }).(*rtmp.WriteGroup)
 		o := rtmp.New(rtmp.Config{Target: t, TLSConfig: tlsCfg, Outbound: policy, Logger: log,
-			Chunks: chunks, ObserveLatency: observe})
+			Chunks: chunks, Group: group, ObserveLatency: observe})
 		return &rtmpOutput{out: o, src: r}, t.Redacted(), nil
 	}
 }
@@ -74,6 +75,10 @@ func NewRTMPOutput(tlsCfg *tls.Config, policy *outbound.Policy, observe func(*me
 // sharedChunksKey keys the RTMP chunks the outputs of one fan-out share:
 // each unit is serialised once for all of a job's targets.
 type sharedChunksKey struct{}
+
+// writeGroupKey keys the WriteGroup of one fan-out: its RTMP outputs that
+// keep up are written from one goroutine.
+type writeGroupKey struct{}
 
 // rtmpOutput binds an RTMP output to its fan-out reader.
 type rtmpOutput struct {

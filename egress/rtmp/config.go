@@ -41,6 +41,10 @@ type Config struct {
 	// that share it: give every output of a job the same one (nil: the
 	// output gets its own).
 	Chunks *SharedChunks
+	// Group, when set, writes this output together with the others of
+	// its fan-out from one goroutine while it keeps up (WriteGroup); its
+	// Source must then be a pipeline/fanout Reader.
+	Group *WriteGroup
 	// ObserveLatency, when set, receives every unit written that came
 	// from the network (or was made from units that did: Unit.Arrival)
 	// and the time from its RTP arrival to the RTMP write.

@@ -50,7 +50,7 @@ func checkRecording(t *testing.T, path string, want time.Duration) flvInfo {
 	if math.Abs(d-want.Seconds()) > 1 {
 		t.Errorf("duration %.3fs, want %s ±1s", d, want)
 	}
-	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput()
+	out, err := execFFmpegDecode(path)
 	if err != nil || len(out) > 0 {
 		t.Errorf("ffmpeg decode: %v: %s", err, out)
 	}
@@ -58,6 +58,12 @@ func checkRecording(t *testing.T, path string, want time.Duration) flvInfo {
 	t.Logf("%s: %.3fs, %d video frames (%d keyframes), %d audio frames, %d bytes",
 		path, d, info.videoFrames, info.keyframes, info.audioFrames, info.size)
 	return info
+}
+
+// execFFmpegDecode decodes path with ffmpeg and returns what it printed
+// about errors.
+func execFFmpegDecode(path string) ([]byte, error) {
+	return exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput()
 }
 
 func checkStreams(t *testing.T, p probe) {

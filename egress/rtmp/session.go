@@ -43,7 +43,9 @@ type session struct {
 	mu       sync.Mutex // serialises every gomedia call and every write
 	cli      *gortmp.RtmpClient
 	outChunk int
-	batch    batch // what the next write sends
+	batch    batch      // what the next write sends
+	tw       *tryWriter // writes without waiting, for a WriteGroup; nil on TLS
+	deadline bool       // a write deadline is set on the connection
 
 	streamID      atomic.Uint32
 	handshakeDone atomic.Bool
@@ -63,6 +65,9 @@ func newSession(cfg Config, st *stats, raw, conn net.Conn) *session {
 		t: cfg.Target, cfg: cfg, log: cfg.Logger, stats: st, raw: raw, conn: conn,
 		ctx: ctx, cancel: cancel, published: make(chan struct{}), readDone: make(chan struct{}),
 		outChunk: 128,
+	}
+	if conn == raw {
+		s.tw = newTryWriter(raw)
 	}
 	s.in = &deadlineReader{s: s}
 	s.br = bufio.NewReaderSize(s.in, 4096)

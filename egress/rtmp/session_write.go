@@ -59,6 +59,72 @@ func (b *batch) add(m message, chunkSize int) error {
 	return nil
 }
 
+// trySend is send for a WriteGroup: it writes what the socket takes at
+// once and never waits. done is false when the socket took only part:
+// the rest stays in the batch, and the session's next write (send,
+// writeLocked) sends it first, so nothing can come between the bytes of
+// one message.
+//
+// A write of the session's own in progress (the read loop answering the
+// server) hands the output back too, rather than wait for it.
+func (s *session) trySend(msgs []message) (done bool, err error) {
+	if !s.mu.TryLock() {
+		return false, nil
+	}
+	defer s.mu.Unlock()
+	if err := s.err(); err != nil {
+		return false, err
+	}
+	if len(s.batch.iov) > 0 || s.tw == nil {
+		return false, nil // the rest of a write is pending: not for the group
+	}
+	for _, m := range msgs {
+		if err := s.batch.add(m, s.outChunk); err != nil {
+			s.batch.reset()
+			return false, err
+		}
+	}
+	if len(s.batch.iov) == 0 {
+		return true, nil
+	}
+	if s.deadline { // this write never waits; a deadline left by the last one would fail it once past
+		_ = s.raw.SetWriteDeadline(time.Time{})
+		s.deadline = false
+	}
+	n, err := s.tw.write(s.batch.iov)
+	s.stats.wrote(n)
+	if err != nil {
+		s.batch.reset()
+		s.fail(fmt.Errorf("write: %w", err))
+		return false, s.err()
+	}
+	if rest := advanceBufs(s.batch.iov, n); len(rest) > 0 {
+		s.batch.iov = s.batch.iov[:copy(s.batch.iov, rest)]
+		return false, nil
+	}
+	s.batch.reset()
+	return true, nil
+}
+
+// setWriteDeadlineLocked gives the next write WriteTimeout.
+func (s *session) setWriteDeadlineLocked() {
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	s.deadline = true
+}
+
+// advanceBufs drops the first n bytes of bufs.
+func advanceBufs(bufs [][]byte, n int) [][]byte {
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs[0] = nil
+		bufs = bufs[1:]
+	}
+	if len(bufs) > 0 {
+		bufs[0] = bufs[0][n:]
+	}
+	return bufs
+}
+
 // reset empties the batch, keeping buffers of reasonable size.
 func (b *batch) reset() {
 	clear(b.iov) // drop the references to shared chunks
@@ -85,7 +151,7 @@ func (s *session) flushLocked() error {
 	if err := s.err(); err != nil {
 		return err
 	}
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	s.setWriteDeadlineLocked()
 	var n int64
 	var err error
 	if s.conn != s.raw {
@@ -116,7 +182,12 @@ func (s *session) writeLocked(b []byte) error {
 	if err := s.err(); err != nil {
 		return err
 	}
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	if len(s.batch.iov) > 0 { // the rest of a WriteGroup's write goes first
+		if err := s.flushLocked(); err != nil {
+			return err
+		}
+	}
+	s.setWriteDeadlineLocked()
 	n, err := s.conn.Write(b)
 	s.stats.wrote(n)
 	if err != nil {

@@ -25,7 +25,14 @@ func (s *session) stream(ctx context.Context, src Source, tsOffset uint32) error
 	m := newMuxer(src.Tracks(), s.streamID.Load(), s.cfg.Chunks, s.dropped)
 	m.tsOffset = tsOffset
 	w := newStreamBatch()
+	group := s.groupMember(src, m, w)
 	for {
+		if group != nil && ctx.Err() == nil {
+			s.inline(ctx, s.cfg.Group, group)
+			if err := s.send(); err != nil { // what the group left pending
+				return err
+			}
+		}
 		units, err := w.read(readCtx, src)
 		if err != nil {
 			return s.sourceError(readCtx, err)
@@ -48,6 +55,16 @@ func (s *session) stream(ctx context.Context, src Source, tsOffset uint32) error
 			return nil
 		}
 	}
+}
+
+// groupMember returns the session as a member of its WriteGroup, nil
+// when it has none, is not plain TCP or src cannot be served inline.
+func (s *session) groupMember(src Source, m *muxer, w *streamBatch) *member {
+	is, ok := src.(inlineSource)
+	if s.cfg.Group == nil || s.tw == nil || !ok {
+		return nil
+	}
+	return &member{g: s.cfg.Group, s: s, src: is, mux: m, w: w, back: make(chan struct{}, 1)}
 }
 
 func (s *session) dropped(reason string) {

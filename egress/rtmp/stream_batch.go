@@ -40,10 +40,7 @@ func newStreamBatch() *streamBatch {
 // read returns the next units of src: all it has ready, up to
 // maxBatchUnits, when it is a BatchSource, else one.
 func (w *streamBatch) read(ctx context.Context, src Source) ([]*media.Unit, error) {
-	clear(w.units)
-	clear(w.msgs) // drop the references to shared chunks
-	clear(w.sent)
-	w.msgs, w.sent = w.msgs[:0], w.sent[:0]
+	w.begin()
 	if bs, ok := src.(BatchSource); ok {
 		n, err := bs.ReadBatch(ctx, w.units)
 		return w.units[:n], err
@@ -54,6 +51,16 @@ func (w *streamBatch) read(ctx context.Context, src Source) ([]*media.Unit, erro
 	}
 	w.units[0] = u
 	return w.units[:1], nil
+}
+
+// begin empties the batch for the next units and returns the slice to
+// read them into.
+func (w *streamBatch) begin() []*media.Unit {
+	clear(w.units)
+	clear(w.msgs) // drop the references to shared chunks
+	clear(w.sent)
+	w.msgs, w.sent = w.msgs[:0], w.sent[:0]
+	return w.units
 }
 
 // add queues u's messages (none when the muxer dropped u).

@@ -45,8 +45,9 @@ type Fanout struct {
 	readers atomic.Pointer[[]*Reader]      // immutable; replaced under mu
 	closed  atomic.Bool                    // set under mu
 
-	mu     sync.Mutex  // serializes changes to readers and closed, and shared
-	shared map[any]any // see Shared
+	mu     sync.Mutex    // serializes changes to readers and closed, and shared
+	shared map[any]any   // see Shared
+	inline chan struct{} // see Reader.Inline
 
 	// Owned by the writer.
 	hasVideo bool
@@ -54,7 +55,7 @@ type Fanout struct {
 
 // New returns a Fanout without readers.
 func New(o Options) *Fanout {
-	f := &Fanout{size: o.Buffer, log: o.Logger, now: time.Now}
+	f := &Fanout{size: o.Buffer, log: o.Logger, now: time.Now, inline: make(chan struct{}, 1)}
 	if f.size <= 0 {
 		f.size = DefaultBuffer
 	}
@@ -145,6 +146,14 @@ func (f *Fanout) Shared(key any, mk func() any) any {
 	v := mk()
 	f.shared[key] = v
 	return v
+}
+
+// signalInline tells the inline readers' server that there is work.
+func (f *Fanout) signalInline() {
+	select {
+	case f.inline <- struct{}{}:
+	default:
+	}
 }
 
 // detach removes r from the readers. It is a no-op if r is not attached.

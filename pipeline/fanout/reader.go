@@ -32,6 +32,7 @@ type Reader struct {
 	closed   bool           // Reader.Close: ErrClosed
 	lastLog  time.Time      // of the last drop log
 	coalesce bool           // CoalesceAudio
+	inline   bool           // SetInline: Write signals the fanout's Inline channel, not Read
 	held     int            // audio units pushed since the last wake-up decision
 	stats    ReaderStats    // without Buffered
 }
@@ -41,8 +42,12 @@ type Reader struct {
 func (r *Reader) offer(u *media.Unit, start bool, tracks []*media.Track) {
 	r.mu.Lock()
 	wake, logNow := r.offerLocked(u, start, tracks)
+	inline := r.inline
 	r.mu.Unlock()
-	if wake {
+	switch {
+	case wake && inline:
+		r.f.signalInline()
+	case wake:
 		select {
 		case r.wake <- struct{}{}:
 		default:
@@ -80,6 +85,9 @@ func (r *Reader) offerLocked(u *media.Unit, start bool, tracks []*media.Track) (
 		}
 	}
 	r.held = 0
+	if r.inline {
+		return true, logNow // for the fanout's Inline channel
+	}
 	wake, r.waiting = r.waiting, false
 	return wake, logNow
 }
@@ -223,6 +231,47 @@ func (r *Reader) Reset() {
 	r.view = tracks
 }
 
+// SetInline switches the reader between two ways of being read. Off (the
+// default), Write wakes a waiting Read. On, Write wakes nothing of the
+// reader's own: it signals the fanout's Inline channel instead, for one
+// goroutine that serves many inline readers with TryReadBatch (the RTMP
+// outputs of a job, written by one goroutine while they keep up). The
+// units, the ring, its drops up to the next keyframe and CoalesceAudio
+// are the same either way.
+func (r *Reader) SetInline(on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inline, r.held = on, 0
+}
+
+// Inline is the fanout's channel that Write signals (one pending signal
+// at most) when an inline reader got a unit to read, and that a reader's
+// end signals too.
+func (r *Reader) Inline() <-chan struct{} { return r.f.inline }
+
+// KickInline signals the fanout's Inline channel, as Write does.
+func (r *Reader) KickInline() { r.f.signalInline() }
+
+// TryReadBatch fills dst with the units the ring holds, without waiting,
+// and returns how many; end reports that nothing more will come: the
+// reader is closed, or its fanout ended and the ring is now empty (Read
+// then returns its error).
+func (r *Reader) TryReadBatch(dst []*media.Unit) (n int, end bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return 0, true
+	}
+	for ; n < len(dst); n++ {
+		u, ok := r.popLocked()
+		if !ok {
+			break
+		}
+		dst[n] = u
+	}
+	return n, r.ended && r.ring.len() == 0
+}
+
 // Shared is the fanout's Shared: a value every reader of the fanout gets.
 func (r *Reader) Shared(key any, mk func() any) any { return r.f.Shared(key, mk) }
 
@@ -255,9 +304,12 @@ func (r *Reader) end() {
 	r.ended = true
 }
 
-// finishLocked wakes Read for good, once.
+// finishLocked wakes Read for good, once, and an inline reader's server.
 func (r *Reader) finishLocked() {
 	if !r.ended && !r.closed {
 		close(r.done)
+		if r.inline {
+			r.f.signalInline()
+		}
 	}
 }
