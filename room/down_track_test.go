@@ -98,9 +98,10 @@ func TestDownTrackInlineKeepsOrder(t *testing.T) {
 // pushes queue and return; the overflow is counted and asks for a
 // keyframe, and the queue then drains in order.
 func TestDownTrackBlockedWriterQueues(t *testing.T) {
-	release := make(chan struct{})
+	release, hanging := make(chan struct{}), make(chan struct{})
 	w := &recordingWriter{gate: func(seq uint16) {
 		if seq == 0 {
+			close(hanging)
 			<-release
 		}
 	}}
@@ -112,6 +113,14 @@ func TestDownTrackBlockedWriterQueues(t *testing.T) {
 	d.seed([]fwdPacket{pkt(0, 0, true, now)})
 	startRun(t, d)
 	d.markActive()
+	// The pushes start once the write of seq 0 hangs (seq 0 has left the
+	// queue): on a loaded machine they could otherwise find it still
+	// queued, and drop one more.
+	select {
+	case <-hanging:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the seeded packet was never written")
+	}
 	const extra = 100
 	total := pendingQueueLimit + extra + 1
 	pushed := make(chan struct{})
