@@ -28,7 +28,7 @@ func (s *session) stream(ctx context.Context, src Source, tsOffset uint32) error
 	group := s.groupMember(src, m, w)
 	for {
 		if group != nil && ctx.Err() == nil {
-			s.inline(ctx, s.cfg.Group, group)
+			s.inline(ctx, group)
 			if err := s.send(); err != nil { // what the group left pending
 				return err
 			}

@@ -138,7 +138,8 @@ func (m *member) flush() bool {
 // inline lets g write the session until it hands it back, ctx is done or
 // the session ends; the rest of a write the group left pending goes
 // first on the connection's next write.
-func (s *session) inline(ctx context.Context, g *WriteGroup, m *member) {
+func (s *session) inline(ctx context.Context, m *member) {
+	g := m.g
 	g.join(m)
 	select {
 	case <-m.back:
