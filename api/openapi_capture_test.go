@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"path"
 	"slices"
@@ -106,6 +108,16 @@ func (c *captureWriter) Write(p []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// Hijack takes over the connection for an upgrade, whose handler answers
+// 101 on the connection itself.
+func (c *captureWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(c.ResponseWriter).Hijack()
+	if err == nil && c.status == 0 {
+		c.status = http.StatusSwitchingProtocols
+	}
+	return conn, brw, err
+}
 
 func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)

@@ -421,8 +421,11 @@ func TestOpenAPITenantsAndTokens(t *testing.T) {
 		{"DELETE", "/v1/rooms/r1/subscribe/SU_x", tok, "", "", http.StatusNotFound},
 		{"POST", "/v1/rooms/r2/subscribe", tok, "application/sdp", "v=0", http.StatusUnauthorized},
 		{"GET", "/v1/rooms", tok, "", "", http.StatusUnauthorized},
+		{"GET", "/v1/rooms/r1/relay", tok, "", "", http.StatusUpgradeRequired},
 	})
-	checkOwnCaptures(t, len(steps)+7)
+	pub := joinToken(t, s, `{"name":"bob","publish":true}`)
+	runSteps(t, s.ts, []step{{"GET", "/v1/rooms/r1/relay", pub, "", "", http.StatusForbidden}})
+	checkOwnCaptures(t, len(steps)+10)
 }
 
 // joinToken mints a join token of room r1 and returns its Authorization.

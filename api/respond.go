@@ -38,6 +38,7 @@ var errorCodes = map[int]string{
 	http.StatusUnsupportedMediaType:         "unsupported_media_type",
 	http.StatusRequestedRangeNotSatisfiable: "range_not_satisfiable",
 	http.StatusUnprocessableEntity:          "unprocessable",
+	http.StatusUpgradeRequired:              "upgrade_required",
 	http.StatusTooManyRequests:              "rate_limited",
 	http.StatusInternalServerError:          "internal",
 	http.StatusServiceUnavailable:           "unavailable",

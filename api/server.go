@@ -127,6 +127,7 @@ func (s *Server) routes() {
 	media("PATCH /v1/rooms/{room}/whip/{id}", s.noTrickle)
 	media("POST /v1/rooms/{room}/subscribe", s.subscribe)
 	media("DELETE /v1/rooms/{room}/subscribe/{id}", s.unsubscribe)
+	media("GET /v1/rooms/{room}/relay", s.relaySubscribe)
 	s.egressRoutes(v1)
 	if s.cfg.Workers != nil {
 		v1("GET /v1/workers", s.listWorkers)

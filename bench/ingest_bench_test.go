@@ -45,9 +45,11 @@ func cpuTime() time.Duration {
 // the same room, on the same server, publishers and tracks, whose tracks
 // are only read with ReadRTP (RTCP drained) and dropped
 // (source.Config.BareRead). The server and the publishers run as separate
-// processes, so this process's CPU is the subscriber's alone. Floor and
-// ingest windows alternate, in both orders, so that a drift of the
-// machine's load hits both.
+// processes, so this process's CPU is the subscriber's alone. It also
+// measures the ingest over a relay connection (source.Config.Relay), a
+// remote worker's subscription without WebRTC. The three kinds of windows
+// alternate, in rotating order, so that a drift of the machine's load hits
+// all of them.
 func BenchmarkIngestCPU(b *testing.B) {
 	for _, tracks := range []int{10, 40} {
 		b.Run(fmt.Sprintf("tracks=%d", tracks), func(b *testing.B) {
@@ -73,23 +75,20 @@ func benchIngest(b *testing.B, tracks int) {
 		codec := []string{"vp8", "h264"}[p%2]
 		s.StartPublisher(b, "bench", fmt.Sprintf("pub%d", p), codec, publish)
 	}
-	var floor, ingest ingestWindowCost
+	var cost [len(ingestKinds)]ingestWindowCost
 	for round := 0; round < ingestRounds; round++ {
-		bare := round%2 == 0 // floor first in even rounds, ingest first in odd ones
-		for range 2 {
-			c := measureSubscriber(b, s, tracks, bare)
-			if bare {
-				floor.add(c)
-			} else {
-				ingest.add(c)
-			}
-			bare = !bare
+		for k := range ingestKinds { // each round in another order
+			kind := (round + k) % len(ingestKinds)
+			cost[kind].add(measureSubscriber(b, s, tracks, kind))
 		}
 	}
-	f, in := floor.perTrack(tracks), ingest.perTrack(tracks)
+	floor, ingest, relayed := &cost[kindFloor], &cost[kindWebRTC], &cost[kindRelay]
+	f, in, rl := floor.perTrack(tracks), ingest.perTrack(tracks), relayed.perTrack(tracks)
 	b.ReportMetric(in, "cpu-µs/track-s")
+	b.ReportMetric(rl, "relay-cpu-µs/track-s")
 	b.ReportMetric(f, "floor-cpu-µs/track-s")
 	b.ReportMetric(in/f, "x-floor")
+	b.ReportMetric(rl/f, "relay-x-floor")
 	perPacket := ingest.perPacket() / floor.perPacket()
 	b.ReportMetric(perPacket, "x-floor-per-packet")
 	b.ReportMetric(ingest.units/ingest.wall.Seconds(), "units/s")
@@ -98,7 +97,20 @@ func benchIngest(b *testing.B, tracks int) {
 		tracks, in, f, in/f, ingest.corePercent(), floor.corePercent(),
 		ingest.packets/ingest.wall.Seconds(), floor.packets/floor.wall.Seconds(),
 		ingest.perPacket(), floor.perPacket(), perPacket, ingest.units/ingest.wall.Seconds())
+	fmt.Fprintf(os.Stderr, "ingest %d tracks over a relay connection: %.0f µs CPU per track per second of media: %.2f× the floor, %.2f× the WebRTC ingest "+
+		"(%.1f%% of one core; %.0f packets/s, %.1f µs per packet; %.0f units/s)\n",
+		tracks, rl, rl/f, rl/in, relayed.corePercent(), relayed.packets/relayed.wall.Seconds(), relayed.perPacket(),
+		relayed.units/relayed.wall.Seconds())
 }
+
+// The subscribers an ingest bench measures.
+const (
+	kindFloor  = iota // bare pion ReadRTP loop (source.Config.BareRead)
+	kindWebRTC        // the ingest over WebRTC
+	kindRelay         // the ingest over a relay connection (source.Config.Relay)
+)
+
+var ingestKinds = [...]string{kindFloor: "floor", kindWebRTC: "ingest", kindRelay: "relay"}
 
 // ingestWindowCost sums the measuring windows of one kind of subscriber.
 type ingestWindowCost struct {
@@ -128,16 +140,16 @@ func (c *ingestWindowCost) corePercent() float64 { return float64(c.cpu) / float
 // waits until every track flows, measures this process's CPU over one
 // window, and unsubscribes. pprof labels (subscriber=floor|ingest) tell
 // the two apart in a -cpuprofile of the bench.
-func measureSubscriber(b *testing.B, s *harness.Server, tracks int, bare bool) ingestWindowCost {
+func measureSubscriber(b *testing.B, s *harness.Server, tracks, kind int) ingestWindowCost {
 	in, err := source.New(source.Config{
 		Server: s.URL, Token: s.Key, Room: "bench", Name: "bench-ingest", LoopbackOnly: true,
-		Handler: dropAll{}, BareRead: bare,
+		Handler: dropAll{}, BareRead: kind == kindFloor, Relay: kind == kindRelay,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	label := map[bool]string{true: "floor", false: "ingest"}[bare]
+	label := ingestKinds[kind]
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go pprof.Do(ctx, pprof.Labels("subscriber", label), func(ctx context.Context) { errc <- in.Run(ctx) })

@@ -183,7 +183,21 @@ type Worker struct {
 	// MetricsListen is where a `roomcast worker` serves /metrics and
 	// /healthz; empty: nowhere.
 	MetricsListen string `yaml:"metrics_listen"`
+	// RoomTransport is how a `roomcast worker` reads a room from Server:
+	// RoomTransportRelay (the default when empty) or RoomTransportWebRTC.
+	RoomTransport string `yaml:"room_transport"`
 }
+
+// Worker room transports.
+const (
+	// RoomTransportRelay reads a room over one TCP (or TLS) connection
+	// per job to the server's relay endpoint: no SRTP, DTLS, ICE or
+	// per-packet goroutine hand-offs. A server without the endpoint (an
+	// older serve) is read over WebRTC.
+	RoomTransportRelay = "relay"
+	// RoomTransportWebRTC reads a room as any subscriber does, over WebRTC.
+	RoomTransportWebRTC = "webrtc"
+)
 
 // Costs are the CPU costs of the job kinds.
 type Costs struct {
@@ -271,7 +285,7 @@ func Default() Config {
 		},
 		Worker: Worker{
 			Count: 1, Costs: Costs{Passthrough: 10, Transcode: 45, Composite: 50},
-			Lease: 6 * time.Second, DrainTimeout: 30 * time.Second,
+			Lease: 6 * time.Second, DrainTimeout: 30 * time.Second, RoomTransport: RoomTransportRelay,
 		},
 		Webhook: Webhook{
 			MaxAttempts: 10, MinBackoff: 10 * time.Second, MaxBackoff: 15 * time.Minute,

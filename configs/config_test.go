@@ -109,6 +109,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"header after read", "server:\n  read_header_timeout: 2m\n", nil, "server.read_header_timeout"},
 		{"stream timeout", "", map[string]string{"ROOMCAST_SERVER_STREAM_WRITE_TIMEOUT": "1ms"}, "server.stream_write_timeout"},
 		{"conn cap", "", map[string]string{"ROOMCAST_SERVER_MAX_CONNS_PER_IP": "-1"}, "server.max_conns_per_ip"},
+		{"room transport", "worker:\n  room_transport: quic\n", nil, "worker.room_transport"},
+		{"room transport env", "", map[string]string{"ROOMCAST_WORKER_ROOM_TRANSPORT": "WebRTC"}, "worker.room_transport"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -54,6 +54,7 @@ var envVars = []envVar{
 	{"ROOMCAST_WORKER_SERVER", func(c *Config, v string) error { c.Worker.Server = v; return nil }},
 	{"ROOMCAST_WORKER_KEY", func(c *Config, v string) error { c.Worker.Key = v; return nil }},
 	{"ROOMCAST_WORKER_METRICS_LISTEN", func(c *Config, v string) error { c.Worker.MetricsListen = v; return nil }},
+	{"ROOMCAST_WORKER_ROOM_TRANSPORT", func(c *Config, v string) error { c.Worker.RoomTransport = v; return nil }},
 	{"ROOMCAST_WEBHOOK_URL", func(c *Config, v string) error { c.Webhook.URL = v; return nil }},
 	{"ROOMCAST_WEBHOOK_SECRET", func(c *Config, v string) error { c.Webhook.Secret = v; return nil }},
 	{"ROOMCAST_WEBHOOK_ENDPOINTS", setWebhookEndpoints},

@@ -96,6 +96,8 @@ func (c *Config) validateAPI() error {
 func (c *Config) validateAPILimits() error {
 	a := c.API
 	switch {
+	case c.Worker.RoomTransport != "" && c.Worker.RoomTransport != RoomTransportRelay && c.Worker.RoomTransport != RoomTransportWebRTC:
+		return &FieldError{"worker.room_transport", fmt.Sprintf("%q: want relay or webrtc", c.Worker.RoomTransport)}
 	case c.Worker.Key != "" && len(c.Worker.Key) < MinKeyLength:
 		return &FieldError{"worker.key", fmt.Sprintf("must be at least %d characters", MinKeyLength)}
 	case c.Worker.Key != "" && (c.Worker.Key == a.AdminKey || slices.ContainsFunc(a.Keys, func(k APIKey) bool { return k.Key == c.Worker.Key })):

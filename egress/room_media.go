@@ -19,6 +19,9 @@ import (
 type RoomSource struct {
 	Server, Token string
 	RTC           rtc.Options
+	// Relay reads rooms over relay connections (source.Config.Relay)
+	// instead of WebRTC.
+	Relay bool
 	// Local, when set, gives a tenant's rooms in this process (the
 	// all-in-one server's): jobs read them without WebRTC (source.LocalRoom)
 	// and use Server only for the room's history.
@@ -33,7 +36,7 @@ func (src RoomSource) ingestConfig(tenant string, spec Spec) source.Config {
 		return cfg
 	}
 	cfg.Server, cfg.Token, cfg.Tenant = src.Server, src.Token, tenant
-	cfg.RTC, cfg.LoopbackOnly = src.RTC, src.RTC.LoopbackOnly
+	cfg.RTC, cfg.LoopbackOnly, cfg.Relay = src.RTC, src.RTC.LoopbackOnly, src.Relay
 	return cfg
 }
 

@@ -15,12 +15,18 @@ import (
 // subscriber, and it reads them with a function call. It does not count
 // as one of the room's subscribers (Info.LocalSubscribers counts it).
 func (s *Scope) SubscribeLocal(room, name string) (source.LocalSubscription, error) {
+	return s.subscribeLocal(room, name, nil)
+}
+
+// subscribeLocal subscribes to a room in process; notify, when not nil,
+// is shared by every track (newLocalTrack).
+func (s *Scope) subscribeLocal(room, name string, notify chan struct{}) (*localSubscription, error) {
 	r, err := s.room(room)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", source.ErrRoomNotFound, err)
 	}
 	sub := &localSubscription{
-		room: r, log: r.log.With("local_subscriber", name),
+		room: r, log: r.log.With("local_subscriber", name), notify: notify,
 		changed: make(chan struct{}, 1), done: make(chan struct{}),
 		tracks: map[*publishedTrack]*localTrack{},
 	}
@@ -37,6 +43,7 @@ type localSubscription struct {
 	log     *slog.Logger
 	changed chan struct{} // 1-buffered
 	done    chan struct{}
+	notify  chan struct{} // shared by the tracks; nil: one each
 
 	mu     sync.Mutex
 	tracks map[*publishedTrack]*localTrack
@@ -58,6 +65,16 @@ func (l *localSubscription) trackSetChanged() {
 // closes those whose track is gone; it returns the carried tracks in the
 // room's order.
 func (l *localSubscription) Tracks() []source.LocalTrack {
+	lts := l.localTracks()
+	out := make([]source.LocalTrack, len(lts))
+	for i, lt := range lts {
+		out[i] = lt
+	}
+	return out
+}
+
+// localTracks is Tracks, typed.
+func (l *localSubscription) localTracks() []*localTrack {
 	want := l.room.tracksFor("")
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -69,11 +86,11 @@ func (l *localSubscription) Tracks() []source.LocalTrack {
 			l.drop(src, lt)
 		}
 	}
-	out := make([]source.LocalTrack, 0, len(want))
+	out := make([]*localTrack, 0, len(want))
 	for _, src := range want {
 		lt, ok := l.tracks[src]
 		if !ok {
-			lt = newLocalTrack(src, l.log)
+			lt = newLocalTrack(src, l.log, l.notify)
 			if !src.attach(lt) {
 				continue // it has just ended
 			}

@@ -189,7 +189,7 @@ func TestLocalTrackSlowReader(t *testing.T) {
 	src := newBareTrack(media.CodecVP8)
 	plis := &countingRTCP{}
 	src.pli, src.env.pliThrottle = plis, time.Millisecond
-	lt := newLocalTrack(src, src.log)
+	lt := newLocalTrack(src, src.log, nil)
 	if !src.attach(lt) {
 		t.Fatal("attach failed")
 	}

@@ -40,11 +40,18 @@ type localTrack struct {
 	srTimer *time.Timer
 }
 
-func newLocalTrack(src *publishedTrack, log *slog.Logger) *localTrack {
+// newLocalTrack makes a local track. notify is signalled when packets
+// are queued: its own channel when nil; a relay session passes one it
+// shares between its tracks, drains them with drain, and never calls
+// ReadRTP.
+func newLocalTrack(src *publishedTrack, log *slog.Logger, notify chan struct{}) *localTrack {
+	if notify == nil {
+		notify = make(chan struct{}, 1)
+	}
 	return &localTrack{
 		env: src.env, log: log.With("track", src.id), src: src, errLog: newLogLimiter(src.env.logEvery),
 		queue:  newPacketQueue(pendingQueueLimit, src.video()),
-		notify: make(chan struct{}, 1), done: make(chan struct{}),
+		notify: notify, done: make(chan struct{}),
 	}
 }
 
@@ -95,6 +102,19 @@ func (t *localTrack) close() {
 		t.mu.Unlock()
 		close(t.done)
 	})
+}
+
+// drain appends every queued packet to ps without waiting.
+func (t *localTrack) drain(ps []fwdPacket) []fwdPacket {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for {
+		p, ok := t.queue.pop()
+		if !ok {
+			return ps
+		}
+		ps = append(ps, p)
+	}
 }
 
 // ReadRTP returns the next queued packet, waiting for one.

@@ -35,6 +35,7 @@ func workerDeps(cfg configs.Config, server, token string, local func(string) sou
 		NewMedia: egress.NewRoomMedia(egress.RoomSource{
 			Server: server, Token: token,
 			RTC:   rtc.Options{LoopbackOnly: cfg.WebRTC.LoopbackOnly},
+			Relay: cfg.Worker.RoomTransport != configs.RoomTransportWebRTC,
 			Local: local,
 		}),
 		NewRTMP:      egress.NewRTMPOutput(tlsCfg, policy, observe),

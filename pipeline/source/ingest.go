@@ -89,6 +89,13 @@ type Config struct {
 	BareRead   bool
 	Logger     *slog.Logger // nil discards logs
 	HTTPClient *http.Client // nil: a private client, its idle connections closed by Run
+	// Relay reads the room over a relay connection (package relay): one
+	// TCP connection (TLS for https) to the server's relay endpoint
+	// carries every track, with no SRTP, DTLS, ICE or NACK, and one
+	// goroutine reads it into every track's jitter buffer. A server that
+	// answers the upgrade as one without the endpoint would (404, 405,
+	// 426, 501) is subscribed to over WebRTC instead.
+	Relay bool
 	// Local, when set, is the room's tenant in this process: Run reads
 	// the room through it (see LocalRoom) instead of over WebRTC, and
 	// Server, Token, Tenant, RTC and HTTPClient are not used.
@@ -151,6 +158,8 @@ func validate(cfg *Config) error {
 		return fmt.Errorf("%w: Room is required", ErrInvalidConfig)
 	case cfg.Handler == nil:
 		return fmt.Errorf("%w: Handler is required", ErrInvalidConfig)
+	case cfg.Relay && cfg.BareRead:
+		return fmt.Errorf("%w: BareRead reads pion's tracks; a relay has none", ErrInvalidConfig)
 	case cfg.Latency < 0:
 		return fmt.Errorf("%w: Latency must not be negative", ErrInvalidConfig)
 	}
@@ -168,8 +177,15 @@ func (in *Ingest) Run(ctx context.Context) error {
 	if !in.started.CompareAndSwap(false, true) {
 		return ErrAlreadyRun
 	}
-	if in.cfg.Local != nil {
+	switch {
+	case in.cfg.Local != nil:
 		return in.runLocal(ctx)
+	case in.cfg.Relay:
+		err := in.runRelay(ctx)
+		if !errors.Is(err, errNoRelay) {
+			return err
+		}
+		in.log.Info("the server has no relay endpoint; subscribing over WebRTC", "err", err)
 	}
 	opts := in.cfg.RTC
 	opts.LoopbackOnly = opts.LoopbackOnly || in.cfg.LoopbackOnly

@@ -3,6 +3,9 @@ package source_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,14 +17,25 @@ import (
 	"github.com/roomcast/roomcast/test/testutil"
 )
 
-// runLocalIngest runs an Ingest of e2eRoom through m in process, with
-// rec as its Handler; it returns the Ingest, Run's result channel and a
-// stop function that cancels Run and waits for it.
-func runLocalIngest(t *testing.T, m *room.Manager, rec *recorder) (*source.Ingest, <-chan error, func()) {
+// subscribeWithout is how a test's Ingest reads the room without WebRTC:
+// in process (Config.Local) or over a relay connection (Config.Relay).
+type subscribeWithout func(m *room.Manager, srv *httptest.Server) source.Config
+
+func inProcess(m *room.Manager, _ *httptest.Server) source.Config {
+	return source.Config{Local: m.In("")}
+}
+
+func overRelay(_ *room.Manager, srv *httptest.Server) source.Config {
+	return source.Config{Server: srv.URL, Token: e2eToken, Relay: true}
+}
+
+// runIngestWithout runs an Ingest of e2eRoom with cfg, with rec as its
+// Handler; it returns the Ingest, Run's result channel and a stop function
+// that cancels Run and waits for it.
+func runIngestWithout(t *testing.T, cfg source.Config, rec *recorder) (*source.Ingest, <-chan error, func()) {
 	t.Helper()
-	in, err := source.New(source.Config{
-		Local: m.In(""), Room: e2eRoom, Name: "job", Handler: rec, Logger: testLogger(),
-	})
+	cfg.Room, cfg.Name, cfg.Handler, cfg.Logger = e2eRoom, "job", rec, testLogger()
+	in, err := source.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,13 +51,20 @@ func runLocalIngest(t *testing.T, m *room.Manager, rec *recorder) (*source.Inges
 // TestLocalIngestFollowsRoom is TestIngestFollowsRoom in process: the
 // same Handler calls, frames and A/V alignment, with no WebRTC
 // subscription in the room, and Run ending when the room is deleted.
-func TestLocalIngestFollowsRoom(t *testing.T) {
+func TestLocalIngestFollowsRoom(t *testing.T) { followsRoomWithout(t, inProcess) }
+
+// TestRelayIngestFollowsRoom is TestIngestFollowsRoom over a relay
+// connection: the room serves it as an in-process subscription, and the
+// Ingest sees the same Handler calls, frames, alignment, PLIs and end.
+func TestRelayIngestFollowsRoom(t *testing.T) { followsRoomWithout(t, overRelay) }
+
+func followsRoomWithout(t *testing.T, how subscribeWithout) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	m, srv, cleanup := newTestRoom(t)
 	defer cleanup()
 
 	rec := newRecorder()
-	in, runErr, stop := runLocalIngest(t, m, rec)
+	in, runErr, stop := runIngestWithout(t, how(m, srv), rec)
 	defer stop()
 	testutil.Eventually(t, 10*time.Second, "the local subscription", func() bool {
 		info, err := m.Get(e2eRoom)
@@ -111,12 +132,19 @@ func bobVideo(in *source.Ingest) string {
 
 // TestLocalIngestEnds: a missing room is ErrRoomNotFound; cancelling Run
 // returns nil after every track is removed and the subscription left.
-func TestLocalIngestEnds(t *testing.T) {
+func TestLocalIngestEnds(t *testing.T) { endsWithout(t, inProcess) }
+
+// TestRelayIngestEnds is TestLocalIngestEnds over a relay connection.
+func TestRelayIngestEnds(t *testing.T) { endsWithout(t, overRelay) }
+
+func endsWithout(t *testing.T, how subscribeWithout) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	m, srv, cleanup := newTestRoom(t)
 	defer cleanup()
 
-	in, err := source.New(source.Config{Local: m.In(""), Room: "nowhere", Handler: newRecorder()})
+	cfg := how(m, srv)
+	cfg.Room, cfg.Handler = "nowhere", newRecorder()
+	in, err := source.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +155,7 @@ func TestLocalIngestEnds(t *testing.T) {
 	dave := startPublisher(t, srv.URL, "dave", media.CodecVP8, 0)
 	defer dave.close(t)
 	rec := newRecorder()
-	_, runErr, stop := runLocalIngest(t, m, rec)
+	_, runErr, stop := runIngestWithout(t, how(m, srv), rec)
 	testutil.Eventually(t, 60*time.Second, "media of dave", func() bool { return rec.flowing("dave", 30) })
 	stop()
 	if err := <-runErr; err != nil {
@@ -136,8 +164,42 @@ func TestLocalIngestEnds(t *testing.T) {
 	if !rec.gone("dave") {
 		t.Fatal("Run returned before TrackRemoved")
 	}
-	if info, err := m.Get(e2eRoom); err != nil || info.LocalSubscribers != 0 {
-		t.Fatalf("room after Run: %+v, %v; want the local subscription gone", info, err)
+	// In process it is gone when Run returns; a relay's server side leaves
+	// once it reads the connection's end.
+	testutil.Eventually(t, 10*time.Second, "the subscription gone from the room", func() bool {
+		info, err := m.Get(e2eRoom)
+		return err == nil && info.LocalSubscribers == 0
+	})
+	for _, e := range rec.errors() {
+		t.Error(e)
+	}
+}
+
+// TestRelayFallsBackToWebRTC: a server without the relay endpoint (an
+// older serve: 404) is subscribed to over WebRTC.
+func TestRelayFallsBackToWebRTC(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	m, srv, cleanup := newTestRoom(t)
+	defer cleanup()
+	old := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/relay") {
+			jsonError(w, http.StatusNotFound, errors.New("no such endpoint"))
+			return
+		}
+		srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer old.Close()
+
+	erin := startPublisher(t, srv.URL, "erin", media.CodecH264, 0)
+	defer erin.close(t)
+	rec := newRecorder()
+	r := startIngest(t, m, source.Config{Server: old.URL, Relay: true, Handler: rec})
+	testutil.Eventually(t, 60*time.Second, "media of erin over WebRTC", func() bool { return rec.flowing("erin", 30) })
+	if info, _ := m.Get(e2eRoom); info.LocalSubscribers != 0 || info.Subscribers != 1 {
+		t.Errorf("room %+v: want one WebRTC subscriber and no relay", info)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
 	}
 	for _, e := range rec.errors() {
 		t.Error(e)

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/relay"
 	"github.com/roomcast/roomcast/pipeline/rtc"
 	"github.com/roomcast/roomcast/pipeline/source"
 	"github.com/roomcast/roomcast/room"
@@ -62,6 +63,9 @@ func newRoomServer(m *room.Manager) *httptest.Server {
 		s, err := m.Subscribe(r.Context(), r.PathValue("room"), room.SubscribeOptions{Name: r.URL.Query().Get("name"), OfferSDP: string(offer)})
 		created(w, r, "subscribe", s, err)
 	})
+	mux.HandleFunc("GET /v1/rooms/{room}/relay", func(w http.ResponseWriter, r *http.Request) {
+		relayUpgrade(w, r, m)
+	})
 	mux.HandleFunc("DELETE /v1/rooms/{room}/whip/{id}", func(w http.ResponseWriter, r *http.Request) {
 		deleted(w, m.Unpublish(r.PathValue("room"), r.PathValue("id")))
 	})
@@ -69,6 +73,26 @@ func newRoomServer(m *room.Manager) *httptest.Server {
 		deleted(w, m.Unsubscribe(r.PathValue("room"), r.PathValue("id")))
 	})
 	return httptest.NewServer(authorized(mux))
+}
+
+// relayUpgrade serves a relay subscription the way the API server does
+// (api/relay.go): 404 for a missing room, else 101 and room.Scope.Relay.
+func relayUpgrade(w http.ResponseWriter, r *http.Request, m *room.Manager) {
+	if _, err := m.Get(r.PathValue("room")); err != nil {
+		jsonError(w, errStatus(err), err)
+		return
+	}
+	if r.Header.Get("Upgrade") != relay.Protocol {
+		jsonError(w, http.StatusUpgradeRequired, errors.New("upgrade required"))
+		return
+	}
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		jsonError(w, http.StatusInternalServerError, err)
+		return
+	}
+	_, _ = io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "+relay.Protocol+"\r\n\r\n")
+	_ = m.In("").Relay(r.Context(), r.PathValue("room"), r.URL.Query().Get("name"), conn, brw.Reader)
 }
 
 func authorized(h http.Handler) http.Handler {
