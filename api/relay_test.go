@@ -59,27 +59,27 @@ func TestRelayUpgrade(t *testing.T) {
 	auth := "Bearer " + key
 	call(t, ts, "POST", "/v1/rooms", auth, "application/json", `{"name":"r1"}`)
 	addr := strings.TrimPrefix(ts.URL, "http://")
-	localSubscribers := func() int {
+	relaySubscribers := func() int {
 		var info struct {
-			N int `json:"local_subscribers"`
+			N int `json:"relay_subscribers"`
 		}
 		_ = json.Unmarshal([]byte(call(t, ts, "GET", "/v1/rooms/r1", auth, "", "").body), &info)
 		return info.N
 	}
 
 	bad, _ := dialRelay(t, addr)
-	testutil.Eventually(t, 5*time.Second, "the relay subscribed", func() bool { return localSubscribers() == 1 })
+	testutil.Eventually(t, 5*time.Second, "the relay subscribed", func() bool { return relaySubscribers() == 1 })
 	// A frame over relay.MaxPayload: the server ends the connection.
 	if _, err := bad.Write([]byte{byte(relay.TypeKeyframeRequest), 0xff, 0xff, 0xff, 0xff}); err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, 5*time.Second, "the bad relay gone", func() bool { return localSubscribers() == 0 })
+	testutil.Eventually(t, 5*time.Second, "the bad relay gone", func() bool { return relaySubscribers() == 0 })
 	if _, err := bad.Read(make([]byte, 1)); err == nil {
 		t.Error("the server kept a connection that sent a frame too large")
 	}
 
 	conn, rd := dialRelay(t, addr)
-	testutil.Eventually(t, 5*time.Second, "the relay subscribed", func() bool { return localSubscribers() == 1 })
+	testutil.Eventually(t, 5*time.Second, "the relay subscribed", func() bool { return relaySubscribers() == 1 })
 	if _, err := conn.Write(relay.AppendID(relay.AppendEmpty(nil, relay.TypePing), relay.TypeKeyframeRequest, 99)); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,10 @@ type Info struct {
 	Name         string            `json:"name"`
 	Participants []ParticipantInfo `json:"participants"` // never nil, in join order
 	Subscribers  int               `json:"subscribers"`
-	// LocalSubscribers read the room without WebRTC: the jobs of this
-	// process (Scope.SubscribeLocal) and relay connections (Scope.Relay).
+	// LocalSubscribers are the jobs of this process that read the room
+	// without WebRTC (Scope.SubscribeLocal).
 	LocalSubscribers int `json:"local_subscribers,omitempty"`
+	// RelaySubscribers are the relay connections (Scope.Relay), remote
+	// workers' jobs.
+	RelaySubscribers int `json:"relay_subscribers,omitempty"`
 }

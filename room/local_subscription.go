@@ -26,7 +26,7 @@ func (s *Scope) subscribeLocal(room, name string, notify chan struct{}) (*localS
 		return nil, fmt.Errorf("%w: %w", source.ErrRoomNotFound, err)
 	}
 	sub := &localSubscription{
-		room: r, log: r.log.With("local_subscriber", name), notify: notify,
+		room: r, log: r.log.With("local_subscriber", name), notify: notify, relay: notify != nil,
 		changed: make(chan struct{}, 1), done: make(chan struct{}),
 		tracks: map[*publishedTrack]*localTrack{},
 	}
@@ -44,6 +44,7 @@ type localSubscription struct {
 	changed chan struct{} // 1-buffered
 	done    chan struct{}
 	notify  chan struct{} // shared by the tracks; nil: one each
+	relay   bool          // a relay connection's (Scope.Relay)
 
 	mu     sync.Mutex
 	tracks map[*publishedTrack]*localTrack

@@ -37,9 +37,18 @@ func newRoom(e *env, tenant, name string, maxParticipants int) *room {
 func (r *room) info() Info {
 	r.mu.Lock()
 	ps := slices.Clone(r.participants)
-	subs, locals := len(r.subscribers), len(r.locals)
+	subs, relays := len(r.subscribers), 0
+	for _, l := range r.locals {
+		if l.relay {
+			relays++
+		}
+	}
+	locals := len(r.locals) - relays
 	r.mu.Unlock()
-	info := Info{Name: r.name, Participants: make([]ParticipantInfo, 0, len(ps)), Subscribers: subs, LocalSubscribers: locals}
+	info := Info{
+		Name: r.name, Participants: make([]ParticipantInfo, 0, len(ps)),
+		Subscribers: subs, LocalSubscribers: locals, RelaySubscribers: relays,
+	}
 	for _, p := range ps {
 		info.Participants = append(info.Participants, p.info())
 	}

@@ -29,6 +29,14 @@ func overRelay(_ *room.Manager, srv *httptest.Server) source.Config {
 	return source.Config{Server: srv.URL, Token: e2eToken, Relay: true}
 }
 
+// withoutWebRTC is the room's count of subscribers of the kind how makes.
+func withoutWebRTC(info room.Info, cfg source.Config) int {
+	if cfg.Relay {
+		return info.RelaySubscribers
+	}
+	return info.LocalSubscribers
+}
+
 // runIngestWithout runs an Ingest of e2eRoom with cfg, with rec as its
 // Handler; it returns the Ingest, Run's result channel and a stop function
 // that cancels Run and waits for it.
@@ -64,11 +72,12 @@ func followsRoomWithout(t *testing.T, how subscribeWithout) {
 	defer cleanup()
 
 	rec := newRecorder()
-	in, runErr, stop := runIngestWithout(t, how(m, srv), rec)
+	cfg := how(m, srv)
+	in, runErr, stop := runIngestWithout(t, cfg, rec)
 	defer stop()
 	testutil.Eventually(t, 10*time.Second, "the local subscription", func() bool {
 		info, err := m.Get(e2eRoom)
-		return err == nil && info.LocalSubscribers == 1
+		return err == nil && withoutWebRTC(info, cfg) == 1
 	})
 
 	alice := startPublisher(t, srv.URL, "alice", media.CodecVP8, 4*time.Second)
@@ -168,7 +177,7 @@ func endsWithout(t *testing.T, how subscribeWithout) {
 	// once it reads the connection's end.
 	testutil.Eventually(t, 10*time.Second, "the subscription gone from the room", func() bool {
 		info, err := m.Get(e2eRoom)
-		return err == nil && info.LocalSubscribers == 0
+		return err == nil && info.LocalSubscribers+info.RelaySubscribers == 0
 	})
 	for _, e := range rec.errors() {
 		t.Error(e)
@@ -195,7 +204,7 @@ func TestRelayFallsBackToWebRTC(t *testing.T) {
 	rec := newRecorder()
 	r := startIngest(t, m, source.Config{Server: old.URL, Relay: true, Handler: rec})
 	testutil.Eventually(t, 60*time.Second, "media of erin over WebRTC", func() bool { return rec.flowing("erin", 30) })
-	if info, _ := m.Get(e2eRoom); info.LocalSubscribers != 0 || info.Subscribers != 1 {
+	if info, _ := m.Get(e2eRoom); info.RelaySubscribers != 0 || info.Subscribers != 1 {
 		t.Errorf("room %+v: want one WebRTC subscriber and no relay", info)
 	}
 	if err := r.stop(t); err != nil {

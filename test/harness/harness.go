@@ -305,6 +305,9 @@ type RoomInfo struct {
 	// LocalSubscribers are the jobs of the server's own workers, which
 	// read the room in process.
 	LocalSubscribers int `json:"local_subscribers,omitempty"`
+	// RelaySubscribers are the jobs of remote workers that read the room
+	// over a relay connection.
+	RelaySubscribers int `json:"relay_subscribers,omitempty"`
 }
 
 // RoomInfo fetches a room and fails the test unless it gets 200.
