@@ -105,7 +105,9 @@ func newJob(p JobParams, deps Deps) *Job {
 	j := &Job{deps: deps, log: log, failed: make(chan struct{}), resume: p.Resume, spec: p.Spec}
 	j.fans = map[string]*fanout.Fanout{}
 	for _, name := range append([]string{CanvasMain}, canvasNames(p.Spec)...) {
-		j.fans[composite.CanvasTrackID(name)] = fanout.New(fanout.Options{Logger: log.With("canvas", name)})
+		j.fans[composite.CanvasTrackID(name)] = fanout.New(fanout.Options{
+			Logger: log.With("canvas", name), NeedKeyframe: func() { go j.requestKeyframe(name) },
+		})
 	}
 	j.fan = j.fans[composite.CanvasTrackID(CanvasMain)]
 	if p.CreatedAt.IsZero() {

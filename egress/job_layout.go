@@ -39,6 +39,25 @@ func canonicalCanvas(name string) string {
 	return name
 }
 
+// keyframeRequester is a Media that can make a canvas's next video unit
+// a keyframe soon (composite.Layout.RequestKeyframe).
+type keyframeRequester interface {
+	RequestKeyframe(canvas string)
+}
+
+// requestKeyframe asks the job's media for a keyframe on a canvas: one of
+// its outputs started, reconnected or fell behind, and waits for one. In
+// passthrough that is a PLI to the camera's publisher, which may send
+// keyframes only when asked.
+func (j *Job) requestKeyframe(canvas string) {
+	j.mu.Lock()
+	k, ok := j.media.(keyframeRequester)
+	j.mu.Unlock()
+	if ok {
+		k.RequestKeyframe(canvas)
+	}
+}
+
 // layoutSetter is a Media whose layout can change while it runs.
 type layoutSetter interface {
 	SetLayout(LayoutSpec) error

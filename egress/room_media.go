@@ -78,6 +78,9 @@ func NewRoomMedia(src RoomSource) func(string, Spec, source.Handler, *slog.Logge
 	}
 }
 
+// RequestKeyframe asks for a keyframe on a canvas soon (keyframeRequester).
+func (m *roomMedia) RequestKeyframe(canvas string) { m.layout.RequestKeyframe(canvas) }
+
 // requestKeyframe asks the publisher of a track for a keyframe. The
 // layout calls it under its own lock, so the request goes out from
 // another goroutine.

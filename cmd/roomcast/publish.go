@@ -36,6 +36,9 @@ func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		"VP8, Opus and H.264 without B-frames go out as they are, the rest is transcoded (video to --codec)")
 	loop := fs.Bool("loop", true, "with --file: play the file again and again until --duration or interrupted;\n"+
 		"--loop=false plays it once")
+	keyNow := fs.Bool("keyframe-now", false, "with --file: answer a keyframe request with the file's next keyframe and go on\n"+
+		"from it at once, as a live encoder does (the video then leads the audio); default: send it\n"+
+		"early and hold it until the frame after it is due, which keeps the file's lip sync")
 	speak := fs.String("speak", "", "speaking schedule, e.g. 0-5s,10-15s or 1m-1m30s,2m-: the tone inside the spans\n"+
 		"(offsets from the start of publishing; a bare number is seconds; START- runs to the end),\n"+
 		"silence outside (default: the tone all along)")
@@ -69,7 +72,7 @@ func publish(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	p, err := synth.New(synth.Config{
 		Server: *server, Token: *token, Room: *roomName, Name: *name, Codec: c,
 		Width: *width, Height: *height, FPS: *fps, Duration: *duration, LoopbackOnly: *loopback,
-		Speak: spans, Screen: *screen, ScreenFPS: *screenFPS, File: *file, Loop: *loop,
+		Speak: spans, Screen: *screen, ScreenFPS: *screenFPS, File: *file, Loop: *loop, KeyframeNow: *keyNow,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
 	})
 	if err != nil {

@@ -163,15 +163,16 @@ func TestParkedEventIsListedAndRetried(t *testing.T) {
 	js, _ := startJS(t)
 	var allow atomic.Bool
 	rc := newReceiver()
-	var first Event
-	rc.reject = func(ev Event) bool { return ev.ID == first.ID && !allow.Load() }
+	// The first event is known by its job and type, not its id: the
+	// dispatcher may send it before publishFor returns that.
+	rc.reject = func(ev Event) bool { return ev.EgressID == "EG_x" && ev.Type == EgressStarted && !allow.Load() }
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	eps := StaticEndpoints{{Tenant: "ta", URL: srv.URL, Secret: testSecret}}
 	d := tenantDispatcher(t, js, eps, 2, 10*time.Millisecond, 20*time.Millisecond)
 	old := publishFor(t, js, "ta", "EG_old", EgressEnded) // before the endpoint existed: not sent
 	r := startReady(t, d, eps)
-	first = publishFor(t, js, "ta", "EG_x", EgressStarted)
+	first := publishFor(t, js, "ta", "EG_x", EgressStarted)
 	later := publishFor(t, js, "ta", "EG_x", EgressEnded)
 	testutil.Eventually(t, waitLimit, "the later event", func() bool { return len(rc.ids()) == 1 })
 	if got := rc.ids(); got[0] != later.ID || slices.Contains(got, old.ID) {

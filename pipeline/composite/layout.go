@@ -111,6 +111,46 @@ func (l *Layout) View() View {
 	return l.view
 }
 
+// keyframeRequestInterval is the least time between two keyframe
+// requests of a canvas (RequestKeyframe): an output that reconnects in a
+// loop must not make the picture a string of IDRs, nor flood a publisher.
+const keyframeRequestInterval = time.Second
+
+// RequestKeyframe asks for a keyframe on the canvas named canvas ("" or
+// MainCanvas: the main one) soon, rather than at its next interval: an
+// output that starts or reconnects waits for one. A canvas passing a
+// camera through asks the camera's publisher (LayoutConfig.RequestKeyframe);
+// a composed one makes its next frame an IDR. At most one request per
+// keyframeRequestInterval per canvas is taken. Safe from any goroutine
+// except one that holds the Layout's lock (a LayoutConfig callback).
+func (l *Layout) RequestKeyframe(canvas string) {
+	if canvas == "" {
+		canvas = MainCanvas
+	}
+	i := slices.IndexFunc(l.canvases, func(c *canvasStats) bool { return c.cfg.Name == canvas })
+	if i < 0 {
+		return
+	}
+	cs := l.canvases[i]
+	now, last := time.Now().UnixNano(), cs.keyAsked.Load()
+	if now-last < int64(keyframeRequestInterval) || !cs.keyAsked.CompareAndSwap(last, now) {
+		return
+	}
+	if i == 0 {
+		l.mu.Lock()
+		var passed string
+		if l.passOut && l.video.current != nil {
+			passed = l.video.current.ID
+		}
+		l.mu.Unlock()
+		if passed != "" {
+			l.cfg.RequestKeyframe(passed)
+			return
+		}
+	}
+	cs.keyWanted.Store(true)
+}
+
 // EncodeTime is the time spent encoding so far.
 func (l *Layout) EncodeTime() time.Duration { return time.Duration(l.encodeNanos.Load()) }
 

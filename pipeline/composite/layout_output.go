@@ -201,6 +201,9 @@ func (l *Layout) videoSlot(o *canvasOut, p slotPlan, slot time.Duration) ([]*med
 		o.video.RequestKeyframe() // back from passthrough: start with an IDR
 		o.wasPass = false
 	}
+	if o.stats.keyWanted.Swap(false) {
+		o.video.RequestKeyframe() // an output waits for one (Layout.RequestKeyframe)
+	}
 	pics := l.pictures(p, slot)
 	start := time.Now()
 	defer l.timeEncode(start)

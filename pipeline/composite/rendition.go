@@ -49,6 +49,8 @@ type canvasStats struct {
 	unchanged atomic.Uint64 // frames whose picture did not change
 	dropped   atomic.Uint64 // units dropped to keep time monotonic
 	encode    timings       // compose + encode time per frame
+	keyWanted atomic.Bool   // the next composed frame is to be an IDR
+	keyAsked  atomic.Int64  // unix nanos of the last keyframe request taken
 }
 
 // validate checks a rendition against the main canvas.

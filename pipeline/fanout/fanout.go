@@ -30,6 +30,14 @@ type Options struct {
 	Tracks []*media.Track
 	// Logger receives the drop logs (discarded if nil).
 	Logger *slog.Logger
+	// NeedKeyframe, when set, is called whenever a reader of a stream
+	// with video starts waiting for a keyframe: a new reader, a Reset (an
+	// output that reconnected) and a reader whose ring overflowed. The
+	// source should then send one soon rather than at its next interval
+	// (a camera may send them only when asked). It is called from Write,
+	// NewReader and Reset, with no lock of the fanout held, and must not
+	// block or call back into the fanout.
+	NeedKeyframe func()
 }
 
 // Fanout hands one writer's units to many readers.
@@ -37,9 +45,10 @@ type Options struct {
 // Write is called from one goroutine; NewReader, Close and the Reader
 // methods from any.
 type Fanout struct {
-	size int
-	log  *slog.Logger
-	now  func() time.Time // the clock of drop logs
+	size    int
+	log     *slog.Logger
+	now     func() time.Time // the clock of drop logs
+	needKey func()           // Options.NeedKeyframe, or a no-op
 
 	tracks  atomic.Pointer[[]*media.Track] // immutable; replaced on change
 	readers atomic.Pointer[[]*Reader]      // immutable; replaced under mu
@@ -55,7 +64,10 @@ type Fanout struct {
 
 // New returns a Fanout without readers.
 func New(o Options) *Fanout {
-	f := &Fanout{size: o.Buffer, log: o.Logger, now: time.Now, inline: make(chan struct{}, 1)}
+	f := &Fanout{size: o.Buffer, log: o.Logger, now: time.Now, inline: make(chan struct{}, 1), needKey: o.NeedKeyframe}
+	if f.needKey == nil {
+		f.needKey = func() {}
+	}
 	if f.size <= 0 {
 		f.size = DefaultBuffer
 	}
@@ -119,14 +131,24 @@ func (f *Fanout) NewReader(name string) *Reader {
 		syncing: true,
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.closed.Load() {
+		f.mu.Unlock()
 		r.end()
 		return r
 	}
 	rs := append(slices.Clone(*f.readers.Load()), r)
 	f.readers.Store(&rs)
+	f.mu.Unlock()
+	f.askKeyframe(r.view)
 	return r
+}
+
+// askKeyframe calls NeedKeyframe when the stream has video: a reader
+// without video starts at once.
+func (f *Fanout) askKeyframe(tracks []*media.Track) {
+	if hasKind(tracks, media.KindVideo) {
+		f.needKey()
+	}
 }
 
 // Shared returns the value the fanout's readers share under key, made by

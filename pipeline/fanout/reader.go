@@ -41,9 +41,14 @@ type Reader struct {
 // reader may start at u; tracks are the fanout's tracks, u.Track included.
 func (r *Reader) offer(u *media.Unit, start bool, tracks []*media.Track) {
 	r.mu.Lock()
+	dropping := r.dropping
 	wake, logNow := r.offerLocked(u, start, tracks)
 	inline := r.inline
+	overflowed := r.dropping && !dropping
 	r.mu.Unlock()
+	if overflowed {
+		r.f.askKeyframe(tracks)
+	}
 	switch {
 	case wake && inline:
 		r.f.signalInline()
@@ -225,10 +230,11 @@ func (r *Reader) Tracks() []*media.Track {
 func (r *Reader) Reset() {
 	tracks := *r.f.tracks.Load()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.stats.Skipped += uint64(r.ring.clear())
 	r.syncing, r.dropping = true, false
 	r.view = tracks
+	r.mu.Unlock()
+	r.f.askKeyframe(tracks)
 }
 
 // SetInline switches the reader between two ways of being read. Off (the

@@ -53,6 +53,13 @@ type Config struct {
 	// publishing ends at its end. See file_source.go.
 	File string
 	Loop bool
+	// KeyframeNow makes a keyframe request (PLI, FIR) jump the File's
+	// video to its next keyframe and go on from there at once, as a
+	// camera encoding live answers with an IDR and goes on; the video's
+	// content then leads the audio's. Without it the keyframe goes out
+	// early and the video holds it until the frame after it is due, which
+	// keeps the file's lip sync but freezes the picture up to a GOP.
+	KeyframeNow bool
 
 	// CacheDir holds the generated media files; default
 	// os.UserCacheDir()/roomcast/synth, or os.TempDir()/roomcast/synth.

@@ -139,6 +139,10 @@ type fileVideoLoop struct {
 	clip       *videoClip
 	pos        []uint64 // fileMedia.videoPos
 	keyRequest *atomic.Bool
+	// keyNow: a key request jumps to the next keyframe and goes on from
+	// it at once (Config.KeyframeNow), instead of sending it early and
+	// holding it until the frame after it is due.
+	keyNow bool
 
 	idx  int    // next frame
 	base uint64 // the position of the current loop
@@ -150,7 +154,10 @@ func (l *fileVideoLoop) next() unit {
 	i := l.idx
 	if l.keyRequest.Swap(false) {
 		k := l.clip.nextKeyframe(i)
-		if k < i { // the keyframe is in the next loop
+		switch {
+		case l.keyNow: // the loop goes on from k now: rebase it (mod 2^64)
+			l.base = from - l.pos[k]
+		case k < i: // the keyframe is in the next loop
 			l.base += l.pos[n]
 		}
 		i = k
@@ -174,7 +181,7 @@ func (p *Publisher) cameraPacers(pr *peer, c clips, keyRequest *atomic.Bool) (vi
 	}
 	video.next, video.lead, audio.lead = nil, f.videoLead, f.audioLead
 	if f.video != nil {
-		video.next = (&fileVideoLoop{clip: f.video, pos: f.videoPos, keyRequest: keyRequest}).next
+		video.next = (&fileVideoLoop{clip: f.video, pos: f.videoPos, keyRequest: keyRequest, keyNow: p.cfg.KeyframeNow}).next
 	}
 	if f.audio == nil {
 		audio.next = nil

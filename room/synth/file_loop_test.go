@@ -194,3 +194,33 @@ func TestProbedFileStreams(t *testing.T) {
 		t.Errorf("parseSeconds(N/A) = %s", d)
 	}
 }
+
+// TestFileVideoLoopKeyNow: with keyNow a key request jumps to the next
+// keyframe and goes on from it at the frame rate, as a live encoder's IDR
+// does: the timeline never holds.
+func TestFileVideoLoopKeyNow(t *testing.T) {
+	f := testFile()
+	var key atomic.Bool
+	l := &fileVideoLoop{clip: f.video, pos: f.videoPos, keyRequest: &key, keyNow: true}
+	var at uint64
+	type sent struct {
+		frame byte
+		at    uint64
+	}
+	var got []sent
+	for i := range 9 {
+		if i == 2 || i == 6 {
+			key.Store(true)
+		}
+		u := l.next()
+		got = append(got, sent{u.data[0], at})
+		at += uint64(u.ticks)
+	}
+	want := []sent{
+		{0, 0}, {1, 3600}, {5, 7200}, {6, 10800}, {7, 14400}, {8, 18000}, // frame 5 at once, then on
+		{0, 21600}, {1, 25200}, {2, 28800}, // at frame 9, the next keyframe is the next loop's 0
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("sent %v,\nwant %v", got, want)
+	}
+}

@@ -458,3 +458,68 @@ func TestEgressSingleLayout(t *testing.T) {
 		}
 	}
 }
+
+// longGOPClip makes a 20 s H.264 + Opus clip with one keyframe, at its
+// start: published with --keyframe-now, a camera that sends keyframes
+// only when asked, as a browser's does.
+func longGOPClip(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "long-gop.mkv")
+	cmd := exec.Command("ffmpeg", "-v", "error", "-nostdin", "-y",
+		"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-t", "20", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "baseline", "-b:v", "600k",
+		"-bf", "0", "-g", "600", "-keyint_min", "600", "-sc_threshold", "0", "-pix_fmt", "yuv420p",
+		"-c:a", "libopus", "-b:a", "64k", "-f", "matroska", path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make the long-GOP clip: %v\n%s", err, out)
+	}
+	return path
+}
+
+// TestEgressNewOutputAsksKeyframe: a target added to a job that passes a
+// camera through gets a keyframe at once, not at the camera's next one:
+// the job asks the publisher (a PLI) when an output starts waiting for a
+// keyframe. The camera's own keyframes are 20 s apart.
+func TestEgressNewOutputAsksKeyframe(t *testing.T) {
+	ng := nginxrtmp.Start(t, nginxrtmp.Options{Meta: "copy"})
+	s := StartServer(t)
+	s.CreateRoom(t, "live")
+	s.StartPublisherArgs(t, "live", "host", "--file", longGOPClip(t), "--keyframe-now", "--duration", "2m")
+	waitTracks(t, s, "live", 2)
+	job := postEgress(t, s, map[string]any{
+		"room": "live", "layout": "speaker", "video": map[string]int{"width": 640, "height": 360, "fps": 30},
+		"outputs": map[string]any{"rtmp": []string{ng.RTMPURL("live", "first")}},
+	})
+	waitStates(t, s, job.ID, 20*time.Second, "live")
+	hold(t, s, job.ID, 2*time.Second)
+	if code := s.Do(t, "PATCH", "/v1/egress/"+job.ID, map[string]any{"add_rtmp": []string{ng.RTMPURL("live", "added")}}, &job); code != http.StatusOK {
+		t.Fatalf("patch add: %d", code)
+	}
+	job = waitStates(t, s, job.ID, 15*time.Second, "live", "live")
+	start := time.Now()
+	hold(t, s, job.ID, 5*time.Second)
+	held := time.Since(start)
+	stopEgress(t, s, job.ID)
+	for _, key := range []string{"first", "added"} {
+		path, err := ng.WaitRecordDone(key, 20*time.Second)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		p, err := harness.ProbeFile(path)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		t.Logf("%s: %v, %d video / %d audio packets", key, p.Duration, len(p.Video), len(p.Audio))
+		if len(p.Video) == 0 || !p.Video[0].Key {
+			t.Fatalf("%s: %d video packets, not starting with a keyframe", key, len(p.Video))
+		}
+		if out, err := harness.DecodeErrors(path); out != "" || err != nil {
+			t.Errorf("%s: decode errors: %v %s", key, err, out)
+		}
+	}
+	path, _ := ng.WaitRecordDone("added", time.Second)
+	p, _ := harness.ProbeFile(path)
+	if d := time.Duration(len(p.Video)) * time.Second / 30; d < held-time.Second {
+		t.Errorf("added target: %v of video in the %v it was live, want all but a second: its keyframe waited for the camera's", d, held)
+	}
+}

@@ -1,0 +1,88 @@
+package composite_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/composite"
+	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/testutil"
+)
+
+// keyframes counts the output's video keyframes.
+func (o *output) keyframes() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for _, u := range o.units {
+		if u.Key {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRequestKeyframeComposed: a composed canvas makes its next frame an
+// IDR when asked (an output started), long before its interval; a second
+// request within a second is not taken.
+func TestRequestKeyframeComposed(t *testing.T) {
+	l, out := runLayout(t, composite.LayoutConfig{View: composite.View{Mode: composite.ModeGrid}, KeyframeInterval: 30 * time.Second})
+	startRoom(t, l, newCamera(t, "a", media.SourceCamera, 320, 180, 60), newCamera(t, "b", media.SourceCamera, 320, 180, 200))
+	testutil.Eventually(t, 5*time.Second, "the first keyframe and a few frames", func() bool {
+		out.mu.Lock()
+		defer out.mu.Unlock()
+		return len(out.units) > 10
+	})
+	if n := out.keyframes(); n != 1 {
+		t.Fatalf("%d keyframes before any request, want 1 (interval 30 s)", n)
+	}
+	l.RequestKeyframe("")
+	testutil.Eventually(t, 2*time.Second, "the requested keyframe", func() bool { return out.keyframes() == 2 })
+	l.RequestKeyframe(composite.MainCanvas) // within a second: not taken
+	l.RequestKeyframe("no-such-canvas")
+	frames := func() int { out.mu.Lock(); defer out.mu.Unlock(); return len(out.units) }
+	seen := frames()
+	testutil.Eventually(t, 3*time.Second, "10 more frames", func() bool { return frames() >= seen+10 })
+	if n := out.keyframes(); n != 2 {
+		t.Errorf("%d keyframes after a second request within a second, want still 2", n)
+	}
+}
+
+// TestRequestKeyframePassthrough: a canvas passing a camera through asks
+// the camera's publisher (LayoutConfig.RequestKeyframe) instead.
+func TestRequestKeyframePassthrough(t *testing.T) {
+	var mu sync.Mutex
+	var asked []string
+	l, out := runLayout(t, composite.LayoutConfig{
+		View: composite.View{Mode: composite.ModeSpeaker},
+		RequestKeyframe: func(id string) {
+			mu.Lock()
+			defer mu.Unlock()
+			asked = append(asked, id)
+		},
+	})
+	cam := newCamera(t, "a", media.SourceCamera, 320, 180, 200)
+	startRoom(t, l, cam)
+	testutil.Eventually(t, 5*time.Second, "passed-through frames", func() bool {
+		out.mu.Lock()
+		defer out.mu.Unlock()
+		return len(out.units) > 10 // passed through from the first: nothing was composed before
+	})
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, id := range asked {
+			if id == cam.track.ID {
+				n++
+			}
+		}
+		return n
+	}
+	before := count()
+	l.RequestKeyframe("")
+	if n := count(); n != before+1 {
+		t.Fatalf("the camera was asked %d times for a keyframe, want %d", n, before+1)
+	}
+}
