@@ -59,6 +59,28 @@ func TestScheduleFilePadsUnevenly(t *testing.T) {
 	}
 }
 
+// sent is a frame a loop sent and when (in RTP ticks).
+type sent struct {
+	frame byte
+	at    uint64
+}
+
+// playLoop takes n frames from l, with a key request before the frames
+// numbered in requests; it returns them and the time after the last.
+func playLoop(l *fileVideoLoop, key *atomic.Bool, n int, requests ...int) ([]sent, uint64) {
+	var got []sent
+	var at uint64
+	for i := range n {
+		if slices.Contains(requests, i) {
+			key.Store(true)
+		}
+		u := l.next()
+		got = append(got, sent{u.data[0], at})
+		at += uint64(u.ticks)
+	}
+	return got, at
+}
+
 // TestFileVideoLoopKeyRequest: a key request sends the next keyframe at
 // once and holds it until the frame after it is due; the loop stays on
 // the schedule, and a keyframe in the next loop moves on to that loop.
@@ -66,20 +88,7 @@ func TestFileVideoLoopKeyRequest(t *testing.T) {
 	f := testFile()
 	var key atomic.Bool
 	l := &fileVideoLoop{clip: f.video, pos: f.videoPos, keyRequest: &key}
-	var at uint64
-	type sent struct {
-		frame byte
-		at    uint64
-	}
-	var got []sent
-	for i := range 14 {
-		if i == 2 || i == 9 {
-			key.Store(true)
-		}
-		u := l.next()
-		got = append(got, sent{u.data[0], at})
-		at += uint64(u.ticks)
-	}
+	got, at := playLoop(l, &key, 14, 2, 9)
 	want := []sent{
 		{0, 0}, {1, 3600}, {5, 7200}, // the request at frame 2 sends keyframe 5 early...
 		{6, 21600}, {7, 25200}, {8, 28800}, {9, 32400}, // ...and the next frame when it is due
@@ -202,20 +211,7 @@ func TestFileVideoLoopKeyNow(t *testing.T) {
 	f := testFile()
 	var key atomic.Bool
 	l := &fileVideoLoop{clip: f.video, pos: f.videoPos, keyRequest: &key, keyNow: true}
-	var at uint64
-	type sent struct {
-		frame byte
-		at    uint64
-	}
-	var got []sent
-	for i := range 9 {
-		if i == 2 || i == 6 {
-			key.Store(true)
-		}
-		u := l.next()
-		got = append(got, sent{u.data[0], at})
-		at += uint64(u.ticks)
-	}
+	got, _ := playLoop(l, &key, 9, 2, 6)
 	want := []sent{
 		{0, 0}, {1, 3600}, {5, 7200}, {6, 10800}, {7, 14400}, {8, 18000}, // frame 5 at once, then on
 		{0, 21600}, {1, 25200}, {2, 28800}, // at frame 9, the next keyframe is the next loop's 0
