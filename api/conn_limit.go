@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -122,6 +123,23 @@ type limitedConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+}
+
+// unlimit gives the connection's slot back now: it no longer counts
+// against its address's cap. Close then gives nothing back.
+func (c *limitedConn) unlimit() { c.once.Do(c.release) }
+
+// unlimit takes a hijacked connection (or the TCP connection under a TLS
+// one) out of its address's count (LimitConnsPerIP). A relay connection
+// is authenticated and lives as long as a job: a worker holds one per job,
+// more than the cap allows for anonymous clients.
+func unlimit(c net.Conn) {
+	if t, ok := c.(*tls.Conn); ok {
+		c = t.NetConn()
+	}
+	if l, ok := c.(*limitedConn); ok {
+		l.unlimit()
+	}
 }
 
 func (c *limitedConn) Close() error {

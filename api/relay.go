@@ -46,6 +46,7 @@ func (s *Server) relaySubscribe(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = conn.SetDeadline(time.Time{})
 	}
+	unlimit(conn) // a worker holds one per job: not an anonymous client's connection
 	if err != nil {
 		conn.Close()
 		s.log.Info("relay: upgrade answer not sent", "room", rm, "err", err)

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/configs"
 	"github.com/roomcast/roomcast/pipeline/relay"
+	"github.com/roomcast/roomcast/pipeline/rtc"
+	"github.com/roomcast/roomcast/room"
 	"github.com/roomcast/roomcast/test/testutil"
 )
 
@@ -93,6 +96,39 @@ func TestRelayUpgrade(t *testing.T) {
 			if !strings.Contains(string(f.Payload), "deleted") {
 				t.Errorf("Bye %q, want the room's deletion", f.Payload)
 			}
+			break
+		}
+	}
+}
+
+// TestRelayLeavesConnCap: an upgraded relay connection gives its slot of
+// server.max_conns_per_ip back (a worker holds one per job), so the same
+// address can still connect at a cap of one.
+func TestRelayLeavesConnCap(t *testing.T) {
+	rooms, err := room.NewManager(room.Config{RTC: rtc.Options{LoopbackOnly: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rooms.Close()
+	if _, err := rooms.In("default").Create("r1", room.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{Keys: []configs.APIKey{{Tenant: "default", Key: key}}, Rooms: rooms})
+	s.SetReady(true)
+	addr, _ := startHTTP(t, testLimits(5*time.Second, 1), s)
+	conn, rd := dialRelay(t, addr)
+	_ = conn.SetDeadline(time.Time{})
+	testutil.Eventually(t, 5*time.Second, "a second connection from the relay's address", func() bool {
+		code, _, err := getFrom(normalIP, addr, "/healthz")
+		return err == nil && code == http.StatusOK
+	})
+	rooms.Close() // the relay ends with the room
+	for {
+		f, err := rd.Next()
+		if err != nil {
+			t.Fatalf("no Bye before the end: %v", err)
+		}
+		if f.Type == relay.TypeBye {
 			break
 		}
 	}
