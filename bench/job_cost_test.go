@@ -20,12 +20,17 @@ const jobCostWindow = 15 * time.Second
 type jobKindCase struct {
 	kind   string
 	codecs []string // one publisher each
+	env    []string // the worker's, besides the defaults
 }
 
+// jobKinds are the job kinds, each read over a relay connection (the
+// worker's default), and passthrough over WebRTC too, to show what the
+// relay saves.
 var jobKinds = []jobKindCase{
-	{"passthrough", []string{"h264"}},
-	{"transcode", []string{"vp8"}},
-	{"composite", []string{"vp8", "h264"}},
+	{kind: "passthrough", codecs: []string{"h264"}},
+	{kind: "passthrough-webrtc", codecs: []string{"h264"}, env: []string{"ROOMCAST_WORKER_ROOM_TRANSPORT=webrtc"}},
+	{kind: "transcode", codecs: []string{"vp8"}},
+	{kind: "composite", codecs: []string{"vp8", "h264"}},
 }
 
 func BenchmarkJobCost(b *testing.B) {
@@ -51,7 +56,7 @@ func measureJobCost(b *testing.B, bin string, k jobKindCase) float64 {
 	n := harness.StartNATS(b, bin)
 	store := "ROOMCAST_STORAGE_LOCAL_PATH=" + b.TempDir() // a worker refuses a storage the server cannot read
 	s := harness.StartServerIn(b, bin, b.TempDir(), "ROOMCAST_NATS_URL="+n.URL, "ROOMCAST_WORKERS=0", "ROOMCAST_LOG_LEVEL=info", store)
-	w := harness.StartWorker(b, bin, n.URL, s, "cost", "ROOMCAST_LOG_LEVEL=info", store)
+	w := harness.StartWorker(b, bin, n.URL, s, "cost", append([]string{"ROOMCAST_LOG_LEVEL=info", store}, k.env...)...)
 	s.CreateRoom(b, "cost")
 	for i, codec := range k.codecs {
 		s.StartPublisherSize(b, "cost", fmt.Sprintf("p%d", i), codec, 1280, 720, 5*time.Minute)
@@ -92,7 +97,7 @@ func printJobCosts(w io.Writer, costs map[string]float64) {
 	fmt.Fprintf(w, "\njob cost: CPU of a roomcast worker process running one job (1280x720, 30 fps, one RTMP output), %% of one core over %v\n", jobCostWindow)
 	for _, k := range jobKinds {
 		if c, ok := costs[k.kind]; ok {
-			fmt.Fprintf(w, "%-12s %6.1f %%\n", k.kind, c)
+			fmt.Fprintf(w, "%-18s %6.1f %%\n", k.kind, c)
 		}
 	}
 }
