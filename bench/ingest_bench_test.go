@@ -75,11 +75,15 @@ func benchIngest(b *testing.B, tracks int) {
 		codec := []string{"vp8", "h264"}[p%2]
 		s.StartPublisher(b, "bench", fmt.Sprintf("pub%d", p), codec, publish)
 	}
+	serve, err := childPid("serve")
+	if err != nil {
+		b.Logf("the server's CPU is not measured: %v", err)
+	}
 	var cost [len(ingestKinds)]ingestWindowCost
 	for round := 0; round < ingestRounds; round++ {
 		for k := range ingestKinds { // each round in another order
 			kind := (round + k) % len(ingestKinds)
-			cost[kind].add(measureSubscriber(b, s, tracks, kind))
+			cost[kind].add(measureSubscriber(b, s, serve, tracks, kind))
 		}
 	}
 	floor, ingest, relayed := &cost[kindFloor], &cost[kindWebRTC], &cost[kindRelay]
@@ -101,6 +105,11 @@ func benchIngest(b *testing.B, tracks int) {
 		"(%.1f%% of one core; %.0f packets/s, %.1f µs per packet; %.0f units/s)\n",
 		tracks, rl, rl/f, rl/in, relayed.corePercent(), relayed.packets/relayed.wall.Seconds(), relayed.perPacket(),
 		relayed.units/relayed.wall.Seconds())
+	if serve != 0 {
+		fmt.Fprintf(os.Stderr, "ingest %d tracks: the room server's CPU while serving the WebRTC ingest %.1f%% of one core (floor %.1f%%), the relay %.1f%%\n",
+			tracks, ingest.serverPercent(), floor.serverPercent(), relayed.serverPercent())
+		b.ReportMetric(relayed.serverPercent()/ingest.serverPercent(), "relay-x-webrtc-server")
+	}
 }
 
 // The subscribers an ingest bench measures.
@@ -115,11 +124,13 @@ var ingestKinds = [...]string{kindFloor: "floor", kindWebRTC: "ingest", kindRela
 // ingestWindowCost sums the measuring windows of one kind of subscriber.
 type ingestWindowCost struct {
 	cpu, wall      time.Duration
+	server         time.Duration // the room server's CPU (schedstat)
 	packets, units float64
 }
 
 func (c *ingestWindowCost) add(o ingestWindowCost) {
 	c.cpu += o.cpu
+	c.server += o.server
 	c.wall += o.wall
 	c.packets += o.packets
 	c.units += o.units
@@ -136,11 +147,13 @@ func (c *ingestWindowCost) perPacket() float64 { return float64(c.cpu.Microsecon
 
 func (c *ingestWindowCost) corePercent() float64 { return float64(c.cpu) / float64(c.wall) * 100 }
 
+func (c *ingestWindowCost) serverPercent() float64 { return float64(c.server) / float64(c.wall) * 100 }
+
 // measureSubscriber subscribes to the room (an ingest, or its bare floor),
 // waits until every track flows, measures this process's CPU over one
 // window, and unsubscribes. pprof labels (subscriber=floor|ingest) tell
 // the two apart in a -cpuprofile of the bench.
-func measureSubscriber(b *testing.B, s *harness.Server, tracks, kind int) ingestWindowCost {
+func measureSubscriber(b *testing.B, s *harness.Server, serve, tracks, kind int) ingestWindowCost {
 	in, err := source.New(source.Config{
 		Server: s.URL, Token: s.Key, Room: "bench", Name: "bench-ingest", LoopbackOnly: true,
 		Handler: dropAll{}, BareRead: kind == kindFloor, Relay: kind == kindRelay,
@@ -169,11 +182,22 @@ func measureSubscriber(b *testing.B, s *harness.Server, tracks, kind int) ingest
 		return n == tracks
 	})
 	packets0, units0 := ingestTotals(in)
+	server0 := serverRuntime(serve)
 	cpu0, wall0 := cpuTime(), time.Now()
 	<-time.After(ingestWindow)
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	server := serverRuntime(serve) - server0
 	packets, units := ingestTotals(in)
-	return ingestWindowCost{cpu: cpu, wall: wall, packets: float64(packets - packets0), units: float64(units - units0)}
+	return ingestWindowCost{cpu: cpu, wall: wall, server: server, packets: float64(packets - packets0), units: float64(units - units0)}
+}
+
+// serverRuntime is the room server's CPU so far; 0 when unknown.
+func serverRuntime(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	d, _ := procRuntime(pid)
+	return d
 }
 
 // ingestTotals sums the packets read and the units delivered over every
