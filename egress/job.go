@@ -106,7 +106,8 @@ func newJob(p JobParams, deps Deps) *Job {
 	j.fans = map[string]*fanout.Fanout{}
 	for _, name := range append([]string{CanvasMain}, canvasNames(p.Spec)...) {
 		j.fans[composite.CanvasTrackID(name)] = fanout.New(fanout.Options{
-			Logger: log.With("canvas", name), NeedKeyframe: func() { go j.requestKeyframe(name) },
+			Logger: log.With("canvas", name), Video: true, // every canvas has video, placeholders at least
+			NeedKeyframe: func() { go j.requestKeyframe(name) },
 		})
 	}
 	j.fan = j.fans[composite.CanvasTrackID(CanvasMain)]

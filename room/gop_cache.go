@@ -74,15 +74,6 @@ func (c *gopCache) reset() {
 	c.valid = false
 }
 
-// keyArrival is when the cached keyframe arrived (video); false when
-// none is cached.
-func (c *gopCache) keyArrival() (time.Time, bool) {
-	if !c.valid || len(c.entries) == 0 {
-		return time.Time{}, false
-	}
-	return c.entries[0].arrival, true
-}
-
 // snapshot returns a copy of the cached packets, oldest first.
 func (c *gopCache) snapshot() []fwdPacket {
 	return append([]fwdPacket(nil), c.entries...)

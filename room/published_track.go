@@ -101,16 +101,12 @@ func (t *publishedTrack) forward(p fwdPacket) {
 // attach binds a subscriber-track, seeding its queue with the cache. It
 // fails once the track has ended.
 func (t *publishedTrack) attach(d packetSink) bool {
-	var from time.Time
-	if !t.video() && t.owner != nil {
-		from = t.owner.audioSeedFrom(t.env.now())
-	}
 	t.mu.Lock()
 	if t.ended {
 		t.mu.Unlock()
 		return false
 	}
-	d.seed(seedSince(t.cache.snapshot(), from))
+	d.seed(t.cache.snapshot())
 	t.downs = append(slices.Clip(t.downs), d)
 	needKey := t.cache.needsKeyframe()
 	t.mu.Unlock()
@@ -118,51 +114,6 @@ func (t *publishedTrack) attach(d packetSink) bool {
 		t.requestKeyframe()
 	}
 	return true
-}
-
-// audioSeedLead is how much audio before its participant's cached video
-// keyframe an audio track's seed keeps: a capture instant's audio and
-// video do not arrive at quite the same time.
-const audioSeedLead = 100 * time.Millisecond
-
-// audioSeedFrom is the arrival from which an audio track's seed starts: the
-// audio that goes with the participant's cached video keyframe, or none
-// (now) when it sends video but has no keyframe cached, since its video
-// starts at the next keyframe. A participant without video gets its whole
-// audio cache (zero time). Without it, a subscriber joining a running
-// room got up to audioCacheAge of audio before the first cached video
-// frame: a job's recording opened with seconds of sound over no picture.
-func (p *participant) audioSeedFrom(now time.Time) time.Time {
-	var from time.Time
-	video := false
-	for _, t := range p.trackList() {
-		if !t.video() {
-			continue
-		}
-		video = true
-		t.mu.Lock()
-		at, ok := t.cache.keyArrival()
-		t.mu.Unlock()
-		if ok && (from.IsZero() || at.Before(from)) {
-			from = at
-		}
-	}
-	switch {
-	case !video:
-		return time.Time{}
-	case from.IsZero():
-		return now
-	}
-	return from.Add(-audioSeedLead)
-}
-
-// seedSince drops the packets that arrived before from (zero: none).
-func seedSince(ps []fwdPacket, from time.Time) []fwdPacket {
-	i := 0
-	for i < len(ps) && ps[i].arrival.Before(from) {
-		i++
-	}
-	return ps[i:]
 }
 
 func (t *publishedTrack) detach(d packetSink) {

@@ -28,6 +28,12 @@ type Options struct {
 	// (readers start at once). Otherwise the fanout learns tracks from the
 	// units written.
 	Tracks []*media.Track
+	// Video says the stream has video even before its first video unit:
+	// readers then start at a video keyframe from the first unit on,
+	// rather than at the first audio unit of a stream that looks
+	// audio-only so far (a job's output starts with picture and sound
+	// together).
+	Video bool
 	// Logger receives the drop logs (discarded if nil).
 	Logger *slog.Logger
 	// NeedKeyframe, when set, is called whenever a reader of a stream
@@ -81,7 +87,7 @@ func New(o Options) *Fanout {
 		}
 	}
 	f.tracks.Store(&ts)
-	f.hasVideo = hasKind(ts, media.KindVideo)
+	f.hasVideo = o.Video || hasKind(ts, media.KindVideo)
 	f.readers.Store(new([]*Reader))
 	return f
 }

@@ -3,6 +3,7 @@ package fanout
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/roomcast/roomcast/pipeline/media"
 )
@@ -53,5 +54,35 @@ func TestNeedKeyframe(t *testing.T) {
 	audioOnly.NewReader("a").Reset()
 	if n := asked.Load(); n != 4 {
 		t.Fatalf("asked for a keyframe of a stream without video")
+	}
+}
+
+// TestStartTrimsOlderAudio: a reader of a stream with video (Options.Video)
+// starts at a video keyframe even when audio comes first, and skips the
+// audio written after it but from before it (a room's cached audio
+// reaching a new job's output), then keeps all audio.
+func TestStartTrimsOlderAudio(t *testing.T) {
+	video, audio := testTracks()
+	f := New(Options{Video: true})
+	defer f.Close()
+	r := f.NewReader("out")
+	at := func(tr *media.Track, key bool, pts time.Duration) *media.Unit {
+		c := byte('A') // label: K, P or A
+		if tr.Kind == media.KindVideo {
+			c = map[bool]byte{true: 'K', false: 'P'}[key]
+		}
+		return &media.Unit{Track: tr, Key: key, PTS: pts, DTS: pts, Data: []byte{c}}
+	}
+	for _, u := range []*media.Unit{
+		at(audio, true, 1), at(video, true, 10), at(audio, true, 4), at(audio, true, 9),
+		at(audio, true, 10), at(video, false, 11), at(audio, true, 8), // late audio after the start: kept
+	} {
+		f.Write(u)
+	}
+	if got := labels(readN(t, r, 4)); got != "K10 A10 P11 A8" {
+		t.Fatalf("read %q, want K10 A10 P11 A8", got)
+	}
+	if s := r.Stats(); s.Skipped != 3 {
+		t.Errorf("stats %+v, want 3 skipped (A1 before the start, A4 and A9 older than it)", s)
 	}
 }

@@ -35,6 +35,13 @@ type Reader struct {
 	inline   bool           // SetInline: Write signals the fanout's Inline channel, not Read
 	held     int            // audio units pushed since the last wake-up decision
 	stats    ReaderStats    // without Buffered
+	// trimAudio skips the audio units older than startDTS, the video
+	// keyframe the reader started at: audio the writer sends after it
+	// but from before it (a room's cached audio reaches a new job's
+	// output after the cached keyframe) would open the output with sound
+	// over no picture. It ends at the first audio unit kept.
+	trimAudio bool
+	startDTS  time.Duration
 }
 
 // offer hands u to the reader; the writer calls it. start tells whether a
@@ -82,6 +89,14 @@ func (r *Reader) offerLocked(u *media.Unit, start bool, tracks []*media.Track) (
 		r.countPassed(r.ring.clear())
 		r.syncing, r.dropping = false, false
 		r.view = tracks
+		r.trimAudio, r.startDTS = u.Track.Kind == media.KindVideo, u.DTS
+	}
+	if r.trimAudio && u.Track.Kind == media.KindAudio {
+		if u.PTS < r.startDTS {
+			r.countPassed(1)
+			return false, logNow
+		}
+		r.trimAudio = false
 	}
 	r.ring.push(u)
 	if r.coalesce && r.f.hasVideo && u.Track.Kind != media.KindVideo {
