@@ -61,17 +61,8 @@ func (s *Server) relaySubscribe(w http.ResponseWriter, r *http.Request) {
 // upgradeTo reports whether r asks to upgrade to protocol (RFC 9110
 // section 7.8).
 func upgradeTo(r *http.Request, protocol string) bool {
-	if r.ProtoMajor != 1 || r.ProtoMinor != 1 || !headerHasToken(r.Header, "Connection", "upgrade") {
-		return false
-	}
-	for _, v := range r.Header.Values("Upgrade") {
-		for _, p := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(p), protocol) {
-				return true
-			}
-		}
-	}
-	return false
+	return r.ProtoMajor == 1 && r.ProtoMinor == 1 &&
+		headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", protocol)
 }
 
 // headerHasToken reports whether a comma-separated header has token,

@@ -26,7 +26,7 @@ func (s *Scope) subscribeLocal(room, name string, notify chan struct{}) (*localS
 		return nil, fmt.Errorf("%w: %w", source.ErrRoomNotFound, err)
 	}
 	sub := &localSubscription{
-		room: r, log: r.log.With("local_subscriber", name), notify: notify, relay: notify != nil,
+		room: r, log: r.log.With("local_subscriber", name), notify: notify,
 		changed: make(chan struct{}, 1), done: make(chan struct{}),
 		tracks: map[*publishedTrack]*localTrack{},
 	}
@@ -43,8 +43,7 @@ type localSubscription struct {
 	log     *slog.Logger
 	changed chan struct{} // 1-buffered
 	done    chan struct{}
-	notify  chan struct{} // shared by the tracks; nil: one each
-	relay   bool          // a relay connection's (Scope.Relay)
+	notify  chan struct{} // shared by the tracks (a relay's, Scope.Relay); nil: one each
 
 	mu     sync.Mutex
 	tracks map[*publishedTrack]*localTrack
@@ -111,6 +110,9 @@ func (l *localSubscription) drop(src *publishedTrack, lt *localTrack) {
 		l.log.Info("local track ended", "track", src.id, "dropped", n)
 	}
 }
+
+// relay reports whether the subscription is a relay connection's.
+func (l *localSubscription) relay() bool { return l.notify != nil }
 
 // Close leaves the room and closes every track. Idempotent.
 func (l *localSubscription) Close() {

@@ -39,7 +39,7 @@ func (r *room) info() Info {
 	ps := slices.Clone(r.participants)
 	subs, relays := len(r.subscribers), 0
 	for _, l := range r.locals {
-		if l.relay {
+		if l.relay() {
 			relays++
 		}
 	}

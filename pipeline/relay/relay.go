@@ -22,7 +22,6 @@
 package relay
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -246,13 +245,3 @@ func ParseSenderReport(p []byte) (SenderReport, error) {
 // ReadBufferSize is the buffer a relay connection's reader should get
 // (bufio.NewReaderSize): enough for many packets per read.
 const ReadBufferSize = 256 << 10
-
-// NewBufferedReader reads frames from r through a buffer of
-// ReadBufferSize, or through br when r already is one (a connection whose
-// upgrade response was read through it may hold frames in it).
-func NewBufferedReader(r io.Reader) *Reader {
-	if br, ok := r.(*bufio.Reader); ok {
-		return NewReader(br)
-	}
-	return NewReader(bufio.NewReaderSize(r, ReadBufferSize))
-}

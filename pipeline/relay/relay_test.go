@@ -33,7 +33,7 @@ func TestRoundTrip(t *testing.T) {
 	b = AppendID(b, TypeTrackRemove, 3)
 	b = AppendBye(b, "room deleted")
 
-	r := NewBufferedReader(bytes.NewReader(b))
+	r := NewReader(bufio.NewReader(bytes.NewReader(b)))
 	next := func(want Type) []byte {
 		t.Helper()
 		f, err := r.Next()

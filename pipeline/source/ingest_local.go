@@ -7,6 +7,7 @@ import (
 	"github.com/pion/rtcp"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/pipeline/rtc"
 )
 
 // runLocal is Run for a room in this process (Config.Local): the room's
@@ -76,14 +77,14 @@ func (in *Ingest) syncLocal(tracks []LocalTrack) {
 
 // addLocalTrack starts a reader for a local track. Call it with in.mu held.
 func (in *Ingest) addLocalTrack(lt LocalTrack) {
-	t, err := localMediaTrack(lt)
+	t, err := infoTrack(lt.Info(), lt.ClockRate())
 	if err != nil {
 		in.log.Warn("ignoring local track", "track", lt.Info().ID, "err", err)
 		return
 	}
 	log := in.log.With("track", t.ID, "kind", t.Kind, "codec", t.Codec, "participant", t.ParticipantID)
 	env := in.readerEnv(log)
-	env.writeRTCP = keyframeWriter(lt)
+	env.writeRTCP = keyframeWriter(func() error { lt.RequestKeyframe(); return nil })
 	r, err := newTrackReader(t, lt.SSRC(), lt, lt, env)
 	if err != nil {
 		log.Error("cannot read track", "err", err)
@@ -96,30 +97,30 @@ func (in *Ingest) addLocalTrack(lt LocalTrack) {
 	in.startReader(r, pli, log)
 }
 
-// keyframeWriter is a trackReader's writeRTCP for a local track: the
-// readers only send PLIs, which go to the publisher as keyframe requests.
-func keyframeWriter(lt LocalTrack) func([]rtcp.Packet) error {
+// keyframeWriter is a trackReader's writeRTCP for a track read without
+// WebRTC (in process, or over a relay): the readers only send PLIs (or
+// FIRs), each of which becomes one call of request.
+func keyframeWriter(request func() error) func([]rtcp.Packet) error {
 	return func(pkts []rtcp.Packet) error {
 		for _, p := range pkts {
 			switch p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				lt.RequestKeyframe()
+				return request()
 			}
 		}
 		return nil
 	}
 }
 
-// localMediaTrack describes a local track as mediaTrack describes a remote
-// one.
-func localMediaTrack(lt LocalTrack) (media.Track, error) {
-	info := lt.Info()
+// infoTrack describes a track read without WebRTC, from what the room
+// announced of it, as mediaTrack describes a remote one.
+func infoTrack(info rtc.TrackInfo, clockRate uint32) (media.Track, error) {
 	codec, err := media.ParseCodec(info.Codec)
 	if err != nil {
 		return media.Track{}, err
 	}
 	t := media.Track{
-		ID: info.ID, Kind: codec.Kind(), Codec: codec, ClockRate: lt.ClockRate(),
+		ID: info.ID, Kind: codec.Kind(), Codec: codec, ClockRate: clockRate,
 		ParticipantID: info.ParticipantID, ParticipantName: info.ParticipantName,
 		Source: media.Source(info.Source),
 	}

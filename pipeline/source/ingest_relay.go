@@ -13,9 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/rtcp"
-
-	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/pipeline/relay"
 )
 
@@ -288,23 +285,16 @@ func (c *relayClient) add(rt relay.Track) {
 	if _, ok := c.tracks[rt.ID]; ok {
 		return
 	}
-	codec, err := media.ParseCodec(rt.Info.Codec)
 	log := c.in.log.With("track", rt.Info.ID)
+	t, err := infoTrack(rt.Info, rt.ClockRate)
 	if err != nil {
 		log.Warn("ignoring relayed track", "err", err)
 		return
 	}
-	t := media.Track{
-		ID: rt.Info.ID, Kind: codec.Kind(), Codec: codec, ClockRate: rt.ClockRate,
-		ParticipantID: rt.Info.ParticipantID, ParticipantName: rt.Info.ParticipantName,
-		Source: trackSource(codec.Kind(), media.Source(rt.Info.Source)),
-	}
-	if t.ClockRate == 0 {
-		t.ClockRate = codec.ClockRate()
-	}
 	log = log.With("kind", t.Kind, "codec", t.Codec, "participant", t.ParticipantID)
+	request := func() error { return c.send(relay.AppendID(nil, relay.TypeKeyframeRequest, rt.ID)) }
 	env := c.in.readerEnv(log)
-	env.writeRTCP = c.keyframeWriter(rt.ID)
+	env.writeRTCP = keyframeWriter(request)
 	r, err := newTrackReader(t, rt.SSRC, nil, nil, env)
 	if err != nil {
 		log.Error("cannot read track", "err", err)
@@ -313,27 +303,13 @@ func (c *relayClient) add(rt relay.Track) {
 	c.tracks[rt.ID] = r
 	c.in.mu.Lock()
 	c.in.tracks = append(c.in.tracks, &trackHandle{track: r.track, stats: r.stats, leave: r.end, pli: func() {
-		if c.send(relay.AppendID(nil, relay.TypeKeyframeRequest, rt.ID)) == nil {
+		if request() == nil {
 			r.stats.plis.Add(1)
 		}
 	}})
 	c.in.mu.Unlock()
 	log.Info("track added")
 	r.start()
-}
-
-// keyframeWriter is a relayed track's writeRTCP: its readers only send
-// PLIs, which become keyframe requests.
-func (c *relayClient) keyframeWriter(id uint32) func([]rtcp.Packet) error {
-	return func(pkts []rtcp.Packet) error {
-		for _, p := range pkts {
-			switch p.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				return c.send(relay.AppendID(nil, relay.TypeKeyframeRequest, id))
-			}
-		}
-		return nil
-	}
 }
 
 // send writes one frame, under relayWriteTimeout.
