@@ -338,23 +338,58 @@ func (j *Job) AddRTMP(t Target) (RTMPInfo, error) {
 	return h.info(), nil
 }
 
-// RemoveRTMP stops an output cleanly and removes it.
-func (j *Job) RemoveRTMP(id string) error {
+// RemoveRTMP stops outputs cleanly and removes them: all of ids, or
+// none when one is not an output of the job. They stop together, each
+// draining to its next keyframe at the same time as the others, so that
+// removing twenty takes as long as removing one.
+func (j *Job) RemoveRTMP(ids ...string) error {
 	j.mu.Lock()
-	var h *outputHandle
-	for i, o := range j.outputs {
-		if o.id == id {
-			h = o
-			j.outputs = append(j.outputs[:i], j.outputs[i+1:]...)
-			break
+	gone, err := j.detachLocked(ids)
+	j.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, h := range gone {
+		h.cancel()
+	}
+	deadline := time.NewTimer(stopTimeout)
+	defer deadline.Stop()
+	for _, h := range gone {
+		select {
+		case <-h.done:
+		case <-deadline.C:
+			return nil
 		}
 	}
-	j.mu.Unlock()
-	if h == nil {
-		return fmt.Errorf("output %s: %w", id, ErrNotFound)
-	}
-	h.stop(stopTimeout)
 	return nil
+}
+
+// detachLocked takes the outputs named by ids out of the job, or none
+// when an id is unknown or given twice.
+func (j *Job) detachLocked(ids []string) ([]*outputHandle, error) {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if want[id] {
+			return nil, fmt.Errorf("output %s: listed twice", id)
+		}
+		want[id] = true
+	}
+	var gone, kept []*outputHandle
+	for _, o := range j.outputs {
+		if want[o.id] {
+			gone = append(gone, o)
+			delete(want, o.id)
+		} else {
+			kept = append(kept, o)
+		}
+	}
+	for _, id := range ids {
+		if want[id] {
+			return nil, fmt.Errorf("output %s: %w", id, ErrNotFound)
+		}
+	}
+	j.outputs = kept
+	return gone, nil
 }
 
 // outputEnded fails the job when no output is left running.

@@ -3,8 +3,11 @@ package egress
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -205,5 +208,99 @@ func TestJobRecordingRefused(t *testing.T) {
 	info = waitInfo(t, m, info.ID, func(i Info) bool { return i.Status == StatusFailed })
 	if !strings.Contains(info.Error, "access denied") || info.Outputs.Record.State != StateFailed {
 		t.Errorf("failed job: error %q, record %+v", info.Error, info.Outputs.Record)
+	}
+}
+
+// drainOutput stands for an RTMP output that, once cancelled, drains to
+// its next keyframe before Run returns. It returns when every output of
+// its barrier has been cancelled, or after a second; sawAll tells which.
+type drainOutput struct {
+	readerOutput
+	barrier *drainBarrier
+	sawAll  atomic.Bool
+}
+
+type drainBarrier struct {
+	want      int32
+	cancelled atomic.Int32
+	all       chan struct{}
+}
+
+func (o *drainOutput) Run(ctx context.Context) error {
+	o.connected.Store(true)
+	defer o.connected.Store(false)
+	<-ctx.Done()
+	if o.barrier.cancelled.Add(1) == o.barrier.want {
+		close(o.barrier.all)
+	}
+	select {
+	case <-o.barrier.all:
+		o.sawAll.Store(true)
+	case <-time.After(time.Second):
+	}
+	return nil
+}
+
+// TestRemoveOutputsTogether: outputs removed in one update stop
+// together, each draining while the others do (one at a time, removing
+// twenty took twenty drains and outlasted API clients' timeouts), and an
+// update naming an unknown output removes none.
+func TestRemoveOutputsTogether(t *testing.T) {
+	const n = 5
+	barrier := &drainBarrier{want: n, all: make(chan struct{})}
+	var outs []*drainOutput
+	var mu sync.Mutex
+	deps := testDeps()
+	deps.NewRTMP = func(raw string, r *fanout.Reader, _ *slog.Logger) (Output, string, error) {
+		o := &drainOutput{readerOutput: readerOutput{src: r}, barrier: barrier}
+		mu.Lock()
+		outs = append(outs, o)
+		mu.Unlock()
+		return o, "rtmp://host/app/****", nil
+	}
+	m := NewManager(deps)
+	defer m.Close()
+	ctx := context.Background()
+	urls := make([]string, n+1)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("rtmp://a/app/k%d", i)
+	}
+	info, err := m.Start(ctx, "t1", Spec{Room: "r1", Outputs: OutputsSpec{RTMP: URLs(urls...)}}.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info = waitInfo(t, m, info.ID, func(i Info) bool {
+		for _, o := range i.Outputs.RTMP {
+			if o.State != StateLive {
+				return false
+			}
+		}
+		return i.Status == StatusActive && len(i.Outputs.RTMP) == n+1
+	})
+	var ids []string
+	for _, o := range info.Outputs.RTMP[1:] {
+		ids = append(ids, o.ID)
+	}
+	for _, bad := range [][]string{append(slices.Clone(ids), "OUT_nope"), {ids[0], ids[0]}} {
+		if _, err := m.Update(ctx, info.ID, Update{RemoveRTMP: bad}); err == nil {
+			t.Errorf("removing %v: want an error", bad)
+		}
+		if got, _ := m.Get(ctx, info.ID); len(got.Outputs.RTMP) != n+1 {
+			t.Fatalf("removing %v failed but left %d of %d outputs", bad, len(got.Outputs.RTMP), n+1)
+		}
+	}
+	info, err = m.Update(ctx, info.ID, Update{RemoveRTMP: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Outputs.RTMP) != 1 || info.Outputs.RTMP[0].ID == ids[0] {
+		t.Fatalf("outputs after removing %d: %+v", n, info.Outputs.RTMP)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, o := range outs[1:] {
+		if !o.sawAll.Load() {
+			t.Errorf("output %d stopped before the others were asked to: removed one at a time", i+1)
+		}
 	}
 }

@@ -175,8 +175,8 @@ func (m *Manager) Update(_ context.Context, id string, u Update) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	for _, rid := range u.RemoveRTMP {
-		if err := rj.job.RemoveRTMP(rid); err != nil {
+	if len(u.RemoveRTMP) > 0 {
+		if err := rj.job.RemoveRTMP(u.RemoveRTMP...); err != nil {
 			return rj.job.Info(), &FieldError{Field: "remove_rtmp", Reason: err.Error()}
 		}
 	}

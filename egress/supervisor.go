@@ -198,7 +198,9 @@ func (s *Supervisor) runOnce(ctx context.Context) (bool, error) {
 }
 
 // watchLive marks the output live (once) when it connects, so OnChange
-// fires for connecting → live and reconnecting → live.
+// fires for connecting → live and reconnecting → live. It polls only
+// until then: a run that went live stays live until it ends, and polling
+// on would wake the process 20 times a second per output, for nothing.
 func (s *Supervisor) watchLive(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(50 * time.Millisecond)
@@ -210,6 +212,7 @@ func (s *Supervisor) watchLive(ctx context.Context, done chan<- struct{}) {
 		case <-t.C:
 			if s.out.Connected() {
 				s.setLive()
+				return
 			}
 		}
 	}

@@ -158,3 +158,34 @@ func equal(a, b []State) bool {
 	}
 	return true
 }
+
+// countingOutput counts the supervisor's calls to Connected.
+type countingOutput struct {
+	scripted
+	calls atomic.Int64
+}
+
+func (o *countingOutput) Connected() bool {
+	o.calls.Add(1)
+	return o.scripted.Connected()
+}
+
+// TestSupervisorStopsPollingWhenLive: once a run is live, the supervisor
+// no longer asks the output whether it is connected. Polling for the
+// whole run woke the process 20 times a second per output.
+func TestSupervisorStopsPollingWhenLive(t *testing.T) {
+	out := &countingOutput{}
+	sup := NewSupervisor(out, SupervisorOptions{After: fastAfter})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sup.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	testutil.Eventually(t, 5*time.Second, "live", func() bool { return sup.Status().State == StateLive })
+	seen := out.calls.Load()
+	// Six of the watcher's 50 ms periods: each would have called again.
+	for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if n := out.calls.Load(); n > seen+1 {
+			t.Fatalf("Connected called %d times after the output went live", n-seen)
+		}
+	}
+}
