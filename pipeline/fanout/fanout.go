@@ -103,8 +103,12 @@ func (f *Fanout) Write(u *media.Unit) {
 	}
 	tracks := f.observe(u.Track)
 	start := u.Key && (u.Track.Kind == media.KindVideo || !f.hasVideo)
+	inline := false
 	for _, r := range *f.readers.Load() {
-		r.offer(u, start, tracks)
+		inline = r.offer(u, start, tracks) || inline
+	}
+	if inline {
+		f.signalInline()
 	}
 }
 

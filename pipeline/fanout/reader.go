@@ -46,7 +46,11 @@ type Reader struct {
 
 // offer hands u to the reader; the writer calls it. start tells whether a
 // reader may start at u; tracks are the fanout's tracks, u.Track included.
-func (r *Reader) offer(u *media.Unit, start bool, tracks []*media.Track) {
+// It reports whether the reader is inline and has a unit to read: the
+// writer then signals the fanout's Inline channel once, after offering u
+// to every reader, so that the inline readers' server wakes once per unit
+// and finds it in every ring.
+func (r *Reader) offer(u *media.Unit, start bool, tracks []*media.Track) (inlineReady bool) {
 	r.mu.Lock()
 	dropping := r.dropping
 	wake, logNow := r.offerLocked(u, start, tracks)
@@ -56,10 +60,7 @@ func (r *Reader) offer(u *media.Unit, start bool, tracks []*media.Track) {
 	if overflowed {
 		r.f.askKeyframe(tracks)
 	}
-	switch {
-	case wake && inline:
-		r.f.signalInline()
-	case wake:
+	if wake && !inline {
 		select {
 		case r.wake <- struct{}{}:
 		default:
@@ -68,6 +69,7 @@ func (r *Reader) offer(u *media.Unit, start bool, tracks []*media.Track) {
 	if logNow {
 		r.f.logDrop(r.name, r.Stats())
 	}
+	return wake && inline
 }
 
 // offerLocked pushes, skips or drops u. It reports whether Read waits for
