@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,14 @@ const (
 	fanoutSettle = 3 * time.Second
 	// fanoutWindowEnv overrides the measuring window (a Go duration).
 	fanoutWindowEnv = "ROOMCAST_BENCH_WINDOW"
+	// fanoutRoundsEnv overrides how many times each output count is
+	// measured on each side (default fanoutRounds).
+	fanoutRoundsEnv = "ROOMCAST_BENCH_ROUNDS"
+	// fanoutRounds: an output costs a few hundredths of a percent of a
+	// core, and a window of the whole process moves by several tenths
+	// between identical windows on a shared 2-core VM, so each count is
+	// measured in several windows spread over the run.
+	fanoutRounds = 2
 	// fanoutTries bounds the windows measured for one row.
 	fanoutTries   = 3
 	latencyMetric = "roomcast_egress_rtmp_latency_seconds"
@@ -73,26 +82,62 @@ type fanoutRow struct {
 // are long, and the per-output cost is the slope over 1, 10 and 20
 // outputs at both sizes.
 func BenchmarkFanout(b *testing.B) {
-	window := fanoutWindow(b)
+	window, rounds := fanoutWindow(b), fanoutRoundCount(b)
 	for _, c := range fanoutCases {
 		b.Run(c.name, func(b *testing.B) {
 			clip := feedClip(b, c)
-			var rc, ng []fanoutRow
+			var rc, ng fanoutSide
 			b.Run("roomcast", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					rc = benchRoomcastFanout(b, c, clip, window)
+					rc = benchRoomcastFanout(b, c, clip, window, rounds)
 				}
-				reportFanout(b, rc, true)
+				reportFanout(b, rc.rows, true)
 			})
 			b.Run("nginx-push", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					ng = benchNginxFanout(b, c, clip, window)
+					ng = benchNginxFanout(b, c, clip, window, rounds)
 				}
-				reportFanout(b, ng, false)
+				reportFanout(b, ng.rows, false)
 			})
 			printFanoutTable(os.Stderr, c, window, rc, ng)
 		})
 	}
+}
+
+// fanoutSide is one side's measurements of a case: every window, and
+// per output count their mean.
+type fanoutSide struct {
+	rows    []fanoutRow // per count, the mean of its windows
+	windows []fanoutRow // every window, in the order measured
+}
+
+// newFanoutSide averages windows per count, in the order of counts.
+func newFanoutSide(counts []int, windows []fanoutRow) fanoutSide {
+	s := fanoutSide{windows: windows}
+	for _, n := range counts {
+		var of []fanoutRow
+		for _, w := range windows {
+			if w.outputs == n {
+				of = append(of, w)
+			}
+		}
+		if len(of) > 0 {
+			s.rows = append(s.rows, meanRow(of))
+		}
+	}
+	return s
+}
+
+func fanoutRoundCount(b *testing.B) int {
+	v := os.Getenv(fanoutRoundsEnv)
+	if v == "" {
+		return fanoutRounds
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: want a count of at least 1", fanoutRoundsEnv, v)
+	}
+	return n
 }
 
 func fanoutWindow(b *testing.B) time.Duration {
@@ -143,18 +188,16 @@ func getJob(b *testing.B, s *harness.Server, id string) egressJob {
 }
 
 // benchRoomcastFanout runs one server, room and publisher (sending clip
-// as it is) and one egress job whose outputs grow through c's counts and
-// shrink back (1, 10, 20, 10, 1 outputs), one window per step; a count
-// measured twice is averaged, so the job's own cost and a slow drift of
-// the machine weigh the same on every count. The 0-output row is the room
+// as it is) and one egress job whose outputs go through the counts of
+// fanoutSteps, one window per step. The 0-output window is the room
 // alone, before the job starts.
-func benchRoomcastFanout(b *testing.B, c fanoutCase, clip string, window time.Duration) []fanoutRow {
+func benchRoomcastFanout(b *testing.B, c fanoutCase, clip string, window time.Duration, rounds int) fanoutSide {
 	pubs := newPublishLog(b)
 	sink := startNginx(b, pubs.url(), true, nginxApp{name: "live"})
 	// Debug logging (the harness default) is not what a deployment runs.
 	s := harness.StartServer(b, roomcastBinary(b), "ROOMCAST_LOG_LEVEL=info")
 	s.CreateRoom(b, "bench")
-	steps := fanoutSteps(c.outputs)
+	steps := fanoutSteps(c.outputs, rounds)
 	span := time.Duration(len(steps)+1)*(window+time.Minute) + time.Minute
 	pub := s.StartPublisherArgs(b, "bench", "host", "--file", clip, "--codec", "h264",
 		"--duration", span.String())
@@ -167,35 +210,34 @@ func benchRoomcastFanout(b *testing.B, c fanoutCase, clip string, window time.Du
 		return len(info.Participants) == 1 && len(info.Participants[0].Tracks) == 2
 	})
 	r := &fanoutRun{b: b, c: c, s: s, sink: sink, pubs: pubs, pub: pub, serve: serve, window: window}
-	rows := []fanoutRow{r.measure(0)}
-	samples := map[int][]fanoutRow{}
+	windows := []fanoutRow{r.measure(0)}
 	for _, n := range steps {
 		r.setOutputs(n)
-		samples[n] = append(samples[n], r.measure(n))
+		windows = append(windows, r.measure(n))
 	}
 	var stopped egressJob
 	if code := s.Do(b, "DELETE", "/v1/egress/"+r.job.ID, nil, &stopped); code != http.StatusOK {
 		b.Fatalf("stop egress: status %d", code)
 	}
-	for _, n := range c.outputs {
-		if n > 0 {
-			rows = append(rows, meanRow(samples[n]))
-		}
-	}
-	return rows
+	return newFanoutSide(c.outputs, windows)
 }
 
-// fanoutSteps is the output counts above 0 up, then down again.
-func fanoutSteps(outputs []int) []int {
-	var up []int
-	for _, n := range outputs {
-		if n > 0 {
-			up = append(up, n)
+// fanoutSteps is the order in which the output counts above 0 are
+// measured: one output, then each larger count followed by one output
+// again, rounds times (1 10 1 20 1 10 1 20 1 for two rounds of 1, 10 and
+// 20). Every window of a larger count then has a window of one output
+// next to it on either side, and the difference to their mean is the
+// cost of the extra outputs whatever the machine drifts by over the run
+// (a window of the whole process moves by a percent of a core from one
+// minute to the next on a shared VM, as much as 20 outputs cost).
+func fanoutSteps(outputs []int, rounds int) []int {
+	steps := []int{1}
+	for range rounds {
+		for _, n := range outputs {
+			if n > 1 {
+				steps = append(steps, n, 1)
+			}
 		}
-	}
-	steps := slices.Clone(up)
-	for i := len(up) - 2; i >= 0; i-- {
-		steps = append(steps, up[i])
 	}
 	return steps
 }
@@ -420,8 +462,9 @@ func delta(b *testing.B, m0, m1 promSnapshot, name string, match map[string]stri
 
 // benchNginxFanout runs one relaying nginx with an application per
 // output count (push0 pushes nowhere, push1 once, push10 ten times to the
-// sink) and an ffmpeg feed of clip per count.
-func benchNginxFanout(b *testing.B, c fanoutCase, clip string, window time.Duration) []fanoutRow {
+// sink) and an ffmpeg feed of clip per window, the counts in the order
+// of fanoutSteps after one window of none.
+func benchNginxFanout(b *testing.B, c fanoutCase, clip string, window time.Duration, rounds int) fanoutSide {
 	pubs := newPublishLog(b)
 	sink := startNginx(b, pubs.url(), true, nginxApp{name: "live"})
 	apps := make([]nginxApp, len(c.outputs))
@@ -433,12 +476,14 @@ func benchNginxFanout(b *testing.B, c fanoutCase, clip string, window time.Durat
 	}
 	relay := startNginx(b, pubs.url(), false, apps...)
 	var rows []fanoutRow
-	for i, n := range c.outputs {
-		feed := startFeed(b, clip, relay.url(apps[i].name, "src"))
+	for _, n := range append([]int{0}, fanoutSteps(c.outputs, rounds)...) {
+		i := slices.Index(c.outputs, n)
 		names := []string{apps[i].name + "/src"}
 		for k := range n {
 			names = append(names, fmt.Sprintf("live/ng%d-%d", n, k))
 		}
+		pubs.forget(names...) // published in an earlier round
+		feed := startFeed(b, clip, relay.url(apps[i].name, "src"))
 		harness.Eventually(b, 30*time.Second, fmt.Sprintf("feed and %d pushes published", n), func() bool {
 			feed.checkRunning(b)
 			return pubs.has(names...)
@@ -472,5 +517,5 @@ func benchNginxFanout(b *testing.B, c fanoutCase, clip string, window time.Durat
 		fmt.Fprintln(os.Stderr)
 		rows = append(rows, row)
 	}
-	return rows
+	return newFanoutSide(c.outputs, rows)
 }

@@ -61,7 +61,8 @@ func fmtBucket(q quantileEst) string {
 }
 
 // printFanoutTable prints both sides side by side.
-func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rc, ng []fanoutRow) {
+func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rcs, ngs fanoutSide) {
+	rc, ng := rcs.rows, ngs.rows
 	if len(rc) == 0 && len(ng) == 0 {
 		return
 	}
@@ -70,6 +71,7 @@ func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rc, ng []
 	fmt.Fprintf(w, "CPU in %% of one core of the relaying process only: roomcast = `roomcast serve`, nginx = the pushing nginx (one process,\n")
 	fmt.Fprintf(w, "  master_process off). \"CPU\" is scheduler time (/proc/<pid>/task/*/schedstat, ns) when readable, else ticks; \"ticks\" is\n")
 	fmt.Fprintf(w, "  clock-tick accounting (roomcast: process_cpu_seconds_total from /metrics; nginx: /proc/<pid>/stat utime+stime), 10 ms steps.\n")
+	fmt.Fprintf(w, "Each row is the mean of the windows of its count (every window is listed below the table).\n")
 	fmt.Fprintf(w, "%-17s %7s %7s %7s %7s %9s %10s %10s %10s %10s %9s\n",
 		"", "outputs", "CPU", "ticks", "+vs 0", "+/output", "Mbit/s/out", "p50", "p99", "mean", "latency n")
 	side := func(label string, rows []fanoutRow, latency bool) {
@@ -94,8 +96,10 @@ func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rc, ng []
 	}
 	side("roomcast serve", rc, true)
 	side("nginx-rtmp push", ng, false)
+	printWindows(w, "roomcast serve", rcs)
+	printWindows(w, "nginx-rtmp push", ngs)
 
-	printFanoutRatios(w, c, rc, ng)
+	printFanoutRatios(w, c, rcs, ngs)
 	_, okr0 := rowFor(rc, 0)
 	if okr0 {
 		fmt.Fprintf(w, "roomcast's 0-output row is the WebRTC ingest of the publisher; its 1-output row adds the egress job itself\n")
@@ -137,10 +141,26 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f×", a/b)
 }
 
+// printWindows lists the CPU of every window per output count, in the
+// order measured: the spread between windows of one count is the noise
+// the means and the slope average out.
+func printWindows(w io.Writer, label string, s fanoutSide) {
+	for _, r := range s.rows {
+		fmt.Fprintf(w, "%s %2d out, every window (%% of a core):", label, r.outputs)
+		for _, x := range s.windows {
+			if x.outputs == r.outputs {
+				fmt.Fprintf(w, " %.2f", 100*x.cpu)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+}
+
 // printFanoutRatios prints issue 12's comparisons, each from rows of one
 // run: per output beyond the first, roomcast against nginx-rtmp push
 // ((n out − 1 out) / (n − 1)), and n outputs' total against one output's.
-func printFanoutRatios(w io.Writer, c fanoutCase, rc, ng []fanoutRow) {
+func printFanoutRatios(w io.Writer, c fanoutCase, rcs, ngs fanoutSide) {
+	rc, ng := rcs.rows, ngs.rows
 	r1, ok1 := rowFor(rc, 1)
 	n1, okn1 := rowFor(ng, 1)
 	r0, okr0 := rowFor(rc, 0)
@@ -175,18 +195,29 @@ func printFanoutRatios(w io.Writer, c fanoutCase, rc, ng []fanoutRow) {
 			fmt.Fprintln(w)
 		}
 	}
-	if rm, ok := outputSlope(rc); ok {
-		if nm, ok := outputSlope(ng); ok {
-			fmt.Fprintf(w, "%s each output beyond the first, least-squares slope of CPU over every count from 1 output up (less noisy than one difference): roomcast %.3f %%core, nginx-rtmp push %.3f %%core: %s (goal ≤ 1.5×)\n",
-				c.name, 100*rm, 100*nm, ratio(rm, nm))
-		}
+	printPaired(w, c, rcs, ngs)
+	rm, rse, okr := outputSlope(rcs.windows)
+	nm, nse, okn := outputSlope(ngs.windows)
+	if okr && okn {
+		fmt.Fprintf(w, "%s each output beyond the first, least-squares slope of CPU over every window from 1 output up (%d and %d windows; ± its standard error): roomcast %.3f ± %.3f %%core, nginx-rtmp push %.3f ± %.3f %%core: %s (goal ≤ 1.5×)\n",
+			c.name, countWindows(rcs.windows), countWindows(ngs.windows), 100*rm, 100*rse, 100*nm, 100*nse, ratio(rm, nm))
 	}
 }
 
-// outputSlope is the least-squares slope of the rows' CPU over their
-// output counts, rows with at least one output: the cost of one output
-// more, from every window rather than from two.
-func outputSlope(rows []fanoutRow) (float64, bool) {
+func countWindows(rows []fanoutRow) (n int) {
+	for _, r := range rows {
+		if r.outputs >= 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// outputSlope is the least-squares slope of the windows' CPU over their
+// output counts, windows with at least one output: the cost of one
+// output more, from every window rather than from two, and its standard
+// error (0 with only two windows).
+func outputSlope(rows []fanoutRow) (slope, stderr float64, ok bool) {
 	var n, sx, sy, sxx, sxy float64
 	for _, r := range rows {
 		if r.outputs < 1 {
@@ -197,7 +228,84 @@ func outputSlope(rows []fanoutRow) (float64, bool) {
 	}
 	d := n*sxx - sx*sx
 	if n < 2 || d == 0 {
-		return 0, false
+		return 0, 0, false
 	}
-	return (n*sxy - sx*sy) / d, true
+	slope = (n*sxy - sx*sy) / d
+	if n > 2 {
+		icept := (sy - slope*sx) / n
+		var ssr float64
+		for _, r := range rows {
+			if r.outputs >= 1 {
+				e := r.cpu - icept - slope*float64(r.outputs)
+				ssr += e * e
+			}
+		}
+		stderr = math.Sqrt(ssr / (n - 2) / (sxx - sx*sx/n))
+	}
+	return slope, stderr, true
+}
+
+// printPaired prints the cost of an output beyond the first from each
+// window of n > 1 outputs against the 1-output windows beside it (see
+// fanoutSteps), per n, for both sides: the comparison issue 12 asks for,
+// with the drift of the machine between distant windows taken out.
+func printPaired(w io.Writer, c fanoutCase, rcs, ngs fanoutSide) {
+	rp, np := pairedPerOutput(rcs.windows), pairedPerOutput(ngs.windows)
+	for _, n := range c.outputs {
+		r, nn := rp[n], np[n]
+		if len(r) == 0 || len(nn) == 0 {
+			continue
+		}
+		rm, rse := meanSE(r)
+		nm, nse := meanSE(nn)
+		fmt.Fprintf(w, "%s each output beyond the first at %d outputs, each %d-output window against the mean of the 1-output windows beside it (%d and %d windows; mean ± standard error): roomcast %.3f ± %.3f %%core, nginx-rtmp push %.3f ± %.3f %%core: %s (goal ≤ 1.5×)\n",
+			c.name, n, n, len(r), len(nn), 100*rm, 100*rse, 100*nm, 100*nse, ratio(rm, nm))
+	}
+}
+
+// pairedPerOutput returns, per output count n > 1, for each window of n
+// outputs: its CPU less the mean of the nearest 1-output windows before
+// and after it, over n − 1.
+func pairedPerOutput(windows []fanoutRow) map[int][]float64 {
+	out := map[int][]float64{}
+	for i, x := range windows {
+		if x.outputs < 2 {
+			continue
+		}
+		var base []float64
+		for j := i - 1; j >= 0; j-- {
+			if windows[j].outputs == 1 {
+				base = append(base, windows[j].cpu)
+				break
+			}
+		}
+		for j := i + 1; j < len(windows); j++ {
+			if windows[j].outputs == 1 {
+				base = append(base, windows[j].cpu)
+				break
+			}
+		}
+		if len(base) == 0 {
+			continue
+		}
+		b, _ := meanSE(base)
+		out[x.outputs] = append(out[x.outputs], (x.cpu-b)/float64(x.outputs-1))
+	}
+	return out
+}
+
+// meanSE is the mean of xs and its standard error (0 for one value).
+func meanSE(xs []float64) (mean, se float64) {
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	if len(xs) < 2 {
+		return mean, 0
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(ss / float64(len(xs)-1) / float64(len(xs)))
 }

@@ -208,6 +208,15 @@ func newPublishLog(t testing.TB) *publishLog {
 
 func (p *publishLog) url() string { return p.srv.URL + "/on_publish" }
 
+// forget drops names from the log, for a stream name published again.
+func (p *publishLog) forget(names ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, n := range names {
+		delete(p.seen, n)
+	}
+}
+
 // has reports whether every app/name in names has been published.
 func (p *publishLog) has(names ...string) bool {
 	p.mu.Lock()
