@@ -1,5 +1,7 @@
 package h264
 
+import "bytes"
+
 // Annex-B byte streams (ITU-T H.264 Annex B): NAL units behind 0x000001 or
 // 0x00000001 start codes.
 
@@ -15,10 +17,14 @@ func SplitAnnexB(b []byte) [][]byte {
 	var nalus [][]byte
 	start := -1
 	for i := 0; i+2 < len(b); {
-		if b[i] != 0 || b[i+1] != 0 || b[i+2] != 1 {
-			i++
-			continue
+		// bytes.Index finds the next 00 00 01 with vector instructions: a
+		// byte at a time, splitting was most of what turning a 1080p
+		// frame into an RTMP message cost.
+		k := bytes.Index(b[i:], startCode3)
+		if k < 0 {
+			break
 		}
+		i += k
 		if start >= 0 {
 			nalus = appendNALU(nalus, b[start:i])
 		}
@@ -30,6 +36,9 @@ func SplitAnnexB(b []byte) [][]byte {
 	}
 	return nalus
 }
+
+// startCode3 is the 3-byte start code, which ends the 4-byte one too.
+var startCode3 = []byte{0, 0, 1}
 
 // appendNALU appends n without its trailing zeros, unless that leaves it
 // empty.
