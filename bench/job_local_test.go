@@ -94,7 +94,7 @@ func measureJobInProcess(b *testing.B, bin string) (local, webrtc float64) {
 	if info := inproc.RoomInfo(b, "cost"); info.LocalSubscribers != 1 || info.Subscribers != 0 {
 		b.Errorf("in-process room: %d local, %d WebRTC subscribers; want 1 and 0", info.LocalSubscribers, info.Subscribers)
 	}
-	printJobInProcess(os.Stderr, before, after, withJob, local, webrtc)
+	printJobInProcess(os.Stderr, before, after, ingest, withJob, local, webrtc)
 	return local, webrtc
 }
 
@@ -141,7 +141,7 @@ func cpuWindow(b *testing.B, pids []int) []float64 {
 	return out
 }
 
-func printJobInProcess(w io.Writer, before, after, withJob []float64, local, webrtc float64) {
+func printJobInProcess(w io.Writer, before, after, ingest, withJob []float64, local, webrtc float64) {
 	fmt.Fprintf(w, "\npassthrough job (1280x720 30 fps H.264, one RTMP output), %% of one core over %v windows, side by side;\n", jobLocalWindow)
 	fmt.Fprintf(w, "the room's ingest alone before the jobs, with them (from %v after their start), and again after them:\n", jobLocalWarmup)
 	fmt.Fprintf(w, "%-34s %8s %8s %8s\n", "", "ingest", "+job", "ingest")
@@ -149,7 +149,6 @@ func printJobInProcess(w io.Writer, before, after, withJob []float64, local, web
 	for i, n := range names {
 		fmt.Fprintf(w, "%-34s %7.1f%% %7.1f%% %7.1f%%\n", n, before[i], withJob[i], after[i])
 	}
-	ing := func(i int) float64 { return (before[i] + after[i]) / 2 }
 	fmt.Fprintf(w, "job above the room's ingest (the mean of both ingest windows): in process %.1f %% (goal ≤ 4 %%: %.2f×), over WebRTC %.1f %% (room server %+.1f %%, worker %+.1f %%); ratio %.2f\n",
-		local, local/4, webrtc, withJob[1]-ing(1), withJob[2]-ing(2), local/webrtc)
+		local, local/4, webrtc, withJob[1]-ingest[1], withJob[2]-ingest[2], local/webrtc)
 }

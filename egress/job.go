@@ -300,12 +300,25 @@ func (j *Job) stopOutputs() {
 		outs = append(outs, j.record)
 	}
 	j.mu.Unlock()
-	var wg sync.WaitGroup
+	stopTogether(outs, stopTimeout)
+}
+
+// stopTogether asks every output of outs to end, then waits for them, at
+// most timeout in all: each drains to its next keyframe while the others
+// do.
+func stopTogether(outs []*outputHandle, timeout time.Duration) {
 	for _, h := range outs {
-		wg.Add(1)
-		go func() { defer wg.Done(); h.stop(stopTimeout) }()
+		h.cancel()
 	}
-	wg.Wait()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for _, h := range outs {
+		select {
+		case <-h.done:
+		case <-deadline.C:
+			return
+		}
+	}
 }
 
 // AddRTMP adds and starts an RTMP output.
@@ -349,18 +362,7 @@ func (j *Job) RemoveRTMP(ids ...string) error {
 	if err != nil {
 		return err
 	}
-	for _, h := range gone {
-		h.cancel()
-	}
-	deadline := time.NewTimer(stopTimeout)
-	defer deadline.Stop()
-	for _, h := range gone {
-		select {
-		case <-h.done:
-		case <-deadline.C:
-			return nil
-		}
-	}
+	stopTogether(gone, stopTimeout)
 	return nil
 }
 

@@ -46,15 +46,6 @@ func (h *outputHandle) start(ctx context.Context, onEnd func(*outputHandle, erro
 	}()
 }
 
-// stop asks the output to end and waits up to timeout.
-func (h *outputHandle) stop(timeout time.Duration) {
-	h.cancel()
-	select {
-	case <-h.done:
-	case <-time.After(timeout):
-	}
-}
-
 func (h *outputHandle) info() RTMPInfo {
 	st, ost := h.sup.Status(), h.out.Stats()
 	return RTMPInfo{

@@ -16,20 +16,11 @@ var StartCode = []byte{0, 0, 0, 1}
 func SplitAnnexB(b []byte) [][]byte {
 	var nalus [][]byte
 	start := -1
-	for i := 0; i+2 < len(b); {
-		// bytes.Index finds the next 00 00 01 with vector instructions: a
-		// byte at a time, splitting was most of what turning a 1080p
-		// frame into an RTMP message cost.
-		k := bytes.Index(b[i:], startCode3)
-		if k < 0 {
-			break
-		}
-		i += k
+	for i := nextStartCode(b, 0); i >= 0; i = nextStartCode(b, start) {
 		if start >= 0 {
 			nalus = appendNALU(nalus, b[start:i])
 		}
-		i += 3
-		start = i
+		start = i + 3
 	}
 	if start >= 0 {
 		nalus = appendNALU(nalus, b[start:])
@@ -39,6 +30,21 @@ func SplitAnnexB(b []byte) [][]byte {
 
 // startCode3 is the 3-byte start code, which ends the 4-byte one too.
 var startCode3 = []byte{0, 0, 1}
+
+// nextStartCode returns where the first 00 00 01 at or after i starts,
+// or -1. bytes.Index finds it with vector instructions: a byte at a time,
+// splitting was most of what turning a 1080p frame into an RTMP message
+// cost.
+func nextStartCode(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	k := bytes.Index(b[i:], startCode3)
+	if k < 0 {
+		return -1
+	}
+	return i + k
+}
 
 // appendNALU appends n without its trailing zeros, unless that leaves it
 // empty.
