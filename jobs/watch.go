@@ -28,6 +28,64 @@ func (w *Worker) answerAlive() (*nats.Subscription, error) {
 // peerWatch is what a worker knows of its peers' liveness.
 type peerWatch struct {
 	silentSince map[string]time.Time // peers that did not answer, since when
+	keys        peerKeys
+}
+
+// peerKeys follows the keys of the workers bucket with one long-lived
+// watcher. Listing the keys at every probe instead made the server create
+// and delete a consumer each time: twice a second on every worker, for
+// nothing most of the time, and a load on a NATS cluster that grows with
+// the fleet.
+type peerKeys struct {
+	kv      jetstream.KeyValue
+	watcher jetstream.KeyWatcher
+	keys    map[string]bool
+	ready   bool // the watcher's initial values are all in
+}
+
+// refresh applies what the watcher has delivered, without waiting for
+// more, and starts a watcher when there is none (the first time, or after
+// one closed). It reports whether the keys are known.
+func (p *peerKeys) refresh(ctx context.Context) bool {
+	if p.watcher == nil {
+		w, err := p.kv.WatchAll(ctx)
+		if err != nil {
+			return false
+		}
+		p.watcher, p.keys, p.ready = w, map[string]bool{}, false
+	}
+	for {
+		select {
+		case e, ok := <-p.watcher.Updates():
+			if !ok {
+				p.stop()
+				return false
+			}
+			p.apply(e)
+		default:
+			return p.ready
+		}
+	}
+}
+
+// apply takes one update of the watcher: nil marks the end of the
+// initial values.
+func (p *peerKeys) apply(e jetstream.KeyValueEntry) {
+	switch {
+	case e == nil:
+		p.ready = true
+	case e.Operation() == jetstream.KeyValuePut:
+		p.keys[e.Key()] = true
+	default: // deleted or purged
+		delete(p.keys, e.Key())
+	}
+}
+
+func (p *peerKeys) stop() {
+	if p.watcher != nil {
+		_ = p.watcher.Stop()
+	}
+	p.watcher, p.keys, p.ready = nil, nil, false
 }
 
 // watchPeers probes the other workers until ctx ends; one that has not
@@ -35,7 +93,8 @@ type peerWatch struct {
 // off) loses its jobs at once: their leases are ended and their requests
 // queued again, so a live worker takes them over.
 func (w *Worker) watchPeers(ctx context.Context) {
-	pw := &peerWatch{silentSince: map[string]time.Time{}}
+	pw := &peerWatch{silentSince: map[string]time.Time{}, keys: peerKeys{kv: w.workers}}
+	defer pw.keys.stop()
 	t := time.NewTicker(watchEvery)
 	defer t.Stop()
 	for {
@@ -44,7 +103,8 @@ func (w *Worker) watchPeers(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if w.settling() {
+		known := pw.keys.refresh(ctx)
+		if w.settling() || !known {
 			clear(pw.silentSince) // just (re)connected: peers may be reconnecting too
 			continue
 		}
@@ -68,12 +128,8 @@ func (w *Worker) settling() bool {
 }
 
 func (w *Worker) probePeers(ctx context.Context, pw *peerWatch) {
-	lister, err := w.workers.ListKeys(ctx)
-	if err != nil {
-		return
-	}
 	seen := map[string]bool{}
-	for id := range lister.Keys() {
+	for id := range pw.keys.keys {
 		if id == w.cfg.ID {
 			continue
 		}
