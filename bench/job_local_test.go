@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -69,20 +71,24 @@ func measureJobInProcess(b *testing.B, bin string) (local, webrtc float64) {
 	}
 	time.Sleep(3 * time.Second) // settle: the publishers' encoders
 	pids := []int{inproc.PID(), remote.PID(), w.PID()}
-	before := cpuWindow(b, pids)
+	before, swBefore := cpuWindow(b, pids)
 	jobs := make([]string, len(setups))
 	for i, s := range setups {
 		jobs[i] = startPassthrough(b, s.srv, ng)
 	}
 	time.Sleep(jobLocalWarmup)
-	withJob := cpuWindow(b, pids)
+	withJob, swJob := cpuWindow(b, pids)
+	// While the jobs run: the in-process job reads the room without WebRTC.
+	if info := inproc.RoomInfo(b, "cost"); info.LocalSubscribers != 1 || info.Subscribers != 0 {
+		b.Errorf("in-process room: %d local, %d WebRTC subscribers; want 1 and 0", info.LocalSubscribers, info.Subscribers)
+	}
 	for i, s := range setups {
 		if code := s.srv.Do(b, "DELETE", "/v1/egress/"+jobs[i], nil, nil); code != http.StatusOK {
 			b.Fatalf("stop the %s job: status %d", s.name, code)
 		}
 	}
 	time.Sleep(5 * time.Second) // settle: the jobs' ends
-	after := cpuWindow(b, pids)
+	after, swAfter := cpuWindow(b, pids)
 	// The room's ingest is measured before and after the jobs, and
 	// averaged, so that a drift of the machine over the run weighs less.
 	ingest := make([]float64, len(pids))
@@ -91,10 +97,12 @@ func measureJobInProcess(b *testing.B, bin string) (local, webrtc float64) {
 	}
 	local = withJob[0] - ingest[0]
 	webrtc = (withJob[1] - ingest[1]) + (withJob[2] - ingest[2]) // the room server's subscriber, the worker
-	if info := inproc.RoomInfo(b, "cost"); info.LocalSubscribers != 1 || info.Subscribers != 0 {
-		b.Errorf("in-process room: %d local, %d WebRTC subscribers; want 1 and 0", info.LocalSubscribers, info.Subscribers)
-	}
 	printJobInProcess(os.Stderr, before, after, ingest, withJob, local, webrtc)
+	sw := swJob[0] - (swBefore[0]+swAfter[0])/2
+	aac := aacAnchor(b)
+	fmt.Fprintf(os.Stderr, "in process, the job adds %.0f thread switches a second (%.0f → %.0f → %.0f)\n", sw, swBefore[0], swJob[0], swAfter[0])
+	fmt.Fprintf(os.Stderr, "anchor: FFmpeg's AAC encoder alone (the ffmpeg command, 128 kbit/s stereo at 48 kHz) costs %.1f %% of a core in real time here;\n"+
+		"the in-process job is %.2f× it, and %.1f %% above it\n", aac, local/aac, local-aac)
 	return local, webrtc
 }
 
@@ -120,25 +128,42 @@ func startPassthrough(b *testing.B, s *harness.Server, ng *nginxrtmp.Server) str
 
 // cpuWindow measures the CPU of each process over one window, in
 // percent of one core.
-func cpuWindow(b *testing.B, pids []int) []float64 {
-	c0 := make([]time.Duration, len(pids))
+func cpuWindow(b *testing.B, pids []int) (cpu, switches []float64) {
+	c0 := make([]procSample, len(pids))
 	for i, pid := range pids {
 		var err error
-		if c0[i], err = procRuntime(pid); err != nil {
+		if c0[i], err = procSched(pid); err != nil {
 			b.Fatal(err)
 		}
 	}
 	t0 := time.Now()
 	time.Sleep(jobLocalWindow)
-	out := make([]float64, len(pids))
+	cpu, switches = make([]float64, len(pids)), make([]float64, len(pids))
 	for i, pid := range pids {
-		c1, err := procRuntime(pid)
+		c1, err := procSched(pid)
 		if err != nil {
 			b.Fatal(err)
 		}
-		out[i] = 100 * (c1 - c0[i]).Seconds() / time.Since(t0).Seconds()
+		d := time.Since(t0).Seconds()
+		cpu[i] = 100 * (c1.run - c0[i].run).Seconds() / d
+		switches[i] = float64(c1.switches-c0[i].switches) / d
 	}
-	return out
+	return cpu, switches
+}
+
+// aacAnchor is what FFmpeg's own AAC encoder costs on this machine, in %
+// of a core in real time: the ffmpeg command encoding a minute of a sine
+// at the job's bitrate and layout. The job's audio is that encoder, so
+// the job's cost beside it says how much of it is ours.
+func aacAnchor(b *testing.B) float64 {
+	const seconds = 60
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-t", strconv.Itoa(seconds), "-af", "pan=stereo|c0=c0|c1=c0", "-c:a", "aac", "-b:a", "128k", "-f", "null", "-")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	used := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return 100 * used.Seconds() / seconds
 }
 
 func printJobInProcess(w io.Writer, before, after, ingest, withJob []float64, local, webrtc float64) {

@@ -265,25 +265,44 @@ const clockTick = 100
 // already exited are missing, which the processes measured here (nginx:
 // one thread; roomcast: Go's long-lived Ms) hardly have.
 func procRuntime(pid int) (time.Duration, error) {
+	s, err := procSched(pid)
+	return s.run, err
+}
+
+// procSample is what the scheduler counted for a process's threads: the
+// CPU time they ran and how many times they were switched in.
+type procSample struct {
+	run      time.Duration
+	switches int64
+}
+
+// procSched sums /proc/<pid>/task/*/schedstat: the time on the CPU and
+// the number of timeslices of every thread.
+func procSched(pid int) (procSample, error) {
 	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
 	if err != nil || len(tasks) == 0 {
-		return 0, fmt.Errorf("no /proc/%d/task/*/schedstat: %v", pid, err)
+		return procSample{}, fmt.Errorf("no /proc/%d/task/*/schedstat: %v", pid, err)
 	}
-	var sum time.Duration
+	var sum procSample
 	for _, p := range tasks {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			continue // the thread ended
 		}
 		f := strings.Fields(string(b))
-		if len(f) < 1 {
-			return 0, fmt.Errorf("%s: %q", p, b)
+		if len(f) < 3 {
+			return procSample{}, fmt.Errorf("%s: %q", p, b)
 		}
 		ns, err := strconv.ParseInt(f[0], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s: %v", p, err)
+			return procSample{}, fmt.Errorf("%s: %v", p, err)
 		}
-		sum += time.Duration(ns)
+		n, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			return procSample{}, fmt.Errorf("%s: %v", p, err)
+		}
+		sum.run += time.Duration(ns)
+		sum.switches += n
 	}
 	return sum, nil
 }
