@@ -71,13 +71,65 @@ func measureJobInProcess(b *testing.B, bin string) (local, webrtc float64) {
 	}
 	time.Sleep(3 * time.Second) // settle: the publishers' encoders
 	pids := []int{inproc.PID(), remote.PID(), w.PID()}
-	before, swBefore := cpuWindow(b, pids)
+	rounds := fanoutRoundCount(b)
+	// Each round: the room's ingest alone, then with a job each; the
+	// ingest is also measured once more after the last round, and each
+	// job window is paired with the mean of the ingest windows around it,
+	// so that a drift of the machine over the run weighs less.
+	ingest := make([]jobWindow, rounds+1)
+	withJob := make([]jobWindow, rounds)
+	for r := range rounds {
+		ingest[r] = measureWindow(b, pids)
+		withJob[r] = measureWithJobs(b, setups, ng, pids, inproc)
+	}
+	ingest[rounds] = measureWindow(b, pids)
+	var locals, webrtcs []float64
+	for r := range rounds {
+		around := meanWindow(ingest[r], ingest[r+1])
+		l := withJob[r].cpu[0] - around.cpu[0]
+		wr := (withJob[r].cpu[1] - around.cpu[1]) + (withJob[r].cpu[2] - around.cpu[2]) // the room server's subscriber, the worker
+		printJobInProcess(os.Stderr, r+1, ingest[r], withJob[r], ingest[r+1], l, wr)
+		locals, webrtcs = append(locals, l), append(webrtcs, wr)
+	}
+	local, localSE := meanSE(locals)
+	webrtc, webrtcSE := meanSE(webrtcs)
+	aac := aacAnchor(b)
+	fmt.Fprintf(os.Stderr, "\nover %d rounds, the job above the room's ingest: in process %.1f ± %.1f %% (goal ≤ 4 %%: %.2f×), over WebRTC %.1f ± %.1f %%; ratio %.2f\n",
+		rounds, local, localSE, local/4, webrtc, webrtcSE, local/webrtc)
+	fmt.Fprintf(os.Stderr, "anchor: FFmpeg's AAC encoder alone (the ffmpeg command, 128 kbit/s stereo at 48 kHz) costs %.1f %% of a core per second of audio here;\n"+
+		"the in-process job is %.2f× it, and %.1f %% above it\n", aac, local/aac, local-aac)
+	return local, webrtc
+}
+
+// jobWindow is what the processes measured used in one window: % of a
+// core, and thread switches a second.
+type jobWindow struct {
+	cpu, switches []float64
+}
+
+func measureWindow(b *testing.B, pids []int) jobWindow {
+	cpu, sw := cpuWindow(b, pids)
+	return jobWindow{cpu: cpu, switches: sw}
+}
+
+func meanWindow(a, c jobWindow) jobWindow {
+	m := jobWindow{cpu: make([]float64, len(a.cpu)), switches: make([]float64, len(a.switches))}
+	for i := range a.cpu {
+		m.cpu[i] = (a.cpu[i] + c.cpu[i]) / 2
+		m.switches[i] = (a.switches[i] + c.switches[i]) / 2
+	}
+	return m
+}
+
+// measureWithJobs starts one job on each setup, measures a window once
+// they have warmed up, and stops them.
+func measureWithJobs(b *testing.B, setups []*jobSetup, ng *nginxrtmp.Server, pids []int, inproc *harness.Server) jobWindow {
 	jobs := make([]string, len(setups))
 	for i, s := range setups {
 		jobs[i] = startPassthrough(b, s.srv, ng)
 	}
 	time.Sleep(jobLocalWarmup)
-	withJob, swJob := cpuWindow(b, pids)
+	win := measureWindow(b, pids)
 	// While the jobs run: the in-process job reads the room without WebRTC.
 	if info := inproc.RoomInfo(b, "cost"); info.LocalSubscribers != 1 || info.Subscribers != 0 {
 		b.Errorf("in-process room: %d local, %d WebRTC subscribers; want 1 and 0", info.LocalSubscribers, info.Subscribers)
@@ -88,22 +140,7 @@ func measureJobInProcess(b *testing.B, bin string) (local, webrtc float64) {
 		}
 	}
 	time.Sleep(5 * time.Second) // settle: the jobs' ends
-	after, swAfter := cpuWindow(b, pids)
-	// The room's ingest is measured before and after the jobs, and
-	// averaged, so that a drift of the machine over the run weighs less.
-	ingest := make([]float64, len(pids))
-	for i := range ingest {
-		ingest[i] = (before[i] + after[i]) / 2
-	}
-	local = withJob[0] - ingest[0]
-	webrtc = (withJob[1] - ingest[1]) + (withJob[2] - ingest[2]) // the room server's subscriber, the worker
-	printJobInProcess(os.Stderr, before, after, ingest, withJob, local, webrtc)
-	sw := swJob[0] - (swBefore[0]+swAfter[0])/2
-	aac := aacAnchor(b)
-	fmt.Fprintf(os.Stderr, "in process, the job adds %.0f thread switches a second (%.0f → %.0f → %.0f)\n", sw, swBefore[0], swJob[0], swAfter[0])
-	fmt.Fprintf(os.Stderr, "anchor: FFmpeg's AAC encoder alone (the ffmpeg command, 128 kbit/s stereo at 48 kHz) costs %.1f %% of a core in real time here;\n"+
-		"the in-process job is %.2f× it, and %.1f %% above it\n", aac, local/aac, local-aac)
-	return local, webrtc
+	return win
 }
 
 // startPassthrough starts a job with one RTMP output, waits until the
@@ -152,9 +189,11 @@ func cpuWindow(b *testing.B, pids []int) (cpu, switches []float64) {
 }
 
 // aacAnchor is what FFmpeg's own AAC encoder costs on this machine, in %
-// of a core in real time: the ffmpeg command encoding a minute of a sine
-// at the job's bitrate and layout. The job's audio is that encoder, so
-// the job's cost beside it says how much of it is ours.
+// of a core per second of audio: the ffmpeg command encoding a minute of a
+// sine at the job's bitrate and layout, as fast as it can. The job's audio
+// is that encoder, so the job's cost beside it says how much of it is
+// ours. (Run in real time, between other work, the same encoder costs
+// about a third more: its tables and state are no longer in the caches.)
 func aacAnchor(b *testing.B) float64 {
 	const seconds = 60
 	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
@@ -166,14 +205,16 @@ func aacAnchor(b *testing.B) float64 {
 	return 100 * used.Seconds() / seconds
 }
 
-func printJobInProcess(w io.Writer, before, after, ingest, withJob []float64, local, webrtc float64) {
-	fmt.Fprintf(w, "\npassthrough job (1280x720 30 fps H.264, one RTMP output), %% of one core over %v windows, side by side;\n", jobLocalWindow)
+func printJobInProcess(w io.Writer, round int, before, withJob, after jobWindow, local, webrtc float64) {
+	fmt.Fprintf(w, "\nround %d: passthrough job (1280x720 30 fps H.264, one RTMP output), %% of one core over %v windows, side by side;\n", round, jobLocalWindow)
 	fmt.Fprintf(w, "the room's ingest alone before the jobs, with them (from %v after their start), and again after them:\n", jobLocalWarmup)
 	fmt.Fprintf(w, "%-34s %8s %8s %8s\n", "", "ingest", "+job", "ingest")
 	names := []string{"all-in-one server (in process)", "room server (WebRTC subscriber)", "standalone worker"}
 	for i, n := range names {
-		fmt.Fprintf(w, "%-34s %7.1f%% %7.1f%% %7.1f%%\n", n, before[i], withJob[i], after[i])
+		fmt.Fprintf(w, "%-34s %7.1f%% %7.1f%% %7.1f%%\n", n, before.cpu[i], withJob.cpu[i], after.cpu[i])
 	}
-	fmt.Fprintf(w, "job above the room's ingest (the mean of both ingest windows): in process %.1f %% (goal ≤ 4 %%: %.2f×), over WebRTC %.1f %% (room server %+.1f %%, worker %+.1f %%); ratio %.2f\n",
-		local, local/4, webrtc, withJob[1]-ingest[1], withJob[2]-ingest[2], local/webrtc)
+	fmt.Fprintf(w, "job above the room's ingest (the mean of both ingest windows): in process %.1f %%, over WebRTC %.1f %% (room server %+.1f %%, worker %+.1f %%); ratio %.2f\n",
+		local, webrtc, withJob.cpu[1]-(before.cpu[1]+after.cpu[1])/2, withJob.cpu[2]-(before.cpu[2]+after.cpu[2])/2, local/webrtc)
+	fmt.Fprintf(w, "in process, the job adds %.0f thread switches a second (%.0f → %.0f → %.0f)\n",
+		withJob.switches[0]-(before.switches[0]+after.switches[0])/2, before.switches[0], withJob.switches[0], after.switches[0])
 }
