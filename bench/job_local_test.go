@@ -88,7 +88,7 @@ func measureJobInProcess(b *testing.B, bin string) (local, webrtc float64) {
 		around := meanWindow(ingest[r], ingest[r+1])
 		l := withJob[r].cpu[0] - around.cpu[0]
 		wr := (withJob[r].cpu[1] - around.cpu[1]) + (withJob[r].cpu[2] - around.cpu[2]) // the room server's subscriber, the worker
-		printJobInProcess(os.Stderr, r+1, ingest[r], withJob[r], ingest[r+1], l, wr)
+		printJobInProcess(os.Stderr, r+1, ingest[r], withJob[r], ingest[r+1], around, l, wr)
 		locals, webrtcs = append(locals, l), append(webrtcs, wr)
 	}
 	local, localSE := meanSE(locals)
@@ -205,7 +205,7 @@ func aacAnchor(b *testing.B) float64 {
 	return 100 * used.Seconds() / seconds
 }
 
-func printJobInProcess(w io.Writer, round int, before, withJob, after jobWindow, local, webrtc float64) {
+func printJobInProcess(w io.Writer, round int, before, withJob, after, around jobWindow, local, webrtc float64) {
 	fmt.Fprintf(w, "\nround %d: passthrough job (1280x720 30 fps H.264, one RTMP output), %% of one core over %v windows, side by side;\n", round, jobLocalWindow)
 	fmt.Fprintf(w, "the room's ingest alone before the jobs, with them (from %v after their start), and again after them:\n", jobLocalWarmup)
 	fmt.Fprintf(w, "%-34s %8s %8s %8s\n", "", "ingest", "+job", "ingest")
@@ -214,7 +214,7 @@ func printJobInProcess(w io.Writer, round int, before, withJob, after jobWindow,
 		fmt.Fprintf(w, "%-34s %7.1f%% %7.1f%% %7.1f%%\n", n, before.cpu[i], withJob.cpu[i], after.cpu[i])
 	}
 	fmt.Fprintf(w, "job above the room's ingest (the mean of both ingest windows): in process %.1f %%, over WebRTC %.1f %% (room server %+.1f %%, worker %+.1f %%); ratio %.2f\n",
-		local, webrtc, withJob.cpu[1]-(before.cpu[1]+after.cpu[1])/2, withJob.cpu[2]-(before.cpu[2]+after.cpu[2])/2, local/webrtc)
+		local, webrtc, withJob.cpu[1]-around.cpu[1], withJob.cpu[2]-around.cpu[2], local/webrtc)
 	fmt.Fprintf(w, "in process, the job adds %.0f thread switches a second (%.0f → %.0f → %.0f)\n",
-		withJob.switches[0]-(before.switches[0]+after.switches[0])/2, before.switches[0], withJob.switches[0], after.switches[0])
+		withJob.switches[0]-around.switches[0], before.switches[0], withJob.switches[0], after.switches[0])
 }

@@ -2,9 +2,11 @@ package jobs
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/roomcast/roomcast/test/testutil"
@@ -32,18 +34,27 @@ func TestPeerWatchCostsNoJetStreamRequests(t *testing.T) {
 		}
 		return info.API.Total
 	}
-	// Past the workers' settling (a lease after they connected), they probe.
-	settled := time.Now().Add(testLease + 2*watchEvery)
-	testutil.Eventually(t, 2*testLease+5*time.Second, "workers settled", func() bool { return time.Now().After(settled) })
-	const probes = 8
+	// Count the workers' probes of each other: the window is a number of
+	// probe rounds seen, not a time, and a worker that never probed (so
+	// never listed anything either) fails the wait.
+	var probed atomic.Int64
+	sub, err := b.conn("probes").Subscribe(subjectAlive+">", func(*nats.Msg) { probed.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	const rounds = 8
+	const perRound = 3 * 2 // three workers, two peers each
+	testutil.Eventually(t, 2*testLease+5*time.Second, "the workers probing", func() bool { return probed.Load() >= perRound })
 	before := apiTotal()
-	start := time.Now()
-	testutil.Eventually(t, probes*watchEvery+5*time.Second, "probes", func() bool { return time.Since(start) >= probes*watchEvery })
+	start, from := time.Now(), probed.Load()
+	testutil.Eventually(t, 2*rounds*watchEvery+5*time.Second, "probe rounds", func() bool { return probed.Load()-from >= rounds*perRound })
 	got := apiTotal() - before - 1 // the second AccountInfo itself
-	// Three workers probing probes times each listed the bucket 3*probes
-	// times; what is left (a lease renewal's read) stays well below.
-	if limit := uint64(probes); got >= limit {
-		t.Errorf("%d JetStream API requests in %d probe periods of three idle workers; want < %d", got, probes, limit)
+	// Listing the bucket before each probe made two requests (a consumer
+	// created and deleted) per worker and round; what is left (a lease
+	// renewal's read) stays well below one per round.
+	if limit := uint64(rounds); got >= limit {
+		t.Errorf("%d JetStream API requests in %d probe rounds of three idle workers; want < %d", got, rounds, limit)
 	}
 	t.Logf("%d JetStream API requests in %v", got, time.Since(start).Round(time.Millisecond))
 }
