@@ -142,8 +142,15 @@ func (p *publishCounter) count(key string) int {
 	return p.n[key]
 }
 
+// admissionEnv prices each job at a full core and gives each worker four
+// cores, so that four jobs fill a worker. A job priced at what it
+// measures would be raised by the measurement (jobs.TestMeasuredCPURaisesPrice covers
+// that) when a slow CI machine runs twelve of them under -race; priced
+// this high, admission is by price alone, which is what these tests check.
+var admissionEnv = []string{"ROOMCAST_WORKER_CAPACITY=400", "ROOMCAST_COST_TRANSCODE=100"}
+
 func TestClusterAdmission(t *testing.T) {
-	c := startCluster(t, 3, "ROOMCAST_WORKER_CAPACITY=40", "ROOMCAST_COST_TRANSCODE=10")
+	c := startCluster(t, 3, admissionEnv...)
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
 	liveRoom(t, c.api)
 	var ids []string
@@ -174,8 +181,8 @@ func TestClusterAdmission(t *testing.T) {
 		t.Fatalf("GET /v1/workers: %d %+v", code, workers)
 	}
 	for _, w := range workers.Workers {
-		if w.Capacity != 40 || w.Load != 40 || len(w.Jobs) != 4 {
-			t.Errorf("worker %+v, want capacity 40, load 40, 4 jobs", w)
+		if w.Capacity != 400 || w.Load != 400 || len(w.Jobs) != 4 {
+			t.Errorf("worker %+v, want capacity 400, load 400, 4 jobs", w)
 		}
 	}
 	if code := c.api.Do(t, "DELETE", "/v1/egress/"+ids[0], nil, nil); code != http.StatusOK {
@@ -549,7 +556,7 @@ func TestClusterNATSRestart(t *testing.T) {
 func TestClusterBurst(t *testing.T) {
 	// 200 requests at once from one address: past the per-address
 	// connection cap a real deployment keeps, so the test lifts it.
-	c := startCluster(t, 3, "ROOMCAST_WORKER_CAPACITY=40", "ROOMCAST_COST_TRANSCODE=10", "ROOMCAST_SERVER_MAX_CONNS_PER_IP=0")
+	c := startCluster(t, 3, append(admissionEnv, "ROOMCAST_SERVER_MAX_CONNS_PER_IP=0")...)
 	ng := nginxrtmp.Start(t, nginxrtmp.Options{NoTLS: true})
 	const rooms = 200
 	for i := range rooms {
