@@ -1,11 +1,13 @@
 package codec
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/asticode/go-astiav"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/aac"
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
@@ -21,6 +23,15 @@ type AudioEncoderConfig struct {
 // AudioEncoder encodes 48 kHz stereo PCM to AAC-LC with FFmpeg's native
 // encoder: raw AAC frames of 1024 samples (no ADTS), for FLV and fMP4.
 //
+// The output is always stereo, but while both channels carry the same
+// samples (a mono source, or a mix of mono sources: nearly every browser
+// participant) it encodes one channel and sends it as the mid channel of a
+// stereo pair with a silent side (aac.MonoToStereo): players decode the
+// same stereo stream, for about half the encoder's work. The first frame
+// with different channels switches it to stereo, and a second of equal
+// channels back; each switch opens a new encoder primed with the frames
+// before it, and the units go on without a gap or a repeated PTS.
+//
 // PTS come from sample counts, starting at the first frame's PTS: feed
 // continuous audio (silence in gaps) and the units are exactly 1024
 // samples apart. The first unit is 1024 samples before the first input
@@ -30,12 +41,40 @@ type AudioEncoder struct {
 	avState
 	track     *media.Track
 	frameSize int
+	kbps      int
 	pending   []float32 // interleaved samples short of a frame
 	base      time.Duration
 	sent      int64 // samples sent to the encoder
 	started   bool
 	flushed   bool
+
+	mono     bool       // the open encoder is the mono one
+	monoOff  bool       // a mono frame could not be made stereo: stay stereo
+	equalRun int        // consecutive frames with equal channels
+	history  []pcmFrame // the last primeFrames frames, to prime a new encoder
+	emitted  bool       // a unit has been returned
+	next     int64      // PTS in samples of the next unit to return
+	switches int        // encoder switches, for tests
+	failed   error      // a switch could not open its encoder
 }
+
+// pcmFrame is one frame of input, interleaved, at pts samples.
+type pcmFrame struct {
+	pts int64
+	pcm []float32
+}
+
+// Mono/stereo switching: a new encoder is primed with primeFrames frames
+// before the switch, and its units for them dropped. The first unit kept
+// must overlap-add cleanly with the old encoder's last: FFmpeg's encoder
+// needs about 6 frames to settle (primed with 2, the frame at the splice
+// decoded 8 dB under the signal; with 6 or more, no worse than any other,
+// TestAudioEncoderSwitchesMonoStereo). Stereo goes mono after
+// monoAfterFrames frames (about a second) of equal channels.
+const (
+	primeFrames     = 8
+	monoAfterFrames = 48
+)
 
 // NewAudioEncoder opens an AAC-LC encoder at SampleRate with Channels.
 func NewAudioEncoder(cfg AudioEncoderConfig) (*AudioEncoder, error) {
@@ -45,8 +84,8 @@ func NewAudioEncoder(cfg AudioEncoderConfig) (*AudioEncoder, error) {
 	if cfg.BitrateKbps < 16 || cfg.BitrateKbps > 512 {
 		return nil, fmt.Errorf("new aac encoder: %w: BitrateKbps %d must be in 16..512", ErrInvalidConfig, cfg.BitrateKbps)
 	}
-	e := &AudioEncoder{}
-	if err := e.open(cfg.BitrateKbps); err != nil {
+	e := &AudioEncoder{kbps: cfg.BitrateKbps}
+	if err := e.open(false); err != nil {
 		e.freeAV()
 		return nil, fmt.Errorf("new aac encoder: %w", err)
 	}
@@ -66,7 +105,22 @@ func NewAudioEncoder(cfg AudioEncoderConfig) (*AudioEncoder, error) {
 	return e, nil
 }
 
-func (e *AudioEncoder) open(kbps int) error {
+// open opens a stereo encoder, or a mono one with neither TNS nor PNS,
+// the tools aac.MonoToStereo needs off.
+func (e *AudioEncoder) open(mono bool) error {
+	e.mono = mono
+	layout := astiav.ChannelLayoutStereo
+	var opts *astiav.Dictionary
+	if mono {
+		layout = astiav.ChannelLayoutMono
+		opts = astiav.NewDictionary()
+		defer opts.Free()
+		for _, kv := range [][2]string{{"aac_tns", "0"}, {"aac_pns", "0"}} {
+			if err := opts.Set(kv[0], kv[1], 0); err != nil {
+				return fmt.Errorf("set %s: %w", kv[0], err)
+			}
+		}
+	}
 	codec := astiav.FindEncoderByName("aac")
 	if codec == nil {
 		return fmt.Errorf("find aac: %w", astiav.ErrEncoderNotFound)
@@ -76,13 +130,16 @@ func (e *AudioEncoder) open(kbps int) error {
 	}
 	e.cc.SetSampleFormat(astiav.SampleFormatFltp)
 	e.cc.SetSampleRate(SampleRate)
-	e.cc.SetChannelLayout(astiav.ChannelLayoutStereo)
-	e.cc.SetBitRate(int64(kbps) * 1000)
+	e.cc.SetChannelLayout(layout)
+	e.cc.SetBitRate(int64(e.kbps) * 1000)
 	e.cc.SetTimeBase(astiav.NewRational(1, SampleRate))
 	e.cc.SetProfile(astiav.ProfileAacLow)
 	e.cc.SetFlags(e.cc.Flags().Add(astiav.CodecContextFlagGlobalHeader))
-	if err := e.cc.Open(codec, nil); err != nil {
+	if err := e.cc.Open(codec, opts); err != nil {
 		return fmt.Errorf("open: %w", err)
+	}
+	if opts != nil && opts.Get("", nil, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)) != nil {
+		return fmt.Errorf("open: the aac encoder took not all of its options")
 	}
 	if e.frameSize = e.cc.FrameSize(); e.frameSize <= 0 {
 		return fmt.Errorf("frame size %d", e.frameSize)
@@ -92,7 +149,7 @@ func (e *AudioEncoder) open(kbps int) error {
 	}
 	e.frame.SetSampleFormat(astiav.SampleFormatFltp)
 	e.frame.SetSampleRate(SampleRate)
-	e.frame.SetChannelLayout(astiav.ChannelLayoutStereo)
+	e.frame.SetChannelLayout(layout)
 	e.frame.SetNbSamples(e.frameSize)
 	if err := e.frame.AllocBuffer(0); err != nil {
 		return fmt.Errorf("alloc frame buffer: %w", err)
@@ -167,22 +224,116 @@ func (e *AudioEncoder) usable() error {
 	if e.flushed {
 		return fmt.Errorf("aac encode: %w: flushed", ErrClosed)
 	}
-	return nil
+	return e.failed
 }
 
-// encode sends one frame of at most frameSize interleaved samples.
+// encode encodes one frame of at most frameSize interleaved samples, on
+// the mono or the stereo encoder as its channels ask.
 func (e *AudioEncoder) encode(pcm []float32) ([]*media.Unit, error) {
+	in := pcmFrame{pts: e.sent, pcm: pcm}
+	e.sent += int64(len(pcm) / Channels)
+	var units []*media.Unit
+	if mono := e.wantMono(pcm); mono != e.mono {
+		got, err := e.switchTo(mono)
+		if units = got; err != nil {
+			return units, err
+		}
+	}
+	got, err := e.encodeFrame(in)
+	units = append(units, got...)
+	if errors.Is(err, aac.ErrUnsupported) {
+		// Never seen from FFmpeg's encoder; if it comes, stereo from
+		// the frames before loses nothing.
+		e.monoOff = true
+		got, err = e.switchTo(false)
+		units = append(units, got...)
+		if err == nil {
+			got, err = e.encodeFrame(in)
+			units = append(units, got...)
+		}
+	}
+	e.remember(in)
+	return units, err
+}
+
+// wantMono reports whether pcm should go to the mono encoder.
+func (e *AudioEncoder) wantMono(pcm []float32) bool {
+	if !channelsEqual(pcm) {
+		e.equalRun = 0
+		return false
+	}
+	e.equalRun++
+	switch {
+	case e.monoOff:
+		return false
+	case e.mono, e.sent == int64(len(pcm)/Channels): // mono, or the first frame
+		return true
+	}
+	return e.equalRun >= monoAfterFrames
+}
+
+// channelsEqual reports whether every sample frame of interleaved stereo
+// pcm has the same left and right.
+func channelsEqual(pcm []float32) bool {
+	for i := 0; i+1 < len(pcm); i += 2 {
+		if pcm[i] != pcm[i+1] {
+			return false
+		}
+	}
+	return true
+}
+
+// switchTo replaces the encoder by a new mono or stereo one, primed with
+// the frames remembered; the units it returns for them are those not yet
+// returned by the old one.
+func (e *AudioEncoder) switchTo(mono bool) ([]*media.Unit, error) {
+	e.freeAV()
+	e.switches++
+	if err := e.open(mono); err != nil {
+		e.freeAV()
+		e.failed = fmt.Errorf("aac encode: switch to mono %v: %w", mono, err)
+		return nil, e.failed
+	}
+	var units []*media.Unit
+	for _, h := range e.history {
+		got, err := e.encodeFrame(h)
+		if units = append(units, got...); err != nil {
+			return units, err
+		}
+	}
+	return units, nil
+}
+
+// remember keeps a copy of f among the last primeFrames frames.
+func (e *AudioEncoder) remember(f pcmFrame) {
+	var buf []float32
+	if len(e.history) == primeFrames {
+		buf = e.history[0].pcm[:0]
+		copy(e.history, e.history[1:])
+		e.history = e.history[:primeFrames-1]
+	}
+	e.history = append(e.history, pcmFrame{pts: f.pts, pcm: append(buf, f.pcm...)})
+}
+
+// encodeFrame sends f to the open encoder.
+func (e *AudioEncoder) encodeFrame(f pcmFrame) ([]*media.Unit, error) {
 	if err := makeWritable(e.frame); err != nil {
 		return nil, fmt.Errorf("aac encode: frame writable: %w", err)
 	}
-	n := len(pcm) / Channels
+	n := len(f.pcm) / Channels
 	e.frame.SetNbSamples(n)
-	left, right := audioPlane(e.frame, 0, n), audioPlane(e.frame, 1, n)
-	for i := range n {
-		left[i], right[i] = pcm[2*i], pcm[2*i+1]
+	left := audioPlane(e.frame, 0, n)
+	if e.mono {
+		for i := range n {
+			left[i] = f.pcm[2*i]
+		}
+	} else {
+		right := audioPlane(e.frame, 1, n)
+		for i := range n {
+			left[i], right[i] = f.pcm[2*i], f.pcm[2*i+1]
+		}
 	}
-	e.frame.SetPts(e.sent)
-	e.sent += int64(n)
+	e.frame.SetPts(f.pts)
 	return e.send(e.frame)
 }
 
@@ -202,7 +353,8 @@ func (e *AudioEncoder) send(frame *astiav.Frame) ([]*media.Unit, error) {
 	return e.receive(units)
 }
 
-// receive appends every AAC frame the encoder has ready.
+// receive appends every AAC frame the encoder has ready and not yet
+// returned by an encoder before it.
 func (e *AudioEncoder) receive(units []*media.Unit) ([]*media.Unit, error) {
 	for {
 		err := e.cc.ReceivePacket(e.pkt)
@@ -212,10 +364,34 @@ func (e *AudioEncoder) receive(units []*media.Unit) ([]*media.Unit, error) {
 		if err != nil {
 			return units, fmt.Errorf("aac encode: %w", err)
 		}
-		pts := e.base + samplesToDuration(e.pkt.Pts(), SampleRate)
-		units = append(units, &media.Unit{Track: e.track, PTS: pts, DTS: pts, Key: true, Data: e.pkt.Data()})
+		u, err := e.unit()
 		e.pkt.Unref()
+		if err != nil {
+			return units, err
+		}
+		if u != nil {
+			units = append(units, u)
+		}
 	}
+}
+
+// unit is the packet received as a stereo unit, or nil when a unit of its
+// PTS has been returned already (priming after a switch).
+func (e *AudioEncoder) unit() (*media.Unit, error) {
+	at := e.pkt.Pts()
+	if e.emitted && at < e.next {
+		return nil, nil
+	}
+	data := e.pkt.Data()
+	if e.mono {
+		var err error
+		if data, err = aac.MonoToStereo(make([]byte, 0, len(data)+8), data); err != nil {
+			return nil, fmt.Errorf("aac encode: mono frame at %d: %w", at, err)
+		}
+	}
+	e.emitted, e.next = true, at+int64(e.frameSize)
+	pts := e.base + samplesToDuration(at, SampleRate)
+	return &media.Unit{Track: e.track, PTS: pts, DTS: pts, Key: true, Data: data}, nil
 }
 
 // Close frees the encoder without draining it. It is idempotent.
