@@ -25,12 +25,13 @@ type AudioEncoderConfig struct {
 //
 // The output is always stereo, but while both channels carry the same
 // samples (a mono source, or a mix of mono sources: nearly every browser
-// participant) it encodes one channel and sends it as the mid channel of a
+// participant; or a side 40 dB under the mid, under what AAC codes) it encodes the mid alone and sends it as the mid channel of a
 // stereo pair with a silent side (aac.MonoToStereo): players decode the
 // same stereo stream, for about half the encoder's work. The first frame
-// with different channels switches it to stereo, and a second of equal
-// channels back; each switch opens a new encoder primed with the frames
-// before it, and the units go on without a gap or a repeated PTS.
+// with more side switches it to stereo, and a third of a second of mono
+// frames back;
+// each switch opens a new encoder primed with the frames before it, and
+// the units go on without a gap or a repeated PTS.
 //
 // PTS come from sample counts, starting at the first frame's PTS: feed
 // continuous audio (silence in gaps) and the units are exactly 1024
@@ -50,7 +51,7 @@ type AudioEncoder struct {
 
 	mono     bool       // the open encoder is the mono one
 	monoOff  bool       // a mono frame could not be made stereo: stay stereo
-	equalRun int        // consecutive frames with equal channels
+	equalRun int        // consecutive frames nearly mono
 	history  []pcmFrame // the last primeFrames frames, to prime a new encoder
 	emitted  bool       // a unit has been returned
 	next     int64      // PTS in samples of the next unit to return
@@ -70,10 +71,13 @@ type pcmFrame struct {
 // needs about 6 frames to settle (primed with 2, the frame at the splice
 // decoded 8 dB under the signal; with 6 or more, no worse than any other,
 // TestAudioEncoderSwitchesMonoStereo). Stereo goes mono after
-// monoAfterFrames frames (about a second) of equal channels.
+// monoAfterFrames mono frames (a third of a second): a switch costs
+// primeFrames encodes, and a blip of side (a stereo Opus stream of a mono
+// source has one now and then) costs two switches and this many stereo
+// frames.
 const (
 	primeFrames     = 8
-	monoAfterFrames = 48
+	monoAfterFrames = 16
 )
 
 // NewAudioEncoder opens an AAC-LC encoder at SampleRate with Channels.
@@ -258,7 +262,7 @@ func (e *AudioEncoder) encode(pcm []float32) ([]*media.Unit, error) {
 
 // wantMono reports whether pcm should go to the mono encoder.
 func (e *AudioEncoder) wantMono(pcm []float32) bool {
-	if !channelsEqual(pcm) {
+	if !nearlyMono(pcm) {
 		e.equalRun = 0
 		return false
 	}
@@ -272,15 +276,27 @@ func (e *AudioEncoder) wantMono(pcm []float32) bool {
 	return e.equalRun >= monoAfterFrames
 }
 
-// channelsEqual reports whether every sample frame of interleaved stereo
-// pcm has the same left and right.
-func channelsEqual(pcm []float32) bool {
+// Side to mid energy under which a frame is mono: 40 dB, at or under the
+// error AAC-LC leaves at these rates (30 to 40 dB under the signal), so
+// a stereo encode would spend next to nothing on it; or a side under
+// -100 dBFS. A stereo Opus stream of a mono
+// source decodes with a side 50 to 80 dB under the mid in some frames,
+// which would switch encoders otherwise.
+const (
+	monoSideRatio = 1e-4
+	monoSideFloor = 1e-10
+)
+
+// nearlyMono reports whether interleaved stereo pcm has a side, (l-r)/2,
+// negligible against its mid, (l+r)/2; equal channels always do.
+func nearlyMono(pcm []float32) bool {
+	var mid, side float64
 	for i := 0; i+1 < len(pcm); i += 2 {
-		if pcm[i] != pcm[i+1] {
-			return false
-		}
+		l, r := float64(pcm[i]), float64(pcm[i+1])
+		mid += (l + r) * (l + r)
+		side += (l - r) * (l - r)
 	}
-	return true
+	return side <= monoSideRatio*mid || side <= monoSideFloor*4*float64(len(pcm)/2)
 }
 
 // switchTo replaces the encoder by a new mono or stereo one, primed with
@@ -325,7 +341,7 @@ func (e *AudioEncoder) encodeFrame(f pcmFrame) ([]*media.Unit, error) {
 	left := audioPlane(e.frame, 0, n)
 	if e.mono {
 		for i := range n {
-			left[i] = f.pcm[2*i]
+			left[i] = (f.pcm[2*i] + f.pcm[2*i+1]) / 2 // the mid: l itself when l == r
 		}
 	} else {
 		right := audioPlane(e.frame, 1, n)

@@ -13,8 +13,8 @@ import (
 )
 
 // switchingPCM is 4.5 s of 48 kHz stereo in 20 ms frames: two tones on
-// both channels (mono), then panned left (stereo), then mono again, 1.5 s
-// each. (Different tones on each channel make FFmpeg's intensity stereo
+// both channels (mono), then panned left (stereo), then with a side 100
+// dB under the mid (mono as far as AAC goes), 1.5 s each. (Different tones on each channel make FFmpeg's intensity stereo
 // err by 10 dB in some blocks, depending on where the encoder started:
 // not what this test is about.)
 func switchingPCM() []*AudioFrame {
@@ -27,8 +27,11 @@ func switchingPCM() []*AudioFrame {
 			t := float64(i*frame+j) / SampleRate
 			l := 0.3*math.Sin(2*math.Pi*440*t) + 0.1*math.Sin(2*math.Pi*3000*t)
 			r := l
-			if stereo {
+			switch {
+			case stereo:
 				r = 0.4 * l
+			case i >= 150: // a side 100 dB under the mid: mono still
+				r = l * (1 + 2e-5)
 			}
 			f.Samples[2*j], f.Samples[2*j+1] = float32(l), float32(r)
 		}
@@ -148,4 +151,34 @@ func encodeSwitching(t *testing.T, stereoOnly bool) (pcm, decoded []float32) {
 	}
 	t.Logf("stereo only %v: %d units, %d encoder switches", stereoOnly, len(out), enc.switches)
 	return pcm, decodeWithFFmpeg(t, path)[2*1024:]
+}
+
+func TestNearlyMono(t *testing.T) {
+	frame := func(f func(i int) (l, r float64)) []float32 {
+		pcm := make([]float32, 2*1024)
+		for i := range 1024 {
+			l, r := f(i)
+			pcm[2*i], pcm[2*i+1] = float32(l), float32(r)
+		}
+		return pcm
+	}
+	tone := func(i int) float64 { return 0.3 * math.Sin(2*math.Pi*440*float64(i)/SampleRate) }
+	for _, c := range []struct {
+		name string
+		pcm  []float32
+		mono bool
+	}{
+		{"equal", frame(func(i int) (float64, float64) { return tone(i), tone(i) }), true},
+		{"side 100 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * (1 + 2e-5) }), true},
+		{"side 46 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * 0.99 }), true},
+		{"side 30 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * 0.94 }), false},
+		{"left only", frame(func(i int) (float64, float64) { return tone(i), 0 }), false},
+		{"silence", make([]float32, 2048), true},
+		{"side at -110 dBFS in silence", frame(func(i int) (float64, float64) { return 3e-6 * tone(i), -3e-6 * tone(i) }), true},
+		{"side at -80 dBFS in silence", frame(func(i int) (float64, float64) { return 3e-4 * tone(i), -3e-4 * tone(i) }), false},
+	} {
+		if got := nearlyMono(c.pcm); got != c.mono {
+			t.Errorf("%s: nearlyMono %v, want %v", c.name, got, c.mono)
+		}
+	}
 }
