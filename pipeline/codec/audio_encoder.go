@@ -277,11 +277,11 @@ func (e *AudioEncoder) wantMono(pcm []float32) bool {
 }
 
 // Side to mid energy under which a frame is mono: 40 dB, at or under the
-// error AAC-LC leaves at these rates (30 to 40 dB under the signal), so
-// a stereo encode would spend next to nothing on it; or a side under
-// -100 dBFS. A stereo Opus stream of a mono
-// source decodes with a side 50 to 80 dB under the mid in some frames,
-// which would switch encoders otherwise.
+// error AAC-LC leaves at these rates (30 to 40 dB under the signal), so a
+// stereo encode would spend next to nothing on it; or a side under -100
+// dBFS. A stereo Opus stream of a mono source decodes with a side 50 to
+// 80 dB under the mid in some frames, which would switch encoders
+// otherwise.
 const (
 	monoSideRatio = 1e-4
 	monoSideFloor = 1e-10
