@@ -230,3 +230,56 @@ func TestLocalTrackSlowReader(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalTrackWakesPerFrame checks when a local track wakes its reader:
+// for video at the end of each frame, not for the packets before it; for
+// a frame whose last packet did not come, at the next frame; for a packet
+// out of sequence; for audio at every packet.
+func TestLocalTrackWakesPerFrame(t *testing.T) {
+	video := newLocalTrack(newBareTrack(media.CodecVP8), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	woke := func(lt *localTrack) bool {
+		select {
+		case <-lt.notify:
+			return true
+		default:
+			return false
+		}
+	}
+	steps := []struct {
+		what    string
+		seq     uint16
+		ts      uint32
+		marker  bool
+		wantWak bool
+	}{
+		{"the first packet", 10, 3000, false, true},
+		{"a frame's middle packet", 11, 3000, false, false},
+		{"a frame's last packet", 12, 3000, true, true},
+		{"the next frame's first packet", 13, 6000, false, false},
+		{"its second packet", 14, 6000, false, false},
+		{"a frame after one whose last packet was lost", 16, 9000, false, true},
+		{"a retransmission", 15, 6000, true, true},
+		{"a packet after the retransmission, out of sequence", 17, 9000, false, true},
+		{"in sequence again", 18, 9000, false, false},
+	}
+	for _, s := range steps {
+		video.push(fwdPacket{pkt: &rtp.Packet{Header: rtp.Header{SequenceNumber: s.seq, Timestamp: s.ts, Marker: s.marker}}})
+		if got := woke(video); got != s.wantWak {
+			t.Errorf("%s: woke the reader %v, want %v", s.what, got, s.wantWak)
+		}
+	}
+	for i := range wakeBatch + 1 { // a frame of many packets: the reader is woken when a batch waits
+		video.push(fwdPacket{pkt: &rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(19 + i), Timestamp: 9000}}})
+	}
+	if !woke(video) {
+		t.Errorf("%d packets queued and the reader not woken", video.queue.len())
+	}
+
+	audio := newLocalTrack(newBareTrack(media.CodecOpus), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	for i := range 3 {
+		audio.push(fwdPacket{pkt: &rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(i), Timestamp: uint32(960 * i)}}, key: true})
+		if !woke(audio) {
+			t.Errorf("audio packet %d did not wake the reader", i)
+		}
+	}
+}

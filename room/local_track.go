@@ -29,9 +29,14 @@ type localTrack struct {
 
 	dropped atomic.Uint64
 
-	mu     sync.Mutex
-	queue  *packetQueue
-	closed bool
+	mu      sync.Mutex
+	queue   *packetQueue
+	closed  bool
+	lastTS  uint32 // of the last packet pushed
+	lastSeq uint16 // of the last packet pushed
+	lastEnd bool   // the last packet pushed ended its frame
+	pushed  bool
+
 	notify chan struct{} // 1-buffered: packets queued
 	done   chan struct{}
 	once   sync.Once
@@ -74,17 +79,42 @@ func (t *localTrack) seed(ps []fwdPacket) {
 	t.wake()
 }
 
-// push queues one packet without blocking (packetSink).
+// push queues one packet without blocking (packetSink). It wakes the
+// reader only when the packet may complete something for it (wakeFor).
 func (t *localTrack) push(p fwdPacket) {
 	t.mu.Lock()
 	dropped := t.queue.push(p)
+	wake := t.wakeFor(p.pkt) || dropped > 0
+	t.lastTS, t.lastSeq, t.lastEnd, t.pushed = p.pkt.Timestamp, p.pkt.SequenceNumber, p.pkt.Marker, true
 	t.mu.Unlock()
 	if dropped > 0 {
 		total := t.dropped.Add(uint64(dropped))
 		t.errLog.log(t.log, t.env.now(), slog.LevelWarn, "local subscriber too slow, dropped packets", "dropped", total)
 		t.src.requestKeyframe()
 	}
-	t.wake()
+	if wake {
+		t.wake()
+	}
+}
+
+// wakeBatch is the most packets queued before the reader is woken
+// whatever they are.
+const wakeBatch = 32
+
+// wakeFor reports whether the reader should be woken for p, just queued:
+// for audio always; for video when p ends a frame (its marker bit, RFC
+// 3550 section 5.1, set on a frame's last packet by every video payload
+// format carried), when it starts a frame while the last packet's frame
+// had not ended (its last packet was lost or is late), when it is not the
+// next in sequence (a retransmission the reader may be waiting for), or
+// when wakeBatch packets wait. The reader can do nothing with the first
+// packets of a frame before its last one, and a goroutine woken for each
+// costs a job more than all it does with them. Called with t.mu held.
+func (t *localTrack) wakeFor(p *rtp.Packet) bool {
+	if !t.src.video() || !t.pushed || p.Marker || t.queue.len() >= wakeBatch {
+		return true
+	}
+	return (p.Timestamp != t.lastTS && !t.lastEnd) || p.SequenceNumber != t.lastSeq+1
 }
 
 func (t *localTrack) wake() {

@@ -44,6 +44,8 @@ type Layout struct {
 	passOut  bool       // … and the output sends it (from its keyframe on)
 	composed bool       // the output has sent a composed frame
 	out      *Interleaver
+
+	live liveOutput // Run's
 }
 
 // inputTrack is the per-track state of one source audio track.
@@ -204,27 +206,30 @@ func (l *Layout) TrackRemoved(t *media.Track) {
 	}
 }
 
-// Unit takes one source unit.
+// Unit takes one source unit. While the live output passes video
+// through, Unit also steps it (kick).
 func (l *Layout) Unit(u *media.Unit) {
 	l.clock.observe(u.PTS, u.Track.Kind == media.KindAudio)
 	l.mu.Lock()
+	var src *videoSource
 	switch u.Track.Kind {
 	case media.KindAudio:
 		if in := l.tracks[u.Track]; in != nil {
 			l.audioUnit(in, u)
 		}
-		l.mu.Unlock()
 	case media.KindVideo:
-		src := l.sources[u.Track]
+		src = l.sources[u.Track]
 		if l.passing {
 			l.video.unit(u)
 		}
-		l.mu.Unlock()
-		if src != nil {
-			src.unit(u) // decoding runs outside the layout's lock
-		}
-	default:
-		l.mu.Unlock()
+	}
+	step := l.passingOut()
+	l.mu.Unlock()
+	if src != nil {
+		src.unit(u) // decoding runs outside the layout's lock
+	}
+	if step {
+		l.kick()
 	}
 }
 

@@ -16,8 +16,9 @@ import (
 const DefaultLatency = 250 * time.Millisecond
 
 // The least a live layout's output runs behind its newest input (see
-// LayoutConfig.Latency): with passed-through video, the 10 ms tick and
-// some scheduling; while composing, also a decode under load.
+// LayoutConfig.Latency): with passed-through video, the time to the
+// next input's unit (which steps the output) and some scheduling; while
+// composing, also the 10 ms tick and a decode under load.
 const (
 	PassthroughMinLatency = 30 * time.Millisecond
 	ComposeMinLatency     = 150 * time.Millisecond

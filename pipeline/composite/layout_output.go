@@ -37,7 +37,9 @@ type canvasOut struct {
 }
 
 // Run produces the encoded stream, handing each unit to sink in DTS
-// order, until ctx ends.
+// order, until ctx ends. A composed picture is made on a tick; passed-
+// through video leaves as the inputs hand it in (kick), in the goroutine
+// that does, and Run's goroutine then steps only when they stop.
 func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
 	enc, err := l.newEncoders()
 	if err != nil {
@@ -46,21 +48,19 @@ func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
 	defer enc.close()
 	defer l.closeInputs()
 	enc.live = true
-	t := time.NewTicker(tick)
+	failed := l.live.begin(enc, sink)
+	defer l.live.end()
+	t := time.NewTimer(tick)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-failed:
+			return l.live.failure()
 		case <-t.C:
 		}
-		horizon, ok := l.clock.pts()
-		if !ok {
-			continue
-		}
-		if err := l.produce(enc, horizon-l.latency(), sink); err != nil {
-			return err
-		}
+		t.Reset(l.runStep(time.Now()))
 	}
 }
 
