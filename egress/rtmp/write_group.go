@@ -8,12 +8,15 @@ import (
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
-// WriteGroup writes the outputs of one fan-out that keep up from one
-// goroutine, woken once per unit the fan-out writes, the way nginx-rtmp
-// writes all its subscribers from one event loop. An output reading its
-// own goroutine costs a wake-up and a park per video frame, and with
-// them the Go scheduler's and its monitor's work: in the fan-out bench
-// they were most of what an extra output cost beyond the kernel's write.
+// WriteGroup writes the outputs of one fan-out that keep up together,
+// the way nginx-rtmp writes all its subscribers from one event loop: in
+// the goroutine that writes the fan-out, as it writes each unit (serve),
+// and from a goroutine of its own for what else signals the fan-out (an
+// output joining, a reader's end), or when the fan-out's writer found a
+// write of the group in progress. An output reading its own goroutine
+// costs a wake-up and a park per video frame, and with them the Go
+// scheduler's and its monitor's work: in the fan-out bench they were
+// most of what an extra output cost beyond the kernel's write.
 //
 // Only plain TCP outputs join, and only between writes. The group's
 // writes never wait: an output whose socket does not take a whole write
@@ -24,6 +27,8 @@ import (
 // or its context is done (then it drains on its own).
 type WriteGroup struct {
 	writes, handbacks, partial atomic.Uint64 // for tests
+
+	dirty atomic.Bool // a flush is wanted (serve)
 
 	mu      sync.Mutex
 	members map[*member]struct{}
@@ -41,6 +46,7 @@ func NewWriteGroup() *WriteGroup {
 type inlineSource interface {
 	BatchSource
 	SetInline(on bool)
+	SetInlineServer(serve func())
 	Inline() <-chan struct{}
 	KickInline()
 	TryReadBatch(dst []*media.Unit) (n int, end bool)
@@ -68,10 +74,20 @@ func (g *WriteGroup) join(m *member) {
 	if g.stop == nil {
 		g.stop = make(chan struct{})
 		go g.run(m.src.Inline(), g.stop)
+		m.src.SetInlineServer(g.serve)
 	}
 	g.mu.Unlock()
 	m.src.SetInline(true)
 	m.src.KickInline() // units may have come before the source signalled
+}
+
+// unlock releases g.mu, then writes what a serve that found it held
+// left for the holder.
+func (g *WriteGroup) unlock() {
+	g.mu.Unlock()
+	if g.dirty.Load() {
+		g.serve()
+	}
 }
 
 // leave removes m, waiting for a write of it in progress, and stops the
@@ -79,13 +95,14 @@ func (g *WriteGroup) join(m *member) {
 func (g *WriteGroup) leave(m *member) {
 	g.mu.Lock()
 	g.removeLocked(m)
-	g.mu.Unlock()
+	g.unlock()
 	m.src.SetInline(false)
 }
 
 func (g *WriteGroup) removeLocked(m *member) {
 	delete(g.members, m)
 	if len(g.members) == 0 && g.stop != nil {
+		m.src.SetInlineServer(nil)
 		close(g.stop)
 		g.stop = nil
 	}
@@ -99,15 +116,31 @@ func (g *WriteGroup) run(ready <-chan struct{}, stop chan struct{}) {
 			return
 		case <-ready:
 		}
-		g.mu.Lock()
-		for m := range g.members {
-			if !m.flush() {
-				g.handbacks.Add(1)
-				g.removeLocked(m)
-				m.back <- struct{}{}
-			}
-		}
+		g.serve()
+	}
+}
+
+// serve writes every member now, unless another goroutine is writing
+// them: that one writes again when it is done, so what the caller came
+// for is not left waiting. It never waits for a lock, nor for a socket.
+func (g *WriteGroup) serve() {
+	g.dirty.Store(true)
+	for g.dirty.Load() && g.mu.TryLock() {
+		g.dirty.Store(false)
+		g.flushLocked()
 		g.mu.Unlock()
+	}
+}
+
+// flushLocked writes every member, handing back those that do not keep
+// up. Called with g.mu held.
+func (g *WriteGroup) flushLocked() {
+	for m := range g.members {
+		if !m.flush() {
+			g.handbacks.Add(1)
+			g.removeLocked(m)
+			m.back <- struct{}{}
+		}
 	}
 }
 

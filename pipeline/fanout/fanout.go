@@ -60,9 +60,10 @@ type Fanout struct {
 	readers atomic.Pointer[[]*Reader]      // immutable; replaced under mu
 	closed  atomic.Bool                    // set under mu
 
-	mu     sync.Mutex    // serializes changes to readers and closed, and shared
-	shared map[any]any   // see Shared
-	inline chan struct{} // see Reader.Inline
+	mu     sync.Mutex             // serializes changes to readers and closed, and shared
+	shared map[any]any            // see Shared
+	inline chan struct{}          // see Reader.Inline
+	server atomic.Pointer[func()] // see Reader.SetInlineServer
 
 	// Owned by the writer.
 	hasVideo bool
@@ -107,9 +108,14 @@ func (f *Fanout) Write(u *media.Unit) {
 	for _, r := range *f.readers.Load() {
 		inline = r.offer(u, start, tracks) || inline
 	}
-	if inline {
-		f.signalInline()
+	if !inline {
+		return
 	}
+	if serve := f.server.Load(); serve != nil {
+		(*serve)()
+		return
+	}
+	f.signalInline()
 }
 
 // observe makes t the current track of its kind and returns the current

@@ -1,6 +1,7 @@
 package fanout
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/roomcast/roomcast/pipeline/media"
@@ -62,5 +63,39 @@ func TestInline(t *testing.T) {
 	r.KickInline()
 	if !signalled(r) {
 		t.Error("KickInline did not signal")
+	}
+}
+
+// TestInlineServer: with a server set, Write calls it in the writer's
+// goroutine instead of signalling the Inline channel; the end still
+// signals; without the server Write signals again.
+func TestInlineServer(t *testing.T) {
+	v, a := testTracks()
+	f := New(Options{Tracks: []*media.Track{v, a}})
+	r := f.NewReader("inline")
+	dst := make([]*media.Unit, 4)
+	var served []string
+	r.SetInlineServer(func() {
+		n, _ := r.TryReadBatch(dst)
+		served = append(served, labels(dst[:n]))
+	})
+	writeAll(f, script(v, a, 0, "K"))
+	if len(served) != 0 {
+		t.Fatalf("served %q for a reader not inline", served)
+	}
+	r.TryReadBatch(dst)
+	r.SetInline(true)
+	writeAll(f, script(v, a, 1, "A P"))
+	if got := strings.Join(served, ","); got != "A1,P2" || signalled(r) {
+		t.Fatalf("served %q, signalled %v; want A1,P2 served as written and no signal", got, signalled(r))
+	}
+	r.SetInlineServer(nil)
+	writeAll(f, script(v, a, 3, "A"))
+	if len(served) != 2 || !signalled(r) {
+		t.Fatalf("after SetInlineServer(nil): served %q, want the Inline channel signalled", served)
+	}
+	f.Close()
+	if !signalled(r) {
+		t.Fatal("the end did not signal the Inline channel")
 	}
 }

@@ -272,6 +272,20 @@ func (r *Reader) SetInline(on bool) {
 // end signals too.
 func (r *Reader) Inline() <-chan struct{} { return r.f.inline }
 
+// SetInlineServer makes Write call serve, in the writer's goroutine,
+// where it would signal the Inline channel; nil goes back to the signal.
+// serve must never wait (TryReadBatch and writes that do not block, a
+// lock taken with TryLock): the goroutine that serves the inline readers
+// is then woken only by what else signals the channel, rather than once
+// per unit.
+func (r *Reader) SetInlineServer(serve func()) {
+	if serve == nil {
+		r.f.server.Store(nil)
+		return
+	}
+	r.f.server.Store(&serve)
+}
+
 // KickInline signals the fanout's Inline channel, as Write does.
 func (r *Reader) KickInline() { r.f.signalInline() }
 
