@@ -87,6 +87,7 @@ func NewLayout(cfg LayoutConfig) (*Layout, error) {
 		roster: newRoster(), selector: sel, out: out, canvases: cfg.canvasList(),
 	}
 	l.video = newVideoPath(cfg, l.log)
+	l.live.wake = make(chan struct{}, 1)
 	return l, nil
 }
 
@@ -103,6 +104,7 @@ func (l *Layout) SetView(v View) error {
 	defer l.mu.Unlock()
 	l.view = v
 	l.log.Info("layout changed", "layout", v.Mode)
+	l.live.poke()
 	return nil
 }
 
@@ -165,6 +167,7 @@ func (l *Layout) timeEncode(start time.Time) { l.encodeNanos.Add(int64(time.Sinc
 
 // TrackAdded registers a source track.
 func (l *Layout) TrackAdded(t *media.Track) {
+	defer l.live.poke()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch t.Kind {
@@ -180,6 +183,7 @@ func (l *Layout) TrackAdded(t *media.Track) {
 
 // TrackRemoved forgets a source track.
 func (l *Layout) TrackRemoved(t *media.Track) {
+	defer l.live.poke()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.roster.remove(t)

@@ -12,8 +12,9 @@ import (
 // the output while it passes video through. The inputs step it then, as
 // their units come (Unit): a goroutine woken 100 times a second costs a
 // passthrough job more than all its own work. Run's step only covers
-// inputs that stop.
-const passIdle = 100 * time.Millisecond
+// inputs that all stop; a change of what the output shows wakes Run at
+// once (poke).
+const passIdle = 250 * time.Millisecond
 
 // liveOutput is the output of Run, stepped by Run's goroutine and, while
 // the output passes video through, by the goroutines that hand in units.
@@ -26,6 +27,7 @@ type liveOutput struct {
 	last   time.Time         // when the output last stepped
 	err    error             // the first step that failed
 	failed chan struct{}     // closed with err set
+	wake   chan struct{}     // 1-buffered: Run steps now (poke); made by NewLayout
 	idle   time.Duration     // passIdle; tests set it longer
 
 	dirty atomic.Bool // a step is wanted: units came while one ran
@@ -41,6 +43,16 @@ func (o *liveOutput) begin(enc *encoders, sink func(*media.Unit)) <-chan struct{
 		o.idle = passIdle
 	}
 	return o.failed
+}
+
+// poke makes Run step now rather than after passIdle: the tracks or the
+// view changed, or a step found the output composing again. It never
+// blocks.
+func (o *liveOutput) poke() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
 }
 
 // end stops the input goroutines from stepping the output; after it
@@ -72,6 +84,9 @@ func (l *Layout) kick() {
 		}
 		o.mu.Unlock()
 	}
+	if !l.steppedByInputs() {
+		o.poke() // the output composes again: Run's tick takes over
+	}
 }
 
 // runStep is Run's own step: it produces everything due unless the
@@ -81,6 +96,9 @@ func (l *Layout) runStep(now time.Time) time.Duration {
 	o := &l.live
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.enc == nil || o.err != nil {
+		return tick // Run returns on the failure
+	}
 	if l.steppedByInputs() {
 		if since := now.Sub(o.last); since < o.idle {
 			return o.idle - since

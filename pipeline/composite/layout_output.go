@@ -58,6 +58,8 @@ func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
 			return nil
 		case <-failed:
 			return l.live.failure()
+		case <-l.live.wake:
+			t.Stop()
 		case <-t.C:
 		}
 		t.Reset(l.runStep(time.Now()))
