@@ -3,6 +3,8 @@ package aac
 import (
 	"errors"
 	"fmt"
+
+	"github.com/roomcast/roomcast/pipeline/codecs/bits"
 )
 
 // ErrUnsupported reports a raw_data_block that MonoToStereo cannot turn
@@ -52,13 +54,13 @@ type icsInfo struct {
 // use neither TNS nor PNS: it is then exact. Fill elements are dropped.
 // Anything else is ErrUnsupported; it never panics.
 func MonoToStereo(dst, frame []byte) ([]byte, error) {
-	r := &bitReader{b: frame}
+	r := bits.NewReader(frame, 0)
 	if err := skipFills(r); err != nil {
 		return dst, err
 	}
-	tag := r.bits(4)
-	icsStart := r.pos
-	globalGain := r.bits(8)
+	tag := r.Bits(4)
+	icsStart := r.Pos()
+	globalGain := r.Bits(8)
 	info, err := readICSInfo(r)
 	if err != nil {
 		return dst, err
@@ -70,35 +72,34 @@ func MonoToStereo(dst, frame []byte) ([]byte, error) {
 	if icsEnd < info.end {
 		return dst, fmt.Errorf("%w: the channel element ends at bit %d, inside its ics_info", ErrUnsupported, icsEnd)
 	}
-	w := &bitWriter{b: dst, n: len(dst) * 8}
-	w.bits(idCPE, 3)
-	w.bits(tag, 4)
-	w.bits(1, 1) // common_window
-	w.copyBits(frame, info.start, info.end)
-	w.bits(2, 2) // ms_mask_present: mid/side in every band
+	w := bits.NewWriter(dst)
+	w.Bits(idCPE, 3)
+	w.Bits(tag, 4)
+	w.Bits(1, 1) // common_window
+	w.CopyBits(frame, info.start, info.end)
+	w.Bits(2, 2) // ms_mask_present: mid/side in every band
 	// Mid: the mono channel stream, less the ics_info now shared.
-	w.copyBits(frame, icsStart, icsStart+8)
-	w.copyBits(frame, info.end, icsEnd)
+	w.CopyBits(frame, icsStart, icsStart+8)
+	w.CopyBits(frame, info.end, icsEnd)
 	writeSilentICS(w, globalGain, info)
-	w.bits(idEND, 3)
-	return w.b, nil
+	w.Bits(idEND, 3)
+	return w.Bytes(), nil
 }
 
 // skipFills reads element ids until the SCE, skipping fill elements.
-func skipFills(r *bitReader) error {
+func skipFills(r *bits.Reader) error {
 	for {
-		switch id := r.bits(3); {
-		case r.err != nil:
-			return fmt.Errorf("%w: %w", ErrUnsupported, r.err)
+		switch id := r.Bits(3); {
+		case r.Err() != nil:
+			return fmt.Errorf("%w: %w", ErrUnsupported, r.Err())
 		case id == idSCE:
 			return nil
 		case id == idFIL:
-			n := int(r.bits(4))
+			n := int(r.Bits(4))
 			if n == 15 {
-				n += int(r.bits(8)) - 1
+				n += int(r.Bits(8)) - 1
 			}
-			r.pos += 8 * n
-			if r.pos > len(r.b)*8 {
+			if r.Skip(8 * n); r.Err() != nil {
 				return fmt.Errorf("%w: fill element of %d bytes past the end", ErrUnsupported, n)
 			}
 		default:
@@ -108,29 +109,29 @@ func skipFills(r *bitReader) error {
 }
 
 // readICSInfo reads an ics_info (table 4.6) of AAC-LC.
-func readICSInfo(r *bitReader) (icsInfo, error) {
-	info := icsInfo{start: r.pos, groups: 1}
-	r.bits(1) // ics_reserved_bit
-	info.short = r.bits(2) == eightShortSequence
-	r.bits(1) // window_shape
+func readICSInfo(r *bits.Reader) (icsInfo, error) {
+	info := icsInfo{start: r.Pos(), groups: 1}
+	r.Bits(1) // ics_reserved_bit
+	info.short = r.Bits(2) == eightShortSequence
+	r.Bits(1) // window_shape
 	if info.short {
-		info.maxSfb = int(r.bits(4))
-		grouping := r.bits(7)
+		info.maxSfb = int(r.Bits(4))
+		grouping := r.Bits(7)
 		for i := range 7 {
 			if grouping>>i&1 == 0 {
 				info.groups++
 			}
 		}
 	} else {
-		info.maxSfb = int(r.bits(6))
-		if r.bits(1) == 1 {
+		info.maxSfb = int(r.Bits(6))
+		if r.Bits(1) == 1 {
 			return info, fmt.Errorf("%w: predictor data (not AAC-LC)", ErrUnsupported)
 		}
 	}
-	info.end = r.pos
+	info.end = r.Pos()
 	switch {
-	case r.err != nil:
-		return info, fmt.Errorf("%w: ics_info: %w", ErrUnsupported, r.err)
+	case r.Err() != nil:
+		return info, fmt.Errorf("%w: ics_info: %w", ErrUnsupported, r.Err())
 	case info.short && info.maxSfb > maxSfbShort, !info.short && info.maxSfb > maxSfbLong:
 		return info, fmt.Errorf("%w: max_sfb %d", ErrUnsupported, info.maxSfb)
 	}
@@ -152,8 +153,8 @@ func endOfLastElement(frame []byte) (int, error) {
 	for ; last&1 == 0; last >>= 1 {
 		pos--
 	}
-	r := &bitReader{b: frame, pos: pos - 2}
-	if pos < 2 || r.bits(3) != idEND {
+	r := bits.NewReader(frame, pos-2)
+	if pos < 2 || r.Bits(3) != idEND {
 		return 0, fmt.Errorf("%w: the block does not end with END", ErrUnsupported)
 	}
 	return pos - 2, nil
@@ -162,8 +163,8 @@ func endOfLastElement(frame []byte) (int, error) {
 // writeSilentICS writes an individual_channel_stream under a common
 // window whose every band is ZERO_HCB: section data only, no scale
 // factors, pulse, TNS, gain control or spectral data.
-func writeSilentICS(w *bitWriter, globalGain uint32, info icsInfo) {
-	w.bits(globalGain, 8)
+func writeSilentICS(w *bits.Writer, globalGain uint32, info icsInfo) {
+	w.Bits(globalGain, 8)
 	lenBits, esc := 5, 31
 	if info.short {
 		lenBits, esc = 3, 7
@@ -172,16 +173,16 @@ func writeSilentICS(w *bitWriter, globalGain uint32, info icsInfo) {
 		if info.maxSfb == 0 {
 			continue
 		}
-		w.bits(0, 4) // sect_cb: ZERO_HCB
+		w.Bits(0, 4) // sect_cb: ZERO_HCB
 		n := info.maxSfb
 		for ; n >= esc; n -= esc {
-			w.bits(uint32(esc), lenBits)
+			w.Bits(uint32(esc), lenBits)
 		}
-		w.bits(uint32(n), lenBits)
+		w.Bits(uint32(n), lenBits)
 	}
-	w.bits(0, 1) // pulse_data_present
-	w.bits(0, 1) // tns_data_present
-	w.bits(0, 1) // gain_control_data_present
+	w.Bits(0, 1) // pulse_data_present
+	w.Bits(0, 1) // tns_data_present
+	w.Bits(0, 1) // gain_control_data_present
 }
 
 // ChannelConfig is the channelConfiguration of an AudioSpecificConfig
@@ -192,19 +193,6 @@ func ChannelConfig(asc []byte) (int, error) {
 		return 0, err
 	}
 	return int(asc[1] >> 3 & 0xf), nil
-}
-
-// WithChannelConfig returns a copy of asc with channelConfiguration cc.
-func WithChannelConfig(asc []byte, cc int) ([]byte, error) {
-	if err := checkASC(asc); err != nil {
-		return nil, err
-	}
-	if cc < 1 || cc > 7 {
-		return nil, fmt.Errorf("aac: channel configuration %d", cc)
-	}
-	out := append([]byte(nil), asc...)
-	out[1] = out[1]&^0x78 | byte(cc)<<3
-	return out, nil
 }
 
 func checkASC(asc []byte) error {

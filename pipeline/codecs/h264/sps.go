@@ -3,6 +3,8 @@ package h264
 import (
 	"errors"
 	"fmt"
+
+	"github.com/roomcast/roomcast/pipeline/codecs/bits"
 )
 
 // ErrBadSPS reports a sequence parameter set that cannot be read.
@@ -36,8 +38,8 @@ func ParseSPS(nalu []byte) (SPS, error) {
 	if len(nalu) < 4 || Type(nalu) != NALUTypeSPS {
 		return SPS{}, fmt.Errorf("%w: not an sps", ErrBadSPS)
 	}
-	r := &bitReader{b: Unescape(nalu[1:])}
-	s := SPS{ProfileIDC: uint8(r.bits(8)), ConstraintFlags: uint8(r.bits(8)), LevelIDC: uint8(r.bits(8))}
+	r := bitReader{bits.NewReader(Unescape(nalu[1:]), 0)}
+	s := SPS{ProfileIDC: uint8(r.Bits(8)), ConstraintFlags: uint8(r.Bits(8)), LevelIDC: uint8(r.Bits(8))}
 	s.ID = r.ue()
 	s.ChromaFormatIDC, s.BitDepthLuma, s.BitDepthChroma = 1, 8, 8
 	separate := false
@@ -46,7 +48,7 @@ func ParseSPS(nalu []byte) (SPS, error) {
 	}
 	skipFrameOrder(r)
 	r.ue()  // max_num_ref_frames
-	r.bit() // gaps_in_frame_num_value_allowed_flag
+	r.Bit() // gaps_in_frame_num_value_allowed_flag
 	if err := s.readSize(r, separate); err != nil {
 		return SPS{}, err
 	}
@@ -55,16 +57,16 @@ func ParseSPS(nalu []byte) (SPS, error) {
 
 // readChroma reads chroma_format_idc through the scaling matrices and
 // returns separate_colour_plane_flag.
-func (s *SPS) readChroma(r *bitReader) bool {
+func (s *SPS) readChroma(r bitReader) bool {
 	s.ChromaFormatIDC = r.ue()
 	separate := false
 	if s.ChromaFormatIDC == 3 {
-		separate = r.bit() == 1
+		separate = r.Bit() == 1
 	}
 	s.BitDepthLuma = r.ue() + 8
 	s.BitDepthChroma = r.ue() + 8
-	r.bit()           // qpprime_y_zero_transform_bypass_flag
-	if r.bit() == 1 { // seq_scaling_matrix_present_flag
+	r.Bit()           // qpprime_y_zero_transform_bypass_flag
+	if r.Bit() == 1 { // seq_scaling_matrix_present_flag
 		lists := 8
 		if s.ChromaFormatIDC == 3 {
 			lists = 12
@@ -74,7 +76,7 @@ func (s *SPS) readChroma(r *bitReader) bool {
 			if i < 6 {
 				size = 16
 			}
-			if r.bit() == 1 {
+			if r.Bit() == 1 {
 				skipScalingList(r, size)
 			}
 		}
@@ -83,9 +85,9 @@ func (s *SPS) readChroma(r *bitReader) bool {
 }
 
 // skipScalingList reads scaling_list() (section 7.3.2.1.1.1).
-func skipScalingList(r *bitReader, size int) {
+func skipScalingList(r bitReader, size int) {
 	last, next := int32(8), int32(8)
-	for j := 0; j < size && r.err == nil; j++ {
+	for j := 0; j < size && r.Err() == nil; j++ {
 		if next != 0 {
 			next = (last + r.se() + 256) % 256
 		}
@@ -97,18 +99,18 @@ func skipScalingList(r *bitReader, size int) {
 
 // skipFrameOrder reads log2_max_frame_num_minus4 through the picture order
 // count fields.
-func skipFrameOrder(r *bitReader) {
+func skipFrameOrder(r bitReader) {
 	r.ue()          // log2_max_frame_num_minus4
 	switch r.ue() { // pic_order_cnt_type
 	case 0:
 		r.ue() // log2_max_pic_order_cnt_lsb_minus4
 	case 1:
-		r.bit() // delta_pic_order_always_zero_flag
+		r.Bit() // delta_pic_order_always_zero_flag
 		r.se()  // offset_for_non_ref_pic
 		r.se()  // offset_for_top_to_bottom_field
 		n := r.ue()
 		if n > 255 {
-			r.err = errLongPOCList
+			r.Fail(errLongPOCList)
 			return
 		}
 		for range n {
@@ -118,22 +120,22 @@ func skipFrameOrder(r *bitReader) {
 }
 
 // readSize reads the picture size and cropping and sets Width and Height.
-func (s *SPS) readSize(r *bitReader, separate bool) error {
+func (s *SPS) readSize(r bitReader, separate bool) error {
 	wMBs := int64(r.ue()) + 1
 	hUnits := int64(r.ue()) + 1
-	frameMBsOnly := int64(r.bit())
+	frameMBsOnly := int64(r.Bit())
 	if frameMBsOnly == 0 {
-		r.bit() // mb_adaptive_frame_field_flag
+		r.Bit() // mb_adaptive_frame_field_flag
 	}
-	r.bit() // direct_8x8_inference_flag
+	r.Bit() // direct_8x8_inference_flag
 	var crop [4]int64
-	if r.bit() == 1 {
+	if r.Bit() == 1 {
 		for i := range crop {
 			crop[i] = int64(r.ue())
 		}
 	}
-	if r.err != nil {
-		return fmt.Errorf("%w: %w", ErrBadSPS, r.err)
+	if r.Err() != nil {
+		return fmt.Errorf("%w: %w", ErrBadSPS, r.Err())
 	}
 	ux, uy := cropUnits(s.ChromaFormatIDC, separate)
 	uy *= 2 - frameMBsOnly
