@@ -89,9 +89,9 @@ func (l *Layout) kick() {
 	}
 }
 
-// runStep is Run's own step: it produces everything due unless the
-// inputs stepped the output lately while passing through; it returns how
-// long Run waits before its next step.
+// runStep is Run's own step, begun at now: it produces everything due
+// unless the inputs stepped the output lately while passing through; it
+// returns how long Run waits before its next step.
 func (l *Layout) runStep(now time.Time) time.Duration {
 	o := &l.live
 	o.mu.Lock()
@@ -109,7 +109,9 @@ func (l *Layout) runStep(now time.Time) time.Duration {
 	if l.steppedByInputs() {
 		return o.idle
 	}
-	return tick
+	// The next step a tick after this one began, as a ticker would: a
+	// step that encodes frames takes a good part of a tick.
+	return max(tick-time.Since(now), 0)
 }
 
 // steppedByInputs reports whether the inputs step the output: while it
