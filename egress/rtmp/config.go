@@ -42,8 +42,9 @@ type Config struct {
 	// output gets its own).
 	Chunks *SharedChunks
 	// Group, when set, writes this output together with the others of
-	// its fan-out from one goroutine while it keeps up (WriteGroup); its
-	// Source must then be a pipeline/fanout Reader.
+	// its fan-out, in the goroutine that writes the fan-out, while it
+	// keeps up (WriteGroup); its Source must then be a pipeline/fanout
+	// Reader.
 	Group *WriteGroup
 	// ObserveLatency, when set, receives every unit written that came
 	// from the network (or was made from units that did: Unit.Arrival)

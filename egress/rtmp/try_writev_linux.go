@@ -13,8 +13,8 @@ import (
 const maxIOV = 1024
 
 // tryWriter writes what a TCP socket takes at once, without waiting for
-// it to drain: the write of a WriteGroup, whose one goroutine must never
-// wait for one slow connection.
+// it to drain: the write of a WriteGroup, made by the fan-out's writer,
+// which must never wait for one slow connection.
 type tryWriter struct {
 	rc  syscall.RawConn
 	iov []syscall.Iovec

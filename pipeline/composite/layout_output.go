@@ -11,7 +11,7 @@ import (
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
-// tick is how often the output advances.
+// tick is how often the output advances while it composes.
 const tick = 10 * time.Millisecond
 
 // encoders are owned by Run's goroutine.
