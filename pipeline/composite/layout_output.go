@@ -14,7 +14,9 @@ import (
 // tick is how often the output advances while it composes.
 const tick = 10 * time.Millisecond
 
-// encoders are owned by Run's goroutine.
+// encoders are used by one step of the output at a time: in Run, a step
+// holds l.live.mu (Run's own goroutine, or an input's in kick); Replay
+// steps from its caller's goroutine.
 type encoders struct {
 	audio *codec.AudioEncoder
 	outs  []*canvasOut // the main canvas first, then the renditions
@@ -63,6 +65,9 @@ func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
 		case <-t.C:
 		}
 		t.Reset(l.runStep(time.Now()))
+		if l.live.dirty.Load() {
+			l.kick() // an input's step that found Run's under way
+		}
 	}
 }
 
