@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/mediafixture"
 )
 
 func TestOpusToAAC(t *testing.T) {
@@ -22,7 +23,7 @@ func TestOpusToAAC(t *testing.T) {
 
 func testOpusToAAC(t *testing.T, channels int) {
 	const duration = 2 * time.Second
-	units, preSkip := opusUnits(t, duration, channels)
+	units, preSkip := mediafixture.OpusUnits(t, duration, channels)
 	dec, err := NewAudioDecoder(media.CodecOpus)
 	if err != nil {
 		t.Fatal(err)

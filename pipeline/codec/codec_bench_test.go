@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/mediafixture"
 )
 
 // BenchmarkTranscode720p measures the video path at 1280x720, 30 fps,
@@ -109,7 +110,7 @@ func cpuTime() time.Duration {
 // encoded. It reports the CPU of one stream in realtime.
 func BenchmarkOpusToAAC(b *testing.B) {
 	requireFFmpeg(b)
-	units, _ := opusUnits(b, 2*time.Second, 2)
+	units, _ := mediafixture.OpusUnits(b, 2*time.Second, 2)
 	dec, err := NewAudioDecoder(media.CodecOpus)
 	if err != nil {
 		b.Fatal(err)

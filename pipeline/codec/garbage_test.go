@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/mediafixture"
 )
 
 // decodeFunc decodes one unit and reports how many frames came out.
@@ -58,7 +59,7 @@ func clone(b []byte) []byte { return append([]byte(nil), b...) }
 func TestDecodersSurviveGarbage(t *testing.T) {
 	requireFFmpeg(t)
 	clip := testClip{width: 160, height: 120, fps: 30, duration: time.Second}
-	opus, _ := opusUnits(t, time.Second, 2)
+	opus, _ := mediafixture.OpusUnits(t, time.Second, 2)
 	for _, tc := range []struct {
 		codec media.Codec
 		units []*media.Unit

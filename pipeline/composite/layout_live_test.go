@@ -13,8 +13,9 @@ import (
 )
 
 // kinds counts a layout's output units of each kind, and the DTS of the
-// last one.
+// last one; it keeps the video to decode.
 type kinds struct {
+	video output
 	mu    sync.Mutex
 	n     map[media.Kind]int
 	last  map[media.Kind]time.Duration
@@ -23,6 +24,7 @@ type kinds struct {
 }
 
 func (k *kinds) sink(u *media.Unit) {
+	k.video.sink(u)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if u.DTS < k.prev {
@@ -96,6 +98,7 @@ func TestPassthroughSteppedByInputs(t *testing.T) {
 		return nv >= 120 && na >= 180
 	})
 	behind(t, out, time.Since(r.start))
+	showsCamera(t, out, "passthrough")
 
 	// Composing again, the output goes on at its tick: Run is woken.
 	if err := l.SetView(composite.View{Mode: composite.ModeGrid}); err != nil {
@@ -107,6 +110,7 @@ func TestPassthroughSteppedByInputs(t *testing.T) {
 		return n >= nv+60
 	})
 	behind(t, out, time.Since(r.start))
+	showsCamera(t, out, "grid")
 	out.mu.Lock()
 	defer out.mu.Unlock()
 	if !out.order {
@@ -121,5 +125,17 @@ func behind(t *testing.T, out *kinds, now time.Duration) {
 		if _, last := out.get(k); now-last > 500*time.Millisecond {
 			t.Errorf("%s output is %s behind its input", k, now-last)
 		}
+	}
+}
+
+// showsCamera decodes the output so far and checks that its newest
+// picture shows the camera (luma 200) in the middle; the picture goes to
+// $ROOMCAST_FRAMES_DIR when set.
+func showsCamera(t *testing.T, out *kinds, what string) {
+	t.Helper()
+	f := out.video.latest(t)
+	dumpFrame(t, f, what)
+	if y := lumaAt(f, f.Width/2, f.Height/2); !near(y, 200) {
+		t.Errorf("%s: the picture's middle has luma %d, want the camera's 200", what, y)
 	}
 }

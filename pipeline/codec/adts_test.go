@@ -1,19 +1,5 @@
 package codec
 
-import (
-	"testing"
-	"time"
-
-	"github.com/roomcast/roomcast/pipeline/media"
-	"github.com/roomcast/roomcast/test/mediafixture"
-)
-
-// opusUnits is mediafixture.OpusUnits.
-func opusUnits(t testing.TB, duration time.Duration, channels int) (units []*media.Unit, preSkip int) {
-	t.Helper()
-	return mediafixture.OpusUnits(t, duration, channels)
-}
-
 // adts prefixes an AAC frame with an ADTS header (ISO/IEC 13818-7 6.2)
 // built from the AudioSpecificConfig asc.
 func adts(asc, frame []byte) []byte {
