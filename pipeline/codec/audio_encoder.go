@@ -3,6 +3,7 @@ package codec
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -110,7 +111,8 @@ func NewAudioEncoder(cfg AudioEncoderConfig) (*AudioEncoder, error) {
 }
 
 // open opens a stereo encoder, or a mono one with neither TNS nor PNS,
-// the tools aac.MonoToStereo needs off.
+// the tools aac.MonoToStereo needs off, and with the stereo encoder's
+// bandwidth.
 func (e *AudioEncoder) open(mono bool) error {
 	e.mono = mono
 	layout := astiav.ChannelLayoutStereo
@@ -119,7 +121,8 @@ func (e *AudioEncoder) open(mono bool) error {
 		layout = astiav.ChannelLayoutMono
 		opts = astiav.NewDictionary()
 		defer opts.Free()
-		for _, kv := range [][2]string{{"aac_tns", "0"}, {"aac_pns", "0"}} {
+		cutoff := strconv.Itoa(stereoCutoff(e.kbps))
+		for _, kv := range [][2]string{{"aac_tns", "0"}, {"aac_pns", "0"}, {"cutoff", cutoff}} {
 			if err := opts.Set(kv[0], kv[1], 0); err != nil {
 				return fmt.Errorf("set %s: %w", kv[0], err)
 			}
@@ -162,6 +165,21 @@ func (e *AudioEncoder) open(mono bool) error {
 		return fmt.Errorf("alloc packet: %w", errNoMemory)
 	}
 	return nil
+}
+
+// stereoCutoff is the bandwidth in Hz that FFmpeg's AAC encoder (the
+// two-loop coder, with PNS on) gives a stereo pair at kbps when it is not
+// told one: for b, 1.15 times the bitrate of a channel, the least of
+// max(b/5, 15b/32 - 5500), 3000 + b/4, 12000 + b/16, 22 kHz and half the
+// sample rate (AAC_CUTOFF_FROM_BITRATE, libavcodec/aacenc_utils.h):
+// 16.6 kHz at 128 kbit/s. The mono encoder, with PNS off, left to itself
+// would take the whole bitrate for its one channel and code up to 20 kHz:
+// more work for the coder's search, in bands the stereo encoder leaves
+// out, and a bandwidth that would step at every switch.
+func stereoCutoff(kbps int) int {
+	b := kbps * 1000 / Channels * 115 / 100
+	c := max(b/5, b*15/32-5500)
+	return min(c, 3000+b/4, 12000+b/16, 22000, SampleRate/2)
 }
 
 // Track describes the encoded track; Config is the AudioSpecificConfig.
