@@ -56,8 +56,26 @@ type AudioEncoder struct {
 	history  []pcmFrame // the last primeFrames frames, to prime a new encoder
 	emitted  bool       // a unit has been returned
 	next     int64      // PTS in samples of the next unit to return
+	spare    coder      // the other encoder, kept warm: nil cc before a switch
+	spareAt  int64      // e.sent when spare was last used
 	switches int        // encoder switches, for tests
+	opens    int        // encoders opened, for tests
 	failed   error      // a switch could not open its encoder
+}
+
+// coder is an open FFmpeg encoder with its frame and packet.
+type coder struct {
+	cc    *astiav.CodecContext
+	frame *astiav.Frame
+	pkt   *astiav.Packet
+	mono  bool
+}
+
+// free frees what c holds; it may be empty.
+func (c *coder) free() {
+	s := avState{cc: c.cc, frame: c.frame, pkt: c.pkt}
+	s.freeAV()
+	*c = coder{}
 }
 
 // pcmFrame is one frame of input, interleaved, at pts samples.
@@ -80,6 +98,12 @@ const (
 	primeFrames     = 8
 	monoAfterFrames = 16
 )
+
+// spareKeep is how long the encoder not in use is kept after the last
+// switch, in samples: 30 s. A source whose side comes and goes switches
+// more often; one that stays mono or stereo frees the other's memory,
+// about 1.2 MB.
+const spareKeep = 30 * SampleRate
 
 // NewAudioEncoder opens an AAC-LC encoder at SampleRate with Channels.
 func NewAudioEncoder(cfg AudioEncoderConfig) (*AudioEncoder, error) {
@@ -115,6 +139,7 @@ func NewAudioEncoder(cfg AudioEncoderConfig) (*AudioEncoder, error) {
 // bandwidth.
 func (e *AudioEncoder) open(mono bool) error {
 	e.mono = mono
+	e.opens++
 	layout := astiav.ChannelLayoutStereo
 	var opts *astiav.Dictionary
 	if mono {
@@ -254,6 +279,9 @@ func (e *AudioEncoder) usable() error {
 func (e *AudioEncoder) encode(pcm []float32) ([]*media.Unit, error) {
 	in := pcmFrame{pts: e.sent, pcm: pcm}
 	e.sent += int64(len(pcm) / Channels)
+	if e.spare.cc != nil && e.sent-e.spareAt > spareKeep {
+		e.spare.free()
+	}
 	var units []*media.Unit
 	if mono := e.wantMono(pcm); mono != e.mono {
 		got, err := e.switchTo(mono)
@@ -317,17 +345,29 @@ func nearlyMono(pcm []float32) bool {
 	return side <= monoSideRatio*mid || side <= monoSideFloor*4*float64(len(pcm)/2)
 }
 
-// switchTo replaces the encoder by a new mono or stereo one, primed with
-// the frames remembered; the units it returns for them are those not yet
-// returned by the old one.
+// switchTo makes the mono or the stereo encoder the one in use, primed
+// with the frames remembered; the units it returns for them are those not
+// yet returned by the one before. The one before is kept warm as the
+// spare, unfed until the next switch back: the frames that prime it then
+// replace what it held, its pending units are older than any returned
+// and dropped, and a warm encoder primes in a third of the time of a
+// new one.
 func (e *AudioEncoder) switchTo(mono bool) ([]*media.Unit, error) {
-	e.freeAV()
 	e.switches++
-	if err := e.open(mono); err != nil {
-		e.freeAV()
-		e.failed = fmt.Errorf("aac encode: switch to mono %v: %w", mono, err)
-		return nil, e.failed
+	was := coder{cc: e.cc, frame: e.frame, pkt: e.pkt, mono: e.mono}
+	e.cc, e.frame, e.pkt = nil, nil, nil
+	if e.spare.cc != nil && e.spare.mono == mono {
+		e.cc, e.frame, e.pkt, e.mono = e.spare.cc, e.spare.frame, e.spare.pkt, e.spare.mono
+	} else {
+		e.spare.free()
+		if err := e.open(mono); err != nil {
+			e.freeAV()
+			was.free()
+			e.failed = fmt.Errorf("aac encode: switch to mono %v: %w", mono, err)
+			return nil, e.failed
+		}
 	}
+	e.spare, e.spareAt = was, e.sent
 	var units []*media.Unit
 	for _, h := range e.history {
 		got, err := e.encodeFrame(h)
@@ -429,4 +469,9 @@ func (e *AudioEncoder) unit() (*media.Unit, error) {
 }
 
 // Close frees the encoder without draining it. It is idempotent.
-func (e *AudioEncoder) Close() { e.closeOnce(e.freeAV) }
+func (e *AudioEncoder) Close() {
+	e.closeOnce(func() {
+		e.freeAV()
+		e.spare.free()
+	})
+}

@@ -13,22 +13,23 @@ import (
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
-// switchingPCM is 4.5 s of 48 kHz stereo in 20 ms frames: a voice-like
+// switchingPCM is 6 s of 48 kHz stereo in 20 ms frames: a voice-like
 // tone on both channels (mono), then from frame on for 1.5 s panned left
 // (stereo), then with a side 100 dB under the mid (mono as far as AAC
-// goes). The tone is harmonic-rich: on two pure tones FFmpeg's stereo
+// goes), panned left again for 0.8 s from 2.2 s after on (the stereo
+// encoder's second time, warm), and mono again. The tone is harmonic-rich: on two pure tones FFmpeg's stereo
 // encoder decodes some blocks 10 to 24 dB better or worse depending only
 // on the frame it started at, which would swamp what this test looks for.
 func switchingPCM(on int) []*AudioFrame {
 	const frame = 960
 	var frames []*AudioFrame
-	for i := range 225 {
+	for i := range 300 {
 		f := &AudioFrame{PTS: time.Duration(i) * 20 * time.Millisecond, SampleRate: SampleRate, Channels: Channels, Samples: make([]float32, 2*frame)}
 		for j := range frame {
 			l := voiceLike(float64(i*frame+j) / SampleRate)
 			r := l
 			switch {
-			case i >= on && i < on+75:
+			case i >= on && i < on+75, i >= on+110 && i < on+150:
 				r = 0.4 * l
 			case i >= on+75: // a side 100 dB under the mid: mono still
 				r = l * (1 + 2e-5)
@@ -110,9 +111,9 @@ func checkSwitching(t *testing.T, on int) {
 		return true
 	}
 	onAt := float64(on) * 0.02
-	if !equal(0.2, onAt-0.1) || !equal(onAt+2.3, 4.4) || equal(onAt+0.2, onAt+1.4) {
-		t.Errorf("equal channels: %v for 0.2 s to the onset, %v from 2.3 s after it, %v in the stereo part; want true, true, false",
-			equal(0.2, onAt-0.1), equal(onAt+2.3, 4.4), equal(onAt+0.2, onAt+1.4))
+	got := []bool{equal(0.2, onAt-0.1), equal(onAt+0.2, onAt+1.4), equal(onAt+1.95, onAt+2.1), equal(onAt+2.3, onAt+2.9), equal(onAt+3.5, 5.9)}
+	if !slices.Equal(got, []bool{true, false, true, false, true}) {
+		t.Errorf("equal channels in the mono, stereo, mono, stereo and mono parts: %v, want true, false, true, false, true", got)
 	}
 }
 
@@ -157,10 +158,12 @@ func encodeSwitching(t *testing.T, on int, stereoOnly bool) (pcm, decoded []floa
 		t.Fatal(err)
 	}
 	out = append(out, rest...)
-	// Stereo from the first whole block of the stereo part, for a third
-	// of a second after it, then mono again.
-	at := []int{10, on - 1, on + 1, on + 74, on + 75, 224}
-	want := []bool{!stereoOnly, !stereoOnly, false, false, false, !stereoOnly}
+	// Stereo from the first whole block of each stereo part, for a third
+	// of a second after it, then mono again; the second time on the
+	// encoders opened for the first.
+	at := []int{10, on - 1, on + 1, on + 74, on + 75, on + 109, on + 111, on + 149, 299}
+	m := !stereoOnly
+	want := []bool{m, m, false, false, false, m, false, false, m}
 	var got []bool
 	for _, i := range at {
 		got = append(got, modes[i])
@@ -185,7 +188,10 @@ func encodeSwitching(t *testing.T, on int, stereoOnly bool) (pcm, decoded []floa
 	if err := os.WriteFile(path, file, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("stereo only %v: %d units, %d encoder switches", stereoOnly, len(out), enc.switches)
+	t.Logf("stereo only %v: %d units, %d encoder switches, %d opened", stereoOnly, len(out), enc.switches, enc.opens)
+	if wantSwitches := 5; !stereoOnly && (enc.switches != wantSwitches || enc.opens != 2) {
+		t.Errorf("%d switches on %d encoders opened, want %d on 2 (the stereo one of NewAudioEncoder, then the mono one, both kept)", enc.switches, enc.opens, wantSwitches)
+	}
 	return pcm, decodeWithFFmpeg(t, path)[2*1024:]
 }
 
@@ -216,5 +222,39 @@ func TestNearlyMono(t *testing.T) {
 		if got := nearlyMono(c.pcm); got != c.mono {
 			t.Errorf("%s: nearlyMono %v, want %v", c.name, got, c.mono)
 		}
+	}
+}
+
+// TestAudioEncoderFreesSpare checks that the encoder not in use is kept
+// warm for spareKeep after a switch, then freed, and opened anew when a
+// switch needs it again.
+func TestAudioEncoderFreesSpare(t *testing.T) {
+	enc, err := NewAudioEncoder(AudioEncoderConfig{TrackID: "audio"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	frame := func(i int, r float64) *AudioFrame {
+		f := &AudioFrame{PTS: time.Duration(i) * 20 * time.Millisecond, SampleRate: SampleRate, Channels: Channels, Samples: make([]float32, 2*960)}
+		for j := range 960 {
+			l := voiceLike(float64(i*960+j) / SampleRate)
+			f.Samples[2*j], f.Samples[2*j+1] = float32(l), float32(r*l)
+		}
+		return f
+	}
+	keep := spareKeep / 960
+	for i := range keep + 60 {
+		if _, err := enc.Encode(frame(i, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if held := enc.spare.cc != nil; i == keep-5 && !held || i == keep+55 && held {
+			t.Fatalf("frame %d of mono: spare held %v", i, held)
+		}
+	}
+	if _, err := enc.Encode(frame(keep+60, 0.4)); err != nil {
+		t.Fatal(err)
+	}
+	if enc.mono || enc.opens != 3 || enc.spare.cc == nil || !enc.spare.mono {
+		t.Errorf("after a stereo frame: mono %v, %d opened, spare %v mono %v; want stereo, 3, the mono one", enc.mono, enc.opens, enc.spare.cc != nil, enc.spare.mono)
 	}
 }
