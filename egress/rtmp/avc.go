@@ -8,12 +8,11 @@ import (
 	"github.com/roomcast/roomcast/pipeline/media"
 )
 
-// avcFrame converts an Annex-B access unit to the length-prefixed form FLV
-// carries (ISO/IEC 14496-15, 4-byte lengths) into a new buffer, dropping
-// access unit delimiters, and returns the SPS and PPS the unit carries.
-// Units are shared with other outputs, so the input stays as it is.
-func avcFrame(annexB []byte) (avcc []byte, sps, pps [][]byte) {
-	avcc = make([]byte, 0, len(annexB)+16)
+// avcNALUs returns the NAL units of an Annex-B access unit that FLV
+// carries, all but access unit delimiters, and among them the SPS and
+// PPS. They share annexB's memory: units are shared with other outputs,
+// so nothing here modifies them.
+func avcNALUs(annexB []byte) (nalus, sps, pps [][]byte) {
 	for _, n := range h264.SplitAnnexB(annexB) {
 		switch h264.Type(n) {
 		case h264.NALUTypeAUD:
@@ -23,9 +22,9 @@ func avcFrame(annexB []byte) (avcc []byte, sps, pps [][]byte) {
 		case h264.NALUTypePPS:
 			pps = append(pps, n)
 		}
-		avcc = h264.AppendAVCC(avcc, n)
+		nalus = append(nalus, n)
 	}
-	return avcc, sps, pps
+	return nalus, sps, pps
 }
 
 // avcConfig builds the AVCDecoderConfigurationRecord (ISO/IEC 14496-15

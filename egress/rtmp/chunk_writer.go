@@ -61,6 +61,27 @@ func appendChunkBody(dst, payload []byte, csid, ts uint32, chunkSize int) []byte
 	}
 }
 
+// chunkAppender appends a message payload given in pieces, cut into
+// chunks exactly as appendChunkBody cuts it whole (below an extended
+// timestamp): a type-3 header before each chunk after the first.
+type chunkAppender struct {
+	dst  []byte
+	csid uint32
+	size int // the chunk size
+	room int // payload bytes the current chunk still takes; start at size
+}
+
+func (a *chunkAppender) write(p []byte) {
+	for len(p) > 0 {
+		if a.room == 0 {
+			a.dst = appendBasicHeader(a.dst, 3, a.csid)
+			a.room = a.size
+		}
+		k := min(len(p), a.room)
+		a.dst, p, a.room = append(a.dst, p[:k]...), p[k:], a.room-k
+	}
+}
+
 // appendBasicHeader encodes the chunk basic header (RTMP spec 5.3.1.1).
 func appendBasicHeader(dst []byte, fmtType byte, csid uint32) []byte {
 	switch {

@@ -1,6 +1,7 @@
 package rtmp
 
 import (
+	"encoding/binary"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -138,16 +139,19 @@ func (c *SharedChunks) drop(i int) {
 var errNoTrack = errors.New("unit without a track")
 
 // encode builds the FLV tag body of u (FLV spec v10.1, E.4.2, E.4.3) and
-// its chunks.
+// its chunks, straight into the one buffer it keeps: a frame's NAL units
+// go from the unit's Annex-B data into the chunks with their 4-byte
+// lengths (ISO/IEC 14496-15), with no copy of the payload in between.
 func (e *sharedUnit) encode(u *media.Unit, chunkSize int) {
 	e.chunkSize = chunkSize
-	var payload []byte
+	var header []byte
+	var parts [][]byte
 	switch {
 	case u.Track == nil:
 		e.err = errNoTrack
 		return
 	case u.Track.Codec == media.CodecH264:
-		frame, sps, pps := avcFrame(u.Data)
+		nalus, sps, pps := avcNALUs(u.Data)
 		if u.Key {
 			if e.config, e.err = avcConfig(u.Track, sps, pps); e.err != nil {
 				return
@@ -155,21 +159,38 @@ func (e *sharedUnit) encode(u *media.Unit, chunkSize int) {
 		}
 		e.cts = int32(max((u.PTS - u.DTS).Milliseconds(), 0))
 		e.typ, e.csid = msgVideo, csidVideo
-		payload = flv.WriteVideoTag(frame, u.Key, flv.FLV_AVC, e.cts, false)
+		header, parts = flv.WriteVideoTag(nil, u.Key, flv.FLV_AVC, e.cts, false), nalus
 	case u.Track.Codec == media.CodecAAC:
 		e.config = aacConfig(u.Track)
 		e.typ, e.csid = msgAudio, csidAudio
-		payload = flv.WriteAudioTag(u.Data, flv.FLV_AAC, 0, 0, false)
+		header, parts = flv.WriteAudioTag(nil, flv.FLV_AAC, 0, 0, false), [][]byte{u.Data}
 	default:
 		e.err = errors.New("unsupported codec " + string(u.Track.Codec))
 		return
 	}
-	if len(payload) > maxMessageLen {
+	lengths := u.Track.Codec == media.CodecH264
+	n := len(header)
+	for _, p := range parts {
+		if n += len(p); lengths {
+			n += 4
+		}
+	}
+	if n > maxMessageLen {
 		e.err = errors.New("unit exceeds the 24-bit RTMP message length")
 		return
 	}
-	e.n = len(payload)
-	e.body = appendChunkBody(make([]byte, 0, len(payload)+len(payload)/chunkSize+1), payload, e.csid, 0, chunkSize)
+	e.n = n
+	a := chunkAppender{dst: make([]byte, 0, n+(n/chunkSize+1)*basicHeaderLen(e.csid)), csid: e.csid, size: chunkSize, room: chunkSize}
+	a.write(header)
+	var l [4]byte
+	for _, p := range parts {
+		if lengths {
+			binary.BigEndian.PutUint32(l[:], uint32(len(p)))
+			a.write(l[:])
+		}
+		a.write(p)
+	}
+	e.body = a.dst
 }
 
 // appendPayload appends the message payload, taken back out of the

@@ -5,14 +5,17 @@ import (
 	"context"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/roomcast/roomcast/pipeline/codecs/h264"
 	"github.com/roomcast/roomcast/pipeline/fanout"
 	"github.com/roomcast/roomcast/pipeline/media"
 	"github.com/roomcast/roomcast/test/nginxrtmp"
 	"github.com/roomcast/roomcast/test/testutil"
+	"github.com/yapingcat/gomedia/go-flv"
 )
 
 // muxAll runs units through a fresh muxer on chunks and returns the
@@ -117,6 +120,56 @@ func TestSharedChunksSameBytes(t *testing.T) {
 		}
 	}
 	t.Logf("%d units, each written from one shared copy by both connections", shared)
+}
+
+// TestSharedChunksPayload: each unit's message, out of its shared chunks,
+// is the FLV tag gomedia builds of the frame in length-prefixed form (no
+// access unit delimiters) or of the AAC frame.
+func TestSharedChunksPayload(t *testing.T) {
+	f := loadFixture(t)
+	chunks := NewSharedChunks(len(f.units))
+	for i, u := range f.units {
+		e := chunks.get(u)
+		if e.err != nil {
+			t.Fatalf("unit %d: %v", i, e.err)
+		}
+		var want []byte
+		if u.Track.Kind == media.KindVideo {
+			nalus, _, _ := avcNALUs(u.Data)
+			want = flv.WriteVideoTag(h264.AppendAVCC(nil, nalus...), u.Key, flv.FLV_AVC, e.cts, false)
+		} else {
+			want = flv.WriteAudioTag(u.Data, flv.FLV_AAC, 0, 0, false)
+		}
+		if got := e.appendPayload(nil); !bytes.Equal(got, want) || e.n != len(want) {
+			t.Fatalf("unit %d (%s): payload of %d bytes (n %d), want %d", i, u.Track.Kind, len(got), e.n, len(want))
+		}
+		if want := len(want) + (len(want)-1)/outChunkSize; len(e.body) != want {
+			t.Fatalf("unit %d: %d bytes of chunks, want %d", i, len(e.body), want)
+		}
+	}
+}
+
+// TestSharedChunksEncodeCopiesOnce: encoding a unit allocates its chunks
+// and little more, not a copy of the payload on the way (the frame in
+// length-prefixed form, then the FLV tag, then the chunks took three).
+func TestSharedChunksEncodeCopiesOnce(t *testing.T) {
+	f := loadFixture(t)
+	chunks := NewSharedChunks(len(f.units))
+	data := 0
+	for _, u := range f.units {
+		data += len(u.Data)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, u := range f.units {
+		chunks.get(u)
+	}
+	runtime.ReadMemStats(&after)
+	got := float64(after.TotalAlloc-before.TotalAlloc) / float64(data)
+	t.Logf("%d units of %d bytes: %.2f bytes allocated a byte", len(f.units), data, got)
+	if got > 2 {
+		t.Errorf("encoding allocates %.2f bytes per byte of media, want at most 2", got)
+	}
 }
 
 // TestSharedChunksEvict: a SharedChunks keeps its last units only, and a
@@ -284,6 +337,16 @@ func FuzzSharedChunks(f *testing.F) {
 		ts %= maxPlainTS
 		e := &sharedUnit{csid: id, typ: msgVideo, chunkSize: cs, n: len(payload)}
 		e.body = appendChunkBody(nil, payload, id, 0, cs)
+		// The same payload handed to a chunkAppender in pieces of ts%97+1
+		// bytes (and an empty piece each time) cuts into the same chunks.
+		a := chunkAppender{csid: id, size: cs, room: cs}
+		for p, k := payload, int(ts%97)+1; len(p) > 0; p = p[min(k, len(p)):] {
+			a.write(nil)
+			a.write(p[:min(k, len(p))])
+		}
+		if !bytes.Equal(a.dst, e.body) {
+			t.Fatalf("chunkAppender in pieces of %d: %d bytes, appendChunkBody %d", ts%97+1, len(a.dst), len(e.body))
+		}
 		if got := e.appendPayload(nil); !bytes.Equal(got, payload) {
 			t.Fatalf("payload back out of %d-byte chunks: %d bytes, want %d", cs, len(got), len(payload))
 		}
