@@ -26,13 +26,15 @@ type AudioEncoderConfig struct {
 //
 // The output is always stereo, but while both channels carry the same
 // samples (a mono source, or a mix of mono sources: nearly every browser
-// participant; or a side 40 dB under the mid, under what AAC codes) it encodes the mid alone and sends it as the mid channel of a
-// stereo pair with a silent side (aac.MonoToStereo): players decode the
-// same stereo stream, for about half the encoder's work. The first frame
-// with more side switches it to stereo, and a third of a second of mono
-// frames back;
-// each switch opens a new encoder primed with the frames before it, and
-// the units go on without a gap or a repeated PTS.
+// participant; or a side 40 dB under the mid, under what AAC codes) it
+// encodes the mid alone, with the stereo encoder's bandwidth, and sends
+// it as the mid channel of a stereo pair with a silent side
+// (aac.MonoToStereo): players decode the same stereo stream, for about
+// half the encoder's work. The first frame with more side switches it to
+// stereo, and a third of a second of mono frames back; each switch primes
+// the other encoder (opened at the first switch to it, then kept warm)
+// with the frames before it, and the units go on without a gap or a
+// repeated PTS.
 //
 // PTS come from sample counts, starting at the first frame's PTS: feed
 // continuous audio (silence in gaps) and the units are exactly 1024
@@ -84,8 +86,8 @@ type pcmFrame struct {
 	pcm []float32
 }
 
-// Mono/stereo switching: a new encoder is primed with primeFrames frames
-// before the switch, and its units for them dropped. The first unit kept
+// Mono/stereo switching: the encoder switched to is primed with
+// primeFrames frames before the switch, and its units for them dropped. The first unit kept
 // must overlap-add cleanly with the old encoder's last: FFmpeg's encoder
 // needs about 6 frames to settle (primed with 2, the frame at the splice
 // decoded 8 dB under the signal; with 6 or more, no worse than any other,
