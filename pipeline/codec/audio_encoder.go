@@ -55,6 +55,7 @@ type AudioEncoder struct {
 	mono     bool       // the open encoder is the mono one
 	monoOff  bool       // a mono frame could not be made stereo: stay stereo
 	equalRun int        // consecutive frames nearly mono
+	faintRun int        // consecutive frames with a faint side (sideOf)
 	history  []pcmFrame // the last primeFrames frames, to prime a new encoder
 	emitted  bool       // a unit has been returned
 	next     int64      // PTS in samples of the next unit to return
@@ -310,41 +311,70 @@ func (e *AudioEncoder) encode(pcm []float32) ([]*media.Unit, error) {
 
 // wantMono reports whether pcm should go to the mono encoder.
 func (e *AudioEncoder) wantMono(pcm []float32) bool {
-	if !nearlyMono(pcm) {
+	kind := sideOf(pcm)
+	if kind == sideFaint {
+		e.faintRun++
+	} else {
+		e.faintRun = 0
+	}
+	first := e.sent == int64(len(pcm)/Channels)
+	switch {
+	case e.monoOff:
+		return false
+	case kind == sideFaint && (e.mono || first) && e.faintRun < faintFrames:
+		return true // a blip of faint side: not worth two switches
+	case kind != sideNone:
 		e.equalRun = 0
 		return false
 	}
 	e.equalRun++
-	switch {
-	case e.monoOff:
-		return false
-	case e.mono, e.sent == int64(len(pcm)/Channels): // mono, or the first frame
-		return true
-	}
-	return e.equalRun >= monoAfterFrames
+	return e.mono || first || e.equalRun >= monoAfterFrames
 }
 
-// Side to mid energy under which a frame is mono: 40 dB, at or under the
-// error AAC-LC leaves at these rates (30 to 40 dB under the signal), so a
-// stereo encode would spend next to nothing on it; or a side under -100
-// dBFS. A stereo Opus stream of a mono source decodes with a side 50 to
-// 80 dB under the mid in some frames, which would switch encoders
-// otherwise.
+// sideKind is how much side a frame has.
+type sideKind int
+
 const (
-	monoSideRatio = 1e-4
-	monoSideFloor = 1e-10
+	sideNone   sideKind = iota // under what AAC codes: mono
+	sideFaint                  // at AAC's own coding error
+	sideStereo                 // stereo
 )
 
-// nearlyMono reports whether interleaved stereo pcm has a side, (l-r)/2,
-// negligible against its mid, (l+r)/2; equal channels always do.
-func nearlyMono(pcm []float32) bool {
+// Side to mid energy under which a frame is mono: 40 dB, under the error
+// AAC-LC leaves at these rates (30 to 40 dB under the signal), so a
+// stereo encode would spend next to nothing on it; or a side under -100
+// dBFS. A stereo Opus stream of a mono source decodes with a side 50 to
+// 80 dB under the mid in most frames, which would switch encoders
+// otherwise. A side from 40 to 30 dB under the mid is faint: at the
+// error AAC leaves. Such a stream has it in a frame or two now and then
+// (where the Opus encoder's state jumps: a loop of a file, a packet lost
+// and concealed); coded as mono, such a frame misses a side no louder
+// than the encoder's own error there, where two switches would cost 16
+// encodes. So a mono encoder switches for faint side only when it lasts
+// faintFrames frames, more than one 20 ms Opus packet spans.
+const (
+	monoSideRatio  = 1e-4
+	faintSideRatio = 1e-3
+	monoSideFloor  = 1e-10
+	faintFrames    = 3
+)
+
+// sideOf classes the side, (l-r)/2, of interleaved stereo pcm against its
+// mid, (l+r)/2; equal channels have none.
+func sideOf(pcm []float32) sideKind {
 	var mid, side float64
 	for i := 0; i+1 < len(pcm); i += 2 {
 		l, r := float64(pcm[i]), float64(pcm[i+1])
 		mid += (l + r) * (l + r)
 		side += (l - r) * (l - r)
 	}
-	return side <= monoSideRatio*mid || side <= monoSideFloor*4*float64(len(pcm)/2)
+	switch {
+	case side <= monoSideRatio*mid || side <= monoSideFloor*4*float64(len(pcm)/2):
+		return sideNone
+	case side <= faintSideRatio*mid:
+		return sideFaint
+	}
+	return sideStereo
 }
 
 // switchTo makes the mono or the stereo encoder the one in use, primed

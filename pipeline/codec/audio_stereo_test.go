@@ -195,7 +195,7 @@ func encodeSwitching(t *testing.T, on int, stereoOnly bool) (pcm, decoded []floa
 	return pcm, decodeWithFFmpeg(t, path)[2*1024:]
 }
 
-func TestNearlyMono(t *testing.T) {
+func TestSideOf(t *testing.T) {
 	frame := func(f func(i int) (l, r float64)) []float32 {
 		pcm := make([]float32, 2*1024)
 		for i := range 1024 {
@@ -208,20 +208,78 @@ func TestNearlyMono(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		pcm  []float32
-		mono bool
+		want sideKind
 	}{
-		{"equal", frame(func(i int) (float64, float64) { return tone(i), tone(i) }), true},
-		{"side 100 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * (1 + 2e-5) }), true},
-		{"side 46 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * 0.99 }), true},
-		{"side 30 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * 0.94 }), false},
-		{"left only", frame(func(i int) (float64, float64) { return tone(i), 0 }), false},
-		{"silence", make([]float32, 2048), true},
-		{"side at -110 dBFS in silence", frame(func(i int) (float64, float64) { return 3e-6 * tone(i), -3e-6 * tone(i) }), true},
-		{"side at -80 dBFS in silence", frame(func(i int) (float64, float64) { return 3e-4 * tone(i), -3e-4 * tone(i) }), false},
+		{"equal", frame(func(i int) (float64, float64) { return tone(i), tone(i) }), sideNone},
+		{"side 100 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * (1 + 2e-5) }), sideNone},
+		{"side 46 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * 0.99 }), sideNone},
+		{"side 36 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * 0.97 }), sideFaint},
+		{"side 30.2 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * 0.94 }), sideFaint},
+		{"side 29 dB under", frame(func(i int) (float64, float64) { return tone(i), tone(i) * 0.93 }), sideStereo},
+		{"left only", frame(func(i int) (float64, float64) { return tone(i), 0 }), sideStereo},
+		{"silence", make([]float32, 2048), sideNone},
+		{"side at -110 dBFS in silence", frame(func(i int) (float64, float64) { return 3e-6 * tone(i), -3e-6 * tone(i) }), sideNone},
+		{"side at -80 dBFS in silence", frame(func(i int) (float64, float64) { return 3e-4 * tone(i), -3e-4 * tone(i) }), sideStereo},
 	} {
-		if got := nearlyMono(c.pcm); got != c.mono {
-			t.Errorf("%s: nearlyMono %v, want %v", c.name, got, c.mono)
+		if got := sideOf(c.pcm); got != c.want {
+			t.Errorf("%s: sideOf %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// TestAudioEncoderFaintSide feeds the voice-like tone mono with a side
+// 35 dB under the mid for some frames (or 25 dB under, for one): a
+// blip of faint side of one or two frames, as a stereo Opus stream of a
+// mono source has now and then, leaves the encoder mono; three frames of
+// it, or one louder, switch it to stereo at once.
+func TestAudioEncoderFaintSide(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		frames int
+		r      float64 // the right channel against the left in them
+		stereo bool
+	}{
+		{"one frame 35 dB under", 1, 0.965, false},
+		{"two frames 35 dB under", 2, 0.965, false},
+		{"three frames 35 dB under", 3, 0.965, true},
+		{"one frame 25 dB under", 1, 0.89, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			enc, err := NewAudioEncoder(AudioEncoderConfig{TrackID: "audio"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer enc.Close()
+			const at = 40 // the blip's first frame of 1024 samples
+			stereoAt := -1
+			for i := range 80 {
+				r := 1.0
+				if i >= at && i < at+c.frames {
+					r = c.r
+				}
+				f := &AudioFrame{PTS: time.Duration(i) * 1024 * time.Second / SampleRate, SampleRate: SampleRate, Channels: Channels, Samples: make([]float32, 2*1024)}
+				for j := range 1024 {
+					l := voiceLike(float64(i*1024+j) / SampleRate)
+					f.Samples[2*j], f.Samples[2*j+1] = float32(l), float32(r*l)
+				}
+				if _, err := enc.Encode(f); err != nil {
+					t.Fatal(err)
+				}
+				if !enc.mono && stereoAt < 0 {
+					stereoAt = i
+				}
+			}
+			want := -1
+			if c.stereo {
+				want = at
+				if c.frames > 1 {
+					want = at + faintFrames - 1
+				}
+			}
+			if stereoAt != want {
+				t.Errorf("stereo from frame %d, want %d (-1: never)", stereoAt, want)
+			}
+		})
 	}
 }
 

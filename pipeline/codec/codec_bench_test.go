@@ -141,4 +141,5 @@ func BenchmarkOpusToAAC(b *testing.B) {
 	b.StopTimer()
 	audio := time.Duration(b.N) * 20 * time.Millisecond
 	b.ReportMetric(100*(cpuTime()-cpu0).Seconds()/audio.Seconds(), "%cpu@realtime")
+	b.ReportMetric(float64(enc.switches)/audio.Minutes(), "switches/min")
 }
