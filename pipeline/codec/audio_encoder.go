@@ -88,15 +88,14 @@ type pcmFrame struct {
 }
 
 // Mono/stereo switching: the encoder switched to is primed with
-// primeFrames frames before the switch, and its units for them dropped. The first unit kept
-// must overlap-add cleanly with the old encoder's last: FFmpeg's encoder
-// needs about 6 frames to settle (primed with 2, the frame at the splice
-// decoded 8 dB under the signal; with 6 or more, no worse than any other,
-// TestAudioEncoderSwitchesMonoStereo). Stereo goes mono after
-// monoAfterFrames mono frames (a third of a second): a switch costs
-// primeFrames encodes, and a blip of side (a stereo Opus stream of a mono
-// source has one now and then) costs two switches and this many stereo
-// frames.
+// primeFrames frames before the switch, and its units for them dropped.
+// The first unit kept must overlap-add cleanly with the old encoder's
+// last: FFmpeg's encoder needs about 6 frames to settle (primed with 2,
+// the frame at the splice decoded 8 dB under the signal; with 6 or more,
+// no worse than any other, TestAudioEncoderSwitchesMonoStereo). Stereo
+// goes mono after monoAfterFrames mono frames (a third of a second): a
+// switch costs primeFrames encodes, and a blip of side louder than faint
+// costs two switches and this many stereo frames.
 const (
 	primeFrames     = 8
 	monoAfterFrames = 16
