@@ -146,6 +146,7 @@ func (e *sharedUnit) encode(u *media.Unit, chunkSize int) {
 	e.chunkSize = chunkSize
 	var header []byte
 	var parts [][]byte
+	lengths := false // each part goes behind its 4-byte length
 	switch {
 	case u.Track == nil:
 		e.err = errNoTrack
@@ -159,7 +160,7 @@ func (e *sharedUnit) encode(u *media.Unit, chunkSize int) {
 		}
 		e.cts = int32(max((u.PTS - u.DTS).Milliseconds(), 0))
 		e.typ, e.csid = msgVideo, csidVideo
-		header, parts = flv.WriteVideoTag(nil, u.Key, flv.FLV_AVC, e.cts, false), nalus
+		header, parts, lengths = flv.WriteVideoTag(nil, u.Key, flv.FLV_AVC, e.cts, false), nalus, true
 	case u.Track.Codec == media.CodecAAC:
 		e.config = aacConfig(u.Track)
 		e.typ, e.csid = msgAudio, csidAudio
@@ -168,7 +169,6 @@ func (e *sharedUnit) encode(u *media.Unit, chunkSize int) {
 		e.err = errors.New("unsupported codec " + string(u.Track.Codec))
 		return
 	}
-	lengths := u.Track.Codec == media.CodecH264
 	n := len(header)
 	for _, p := range parts {
 		if n += len(p); lengths {

@@ -66,18 +66,15 @@ type AudioEncoder struct {
 	failed   error      // a switch could not open its encoder
 }
 
-// coder is an open FFmpeg encoder with its frame and packet.
+// coder is an open FFmpeg encoder, mono or stereo.
 type coder struct {
-	cc    *astiav.CodecContext
-	frame *astiav.Frame
-	pkt   *astiav.Packet
-	mono  bool
+	avCodec
+	mono bool
 }
 
 // free frees what c holds; it may be empty.
 func (c *coder) free() {
-	s := avState{cc: c.cc, frame: c.frame, pkt: c.pkt}
-	s.freeAV()
+	c.freeAV()
 	*c = coder{}
 }
 
@@ -385,10 +382,10 @@ func sideOf(pcm []float32) sideKind {
 // new one.
 func (e *AudioEncoder) switchTo(mono bool) ([]*media.Unit, error) {
 	e.switches++
-	was := coder{cc: e.cc, frame: e.frame, pkt: e.pkt, mono: e.mono}
-	e.cc, e.frame, e.pkt = nil, nil, nil
+	was := coder{avCodec: e.avCodec, mono: e.mono}
+	e.avCodec = avCodec{}
 	if e.spare.cc != nil && e.spare.mono == mono {
-		e.cc, e.frame, e.pkt, e.mono = e.spare.cc, e.spare.frame, e.spare.pkt, e.spare.mono
+		e.avCodec, e.mono = e.spare.avCodec, mono
 	} else {
 		e.spare.free()
 		if err := e.open(mono); err != nil {

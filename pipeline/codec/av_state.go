@@ -10,11 +10,16 @@ import (
 // codec context with its packet and frame, behind a lock, and whether it
 // is closed.
 type avState struct {
-	mu     sync.Mutex
-	cc     *astiav.CodecContext
-	pkt    *astiav.Packet
-	frame  *astiav.Frame
+	mu sync.Mutex
+	avCodec
 	closed bool
+}
+
+// avCodec is an FFmpeg codec context with its packet and frame.
+type avCodec struct {
+	cc    *astiav.CodecContext
+	pkt   *astiav.Packet
+	frame *astiav.Frame
 }
 
 // closeOnce marks the state closed and runs free the first time; later
@@ -28,8 +33,8 @@ func (s *avState) closeOnce(free func()) {
 	}
 }
 
-// freeAV frees the frame, packet and codec context.
-func (s *avState) freeAV() {
+// freeAV frees the frame, packet and codec context; any may be nil.
+func (s *avCodec) freeAV() {
 	if s.frame != nil {
 		s.frame.Free()
 		s.frame = nil
