@@ -60,9 +60,10 @@ func NewRoomMedia(src RoomSource) func(string, Spec, source.Handler, *slog.Logge
 		if err != nil {
 			return nil, fmt.Errorf("branding: %w", err)
 		}
+		start := time.Duration(0) // the ingest's epoch: see Run
 		l, err := composite.NewLayout(composite.LayoutConfig{
-			RequestKeyframe: m.requestKeyframe,
-			View:            spec.View(), PlaceholderAfter: spec.PlaceholderAfter(),
+			RequestKeyframe: m.requestKeyframe, Start: &start,
+			View: spec.View(), PlaceholderAfter: spec.PlaceholderAfter(),
 			Background: spec.Video.Background, Labels: spec.Branding.ShowLabels(), Branding: brand, MuteAudio: spec.Audio.Exclude,
 			Canvases: canvasConfigs(spec),
 			Width:    spec.Video.Width, Height: spec.Video.Height, FPS: spec.Video.FPS,
@@ -91,9 +92,13 @@ func (m *roomMedia) requestKeyframe(trackID string) {
 }
 
 // Run runs the ingest and the layout until ctx ends or either fails.
+// The ingest's PTS 0 is now, where the layout starts (LayoutConfig.Start):
+// the seconds a room caches for new subscribers precede it, and the
+// output does not open with them.
 func (m *roomMedia) Run(ctx context.Context, sink func(*media.Unit)) error {
 	cfg := m.src.ingestConfig(m.tenant, m.spec)
 	cfg.Handler, cfg.Logger = m.handler(), m.log.With("component", "ingest")
+	cfg.Epoch = time.Now()
 	ing, err := source.New(cfg)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)

@@ -190,23 +190,30 @@ func near(a, b byte) bool { return a+12 >= b && b+12 >= a }
 
 func runLayout(t *testing.T, cfg composite.LayoutConfig) (*composite.Layout, *output) {
 	t.Helper()
+	out := &output{}
+	return runLayoutInto(t, cfg, out.sink), out
+}
+
+// runLayoutInto runs a layout of cfg at 320x180, 30 fps, into sink until
+// the test ends.
+func runLayoutInto(t *testing.T, cfg composite.LayoutConfig, sink func(*media.Unit)) *composite.Layout {
+	t.Helper()
 	cfg.Width, cfg.Height, cfg.FPS, cfg.VideoKbps = 320, 180, 30, 800
 	cfg.Latency = 150 * time.Millisecond
 	l, err := composite.NewLayout(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &output{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- l.Run(ctx, out.sink) }()
+	go func() { done <- l.Run(ctx, sink) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("layout run: %v", err)
 		}
 	})
-	return l, out
+	return l
 }
 
 // waitPicture polls the output until check accepts the newest picture.

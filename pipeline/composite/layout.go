@@ -223,6 +223,9 @@ func (l *Layout) Unit(u *media.Unit) {
 		}
 	case media.KindVideo:
 		src = l.sources[u.Track]
+		if !l.passing && u.Key && src != nil {
+			l.passFromKeyframe(src)
+		}
 		if l.passing {
 			l.video.unit(u)
 		}

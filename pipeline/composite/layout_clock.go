@@ -21,6 +21,7 @@ type mediaClock struct {
 	now    func() time.Time
 	offset time.Time // wall time of PTS 0
 	set    bool
+	oldest time.Duration // the least PTS seen
 
 	all, audio latestBase
 }
@@ -58,8 +59,12 @@ func (c *mediaClock) observe(pts time.Duration, audio bool) {
 	now := c.now()
 	base := now.Add(-pts)
 	if !c.set || base.Before(c.offset) {
-		c.offset, c.set = base, true
+		c.offset = base
 	}
+	if !c.set || pts < c.oldest {
+		c.oldest = pts
+	}
+	c.set = true
 	c.all.add(now, base)
 	if audio {
 		c.audio.add(now, base)
@@ -109,6 +114,14 @@ func (c *mediaClock) pts() (time.Duration, bool) {
 		return 0, false
 	}
 	return c.now().Sub(c.offset), true
+}
+
+// oldestPTS returns the least PTS seen, and whether any unit has been
+// seen yet.
+func (c *mediaClock) oldestPTS() (time.Duration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.oldest, c.set
 }
 
 // wall returns the wall-clock time of pts, and whether any unit has been

@@ -66,6 +66,18 @@ type LayoutConfig struct {
 	// first 5 s, and in Replay, it runs behind by Latency. Default
 	// DefaultLatency.
 	Latency time.Duration
+	// Start, when set, is the PTS the output starts at, at the earliest:
+	// a job's start, when its ingest's PTS 0 is that (source.Config.Epoch).
+	// The media a room caches for new subscribers is older, and comes in
+	// a burst that makes it look current for a moment: without Start the
+	// output would compose from the oldest of it, opening a recording
+	// with seconds from before its job over a placeholder. Composed video
+	// starts at Start, or at the first media when that is later; passed-
+	// through video starts at its keyframe, at or before Start. Audio
+	// from before the output's first keyframe is left to the outputs to
+	// drop (fanout.Options.Video). Nil: the output starts at the first
+	// media.
+	Start *time.Duration
 	// NoPassthrough forces re-encoding even when the chosen video is
 	// H.264 and could pass through untouched.
 	NoPassthrough bool

@@ -1,7 +1,6 @@
 package composite_test
 
 import (
-	"context"
 	"sync"
 	"testing"
 	"time"
@@ -47,48 +46,13 @@ func (k *kinds) get(kind media.Kind) (int, time.Duration) {
 // their units come, stepped by the goroutines that hand them in; and
 // when the layout composes again, Run must be woken to make its frames.
 func TestPassthroughSteppedByInputs(t *testing.T) {
-	l, err := composite.NewLayout(composite.LayoutConfig{
-		View: composite.View{Mode: composite.ModeSpeaker}, Width: 320, Height: 180, FPS: 30, VideoKbps: 800,
-		Latency: 150 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, out := runLive(t, composite.LayoutConfig{})
 	composite.SetPassIdle(l, time.Hour)
-	out := &kinds{n: map[media.Kind]int{}, last: map[media.Kind]time.Duration{}, order: true}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- l.Run(ctx, out.sink) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("layout run: %v", err)
-		}
-	}()
 
 	cam := newCamera(t, "a", media.SourceCamera, 320, 180, 200)
 	r := startRoom(t, l, cam)
-	audio, _ := mediafixture.OpusUnits(t, 6*time.Second, 1)
-	mic := &media.Track{ID: "a-mic", Kind: media.KindAudio, Codec: media.CodecOpus, ClockRate: 48000, ParticipantID: "a", Source: media.SourceMicrophone}
-	l.TrackAdded(mic)
-	var feeder sync.WaitGroup
-	stop := make(chan struct{})
-	defer func() { close(stop); feeder.Wait() }()
-	feeder.Go(func() {
-		tk := time.NewTicker(20 * time.Millisecond)
-		defer tk.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-tk.C:
-			}
-			u := *audio[i%len(audio)]
-			u.Track, u.PTS = mic, time.Since(r.start)
-			u.DTS = u.PTS
-			l.Unit(&u)
-		}
-	})
+	mic := newMic(t, l, "a")
+	every(t, 20*time.Millisecond, func() { mic(time.Since(r.start)) })
 
 	// 4 s of passthrough at 30 fps and 50 blocks of AAC (1024 samples at
 	// 48 kHz) a second.
@@ -116,6 +80,54 @@ func TestPassthroughSteppedByInputs(t *testing.T) {
 	if !out.order {
 		t.Error("the output's DTS went back")
 	}
+}
+
+// runLive runs a speaker layout (runLayoutInto) with cfg's Start into a
+// kinds sink until the test ends.
+func runLive(t *testing.T, cfg composite.LayoutConfig) (*composite.Layout, *kinds) {
+	t.Helper()
+	out := &kinds{n: map[media.Kind]int{}, last: map[media.Kind]time.Duration{}, order: true}
+	l := runLayoutInto(t, composite.LayoutConfig{View: composite.View{Mode: composite.ModeSpeaker}, Start: cfg.Start}, out.sink)
+	return l, out
+}
+
+// newMic adds participant id's microphone to l; the function it returns
+// hands l the microphone's next Opus unit, at pts.
+func newMic(t *testing.T, l *composite.Layout, id string) func(pts time.Duration) {
+	t.Helper()
+	audio, _ := mediafixture.OpusUnits(t, 6*time.Second, 1)
+	mic := &media.Track{ID: id + "-mic", Kind: media.KindAudio, Codec: media.CodecOpus, ClockRate: 48000, ParticipantID: id, Source: media.SourceMicrophone}
+	l.TrackAdded(mic)
+	var mu sync.Mutex
+	n := 0
+	return func(pts time.Duration) {
+		mu.Lock()
+		u := *audio[n%len(audio)]
+		n++
+		mu.Unlock()
+		u.Track, u.PTS, u.DTS = mic, pts, pts
+		l.Unit(&u)
+	}
+}
+
+// every calls fn every d, from one goroutine, until the test ends (its
+// cleanups run after the test's own defers, before runLive's).
+func every(t *testing.T, d time.Duration, fn func()) {
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop); wg.Wait() })
+	wg.Go(func() {
+		tk := time.NewTicker(d)
+		defer tk.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tk.C:
+			}
+			fn()
+		}
+	})
 }
 
 // behind checks that the output is less than 500 ms behind now.

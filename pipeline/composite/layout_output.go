@@ -104,7 +104,11 @@ func (e *encoders) close() {
 // produce emits everything due by horizon.
 func (l *Layout) produce(enc *encoders, horizon time.Duration, sink func(*media.Unit)) error {
 	if !enc.started {
-		enc.slotBase, enc.started = horizon, true
+		base, ok := l.firstSlot(horizon)
+		if !ok {
+			return nil // nothing is due before Start
+		}
+		enc.slotBase, enc.started = base, true
 	}
 	units, err := l.audioOut(enc, horizon)
 	if err != nil {
@@ -129,6 +133,24 @@ func (l *Layout) produce(enc *encoders, horizon time.Duration, sink func(*media.
 		sink(u)
 	}
 	return nil
+}
+
+// firstSlot is the PTS of the live output's first video slot, when
+// horizon is the first due; false while the output is not to start yet.
+// Without LayoutConfig.Start it is horizon. With it, the output starts
+// once horizon reaches Start: at Start, or at the oldest media seen when
+// that came later (a job started in an empty room starts when someone
+// publishes, not with the wait composed).
+func (l *Layout) firstSlot(horizon time.Duration) (time.Duration, bool) {
+	start := l.cfg.Start
+	if start == nil {
+		return horizon, true
+	}
+	if horizon < *start {
+		return 0, false
+	}
+	oldest, _ := l.clock.oldestPTS()
+	return max(*start, min(horizon, oldest)), true
 }
 
 // audioOut pulls the mix up to horizon and encodes it.

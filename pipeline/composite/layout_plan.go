@@ -89,6 +89,28 @@ func (l *Layout) passSource(view View, p slotPlan) *videoSource {
 	return src
 }
 
+// passFromKeyframe starts passing src's track through at its keyframe
+// that just came, when the layout would pass it through now: a job that
+// joins a running room then starts with the camera's keyframe the room
+// cached, rather than waiting for (and asking for) the next one because
+// the cached one came before the output's first step. Called with l.mu
+// held, for each keyframe while nothing passes through.
+func (l *Layout) passFromKeyframe(src *videoSource) {
+	if len(l.canvases) != 1 {
+		return
+	}
+	c := l.canvases[0]
+	view := l.view
+	if c.view != nil {
+		view = *c.view
+	}
+	p := l.layOut(view, c.cfg.Width, c.cfg.Height, l.selector.Current())
+	if l.passSource(l.view, p) == src {
+		l.passing = true
+		l.video.choose(src.track)
+	}
+}
+
 // startPassing passes t through, from its next keyframe (asked for).
 func (l *Layout) startPassing(t *media.Track) {
 	l.passing = true

@@ -15,12 +15,24 @@ import (
 // maps its RTP timestamps to the SFU's wall clock (from RTCP sender
 // reports, RFC 3550 section 6.4.1); Common turns those instants into
 // PTS relative to one epoch: the wall-clock time of the first unit any
-// track emits. A track whose first frames are older than that (a cached
+// track emits, or the one SetEpoch gives. A track whose first frames are older than that (a cached
 // keyframe) gets negative PTS. The zero Common is ready to use.
 type Common struct {
 	mu    sync.Mutex
 	epoch time.Time
 	set   bool
+}
+
+// SetEpoch makes t PTS 0, before any unit is timed: a job's ingest uses
+// the job's start, so the media a room caches for new subscribers, from
+// before it, gets negative PTS the job can tell apart. A Common already
+// timing units keeps its epoch.
+func (c *Common) SetEpoch(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.set {
+		c.epoch, c.set = t, true
+	}
 }
 
 // since returns t relative to the epoch, fixing the epoch at t on first use.

@@ -210,6 +210,31 @@ func TestCommonEpoch(t *testing.T) {
 	}
 }
 
+// TestCommonSetEpoch: an epoch set before any unit is PTS 0, so media
+// from before it (a room's cache) has negative PTS from the first unit
+// on; a second SetEpoch, or one after units were timed, changes nothing.
+func TestCommonSetEpoch(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	var common Common
+	common.SetEpoch(t0.Add(3 * time.Second))
+	common.SetEpoch(t0.Add(time.Hour))
+	audio := NewTrack(48000)
+	audio.SenderReport(ntpOf(t0), 0)
+	if got := audio.PTS(48000, &common); got != -2*time.Second {
+		t.Fatalf("cached audio pts = %v, want -2s", got)
+	}
+	if got := audio.PTS(4*48000, &common); got != time.Second {
+		t.Fatalf("live audio pts = %v, want 1s", got)
+	}
+
+	var late Common
+	late.since(t0)
+	late.SetEpoch(t0.Add(time.Second))
+	if got := late.since(t0.Add(time.Second)); got != time.Second {
+		t.Fatalf("SetEpoch after the first unit moved the epoch: %v, want 1s", got)
+	}
+}
+
 // ByArrival follows where the mapping comes from: none, an arrival, a
 // sender report, a rebase.
 func TestByArrival(t *testing.T) {

@@ -100,6 +100,12 @@ type Config struct {
 	// the room through it (see LocalRoom) instead of over WebRTC, and
 	// Server, Token, Tenant, RTC and HTTPClient are not used.
 	Local LocalRoom
+	// Epoch, when set, is PTS 0: a wall-clock instant on the room
+	// server's clock (the clock of its RTCP sender reports; the same as
+	// this process's where clocks are synchronized). A job sets its start,
+	// so units from before it (the room's cache for new subscribers) have
+	// negative PTS. Zero: PTS 0 is the first unit any track emits.
+	Epoch time.Time
 }
 
 // Ingest subscribes to a room and delivers the units of all its tracks.
@@ -126,6 +132,9 @@ func New(cfg Config) (*Ingest, error) {
 		return nil, err
 	}
 	in := &Ingest{cfg: cfg, now: time.Now, infos: map[string]rtc.TrackInfo{}}
+	if !cfg.Epoch.IsZero() {
+		in.clock.SetEpoch(cfg.Epoch)
+	}
 	if in.cfg.Name == "" {
 		in.cfg.Name = DefaultName
 	}

@@ -1,0 +1,74 @@
+package composite_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/roomcast/roomcast/pipeline/composite"
+	"github.com/roomcast/roomcast/pipeline/media"
+	"github.com/roomcast/roomcast/test/testutil"
+)
+
+// TestLayoutStartsAtStart joins a running room the way a job does: PTS 0
+// is the job's start (LayoutConfig.Start), and the room's cache hands in
+// the last 3 s of a participant's audio in one burst before the live
+// units. The output must not compose from the oldest of it: its first
+// video is a composed frame at Start when the participant has no camera,
+// and the camera's cached keyframe, passed through, when it has one.
+func TestLayoutStartsAtStart(t *testing.T) {
+	t.Run("audio only", func(t *testing.T) {
+		first := joinRunningRoom(t, nil)
+		if first.Path == media.PathPassthrough || first.DTS < 0 || first.DTS > 100*time.Millisecond {
+			t.Errorf("first video: %s at %v, want a composed frame at Start (0)", first.Path, first.DTS)
+		}
+	})
+	t.Run("camera", func(t *testing.T) {
+		cam := newCamera(t, "a", media.SourceCamera, 320, 180, 200)
+		first := joinRunningRoom(t, cam)
+		if first.Path != media.PathPassthrough || !first.Key || first.DTS != -time.Second {
+			t.Errorf("first video: %s at %v (key %v), want the camera's cached keyframe at -1s", first.Path, first.DTS, first.Key)
+		}
+	})
+}
+
+// joinRunningRoom runs a layout that starts at PTS 0, hands it 3 s of
+// cached audio at once (and cam's last second from its keyframe, when
+// cam is not nil), then live media, and returns the output's first video
+// unit.
+func joinRunningRoom(t *testing.T, cam *camera) *media.Unit {
+	start := time.Duration(0)
+	l, out := runLive(t, composite.LayoutConfig{Start: &start})
+	mic := newMic(t, l, "a")
+	t0 := time.Now()
+	for pts := -3 * time.Second; pts < 0; pts += 20 * time.Millisecond {
+		mic(pts)
+	}
+	var frame time.Duration // the camera's next PTS
+	camTo := func(until time.Duration) {
+		for ; cam != nil && frame < until; frame += time.Second / 30 {
+			for _, u := range cam.frame(t, frame) {
+				l.Unit(u)
+			}
+		}
+	}
+	if cam != nil {
+		l.TrackAdded(cam.track)
+		frame = -time.Second
+		camTo(0)
+	}
+	var next time.Duration // the microphone's next PTS
+	every(t, 10*time.Millisecond, func() {
+		now := time.Since(t0)
+		for ; next <= now; next += 20 * time.Millisecond {
+			mic(next)
+		}
+		camTo(now)
+	})
+	testutil.Eventually(t, 15*time.Second, "1 s of video out", func() bool {
+		nv, _ := out.get(media.KindVideo)
+		return nv >= 30
+	})
+	out.video.mu.Lock()
+	defer out.video.mu.Unlock()
+	return out.video.units[0]
+}
