@@ -194,12 +194,14 @@ func runLayout(t *testing.T, cfg composite.LayoutConfig) (*composite.Layout, *ou
 	return runLayoutInto(t, cfg, out.sink), out
 }
 
-// runLayoutInto runs a layout of cfg at 320x180, 30 fps, into sink until
-// the test ends.
+// runLayoutInto runs a layout of cfg at 320x180, 30 fps (latency 150 ms
+// unless cfg sets it), into sink until the test ends.
 func runLayoutInto(t *testing.T, cfg composite.LayoutConfig, sink func(*media.Unit)) *composite.Layout {
 	t.Helper()
 	cfg.Width, cfg.Height, cfg.FPS, cfg.VideoKbps = 320, 180, 30, 800
-	cfg.Latency = 150 * time.Millisecond
+	if cfg.Latency == 0 {
+		cfg.Latency = 150 * time.Millisecond
+	}
 	l, err := composite.NewLayout(cfg)
 	if err != nil {
 		t.Fatal(err)

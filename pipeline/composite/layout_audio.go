@@ -36,13 +36,19 @@ func (l *Layout) audioUnit(in *inputTrack, u *media.Unit) {
 	}
 }
 
-// ensureMixer starts the mix at the first unit the layout sees, so the
-// output has audio (silence at first) from the start.
+// ensureMixer starts the mix at the first audio unit, or at the oldest
+// unit the layout has seen when that is older (video that came first),
+// so the output has audio (silence at first) from its start. An output
+// whose audio started later would have it trail the passed-through video
+// by more than the interleaver waits, and lose its first part as late.
 func (l *Layout) ensureMixer(u *media.Unit) error {
 	if l.mixer != nil {
 		return nil
 	}
 	start := u.PTS
+	if oldest, ok := l.clock.oldestPTS(); ok {
+		start = min(start, oldest)
+	}
 	m, err := NewMixer(MixerConfig{Start: &start})
 	if err != nil {
 		return err

@@ -33,6 +33,18 @@ const (
 	// no hold: the interleaver waits that long only for a track that
 	// stops, and releases as soon as every track has caught up.
 	minInterleaveWait = 300 * time.Millisecond
+	// audioOutputDelay bounds how far the encoded audio trails the mix's
+	// horizon: the AAC encoder's delay (three frames of 1024 samples at
+	// 48 kHz, 64 ms) and one block of the mix. Passed-through video runs
+	// ahead of the audio by the output's latency and this: the output's
+	// audio waits for a late video unit, and the video for the audio, at
+	// least that long plus latencyMargin. Without it the interleaver's
+	// wait fell to minInterleaveWait, with the lateness of the inputs first
+	// known 5 s in, while the audio still trailed by the first seconds'
+	// latency (250 ms) and the encoder's delay: it took the audio for
+	// stalled, released the video ahead and dropped 300 ms of audio as
+	// late once the latency fell.
+	audioOutputDelay = 100 * time.Millisecond
 )
 
 // LayoutConfig configures a Layout. A zero field takes its default.

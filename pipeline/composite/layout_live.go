@@ -131,7 +131,8 @@ func (l *Layout) stepLocked(now time.Time) {
 	if !ok {
 		return
 	}
-	if err := l.produce(o.enc, horizon-l.latency(), o.sink); err != nil {
+	o.enc.latency = l.latency()
+	if err := l.produce(o.enc, horizon-o.enc.latency, o.sink); err != nil {
 		o.err = err
 		close(o.failed)
 	}

@@ -18,7 +18,8 @@ type kinds struct {
 	mu    sync.Mutex
 	n     map[media.Kind]int
 	last  map[media.Kind]time.Duration
-	order bool // every unit's DTS at or after the one before it
+	dts   map[media.Kind][]time.Duration // every unit's
+	order bool                           // every unit's DTS at or after the one before it
 	prev  time.Duration
 }
 
@@ -32,6 +33,10 @@ func (k *kinds) sink(u *media.Unit) {
 	k.prev = u.DTS
 	k.n[u.Track.Kind]++
 	k.last[u.Track.Kind] = u.DTS
+	if k.dts == nil {
+		k.dts = map[media.Kind][]time.Duration{}
+	}
+	k.dts[u.Track.Kind] = append(k.dts[u.Track.Kind], u.DTS)
 }
 
 func (k *kinds) get(kind media.Kind) (int, time.Duration) {
@@ -82,12 +87,56 @@ func TestPassthroughSteppedByInputs(t *testing.T) {
 	}
 }
 
-// runLive runs a speaker layout (runLayoutInto) with cfg's Start into a
-// kinds sink until the test ends.
+// TestPassthroughAudioWhole passes a camera through for 6.5 s with its
+// microphone, which starts 300 ms later: the output's audio must start
+// with the video (silence first) and run without a hole, across the 5 s
+// mark where the layout first knows its inputs' lateness and its latency
+// falls from LayoutConfig.Latency to a few tens of ms. The interleaver
+// used to release the passed-through video alone before the first audio,
+// and to take the audio, trailing by that latency and the encoder's
+// delay, for stalled once its wait fell at 5 s: both times it dropped
+// about 300 ms of audio as late.
+func TestPassthroughAudioWhole(t *testing.T) {
+	l, out := runLive(t, composite.LayoutConfig{Latency: 300 * time.Millisecond})
+	mic := newMic(t, l, "a") // before the camera starts: it makes its audio with ffmpeg
+	cam := newCamera(t, "a", media.SourceCamera, 320, 180, 200)
+	r := startRoom(t, l, cam)
+	// The microphone starts 300 ms after the camera, as a room's cached
+	// keyframe leads its audio: the layout knows the lateness of all its
+	// inputs (the interleaver's wait) before it knows the audio's (the
+	// latency), and the wait fell first.
+	every(t, 20*time.Millisecond, func() {
+		if at := time.Since(r.start); at >= 300*time.Millisecond {
+			mic(at)
+		}
+	})
+	testutil.Eventually(t, 20*time.Second, "6.5 s of audio out", func() bool {
+		_, last := out.get(media.KindAudio)
+		return last >= 6500*time.Millisecond
+	})
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if len(out.dts[media.KindVideo]) == 0 || len(out.dts[media.KindAudio]) == 0 {
+		t.Fatal("no video or no audio out")
+	}
+	v0, a := out.dts[media.KindVideo][0], out.dts[media.KindAudio]
+	if d := a[0] - v0; d < -50*time.Millisecond || d > 50*time.Millisecond {
+		t.Errorf("the audio starts %v after the video, want with it (±50 ms): silence until the microphone's", d)
+	}
+	const block = 1024 * time.Second / 48000
+	for i := 1; i < len(a); i++ {
+		if d := a[i] - a[i-1]; d > block+time.Millisecond {
+			t.Errorf("audio hole of %v at %v", d-block, a[i-1]+block)
+		}
+	}
+}
+
+// runLive runs a speaker layout (runLayoutInto) with cfg's Start and
+// Latency into a kinds sink until the test ends.
 func runLive(t *testing.T, cfg composite.LayoutConfig) (*composite.Layout, *kinds) {
 	t.Helper()
 	out := &kinds{n: map[media.Kind]int{}, last: map[media.Kind]time.Duration{}, order: true}
-	l := runLayoutInto(t, composite.LayoutConfig{View: composite.View{Mode: composite.ModeSpeaker}, Start: cfg.Start}, out.sink)
+	l := runLayoutInto(t, composite.LayoutConfig{View: composite.View{Mode: composite.ModeSpeaker}, Start: cfg.Start, Latency: cfg.Latency}, out.sink)
 	return l, out
 }
 

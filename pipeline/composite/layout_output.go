@@ -24,7 +24,8 @@ type encoders struct {
 	slotBase time.Duration // PTS of video slot 0
 	nextSlot int64
 	started  bool
-	live     bool // Run, not Replay: passed-through video leaves as it comes
+	live     bool          // Run, not Replay: passed-through video leaves as it comes
+	latency  time.Duration // live: how far this step's horizon is behind the inputs
 }
 
 // canvasOut is one canvas's encoder and picture.
@@ -50,6 +51,7 @@ func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
 	defer enc.close()
 	defer l.closeInputs()
 	enc.live = true
+	defer l.holdForAudio(enc.audio.Track())()
 	failed := l.live.begin(enc, sink)
 	defer l.live.end()
 	t := time.NewTimer(tick)
@@ -68,6 +70,21 @@ func (l *Layout) Run(ctx context.Context, sink func(*media.Unit)) error {
 		if l.live.dirty.Load() {
 			l.kick() // an input's step that found Run's under way
 		}
+	}
+}
+
+// holdForAudio makes the output's audio track t hold the video back from
+// the start: passed-through video leaves as it comes, the first audio a
+// latency and the encoder's delay later, and it would be dropped as late.
+// The function it returns lets go of t.
+func (l *Layout) holdForAudio(t *media.Track) func() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.out.AddTrack(t)
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.out.RemoveTrack(t)
 	}
 }
 
@@ -120,7 +137,7 @@ func (l *Layout) produce(enc *encoders, horizon time.Duration, sink func(*media.
 	}
 	wait := DefaultMaxWait
 	if enc.live {
-		wait = l.interleaveWait()
+		wait = max(l.interleaveWait(), enc.latency+audioOutputDelay+latencyMargin)
 	}
 	l.mu.Lock()
 	l.out.SetMaxWait(wait)

@@ -183,6 +183,11 @@ func checkRecording(t *testing.T, ng *nginxrtmp.Server, key string, want time.Du
 	if len(p.Video) == 0 || !p.Video[0].Key {
 		t.Errorf("%s: recording does not start with a keyframe", key)
 	}
+	// The mix makes audio (silence at worst) for every instant of the
+	// output: a hole is sound the job dropped.
+	if g := harness.MaxGap(p.Audio); g > 100*time.Millisecond {
+		t.Errorf("%s: an audio hole of %v", key, g)
+	}
 	t.Logf("%s: %v, %d video / %d audio packets, max keyframe interval %v, max gaps v %v a %v",
 		key, p.Duration, len(p.Video), len(p.Audio), p.MaxKeyframeInterval(), harness.MaxGap(p.Video), harness.MaxGap(p.Audio))
 	return p
