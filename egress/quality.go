@@ -41,6 +41,9 @@ func (j *Job) quality() *QualityInfo {
 			EncodeMsP50: ms(c.EncodeP50), EncodeMsP99: ms(c.EncodeP99),
 		})
 	}
+	if q.AudioDropped+q.VideoDropped > 0 {
+		out.Output = &OutputDropped{AudioUnits: q.AudioDropped, VideoUnits: q.VideoDropped}
+	}
 	return out
 }
 

@@ -29,6 +29,7 @@ type (
 	RTMPInfo           = types.RTMPInfo
 	RecordInfo         = types.RecordInfo
 	RecordDropped      = types.RecordDropped
+	OutputDropped      = types.OutputDropped
 	QualityInfo        = types.QualityInfo
 	ParticipantQuality = types.ParticipantQuality
 	CanvasQuality      = types.CanvasQuality

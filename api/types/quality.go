@@ -9,6 +9,18 @@ type QualityInfo struct {
 	// Recording counts what the recording lost to a full spool; absent
 	// when nothing was lost.
 	Recording *RecordDropped `json:"recording,omitempty"`
+	// Output counts the encoded units the job's output left out as
+	// late; absent when none.
+	Output *OutputDropped `json:"output,omitempty"`
+}
+
+// OutputDropped counts the encoded units a job's output left out because
+// they came after the other kind had been sent past them: each audio unit
+// is a hole of 1024 samples (about 21 ms) in the sound, and video goes on
+// at its next keyframe.
+type OutputDropped struct {
+	AudioUnits uint64 `json:"audio_units"`
+	VideoUnits uint64 `json:"video_units"`
 }
 
 // ParticipantQuality is one participant's part of the report.

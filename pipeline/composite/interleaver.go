@@ -168,15 +168,27 @@ func (il *Interleaver) see(dts time.Duration) {
 func (il *Interleaver) admit(t *interleaverTrack, u *media.Unit) bool {
 	if il.released && u.DTS < il.lastOut {
 		il.stats.DroppedLate++
+		il.countDropped(u)
 		t.needKey = true
 		return false
 	}
 	if t.needKey && !u.Key {
 		il.stats.DroppedUntilKey++
+		il.countDropped(u)
 		return false
 	}
 	t.needKey = false
 	return true
+}
+
+// countDropped counts a dropped unit by its kind.
+func (il *Interleaver) countDropped(u *media.Unit) {
+	switch u.Track.Kind {
+	case media.KindAudio:
+		il.stats.DroppedAudio++
+	case media.KindVideo:
+		il.stats.DroppedVideo++
+	}
 }
 
 // updateStalls marks the tracks that have been silent for MaxWait.

@@ -21,4 +21,8 @@ type InterleaverStats struct {
 	// DroppedUntilKey counts the units dropped after a late one until the
 	// next keyframe of their track, which a decoder needs to resume.
 	DroppedUntilKey uint64
+	// DroppedAudio and DroppedVideo split the units of DroppedLate and
+	// DroppedUntilKey by their track's kind: each audio one is a hole in
+	// the sound.
+	DroppedAudio, DroppedVideo uint64
 }

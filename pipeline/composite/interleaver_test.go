@@ -197,8 +197,16 @@ func TestInterleaverReleasesAStalledTrack(t *testing.T) {
 	out = append(out, il.Flush()...)
 	checkOrder(t, out)
 	st := il.Stats()
-	if st.DroppedLate != 1 || st.DroppedUntilKey != 1 || st.Stalls != 1 || st.Queued != 0 {
+	if st.DroppedLate != 1 || st.DroppedUntilKey != 1 || st.Stalls != 1 || st.Queued != 0 || st.DroppedVideo != 2 || st.DroppedAudio != 0 {
 		t.Fatalf("Stats = %+v", st)
+	}
+	// Audio that stalls and comes back behind is dropped, and counted as
+	// audio.
+	il.Push(unit(videoTrack, 3600*ms, false))
+	il.Pop()
+	il.Push(unit(audioTrack, 3020*ms, true))
+	if st := il.Stats(); st.DroppedAudio != 1 || st.DroppedVideo != 2 {
+		t.Fatalf("late audio: Stats = %+v", st)
 	}
 	if st.Pushed != st.Released+2 {
 		t.Fatalf("pushed %d, released %d, dropped 2", st.Pushed, st.Released)

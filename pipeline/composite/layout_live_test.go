@@ -129,6 +129,9 @@ func TestPassthroughAudioWhole(t *testing.T) {
 			t.Errorf("audio hole of %v at %v", d-block, a[i-1]+block)
 		}
 	}
+	if q := l.Quality(); q.AudioDropped != 0 || q.VideoDropped != 0 {
+		t.Errorf("quality: %d audio and %d video units dropped as late, want none", q.AudioDropped, q.VideoDropped)
+	}
 }
 
 // runLive runs a speaker layout (runLayoutInto) with cfg's Start and

@@ -14,6 +14,11 @@ import (
 type Quality struct {
 	Participants []ParticipantQuality
 	Canvases     []CanvasQuality
+	// AudioDropped and VideoDropped count the encoded units the output
+	// left out because they came after the other kind had been sent
+	// past them (see Interleaver): each audio one is a hole of 1024
+	// samples in the sound.
+	AudioDropped, VideoDropped uint64
 }
 
 // ParticipantQuality is one participant's part of the report.
@@ -160,6 +165,8 @@ func (l *Layout) Quality() Quality {
 		q.Participants = append(q.Participants, h.report(id))
 	}
 	sort.Slice(q.Participants, func(i, j int) bool { return q.Participants[i].ID < q.Participants[j].ID })
+	st := l.out.Stats()
+	q.AudioDropped, q.VideoDropped = st.DroppedAudio, st.DroppedVideo
 	for _, c := range l.canvases {
 		p50, p99 := c.encode.quantiles()
 		q.Canvases = append(q.Canvases, CanvasQuality{

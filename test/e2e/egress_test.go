@@ -34,6 +34,10 @@ type egressInfo struct {
 
 // qualityReport is the part of a job's quality report the tests check.
 type qualityReport struct {
+	Output *struct {
+		AudioUnits uint64 `json:"audio_units"`
+		VideoUnits uint64 `json:"video_units"`
+	} `json:"output"`
 	Participants []struct {
 		Name           string  `json:"name"`
 		AVOffsetMeanMs float64 `json:"av_offset_mean_ms"`
@@ -146,6 +150,11 @@ func stopEgress(t *testing.T, s *Server, id string) egressInfo {
 	}
 	if job.Status != "complete" {
 		t.Errorf("stopped job status %q (error %q), want complete", job.Status, job.Error)
+	}
+	// The mix makes audio for every instant: an audio unit dropped is a
+	// hole in every output's sound.
+	if q := job.Quality; q != nil && q.Output != nil && q.Output.AudioUnits > 0 {
+		t.Errorf("job %s dropped %d audio units as late (and %d video)", id, q.Output.AudioUnits, q.Output.VideoUnits)
 	}
 	return job
 }
