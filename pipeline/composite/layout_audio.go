@@ -10,7 +10,7 @@ import (
 // audioUnit decodes one participant's audio into the mixer and feeds its
 // level to the speaker selector. Called with l.mu held.
 func (l *Layout) audioUnit(in *inputTrack, u *media.Unit) {
-	if err := l.ensureMixer(u); err != nil {
+	if err := l.ensureMixer(u.PTS); err != nil {
 		l.log.Warn("audio mixer", "err", err)
 		return
 	}
@@ -36,16 +36,19 @@ func (l *Layout) audioUnit(in *inputTrack, u *media.Unit) {
 	}
 }
 
-// ensureMixer starts the mix at the first audio unit, or at the oldest
-// unit the layout has seen when that is older (video that came first),
-// so the output has audio (silence at first) from its start. An output
-// whose audio started later would have it trail the passed-through video
-// by more than the interleaver waits, and lose its first part as late.
-func (l *Layout) ensureMixer(u *media.Unit) error {
+// ensureMixer starts the mix, at the first audio unit (pts is its PTS)
+// or at the output's first step (pts is the oldest unit seen), whichever
+// comes first, or at the oldest unit the layout has seen when that is
+// older (video that came first). The output then has audio, silence while nobody
+// speaks, from its start to its end, even in a room without any: audio
+// that started later would trail the passed-through video, which runs
+// alone until then, and lose its first part as late. Called with l.mu
+// held.
+func (l *Layout) ensureMixer(pts time.Duration) error {
 	if l.mixer != nil {
 		return nil
 	}
-	start := u.PTS
+	start := pts
 	if oldest, ok := l.clock.oldestPTS(); ok {
 		start = min(start, oldest)
 	}

@@ -88,38 +88,51 @@ func TestPassthroughSteppedByInputs(t *testing.T) {
 }
 
 // TestPassthroughAudioWhole passes a camera through for 6.5 s with its
-// microphone, which starts 300 ms later: the output's audio must start
-// with the video (silence first) and run without a hole, across the 5 s
-// mark where the layout first knows its inputs' lateness and its latency
-// falls from LayoutConfig.Latency to a few tens of ms. The interleaver
-// used to release the passed-through video alone before the first audio,
-// and to take the audio, trailing by that latency and the encoder's
-// delay, for stalled once its wait fell at 5 s: both times it dropped
-// about 300 ms of audio as late.
+// microphone, which starts 300 ms later, as a room's cached keyframe leads
+// its audio: the layout then knows the lateness of all its inputs (the
+// interleaver's wait) before it knows the audio's (the latency). The
+// output's audio must start with the video (silence first) and run
+// without a hole, across the 5 s mark where its latency falls from
+// LayoutConfig.Latency to a few tens of ms. The interleaver used to
+// release the passed-through video alone before the first audio, and to
+// take the audio, trailing by that latency and the encoder's delay, for
+// stalled once its wait fell at 5 s: both times it dropped about 300 ms
+// of audio as late.
 func TestPassthroughAudioWhole(t *testing.T) {
-	l, out := runLive(t, composite.LayoutConfig{Latency: 300 * time.Millisecond})
+	passWithMicFrom(t, 300*time.Millisecond, 300*time.Millisecond, 6500*time.Millisecond)
+}
+
+// TestPassthroughAudioComesLate passes a camera through alone for 2 s
+// before its microphone starts, as in a room whose only participant
+// unmutes: the output has audio from its start (silence), and the
+// microphone's joins it with nothing dropped, neither by the mix as late
+// nor by the interleaver behind the video already sent.
+func TestPassthroughAudioComesLate(t *testing.T) {
+	passWithMicFrom(t, 0, 2*time.Second, 3*time.Second)
+}
+
+// passWithMicFrom passes a camera through, with a layout of latency
+// (0: the tests' default), and its microphone from micFrom on, until the
+// output's audio reaches until; then it checks that the output's audio
+// started with its video and has no hole, and that neither the mix nor
+// the output dropped any.
+func passWithMicFrom(t *testing.T, latency, micFrom, until time.Duration) {
+	l, out := runLive(t, composite.LayoutConfig{Latency: latency})
 	mic := newMic(t, l, "a") // before the camera starts: it makes its audio with ffmpeg
 	cam := newCamera(t, "a", media.SourceCamera, 320, 180, 200)
 	r := startRoom(t, l, cam)
-	// The microphone starts 300 ms after the camera, as a room's cached
-	// keyframe leads its audio: the layout knows the lateness of all its
-	// inputs (the interleaver's wait) before it knows the audio's (the
-	// latency), and the wait fell first.
 	every(t, 20*time.Millisecond, func() {
-		if at := time.Since(r.start); at >= 300*time.Millisecond {
+		if at := time.Since(r.start); at >= micFrom {
 			mic(at)
 		}
 	})
-	testutil.Eventually(t, 20*time.Second, "6.5 s of audio out", func() bool {
+	testutil.Eventually(t, 20*time.Second, "the output's audio", func() bool {
 		_, last := out.get(media.KindAudio)
-		return last >= 6500*time.Millisecond
+		return last >= until
 	})
 	out.mu.Lock()
-	defer out.mu.Unlock()
-	if len(out.dts[media.KindVideo]) == 0 || len(out.dts[media.KindAudio]) == 0 {
-		t.Fatal("no video or no audio out")
-	}
 	v0, a := out.dts[media.KindVideo][0], out.dts[media.KindAudio]
+	out.mu.Unlock()
 	if d := a[0] - v0; d < -50*time.Millisecond || d > 50*time.Millisecond {
 		t.Errorf("the audio starts %v after the video, want with it (±50 ms): silence until the microphone's", d)
 	}
@@ -131,6 +144,9 @@ func TestPassthroughAudioWhole(t *testing.T) {
 	}
 	if q := l.Quality(); q.AudioDropped != 0 || q.VideoDropped != 0 {
 		t.Errorf("quality: %d audio and %d video units dropped as late, want none", q.AudioDropped, q.VideoDropped)
+	}
+	if st := composite.MixStats(l); st.PushedFrames == 0 || st.DroppedLateFrames != 0 {
+		t.Errorf("mix: %d frames pushed, %d dropped as late; want some and none", st.PushedFrames, st.DroppedLateFrames)
 	}
 }
 

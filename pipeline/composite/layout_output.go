@@ -174,6 +174,12 @@ func (l *Layout) firstSlot(horizon time.Duration) (time.Duration, bool) {
 func (l *Layout) audioOut(enc *encoders, horizon time.Duration) ([]*media.Unit, error) {
 	l.mu.Lock()
 	var blocks []PCM
+	if oldest, ok := l.clock.oldestPTS(); ok {
+		if err := l.ensureMixer(oldest); err != nil {
+			l.mu.Unlock()
+			return nil, fmt.Errorf("audio mixer: %w", err)
+		}
+	}
 	if l.mixer != nil {
 		blocks = l.mixer.Pull(horizon)
 	}
