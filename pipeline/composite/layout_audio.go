@@ -10,7 +10,7 @@ import (
 // audioUnit decodes one participant's audio into the mixer and feeds its
 // level to the speaker selector. Called with l.mu held.
 func (l *Layout) audioUnit(in *inputTrack, u *media.Unit) {
-	if err := l.ensureMixer(u.PTS); err != nil {
+	if err := l.ensureMixer(); err != nil {
 		l.log.Warn("audio mixer", "err", err)
 		return
 	}
@@ -36,21 +36,20 @@ func (l *Layout) audioUnit(in *inputTrack, u *media.Unit) {
 	}
 }
 
-// ensureMixer starts the mix, at the first audio unit (pts is its PTS)
-// or at the output's first step (pts is the oldest unit seen), whichever
-// comes first, or at the oldest unit the layout has seen when that is
-// older (video that came first). The output then has audio, silence while nobody
-// speaks, from its start to its end, even in a room without any: audio
-// that started later would trail the passed-through video, which runs
-// alone until then, and lose its first part as late. Called with l.mu
-// held.
-func (l *Layout) ensureMixer(pts time.Duration) error {
+// ensureMixer starts the mix at the oldest unit the layout has seen, at
+// the first audio unit or at the output's first step, whichever comes
+// first. The output then has audio, silence while nobody speaks, from its
+// start to its end, even in a room without any: audio that started later
+// would trail the passed-through video, which would run alone until then,
+// and lose its first part as late. Called with l.mu held, after the clock
+// has observed a unit.
+func (l *Layout) ensureMixer() error {
 	if l.mixer != nil {
 		return nil
 	}
-	start := pts
-	if oldest, ok := l.clock.oldestPTS(); ok {
-		start = min(start, oldest)
+	start, ok := l.clock.oldestPTS()
+	if !ok {
+		return nil
 	}
 	m, err := NewMixer(MixerConfig{Start: &start})
 	if err != nil {

@@ -74,7 +74,7 @@ func TestLayoutLatencyFollowsInputs(t *testing.T) {
 	if got := l.latency(); got != 250*time.Millisecond {
 		t.Fatalf("the first window: latency %v, want the maximum", got)
 	}
-	if got := l.interleaveWait(); got != DefaultMaxWait {
+	if got := l.interleaveWait(0); got != DefaultMaxWait {
 		t.Fatalf("the first window: interleaver wait %v, want %v", got, DefaultMaxWait)
 	}
 	unit(0, 0, false)
@@ -91,8 +91,13 @@ func TestLayoutLatencyFollowsInputs(t *testing.T) {
 	if got := l.latency(); got != PassthroughMinLatency {
 		t.Fatalf("passing through, video 200 ms late: latency %v, want %v", got, PassthroughMinLatency)
 	}
-	if got, want := l.interleaveWait(), 340*time.Millisecond; got != want {
+	if got, want := l.interleaveWait(0), 340*time.Millisecond; got != want {
 		t.Fatalf("interleaver wait %v, want %v", got, want)
+	}
+	// A step still 250 ms behind (its latency before the lateness was
+	// known) waits as long as its audio trails the passed-through video.
+	if got, want := l.interleaveWait(250*time.Millisecond), 250*time.Millisecond+audioOutputDelay+latencyMargin; got != want {
+		t.Fatalf("interleaver wait at latency 250 ms: %v, want %v", got, want)
 	}
 	unit(latenessWindow+time.Second, latenessWindow+time.Second-80*time.Millisecond, true)
 	if got, want := l.latency(), 80*time.Millisecond+latencyMargin; got != want {
@@ -106,7 +111,7 @@ func TestLayoutLatencyFollowsInputs(t *testing.T) {
 	if got := l.latency(); got != 250*time.Millisecond {
 		t.Fatalf("a unit 1 s late: latency %v, want the maximum", got)
 	}
-	if got := l.interleaveWait(); got != DefaultMaxWait {
+	if got := l.interleaveWait(0); got != DefaultMaxWait {
 		t.Fatalf("a unit 1 s late: interleaver wait %v, want %v", got, DefaultMaxWait)
 	}
 }

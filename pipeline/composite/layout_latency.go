@@ -30,13 +30,17 @@ func (l *Layout) latency() time.Duration {
 }
 
 // interleaveWait is how long the output's audio waits for a late video
-// unit (and the reverse) before it goes on without it: one and a half
-// times the inputs' lateness and two margins, within [minInterleaveWait,
-// DefaultMaxWait], instead of DefaultMaxWait always.
-func (l *Layout) interleaveWait() time.Duration {
+// unit (and the reverse) before it goes on without it, in a step whose
+// horizon is latency behind the inputs: one and a half times the inputs'
+// lateness and two margins, within [minInterleaveWait, DefaultMaxWait],
+// instead of DefaultMaxWait always; and never less than the audio trails
+// passed-through video in that step (latency, audioOutputDelay and a
+// margin), which would take the audio for stalled.
+func (l *Layout) interleaveWait(latency time.Duration) time.Duration {
+	trail := latency + audioOutputDelay + latencyMargin
 	late, ok := l.clock.lateness(false)
 	if !ok {
-		return DefaultMaxWait
+		return max(DefaultMaxWait, trail)
 	}
-	return min(max(late+late/2+2*latencyMargin, minInterleaveWait), DefaultMaxWait)
+	return max(min(max(late+late/2+2*latencyMargin, minInterleaveWait), DefaultMaxWait), trail)
 }

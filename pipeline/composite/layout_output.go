@@ -137,7 +137,7 @@ func (l *Layout) produce(enc *encoders, horizon time.Duration, sink func(*media.
 	}
 	wait := DefaultMaxWait
 	if enc.live {
-		wait = max(l.interleaveWait(), enc.latency+audioOutputDelay+latencyMargin)
+		wait = l.interleaveWait(enc.latency)
 	}
 	l.mu.Lock()
 	l.out.SetMaxWait(wait)
@@ -174,11 +174,9 @@ func (l *Layout) firstSlot(horizon time.Duration) (time.Duration, bool) {
 func (l *Layout) audioOut(enc *encoders, horizon time.Duration) ([]*media.Unit, error) {
 	l.mu.Lock()
 	var blocks []PCM
-	if oldest, ok := l.clock.oldestPTS(); ok {
-		if err := l.ensureMixer(oldest); err != nil {
-			l.mu.Unlock()
-			return nil, fmt.Errorf("audio mixer: %w", err)
-		}
+	if err := l.ensureMixer(); err != nil {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("audio mixer: %w", err)
 	}
 	if l.mixer != nil {
 		blocks = l.mixer.Pull(horizon)
