@@ -155,7 +155,8 @@ func (l *Layout) produce(enc *encoders, horizon time.Duration, sink func(*media.
 // firstSlot is the PTS of the live output's first video slot, when
 // horizon is the first due; false while the output is not to start yet.
 // Without LayoutConfig.Start it is horizon. With it, the output starts
-// once horizon reaches Start: at Start, or at the oldest media seen when
+// once horizon reaches Start and every video track known has sent a unit
+// (or videoStartWait later): at Start, or at the oldest media seen when
 // that came later (a job started in an empty room starts when someone
 // publishes, not with the wait composed).
 func (l *Layout) firstSlot(horizon time.Duration) (time.Duration, bool) {
@@ -163,11 +164,30 @@ func (l *Layout) firstSlot(horizon time.Duration) (time.Duration, bool) {
 	if start == nil {
 		return horizon, true
 	}
-	if horizon < *start {
+	if horizon < *start || horizon < *start+videoStartWait && l.videoAwaited() {
 		return 0, false
 	}
 	oldest, _ := l.clock.oldestPTS()
 	return max(*start, min(horizon, oldest)), true
+}
+
+// videoStartWait bounds how long past LayoutConfig.Start the output waits
+// for the first unit of a video track it knows: an ingest holds a track's
+// frames until its first sender report, and the audio sent meanwhile would
+// make the camera's cached keyframe late, dropped with its GOP.
+const videoStartWait = time.Second
+
+// videoAwaited reports whether a video track has been added but none of
+// its units has come.
+func (l *Layout) videoAwaited() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, src := range l.sources {
+		if !src.started() {
+			return true
+		}
+	}
+	return false
 }
 
 // audioOut pulls the mix up to horizon and encodes it.

@@ -72,3 +72,58 @@ func joinRunningRoom(t *testing.T, cam *camera) *media.Unit {
 	defer out.video.mu.Unlock()
 	return out.video.units[0]
 }
+
+// TestLayoutWaitsForHeldVideo joins a running room whose camera's frames
+// come 700 ms after its audio, as when the ingest holds them for the
+// camera's first sender report: the output must wait for them and start
+// with the camera's cached keyframe (at -800 ms), not send the audio past
+// it and then drop it and its GOP as late.
+func TestLayoutWaitsForHeldVideo(t *testing.T) {
+	start := time.Duration(0)
+	l, out := runLive(t, composite.LayoutConfig{Start: &start})
+	mic := newMic(t, l, "a")
+	cam := newCamera(t, "a", media.SourceCamera, 320, 180, 200)
+	l.TrackAdded(cam.track)
+	// The held frames are encoded beforehand: they come at once.
+	var held []*media.Unit
+	frame := -800 * time.Millisecond
+	for ; frame <= 700*time.Millisecond; frame += time.Second / 30 {
+		held = append(held, cam.frame(t, frame)...)
+	}
+	t0 := time.Now()
+	for pts := -2 * time.Second; pts < 0; pts += 20 * time.Millisecond {
+		mic(pts)
+	}
+	next := time.Duration(0)
+	every(t, 10*time.Millisecond, func() {
+		now := time.Since(t0)
+		for ; next <= now; next += 20 * time.Millisecond {
+			mic(next)
+		}
+		if now < 700*time.Millisecond {
+			return // the camera's frames are held
+		}
+		for _, u := range held {
+			l.Unit(u)
+		}
+		held = nil
+		for ; frame <= now; frame += time.Second / 30 {
+			for _, u := range cam.frame(t, frame) {
+				l.Unit(u)
+			}
+		}
+	})
+	testutil.Eventually(t, 15*time.Second, "2 s of video out", func() bool {
+		n, _ := out.get(media.KindVideo)
+		return n >= 60
+	})
+	out.video.mu.Lock()
+	first := out.video.units[0]
+	out.video.mu.Unlock()
+	if first.Path != media.PathPassthrough || !first.Key || first.DTS != -800*time.Millisecond {
+		t.Errorf("first video: %s at %v (key %v), want the camera's cached keyframe at -800ms", first.Path, first.DTS, first.Key)
+	}
+	if q := l.Quality(); q.VideoDropped != 0 || q.AudioDropped != 0 {
+		t.Errorf("quality: %d video and %d audio units dropped as late, want none", q.VideoDropped, q.AudioDropped)
+	}
+}

@@ -52,6 +52,13 @@ func newVideoSource(t *media.Track, log *slog.Logger, keyframe func(string), dec
 }
 
 // unit decodes one unit when the source is wanted.
+// started reports whether a unit of the track has come.
+func (s *videoSource) started() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seenUnit
+}
+
 func (s *videoSource) unit(u *media.Unit) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
