@@ -91,7 +91,7 @@ func BenchmarkFanout(b *testing.B) {
 	for _, c := range fanoutCases {
 		b.Run(c.name, func(b *testing.B) {
 			clip := feedClip(b, c)
-			var rc, ng fanoutSide
+			var rc, ng, fl fanoutSide
 			b.Run("roomcast", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					rc = benchRoomcastFanout(b, c, clip, window, rounds)
@@ -104,7 +104,13 @@ func BenchmarkFanout(b *testing.B) {
 				}
 				reportFanout(b, ng.rows, false)
 			})
-			printFanoutTable(os.Stderr, c, window, rc, ng)
+			b.Run("floor", func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					fl = benchFloorFanout(b, c, clip, window, rounds)
+				}
+				reportFanout(b, fl.rows, false)
+			})
+			printFanoutTable(os.Stderr, c, window, rc, ng, fl)
 		})
 	}
 }

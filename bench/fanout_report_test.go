@@ -61,7 +61,7 @@ func fmtBucket(q quantileEst) string {
 }
 
 // printFanoutTable prints both sides side by side.
-func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rcs, ngs fanoutSide) {
+func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rcs, ngs, fls fanoutSide) {
 	rc, ng := rcs.rows, ngs.rows
 	if len(rc) == 0 && len(ng) == 0 {
 		return
@@ -96,10 +96,13 @@ func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rcs, ngs 
 	}
 	side("roomcast serve", rc, true)
 	side("nginx-rtmp push", ng, false)
+	side("floor (writes)", fls.rows, false)
 	printWindows(w, "roomcast serve", rcs)
 	printWindows(w, "nginx-rtmp push", ngs)
+	printWindows(w, "floor (writes)", fls)
 
 	printFanoutRatios(w, c, rcs, ngs)
+	printFloor(w, c, rcs, ngs, fls)
 	_, okr0 := rowFor(rc, 0)
 	if okr0 {
 		fmt.Fprintf(w, "roomcast's 0-output row is the WebRTC ingest of the publisher; its 1-output row adds the egress job itself\n")
@@ -126,7 +129,14 @@ func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rcs, ngs 
 		fmt.Fprintf(w, "  mix and the AAC encoder (about 100 ms), so the video waits for the audio of the same time (BenchmarkLatency\n")
 		fmt.Fprintf(w, "  measures the added latency per mode with a finer histogram).\n")
 	}
-	fmt.Fprintf(w, "Mbit/s/out: bytes the sink nginx received (rtmp_stat bytes_in) over the window / outputs, for both sides.\n")
+	fmt.Fprintf(w, "Mbit/s/out: bytes the sink nginx received (rtmp_stat bytes_in) over the window / outputs, for both relays;\n")
+	fmt.Fprintf(w, "  for the floor, bytes its sink read.\n")
+	if len(fls.rows) > 0 {
+		fmt.Fprintf(w, "floor: a process that only writes each video frame of the clip (with its framing and a frame's time of AAC)\n")
+		fmt.Fprintf(w, "  to N TCP connections, one write per frame and connection, at the clip's pace, to a sink that reads %d bytes\n", floorSinkRead)
+		fmt.Fprintf(w, "  at a time as nginx-rtmp does; measured as the relays are (its threads' schedstat). What an output costs it is\n")
+		fmt.Fprintf(w, "  the kernel's TCP send on this machine, which any relay pays.\n")
+	}
 	if len(ng) > 0 {
 		fmt.Fprintf(w, "nginx feed: ffmpeg -re looping a clip encoded like roomcast publish's (libx264 baseline, 1 s GOP) with -c:v copy\n")
 		fmt.Fprintf(w, "  + AAC 128k; its CPU and the sink's are not counted.\n")
@@ -308,4 +318,46 @@ func meanSE(xs []float64) (mean, se float64) {
 		ss += (x - mean) * (x - mean)
 	}
 	return mean, math.Sqrt(ss / float64(len(xs)-1) / float64(len(xs)))
+}
+
+// printFloor compares each relay's cost of an output beyond the first
+// with the floor's, and prints the best "n outputs' total / 1 output's"
+// a relay with roomcast's 1-output total could reach: its own base plus
+// the floor's cost per output.
+func printFloor(w io.Writer, c fanoutCase, rcs, ngs, fls fanoutSide) {
+	f1, ok := rowFor(fls.rows, 1)
+	if !ok {
+		return
+	}
+	r1, okr1 := rowFor(rcs.rows, 1)
+	n1, okn1 := rowFor(ngs.rows, 1)
+	fp := pairedPerOutput(fls.windows)
+	for _, n := range c.outputs {
+		fn, ok := rowFor(fls.rows, n)
+		if n < 2 || !ok {
+			continue
+		}
+		k := float64(n - 1)
+		fm := (fn.cpu - f1.cpu) / k
+		fmt.Fprintf(w, "%s floor: each output beyond the first ((%d out − 1 out) / %d): %.3f %%core", c.name, n, n-1, 100*fm)
+		if m, se := meanSE(fp[n]); len(fp[n]) > 0 {
+			fmt.Fprintf(w, " (paired: %.3f ± %.3f)", 100*m, 100*se)
+		}
+		if rn, ok := rowFor(rcs.rows, n); ok && okr1 {
+			fmt.Fprintf(w, "; roomcast %s the floor", ratio((rn.cpu-r1.cpu)/k, fm))
+		}
+		if nn, ok := rowFor(ngs.rows, n); ok && okn1 {
+			fmt.Fprintf(w, "; nginx-rtmp push %s", ratio((nn.cpu-n1.cpu)/k, fm))
+		}
+		fmt.Fprintln(w)
+		if okr1 && r1.cpu > 0 {
+			best := r1.cpu + k*fm
+			fmt.Fprintf(w, "%s at the floor's cost per output, roomcast's %d outputs' total / 1 output's would be (%.2f + %d × %.3f) / %.2f = %s: the least any relay with this 1-output total reaches here (goal ≤ 1.1×)\n",
+				c.name, n, 100*r1.cpu, n-1, 100*fm, 100*r1.cpu, ratio(best, r1.cpu))
+		}
+	}
+	if m, se, ok := outputSlope(fls.windows); ok {
+		fmt.Fprintf(w, "%s floor: least-squares slope per output over its %d windows: %.3f ± %.3f %%core\n",
+			c.name, countWindows(fls.windows), 100*m, 100*se)
+	}
 }
