@@ -91,7 +91,7 @@ func BenchmarkFanout(b *testing.B) {
 	for _, c := range fanoutCases {
 		b.Run(c.name, func(b *testing.B) {
 			clip := feedClip(b, c)
-			var rc, ng, fl fanoutSide
+			var rc, ng, fl, al fanoutSide
 			b.Run("roomcast", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					rc = benchRoomcastFanout(b, c, clip, window, rounds)
@@ -110,7 +110,13 @@ func BenchmarkFanout(b *testing.B) {
 				}
 				reportFanout(b, fl.rows, false)
 			})
-			printFanoutTable(os.Stderr, c, window, rc, ng, fl)
+			b.Run("alone", func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					al = benchAloneFanout(b, c, clip, window, rounds)
+				}
+				reportFanout(b, al.rows, false)
+			})
+			printFanoutTable(os.Stderr, c, window, rc, ng, fl, al)
 		})
 	}
 }

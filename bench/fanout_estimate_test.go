@@ -3,7 +3,9 @@ package bench
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestFanoutEstimates checks the fan-out benchmark's order of windows and
@@ -45,5 +47,18 @@ func TestFanoutEstimates(t *testing.T) {
 	}
 	if m, se := meanSE([]float64{1, 2, 3}); m != 2 || math.Abs(se-1/math.Sqrt(3)) > 1e-12 {
 		t.Errorf("meanSE = %v ± %v", m, se)
+	}
+
+	// The floor's bound: roomcast's 1-output total plus the floor's cost
+	// per output, over that total.
+	fl := newFanoutSide([]int{1, 20}, []fanoutRow{{outputs: 1, cpu: 0.0070, wall: time.Second}, {outputs: 20, cpu: 0.0070 + 19*0.0004, wall: time.Second}})
+	rc := newFanoutSide([]int{1, 20}, []fanoutRow{{outputs: 1, cpu: 0.0725, wall: time.Second}, {outputs: 20, cpu: 0.0725 + 19*0.0008, wall: time.Second}})
+	var out strings.Builder
+	printFloor(&out, fanoutCase{name: "x", outputs: []int{1, 20}}, []namedSide{{"roomcast serve", rc}}, rc, fl)
+	for _, want := range []string{"floor: each output beyond the first ((20 out − 1 out) / 19): 0.040 %core", "roomcast serve 2.00× the floor",
+		"(7.25 + 19 × 0.040) / 7.25 = 1.10×"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("printFloor lacks %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/roomcast/roomcast/test/testutil"
+	"go.uber.org/goleak"
 )
 
 // The fan-out's floor: what writing the same bytes to N loopback TCP
@@ -294,6 +295,8 @@ func measureFloorRow(pid int, sink *floorSink, n int, window time.Duration, exit
 // writing at 0, ends at the end of its control input, and refuses a
 // count it has no connections for.
 func TestFloorWritesFrames(t *testing.T) {
+	leaks := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, leaks) }) // after the sinks' cleanups
 	sink := startFloorSink(t)
 	spec := floorSpec{Addr: sink.ln.Addr().String(), Max: 3, FPS: 100, Sizes: []int{1000, 3000}}
 	ctlR, ctlW := io.Pipe()

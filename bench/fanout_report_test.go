@@ -61,9 +61,9 @@ func fmtBucket(q quantileEst) string {
 }
 
 // printFanoutTable prints both sides side by side.
-func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rcs, ngs, fls fanoutSide) {
+func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rcs, ngs, fls, als fanoutSide) {
 	rc, ng := rcs.rows, ngs.rows
-	if len(rc) == 0 && len(ng) == 0 {
+	if len(rc) == 0 && len(ng) == 0 && len(fls.rows) == 0 && len(als.rows) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "\nfan-out of one H.264 %dx%d@%d %d kbit/s + audio source to RTMP targets on an nginx-rtmp sink (127.0.0.1), %s per row, %d CPUs\n",
@@ -96,13 +96,16 @@ func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rcs, ngs,
 	}
 	side("roomcast serve", rc, true)
 	side("nginx-rtmp push", ng, false)
+	side("roomcast outputs", als.rows, false)
 	side("floor (writes)", fls.rows, false)
 	printWindows(w, "roomcast serve", rcs)
 	printWindows(w, "nginx-rtmp push", ngs)
+	printWindows(w, "roomcast outputs", als)
 	printWindows(w, "floor (writes)", fls)
 
 	printFanoutRatios(w, c, rcs, ngs)
-	printFloor(w, c, rcs, ngs, fls)
+	printAlone(w, c, als, ngs)
+	printFloor(w, c, []namedSide{{"roomcast serve", rcs}, {"roomcast outputs alone", als}, {"nginx-rtmp push", ngs}}, rcs, fls)
 	_, okr0 := rowFor(rc, 0)
 	if okr0 {
 		fmt.Fprintf(w, "roomcast's 0-output row is the WebRTC ingest of the publisher; its 1-output row adds the egress job itself\n")
@@ -131,6 +134,11 @@ func printFanoutTable(w io.Writer, c fanoutCase, window time.Duration, rcs, ngs,
 	}
 	fmt.Fprintf(w, "Mbit/s/out: bytes the sink nginx received (rtmp_stat bytes_in) over the window / outputs, for both relays;\n")
 	fmt.Fprintf(w, "  for the floor, bytes its sink read.\n")
+	if len(als.rows) > 0 {
+		fmt.Fprintf(w, "roomcast outputs alone: the fan-out and RTMP outputs of a passthrough job, built as the egress builds them, fed the\n")
+		fmt.Fprintf(w, "  clip's H.264 and AAC 128k at its pace in a process that does nothing else (no ingest, no audio encode), to an\n")
+		fmt.Fprintf(w, "  nginx-rtmp sink like the others'; measured as the relays are.\n")
+	}
 	if len(fls.rows) > 0 {
 		fmt.Fprintf(w, "floor: a process that only writes each video frame of the clip (with its framing and a frame's time of AAC)\n")
 		fmt.Fprintf(w, "  to N TCP connections, one write per frame and connection, at the clip's pace, to a sink that reads %d bytes\n", floorSinkRead)
@@ -320,44 +328,84 @@ func meanSE(xs []float64) (mean, se float64) {
 	return mean, math.Sqrt(ss / float64(len(xs)-1) / float64(len(xs)))
 }
 
-// printFloor compares each relay's cost of an output beyond the first
+// namedSide is one side of the table with its label.
+type namedSide struct {
+	label string
+	side  fanoutSide
+}
+
+// perExtra is a side's cost of an output beyond the first at n outputs:
+// (n out − 1 out) / (n − 1).
+func perExtra(s fanoutSide, n int) (float64, bool) {
+	x1, ok1 := rowFor(s.rows, 1)
+	xn, okn := rowFor(s.rows, n)
+	if n < 2 || !ok1 || !okn {
+		return 0, false
+	}
+	return (xn.cpu - x1.cpu) / float64(n-1), true
+}
+
+// printExtra starts a line with a side's perExtra at n and its paired
+// estimate, and returns perExtra.
+func printExtra(w io.Writer, c fanoutCase, label string, s fanoutSide, n int) (float64, bool) {
+	m, ok := perExtra(s, n)
+	if !ok {
+		return 0, false
+	}
+	fmt.Fprintf(w, "%s %s: each output beyond the first ((%d out − 1 out) / %d): %.3f %%core", c.name, label, n, n-1, 100*m)
+	if p := pairedPerOutput(s.windows)[n]; len(p) > 0 {
+		pm, se := meanSE(p)
+		fmt.Fprintf(w, " (paired: %.3f ± %.3f)", 100*pm, 100*se)
+	}
+	return m, true
+}
+
+// printSlope prints a side's least-squares cost per output.
+func printSlope(w io.Writer, c fanoutCase, label string, s fanoutSide) {
+	if m, se, ok := outputSlope(s.windows); ok {
+		fmt.Fprintf(w, "%s %s: least-squares slope per output over its %d windows: %.3f ± %.3f %%core\n",
+			c.name, label, countWindows(s.windows), 100*m, 100*se)
+	}
+}
+
+// printAlone prints roomcast's outputs alone against nginx-rtmp push:
+// the cost of an output beyond the first, per count.
+func printAlone(w io.Writer, c fanoutCase, als, ngs fanoutSide) {
+	for _, n := range c.outputs {
+		am, ok := printExtra(w, c, "roomcast outputs alone", als, n)
+		if !ok {
+			continue
+		}
+		if nm, ok := perExtra(ngs, n); ok {
+			fmt.Fprintf(w, "; nginx-rtmp push %.3f %%core: %s (goal ≤ 1.5×)", 100*nm, ratio(am, nm))
+		}
+		fmt.Fprintln(w)
+	}
+	printSlope(w, c, "roomcast outputs alone", als)
+}
+
+// printFloor compares each side's cost of an output beyond the first
 // with the floor's, and prints the best "n outputs' total / 1 output's"
 // a relay with roomcast's 1-output total could reach: its own base plus
 // the floor's cost per output.
-func printFloor(w io.Writer, c fanoutCase, rcs, ngs, fls fanoutSide) {
-	f1, ok := rowFor(fls.rows, 1)
-	if !ok {
-		return
-	}
+func printFloor(w io.Writer, c fanoutCase, sides []namedSide, rcs, fls fanoutSide) {
 	r1, okr1 := rowFor(rcs.rows, 1)
-	n1, okn1 := rowFor(ngs.rows, 1)
-	fp := pairedPerOutput(fls.windows)
 	for _, n := range c.outputs {
-		fn, ok := rowFor(fls.rows, n)
-		if n < 2 || !ok {
+		fm, ok := printExtra(w, c, "floor", fls, n)
+		if !ok {
 			continue
 		}
-		k := float64(n - 1)
-		fm := (fn.cpu - f1.cpu) / k
-		fmt.Fprintf(w, "%s floor: each output beyond the first ((%d out − 1 out) / %d): %.3f %%core", c.name, n, n-1, 100*fm)
-		if m, se := meanSE(fp[n]); len(fp[n]) > 0 {
-			fmt.Fprintf(w, " (paired: %.3f ± %.3f)", 100*m, 100*se)
-		}
-		if rn, ok := rowFor(rcs.rows, n); ok && okr1 {
-			fmt.Fprintf(w, "; roomcast %s the floor", ratio((rn.cpu-r1.cpu)/k, fm))
-		}
-		if nn, ok := rowFor(ngs.rows, n); ok && okn1 {
-			fmt.Fprintf(w, "; nginx-rtmp push %s", ratio((nn.cpu-n1.cpu)/k, fm))
+		for _, s := range sides {
+			if xm, ok := perExtra(s.side, n); ok {
+				fmt.Fprintf(w, "; %s %s the floor", s.label, ratio(xm, fm))
+			}
 		}
 		fmt.Fprintln(w)
 		if okr1 && r1.cpu > 0 {
-			best := r1.cpu + k*fm
+			k := float64(n - 1)
 			fmt.Fprintf(w, "%s at the floor's cost per output, roomcast's %d outputs' total / 1 output's would be (%.2f + %d × %.3f) / %.2f = %s: the least any relay with this 1-output total reaches here (goal ≤ 1.1×)\n",
-				c.name, n, 100*r1.cpu, n-1, 100*fm, 100*r1.cpu, ratio(best, r1.cpu))
+				c.name, n, 100*r1.cpu, n-1, 100*fm, 100*r1.cpu, ratio(r1.cpu+k*fm, r1.cpu))
 		}
 	}
-	if m, se, ok := outputSlope(fls.windows); ok {
-		fmt.Fprintf(w, "%s floor: least-squares slope per output over its %d windows: %.3f ± %.3f %%core\n",
-			c.name, countWindows(fls.windows), 100*m, 100*se)
-	}
+	printSlope(w, c, "floor", fls)
 }
