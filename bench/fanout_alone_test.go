@@ -231,14 +231,15 @@ func aloneUnits(spec aloneSpec) ([]*media.Unit, []*media.Track, error) {
 }
 
 // aloneFiles cuts the clip into the child's inputs: its H.264 as it is,
-// with access unit delimiters, and its sound as AAC 128 kbit/s stereo,
-// which roomcast sends.
-func aloneFiles(b *testing.B, clip string) (video, audio string) {
+// in Annex-B with the parameter sets before each keyframe (the clip
+// carries them in its header) and access unit delimiters, and its sound
+// as AAC 128 kbit/s stereo, which roomcast sends.
+func aloneFiles(b testing.TB, clip string) (video, audio string) {
 	b.Helper()
 	dir := b.TempDir()
 	video, audio = filepath.Join(dir, "v.h264"), filepath.Join(dir, "a.aac")
 	out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", clip,
-		"-map", "0:v", "-c:v", "copy", "-bsf:v", "h264_metadata=aud=insert", "-f", "h264", video,
+		"-map", "0:v", "-c:v", "copy", "-bsf:v", "h264_mp4toannexb,h264_metadata=aud=insert", "-f", "h264", video,
 		"-map", "0:a", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000", "-f", "adts", audio).CombinedOutput()
 	if err != nil {
 		b.Fatalf("cut the clip for the outputs alone: %v\n%s", err, out)
@@ -300,6 +301,10 @@ func benchAloneFanout(b *testing.B, c fanoutCase, clip string, window time.Durat
 		}
 		time.Sleep(fanoutSettle)
 		row := measureAloneRow(b, cmd.Process.Pid, sink, n, window)
+		if n > 0 && row.outBitrate < 0.8*float64(c.kbps)*1000 {
+			fail("%d outputs: %.2f Mbit/s per output, under 80%% of the clip's %d kbit/s: the video did not go through",
+				n, row.outBitrate/1e6, c.kbps)
+		}
 		fmt.Fprintf(os.Stderr, "fanout %s roomcast outputs alone %2d outputs: %5.2f%% of one core, %.2f Mbit/s per output\n",
 			c.name, n, 100*row.cpu, row.outBitrate/1e6)
 		rows = append(rows, row)
@@ -343,14 +348,11 @@ func measureAloneRow(b *testing.B, pid int, sink *benchNginx, n int, window time
 func TestFanoutAloneChild(t *testing.T) {
 	leaks := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, leaks) }) // after the sinks' cleanups
-	dir := t.TempDir()
-	if _, err := mediafixture.Make(dir, 3*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	c := fanoutCase{width: 320, height: 240, fps: 30, kbps: 1000}
+	video, audio := aloneFiles(t, feedClip(t, c))
 	pubs := newPublishLog(t)
 	sink := startNginx(t, pubs.url(), true, nginxApp{name: "live"})
-	spec := aloneSpec{Video: filepath.Join(dir, "v.h264"), Audio: filepath.Join(dir, "a.aac"),
-		Width: 320, Height: 240, FPS: 30, SinkURL: sink.url("live", "")}
+	spec := aloneSpec{Video: video, Audio: audio, Width: c.width, Height: c.height, FPS: c.fps, SinkURL: sink.url("live", "")}
 	ctlR, ctlW := io.Pipe()
 	repR, repW := io.Pipe()
 	done := make(chan error, 1)
@@ -369,10 +371,16 @@ func TestFanoutAloneChild(t *testing.T) {
 	testutil.Eventually(t, 10*time.Second, "both outputs published", func() bool {
 		return pubs.has("live/alone-0", "live/alone-1")
 	})
-	k0 := sink.stat(t).BytesIn
-	testutil.Eventually(t, 10*time.Second, "media reaching the sink", func() bool {
-		return sink.stat(t).BytesIn > k0+10_000
+	// Both outputs carry the clip's video, not its sound alone (2 × 128
+	// kbit/s): at least 60 % of 2 × 1000 kbit/s over 2 s.
+	k0 := sink.stat(t)
+	testutil.Eventually(t, 10*time.Second, "2 s of media at the sink", func() bool {
+		return sink.stat(t).at.Sub(k0.at) >= 2*time.Second
 	})
+	k1 := sink.stat(t)
+	if rate := 8 * float64(k1.BytesIn-k0.BytesIn) / k1.at.Sub(k0.at).Seconds(); rate < 0.6*2*1000e3 {
+		t.Fatalf("the sink received %.0f kbit/s from 2 outputs of a 1000 kbit/s clip", rate/1e3)
+	}
 	step(1)
 	step(3) // a new output, alone-2, beside alone-0
 	testutil.Eventually(t, 10*time.Second, "the third output published", func() bool {

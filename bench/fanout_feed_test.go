@@ -19,7 +19,7 @@ import (
 // Both sides send it as it is: `roomcast publish --file` passes H.264
 // and Opus through, the nginx feed copies the video (-c:v copy), and no
 // encoder competes with the process being measured.
-func feedClip(b *testing.B, c fanoutCase) string {
+func feedClip(b testing.TB, c fanoutCase) string {
 	b.Helper()
 	clip := filepath.Join(b.TempDir(), "clip.mkv")
 	gop, rate := strconv.Itoa(c.fps), strconv.Itoa(c.kbps)+"k"
