@@ -92,30 +92,24 @@ func BenchmarkFanout(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			clip := feedClip(b, c)
 			var rc, ng, fl, al fanoutSide
-			b.Run("roomcast", func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					rc = benchRoomcastFanout(b, c, clip, window, rounds)
-				}
-				reportFanout(b, rc.rows, true)
-			})
-			b.Run("nginx-push", func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					ng = benchNginxFanout(b, c, clip, window, rounds)
-				}
-				reportFanout(b, ng.rows, false)
-			})
-			b.Run("floor", func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					fl = benchFloorFanout(b, c, clip, window, rounds)
-				}
-				reportFanout(b, fl.rows, false)
-			})
-			b.Run("alone", func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					al = benchAloneFanout(b, c, clip, window, rounds)
-				}
-				reportFanout(b, al.rows, false)
-			})
+			for _, side := range []struct {
+				name    string
+				run     func(*testing.B, fanoutCase, string, time.Duration, int) fanoutSide
+				into    *fanoutSide
+				latency bool
+			}{
+				{"roomcast", benchRoomcastFanout, &rc, true},
+				{"nginx-push", benchNginxFanout, &ng, false},
+				{"floor", benchFloorFanout, &fl, false},
+				{"alone", benchAloneFanout, &al, false},
+			} {
+				b.Run(side.name, func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						*side.into = side.run(b, c, clip, window, rounds)
+					}
+					reportFanout(b, side.into.rows, side.latency)
+				})
+			}
 			printFanoutTable(os.Stderr, c, window, rc, ng, fl, al)
 		})
 	}

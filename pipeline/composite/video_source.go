@@ -51,7 +51,6 @@ func newVideoSource(t *media.Track, log *slog.Logger, keyframe func(string), dec
 	return &videoSource{track: t, log: log, keyframe: keyframe, decodeNanos: decodeNanos, waitKey: true}
 }
 
-// unit decodes one unit when the source is wanted.
 // started reports whether a unit of the track has come.
 func (s *videoSource) started() bool {
 	s.mu.Lock()
@@ -59,6 +58,7 @@ func (s *videoSource) started() bool {
 	return s.seenUnit
 }
 
+// unit decodes one unit when the source is wanted.
 func (s *videoSource) unit(u *media.Unit) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
