@@ -161,3 +161,19 @@ func (t tee) TrackRemoved(tr *media.Track) {
 	t[0].TrackRemoved(tr)
 	t[1].TrackRemoved(tr)
 }
+
+// TracksAnnounced hands the room's track set to each handler that wants it.
+func (t tee) TracksAnnounced(ts []media.Track) {
+	for _, h := range t {
+		if a, ok := h.(source.Announcer); ok {
+			a.TracksAnnounced(ts)
+		}
+	}
+}
+
+// The layout waits for announced video before it starts; through the tee
+// too.
+var (
+	_ source.Announcer = (*composite.Layout)(nil)
+	_ source.Announcer = tee{}
+)

@@ -31,10 +31,14 @@ type Layout struct {
 
 	canvases []*canvasStats // the main canvas first
 
-	mu       sync.Mutex
-	view     View
-	tracks   map[*media.Track]*inputTrack
-	sources  map[*media.Track]*videoSource
+	mu      sync.Mutex
+	view    View
+	tracks  map[*media.Track]*inputTrack
+	sources map[*media.Track]*videoSource
+	// known is when each video track the output may wait for was first
+	// announced or added (see videoAwaited); an entry goes when its
+	// track is no longer announced nor added.
+	known    map[string]time.Time
 	roster   *roster
 	history  map[string]*participantHistory // what ended tracks left, for Quality
 	selector *SpeakerSelector
@@ -83,7 +87,7 @@ func NewLayout(cfg LayoutConfig) (*Layout, error) {
 	}
 	l := &Layout{
 		cfg: cfg, log: cfg.Logger, clock: mediaClock{now: cfg.Now}, view: cfg.View,
-		tracks: map[*media.Track]*inputTrack{}, sources: map[*media.Track]*videoSource{}, history: map[string]*participantHistory{},
+		tracks: map[*media.Track]*inputTrack{}, sources: map[*media.Track]*videoSource{}, known: map[string]time.Time{}, history: map[string]*participantHistory{},
 		roster: newRoster(), selector: sel, out: out, canvases: cfg.canvasList(),
 	}
 	l.video = newVideoPath(cfg, l.log)
@@ -177,6 +181,9 @@ func (l *Layout) TrackAdded(t *media.Track) {
 	case media.KindVideo:
 		src := newVideoSource(t, l.log, l.cfg.RequestKeyframe, &l.decodeNanos)
 		l.sources[t] = src
+		if _, ok := l.known[t.ID]; !ok {
+			l.known[t.ID] = l.clock.now()
+		}
 		l.roster.addVideo(src)
 	}
 }
@@ -206,6 +213,7 @@ func (l *Layout) TrackRemoved(t *media.Track) {
 			src.foldInto(l.historyOf(l.history, t.ParticipantID, t.ParticipantName))
 			src.close()
 		}
+		delete(l.known, t.ID)
 		l.video.removeTrack(t)
 	}
 }

@@ -155,39 +155,77 @@ func (l *Layout) produce(enc *encoders, horizon time.Duration, sink func(*media.
 // firstSlot is the PTS of the live output's first video slot, when
 // horizon is the first due; false while the output is not to start yet.
 // Without LayoutConfig.Start it is horizon. With it, the output starts
-// once horizon reaches Start and every video track known has sent a unit
-// (or videoStartWait later): at Start, or at the oldest media seen when
-// that came later (a job started in an empty room starts when someone
-// publishes, not with the wait composed).
+// once horizon reaches Start and no video track it knows is awaited (see
+// videoAwaited): at Start, or at the oldest media seen when that came
+// later (a job started in an empty room starts when someone publishes,
+// not with the wait composed).
 func (l *Layout) firstSlot(horizon time.Duration) (time.Duration, bool) {
 	start := l.cfg.Start
 	if start == nil {
 		return horizon, true
 	}
-	if horizon < *start || horizon < *start+videoStartWait && l.videoAwaited() {
+	if horizon < *start || l.videoAwaited() {
 		return 0, false
 	}
 	oldest, _ := l.clock.oldestPTS()
 	return max(*start, min(horizon, oldest)), true
 }
 
-// videoStartWait bounds how long past LayoutConfig.Start the output waits
-// for the first unit of a video track it knows: an ingest holds a track's
-// frames until its first sender report, and the audio sent meanwhile would
+// videoStartWait bounds how long the output's start waits for the first
+// unit of a video track since it was announced or added: an ingest holds
+// a track's frames until its first sender report, and a WebRTC one adds
+// a track only with its first packet, so the audio sent meanwhile would
 // make the camera's cached keyframe late, dropped with its GOP.
 const videoStartWait = time.Second
 
-// videoAwaited reports whether a video track has been added but none of
-// its units has come.
+// videoAwaited reports whether a video track announced or added less
+// than videoStartWait ago has sent no unit yet.
 func (l *Layout) videoAwaited() bool {
+	now := l.clock.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	waiting := make(map[string]bool, len(l.known))
+	for id, at := range l.known {
+		waiting[id] = now.Sub(at) < videoStartWait
+	}
 	for _, src := range l.sources {
-		if !src.started() {
+		if src.started() {
+			waiting[src.track.ID] = false
+		}
+	}
+	for _, w := range waiting {
+		if w {
 			return true
 		}
 	}
 	return false
+}
+
+// TracksAnnounced learns the room's tracks before their first units
+// (source.Announcer): the output's start waits for the video ones too.
+func (l *Layout) TracksAnnounced(ts []media.Track) {
+	defer l.live.poke()
+	now := l.clock.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	keep := make(map[string]bool, len(ts))
+	for _, t := range ts {
+		if t.Kind != media.KindVideo {
+			continue
+		}
+		keep[t.ID] = true
+		if _, ok := l.known[t.ID]; !ok {
+			l.known[t.ID] = now
+		}
+	}
+	for _, src := range l.sources {
+		keep[src.track.ID] = true
+	}
+	for id := range l.known {
+		if !keep[id] {
+			delete(l.known, id)
+		}
+	}
 }
 
 // audioOut pulls the mix up to horizon and encodes it.

@@ -113,6 +113,14 @@ func TestLayoutWaitsForHeldVideo(t *testing.T) {
 			}
 		}
 	})
+	startsAtKeyframe(t, l, out, -800*time.Millisecond)
+}
+
+// startsAtKeyframe waits for 2 s of l's output and checks that it starts
+// with the camera's keyframe at pts, passed through, and that l dropped
+// nothing as late.
+func startsAtKeyframe(t *testing.T, l *composite.Layout, out *kinds, pts time.Duration) {
+	t.Helper()
 	testutil.Eventually(t, 15*time.Second, "2 s of video out", func() bool {
 		n, _ := out.get(media.KindVideo)
 		return n >= 60
@@ -120,10 +128,74 @@ func TestLayoutWaitsForHeldVideo(t *testing.T) {
 	out.video.mu.Lock()
 	first := out.video.units[0]
 	out.video.mu.Unlock()
-	if first.Path != media.PathPassthrough || !first.Key || first.DTS != -800*time.Millisecond {
-		t.Errorf("first video: %s at %v (key %v), want the camera's cached keyframe at -800ms", first.Path, first.DTS, first.Key)
+	if first.Path != media.PathPassthrough || !first.Key || first.DTS != pts {
+		t.Errorf("first video: %s at %v (key %v), want the camera's cached keyframe at %v", first.Path, first.DTS, first.Key, pts)
 	}
 	if q := l.Quality(); q.VideoDropped != 0 || q.AudioDropped != 0 {
 		t.Errorf("quality: %d video and %d audio units dropped as late, want none", q.VideoDropped, q.AudioDropped)
+	}
+}
+
+// TestLayoutWaitsForSlowSubscription joins a running room over a
+// subscription that takes 1.2 s to connect, longer than the output waits
+// for video past Start: nothing comes before then, and then the
+// microphone's cached and live audio. The camera's frames, from its
+// keyframe at 500 ms, come 400 ms after that: because the ingest holds
+// them for the camera's first sender report ("added"), or because the
+// camera's track, announced with the room's track set, is added only with
+// its first packet ("announced"). The output must start with that
+// keyframe, passed through, and drop nothing.
+func TestLayoutWaitsForSlowSubscription(t *testing.T) {
+	for _, announce := range []bool{false, true} {
+		name := map[bool]string{false: "added", true: "announced"}[announce]
+		t.Run(name, func(t *testing.T) {
+			start := time.Duration(0)
+			l, out := runLive(t, composite.LayoutConfig{Start: &start})
+			cam := newCamera(t, "a", media.SourceCamera, 320, 180, 200)
+			var held []*media.Unit // encoded beforehand: they come at once
+			frame := 500 * time.Millisecond
+			for ; frame <= 1600*time.Millisecond; frame += time.Second / 30 {
+				held = append(held, cam.frame(t, frame)...)
+			}
+			t0 := time.Now()
+			var mic func(time.Duration)
+			next := time.Duration(0) // the microphone's next live PTS
+			every(t, 10*time.Millisecond, func() {
+				now := time.Since(t0)
+				if now < 1200*time.Millisecond {
+					return // the subscription connects
+				}
+				if mic == nil {
+					if announce {
+						l.TracksAnnounced([]media.Track{*cam.track})
+					} else {
+						l.TrackAdded(cam.track)
+					}
+					mic = newMic(t, l, "a")
+					for pts := -2 * time.Second; pts < 0; pts += 20 * time.Millisecond {
+						mic(pts)
+					}
+				}
+				for ; next <= now; next += 20 * time.Millisecond {
+					mic(next)
+				}
+				if now < 1600*time.Millisecond {
+					return // the camera's frames are held
+				}
+				if held != nil && announce {
+					l.TrackAdded(cam.track)
+				}
+				for _, u := range held {
+					l.Unit(u)
+				}
+				held = nil
+				for ; frame <= now; frame += time.Second / 30 {
+					for _, u := range cam.frame(t, frame) {
+						l.Unit(u)
+					}
+				}
+			})
+			startsAtKeyframe(t, l, out, 500*time.Millisecond)
+		})
 	}
 }

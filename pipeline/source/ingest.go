@@ -56,6 +56,18 @@ type Handler interface {
 	TrackRemoved(t *media.Track) // after the last Unit of t
 }
 
+// Announcer is a Handler that is also told the room's tracks as soon as
+// the ingest learns them, each time the set changes. Over WebRTC a track's
+// TrackAdded comes with its first packet, after the renegotiation and, on
+// a new connection, after ICE and DTLS; a handler that waits for a video
+// track's first units before it starts (a job's layout) can wait for an
+// announced track too. Tracks it cannot describe (an unknown codec) are
+// left out. Calls come one at a time, from the goroutine that follows the
+// subscription.
+type Announcer interface {
+	TracksAnnounced(ts []media.Track)
+}
+
 // TenantHeader names the tenant whose room a service key's request is
 // for (Config.Tenant).
 const TenantHeader = "Roomcast-Tenant"
@@ -237,6 +249,7 @@ func (in *Ingest) follow(ctx context.Context, sub *subscription) error {
 			}
 			start := time.Now()
 			in.setTracks(sig.Tracks)
+			in.announce(sig.Tracks)
 			if err := sub.answer(ctx, sig.SDP); err != nil {
 				return in.renegotiationFailed(ctx, sub, err)
 			}
@@ -298,6 +311,21 @@ func (in *Ingest) setTracks(list []rtc.TrackInfo) {
 			h.leave()
 		}
 	}
+}
+
+// announce tells an Announcer handler the tracks the server now carries.
+func (in *Ingest) announce(list []rtc.TrackInfo) {
+	a, ok := in.cfg.Handler.(Announcer)
+	if !ok || in.cfg.BareRead {
+		return
+	}
+	ts := make([]media.Track, 0, len(list))
+	for _, info := range list {
+		if t, err := infoTrack(info, 0); err == nil {
+			ts = append(ts, t)
+		}
+	}
+	a.TracksAnnounced(ts)
 }
 
 // onTrack starts a reader for a remote track.
