@@ -79,6 +79,14 @@ var videoFeedback = []webrtc.RTCPFeedback{
 // buffer holds.
 const nackReplayWindow = 1024
 
+// dtlsRetransmit is how long a DTLS handshake flight waits for its answer
+// before it is sent again (pion's default: a second, and no backoff). A
+// peer drops the first flight when it comes before its own DTLS transport
+// has started, which happens when its ICE agent marks the pair connected
+// a moment after the other's: each such loss held a connection, and a
+// job's first picture, a whole second.
+const dtlsRetransmit = 200 * time.Millisecond
+
 // H264Fmtp is the fmtp line for an H.264 profile in packetization mode 1.
 func H264Fmtp(profile string) string {
 	return "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=" + profile
@@ -192,6 +200,7 @@ func interceptors(o Options) (*interceptor.Registry, error) {
 func settings(o Options) (webrtc.SettingEngine, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetDTLSRetransmissionInterval(dtlsRetransmit)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	if o.UDPPortMin != 0 || o.UDPPortMax != 0 {
 		if err := se.SetEphemeralUDPPortRange(o.UDPPortMin, o.UDPPortMax); err != nil {
