@@ -234,8 +234,8 @@ func (l *Layout) Unit(u *media.Unit) {
 		if !l.passing && u.Key && src != nil {
 			l.passFromKeyframe(src)
 		}
-		if l.passing {
-			l.video.unit(u)
+		if l.passing && l.video.unit(u) {
+			l.cfg.RequestKeyframe(u.Track.ID)
 		}
 	}
 	step := l.passingOut()

@@ -57,18 +57,24 @@ func (v *videoPath) choose(t *media.Track) *media.Track {
 	return t
 }
 
-func (v *videoPath) unit(u *media.Unit) {
+// unit queues u when it is of the track shown. It reports whether u is
+// a keyframe that cannot start the passthrough for want of SPS and PPS
+// (none in it, and none seen before: its parameter-set packets were
+// lost, or its publisher sends them only now and then), so that the
+// caller asks for another.
+func (v *videoPath) unit(u *media.Unit) (wantKey bool) {
 	if u.Track == v.pending && u.Key {
 		v.current, v.pending, v.waitKey = u.Track, nil, false
 	}
 	if u.Track != v.current {
-		return
+		return false
 	}
 	if v.waitKey && !u.Key {
-		return
+		return false
 	}
 	v.waitKey = false
 	v.queuePassthrough(u)
+	return u.Key && v.outTrack == nil
 }
 
 // queuePassthrough re-labels a source unit with the output track, which
