@@ -115,6 +115,7 @@ type Track struct {
 	unwrap  unwrapper
 	ref     rtpMapping
 	source  clockSource
+	reports int // sender reports in the current mapping (see slew)
 	last    time.Duration
 	started bool
 }
@@ -131,14 +132,22 @@ func (c *Track) SenderReport(ntp uint64, rtpTime uint32) {
 	ext, at := c.unwrap.unwrap(rtpTime), ntpTime(ntp)
 	if c.source == clockSR {
 		at = c.slew(ext, at)
+	} else {
+		c.reports = 1
 	}
 	c.ref = rtpMapping{at: at, ext: ext, rate: c.rate}
 	c.source = clockSR
 }
 
 // Sender reports jitter by a few milliseconds (senders extrapolate their
-// RTP time from the last packet), so a new report only nudges the mapping
-// by srSlew of its disagreement; that keeps frames evenly spaced and PTS
+// RTP time from the last packet, and a loaded sender sends that packet
+// late), so a new report only nudges the mapping by 1/n of its
+// disagreement: the n-th report of a mapping, up to srSlew, and srSlew
+// after that. The first srSlew reports are so averaged, and the first
+// one's error is gone within seconds, where a fixed 1/srSlew carried it
+// for a minute: the audio and the video of one participant, each off by
+// its own first report, drifted apart by up to 16 ms over a job's first
+// minute. After that the mapping keeps frames evenly spaced and PTS
 // increasing while following slow clock drift. A disagreement beyond
 // srStep is a real clock step and is taken at once.
 const (
@@ -152,9 +161,11 @@ func (c *Track) slew(ext int64, reported time.Time) time.Time {
 	predicted := c.ref.time(ext)
 	diff := reported.Sub(predicted)
 	if diff > srStep || diff < -srStep {
+		c.reports = 1
 		return reported
 	}
-	return predicted.Add(diff / srSlew)
+	c.reports = min(c.reports+1, srSlew)
+	return predicted.Add(diff / time.Duration(c.reports))
 }
 
 // Arrival anchors the mapping on a packet's arrival time. It does nothing

@@ -100,14 +100,22 @@ func TestTrackClock(t *testing.T) {
 			{op: "sr", at: t0.Add(2 * time.Second), ts: 0x00010000}, // unwrapped like the packets
 			{op: "pts", ts: 0x00010000 + 90000, want: 3 * time.Second},
 		}},
-		{"sr jitter is slewed", 90000, []clockStep{
-			{op: "sr", at: t0, ts: 0},
+		{"sr jitter is slewed", 90000, append(exactReports(t0, srSlew), []clockStep{
 			{op: "pts", ts: 0, want: 0},
-			{op: "pts", ts: 90000, want: time.Second},
-			{op: "sr", at: t0.Add(1016 * ms), ts: 90000}, // 16 ms off: moves 1 ms
-			{op: "pts", ts: 180000, want: 2001 * ms},
-			{op: "sr", at: t0.Add(1985 * ms), ts: 180000}, // 16 ms early: back 1 ms
-			{op: "pts", ts: 270000, want: 3000 * ms},
+			{op: "sr", at: t0.Add(srSlew*time.Second + 16*ms), ts: srSlew * 90000}, // 16 ms off: moves 1 ms
+			{op: "pts", ts: (srSlew + 1) * 90000, want: (srSlew+1)*time.Second + ms},
+			{op: "sr", at: t0.Add((srSlew+1)*time.Second - 15*ms), ts: (srSlew + 1) * 90000}, // 16 ms early: back 1 ms
+			{op: "pts", ts: (srSlew + 2) * 90000, want: (srSlew + 2) * time.Second},
+		}...)},
+		{"the first reports are averaged", 90000, []clockStep{
+			{op: "sr", at: t0.Add(24 * ms), ts: 0}, // 24 ms late
+			{op: "pts", ts: 0, want: 0},            // the epoch
+			{op: "sr", at: t0.Add(time.Second), ts: 90000},
+			{op: "pts", ts: 180000, want: 2*time.Second - 12*ms}, // half of it gone
+			{op: "sr", at: t0.Add(2 * time.Second), ts: 180000},
+			{op: "pts", ts: 270000, want: 3*time.Second - 16*ms}, // two thirds
+			{op: "sr", at: t0.Add(3 * time.Second), ts: 270000},
+			{op: "pts", ts: 360000, want: 4*time.Second - 18*ms}, // three quarters
 		}},
 		{"sr step is taken at once", 90000, []clockStep{
 			{op: "sr", at: t0, ts: 0},
@@ -183,6 +191,16 @@ func TestTrackClock(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exactReports is n sender reports a second apart, from t0 at RTP time
+// 0, at 90 kHz, that agree with each other.
+func exactReports(t0 time.Time, n int) []clockStep {
+	var steps []clockStep
+	for i := range n {
+		steps = append(steps, clockStep{op: "sr", at: t0.Add(time.Duration(i) * time.Second), ts: uint32(i) * 90000})
+	}
+	return steps
 }
 
 // TestCommonEpoch checks that tracks share one epoch, so a track whose
