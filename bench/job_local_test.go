@@ -190,14 +190,14 @@ func cpuWindow(b *testing.B, pids []int) (cpu, switches []float64) {
 
 // aacAnchor is what FFmpeg's own AAC encoder costs on this machine, in %
 // of a core per second of audio: the ffmpeg command encoding a minute of a
-// sine at the job's bitrate, layout and coder (the fast search, as
-// pipeline/codec sets it), as fast as it can. The job's audio is that
-// encoder, so the job's cost beside it says how much of it is ours. (Run in real time, between other work, the same encoder costs
+// sine at the job's bitrate and layout, as fast as it can. The job's audio
+// is that encoder, so the job's cost beside it says how much of it is
+// ours. (Run in real time, between other work, the same encoder costs
 // about a third more: its tables and state are no longer in the caches.)
 func aacAnchor(b *testing.B) float64 {
 	const seconds = 60
 	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-		"-t", strconv.Itoa(seconds), "-af", "pan=stereo|c0=c0|c1=c0", "-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k", "-f", "null", "-")
+		"-t", strconv.Itoa(seconds), "-af", "pan=stereo|c0=c0|c1=c0", "-c:a", "aac", "-b:a", "128k", "-f", "null", "-")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("ffmpeg: %v: %s", err, out)
 	}

@@ -134,22 +134,22 @@ func NewAudioEncoder(cfg AudioEncoderConfig) (*AudioEncoder, error) {
 }
 
 // open opens a stereo encoder, or a mono one with neither TNS nor PNS,
-// the tools aac.MonoToStereo needs off. Both use FFmpeg's fast coder (see
-// aacCoder) and code up to stereoCutoff.
+// the tools aac.MonoToStereo needs off, and with the stereo encoder's
+// bandwidth.
 func (e *AudioEncoder) open(mono bool) error {
 	e.mono = mono
 	e.opens++
 	layout := astiav.ChannelLayoutStereo
-	opts := astiav.NewDictionary()
-	defer opts.Free()
-	kvs := [][2]string{{"aac_coder", aacCoder}, {"cutoff", strconv.Itoa(stereoCutoff(e.kbps))}}
+	var opts *astiav.Dictionary
 	if mono {
 		layout = astiav.ChannelLayoutMono
-		kvs = append(kvs, [2]string{"aac_tns", "0"}, [2]string{"aac_pns", "0"})
-	}
-	for _, kv := range kvs {
-		if err := opts.Set(kv[0], kv[1], 0); err != nil {
-			return fmt.Errorf("set %s: %w", kv[0], err)
+		opts = astiav.NewDictionary()
+		defer opts.Free()
+		cutoff := strconv.Itoa(stereoCutoff(e.kbps))
+		for _, kv := range [][2]string{{"aac_tns", "0"}, {"aac_pns", "0"}, {"cutoff", cutoff}} {
+			if err := opts.Set(kv[0], kv[1], 0); err != nil {
+				return fmt.Errorf("set %s: %w", kv[0], err)
+			}
 		}
 	}
 	codec := astiav.FindEncoderByName("aac")
@@ -169,7 +169,7 @@ func (e *AudioEncoder) open(mono bool) error {
 	if err := e.cc.Open(codec, opts); err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
-	if opts.Get("", nil, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)) != nil {
+	if opts != nil && opts.Get("", nil, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)) != nil {
 		return fmt.Errorf("open: the aac encoder took not all of its options")
 	}
 	if e.frameSize = e.cc.FrameSize(); e.frameSize <= 0 {
@@ -191,23 +191,14 @@ func (e *AudioEncoder) open(mono bool) error {
 	return nil
 }
 
-// aacCoder is the quantizer search of FFmpeg's AAC encoder. Its default,
-// the two-loop search, cost a job about twice what the fast search does
-// (60 s of 48 kHz stereo at 128 kbit/s: 1.89 s of CPU against 0.91 s),
-// a third of a passthrough job's whole cost; at 128 kbit/s the fast
-// search codes speech and music without audible loss, and a platform
-// transcodes what it receives anyway.
-const aacCoder = "fast"
-
-// stereoCutoff is the bandwidth in Hz both encoders code at kbps: the one
-// FFmpeg's two-loop coder (with PNS on) gives a stereo pair when it is
-// not told one: for b, 1.15 times the bitrate of a channel, the least of
+// stereoCutoff is the bandwidth in Hz that FFmpeg's AAC encoder (the
+// two-loop coder, with PNS on) gives a stereo pair at kbps when it is not
+// told one: for b, 1.15 times the bitrate of a channel, the least of
 // max(b/5, 15b/32 - 5500), 3000 + b/4, 12000 + b/16, 22 kHz and half the
 // sample rate (AAC_CUTOFF_FROM_BITRATE, libavcodec/aacenc_utils.h):
-// 16.6 kHz at 128 kbit/s. Left to themselves, the fast coder stops a
-// stereo pair lower (9.75 kHz at 64 kbit/s), and the mono encoder, with
-// PNS off, would take the whole bitrate for its one channel and code up
-// to 20 kHz: more work for the search, in bands the stereo encoder leaves
+// 16.6 kHz at 128 kbit/s. The mono encoder, with PNS off, left to itself
+// would take the whole bitrate for its one channel and code up to 20 kHz:
+// more work for the coder's search, in bands the stereo encoder leaves
 // out, and a bandwidth that would step at every switch.
 func stereoCutoff(kbps int) int {
 	b := kbps * 1000 / Channels * 115 / 100
