@@ -39,7 +39,10 @@ func (q *queue) handle(ctx context.Context, msg jetstream.Msg) {
 }
 
 // deliver attempts the POST with exponential backoff until a 2xx (nil),
-// MaxAttempts failures (the last error) or ctx end.
+// MaxAttempts failures (the last error) or ctx end. An attempt under way
+// when ctx ends runs to its answer, at most Timeout: the endpoint may
+// already have the event, and cutting the POST off would hand the event
+// back to the queue and send it a second time.
 func (q *queue) deliver(ctx context.Context, msg jetstream.Msg, ev Event, body []byte, log *slog.Logger) (int, error) {
 	b := newBackoff(q.d.cfg.MinBackoff, q.d.cfg.MaxBackoff)
 	for attempt := 1; ; attempt++ {
@@ -47,7 +50,7 @@ func (q *queue) deliver(ctx context.Context, msg jetstream.Msg, ev Event, body [
 			q.stats.update(func(s *Stats) { s.Retries++ })
 			q.touch(msg, log)
 		}
-		err := q.post(ctx, ev, body)
+		err := q.post(context.WithoutCancel(ctx), ev, body)
 		if err == nil || ctx.Err() != nil {
 			return attempt, err
 		}

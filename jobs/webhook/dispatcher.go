@@ -89,8 +89,10 @@ func (d *Dispatcher) EndpointStats() map[string]Stats {
 	return out
 }
 
-// Run delivers events until ctx ends, then returns nil within about 2 s
-// (events being delivered are handed back to the stream). It lists the
+// Run delivers events until ctx ends, then returns nil within about 2 s,
+// or after Config.Timeout when a POST is under way: that attempt gets
+// its answer, so an event the endpoint has is not sent again. Events
+// waiting for a retry are handed back to the stream. It lists the
 // endpoints and runs one queue for each; a queue ensures the stream and
 // its durable consumer and retries NATS faults with backoff. Every
 // Config.Refresh it lists the endpoints again: a new endpoint's queue

@@ -291,3 +291,46 @@ func firstArrivals(ids []string) []string {
 	}
 	return out
 }
+
+// TestShutdownLetsPostUnderWayAnswer: a dispatcher stopped while its
+// POST waits for the endpoint's answer lets the POST finish and acks
+// the event, instead of cutting it off and handing it back, which sends
+// an event the endpoint already has a second time.
+func TestShutdownLetsPostUnderWayAnswer(t *testing.T) {
+	js, _ := startJS(t)
+	rc := newReceiver()
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if first.CompareAndSwap(false, true) {
+			close(arrived)
+			<-release
+		}
+		rc.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	want := publishAll(t, js, []string{"EG_a"}, 1)
+	d1 := newDispatcher(t, js, srv.URL, testLogger(t))
+	r1 := startDispatcher(t, d1)
+	select {
+	case <-arrived:
+	case <-time.After(waitLimit):
+		t.Fatal("the first POST did not arrive")
+	}
+	r1.cancel() // shutdown while the endpoint holds the POST
+	close(release)
+	r1.stop(t)
+	if s := d1.Stats(); s.Delivered != 1 {
+		t.Errorf("first dispatcher delivered %d, want 1", s.Delivered)
+	}
+	want = append(want, publishAll(t, js, []string{"EG_a"}, 1)...)
+	d2 := newDispatcher(t, js, srv.URL, testLogger(t))
+	r2 := startDispatcher(t, d2)
+	// The queue keeps stream order: a handed-back first event would come
+	// before the second.
+	testutil.Eventually(t, waitLimit, "the second event", func() bool { return d2.Stats().Delivered >= 1 })
+	r2.stop(t)
+	if got := rc.ids(); !equalIDs(got, want) {
+		t.Fatalf("got %v, want each event once: %v", got, want)
+	}
+}
