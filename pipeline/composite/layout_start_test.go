@@ -84,12 +84,7 @@ func TestLayoutWaitsForHeldVideo(t *testing.T) {
 	mic := newMic(t, l, "a")
 	cam := newCamera(t, "a", media.SourceCamera, 320, 180, 200)
 	l.TrackAdded(cam.track)
-	// The held frames are encoded beforehand: they come at once.
-	var held []*media.Unit
-	frame := -800 * time.Millisecond
-	for ; frame <= 700*time.Millisecond; frame += time.Second / 30 {
-		held = append(held, cam.frame(t, frame)...)
-	}
+	held := holdFrames(t, cam, -800*time.Millisecond, 700*time.Millisecond)
 	t0 := time.Now()
 	for pts := -2 * time.Second; pts < 0; pts += 20 * time.Millisecond {
 		mic(pts)
@@ -103,15 +98,7 @@ func TestLayoutWaitsForHeldVideo(t *testing.T) {
 		if now < 700*time.Millisecond {
 			return // the camera's frames are held
 		}
-		for _, u := range held {
-			l.Unit(u)
-		}
-		held = nil
-		for ; frame <= now; frame += time.Second / 30 {
-			for _, u := range cam.frame(t, frame) {
-				l.Unit(u)
-			}
-		}
+		held.release(t, l, now)
 	})
 	startsAtKeyframe(t, l, out, -800*time.Millisecond)
 }
@@ -152,11 +139,7 @@ func TestLayoutWaitsForSlowSubscription(t *testing.T) {
 			start := time.Duration(0)
 			l, out := runLive(t, composite.LayoutConfig{Start: &start})
 			cam := newCamera(t, "a", media.SourceCamera, 320, 180, 200)
-			var held []*media.Unit // encoded beforehand: they come at once
-			frame := 500 * time.Millisecond
-			for ; frame <= 1600*time.Millisecond; frame += time.Second / 30 {
-				held = append(held, cam.frame(t, frame)...)
-			}
+			held := holdFrames(t, cam, 500*time.Millisecond, 1600*time.Millisecond)
 			t0 := time.Now()
 			var mic func(time.Duration)
 			next := time.Duration(0) // the microphone's next live PTS
@@ -182,20 +165,44 @@ func TestLayoutWaitsForSlowSubscription(t *testing.T) {
 				if now < 1600*time.Millisecond {
 					return // the camera's frames are held
 				}
-				if held != nil && announce {
+				if held.units != nil && announce {
 					l.TrackAdded(cam.track)
 				}
-				for _, u := range held {
-					l.Unit(u)
-				}
-				held = nil
-				for ; frame <= now; frame += time.Second / 30 {
-					for _, u := range cam.frame(t, frame) {
-						l.Unit(u)
-					}
-				}
+				held.release(t, l, now)
 			})
 			startsAtKeyframe(t, l, out, 500*time.Millisecond)
 		})
+	}
+}
+
+// heldCamera is a camera whose frames up to a PTS were encoded
+// beforehand, as an ingest holding them would have them: released, they
+// come at once, and the live frames follow.
+type heldCamera struct {
+	cam   *camera
+	units []*media.Unit
+	next  time.Duration // the next live frame's PTS
+}
+
+// holdFrames encodes cam's frames from from to to, for release.
+func holdFrames(t *testing.T, cam *camera, from, to time.Duration) *heldCamera {
+	h := &heldCamera{cam: cam, next: from}
+	for ; h.next <= to; h.next += time.Second / 30 {
+		h.units = append(h.units, cam.frame(t, h.next)...)
+	}
+	return h
+}
+
+// release hands l the held frames (the first time), then the live ones
+// up to now.
+func (h *heldCamera) release(t *testing.T, l *composite.Layout, now time.Duration) {
+	for _, u := range h.units {
+		l.Unit(u)
+	}
+	h.units = nil
+	for ; h.next <= now; h.next += time.Second / 30 {
+		for _, u := range h.cam.frame(t, h.next) {
+			l.Unit(u)
+		}
 	}
 }
